@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+'use strict';
+const path = require('node:path');
+const server = path.join(__dirname, '..', 'dist', 'server.js');
+try {
+  require.resolve(server);
+} catch {
+  process.stderr.write(`nootropic-lsp: ${server} is missing; run \`npm run build\` in ${path.dirname(__dirname)}\n`);
+  process.exit(1);
+}
+require(server);

@@ -1,0 +1,112 @@
+// Build: one esbuild context per target.
+//   extension  → dist/extension.js   (cjs, node, `vscode` external)
+//   server+CLI → dist/server.js, dist/cli.js (cjs, node) + dist/wasm/ (tree-sitter runtime and grammars)
+//   webviews   → dist/webviews/*.js  (iife, browser)
+// Flags: --production (minify, no sourcemaps), --watch. Anything outside extension/ importing `vscode` fails
+// the build: the server, shared code, plugins and the CLI must run without an editor.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+/**
+ * Fails the build when a file outside `allowedDir` (relative to root) imports `vscode`. In the extension's
+ * build, its own dependencies (vscode-languageclient) may import it too; shared/ code it pulls in may not.
+ */
+export function vscodeImportGuard(allowedDir) {
+  return {
+    name: 'vscode-import-guard',
+    setup(build) {
+      build.onResolve({ filter: /^vscode$/ }, (args) => {
+        const rel = path.relative(root, args.importer).split(path.sep).join('/');
+        if (allowedDir && (rel.startsWith(`${allowedDir}/`) || rel.startsWith('node_modules/'))) return { path: 'vscode', external: true };
+        return {
+          errors: [
+            {
+              text: `${rel} imports 'vscode': only extension/ may. The server, shared/, plugins/, webviews/ and the CLI run without an editor.`,
+            },
+          ],
+        };
+      });
+    },
+  };
+}
+
+/** Copies the tree-sitter runtime and grammar WASM files next to the server bundle. */
+function copyWasm(outdir) {
+  const wasmDir = path.join(outdir, 'wasm');
+  mkdirSync(wasmDir, { recursive: true });
+  cpSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), path.join(wasmDir, 'tree-sitter.wasm'));
+  const grammars = path.join(path.dirname(require.resolve('@vscode/tree-sitter-wasm/package.json')), 'wasm');
+  for (const f of readdirSync(grammars)) if (/^tree-sitter-.*\.wasm$/.test(f)) cpSync(path.join(grammars, f), path.join(wasmDir, f));
+}
+
+export function buildOptions({ production }) {
+  const common = {
+    bundle: true,
+    minify: production,
+    sourcemap: production ? false : 'linked',
+    logLevel: 'warning',
+    absWorkingDir: root,
+  };
+  // CJS output, but sources may use import.meta.url (to find files next to the bundle).
+  const cjsNode = {
+    ...common,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    define: { 'import.meta.url': '__nootropic_import_meta_url' },
+    banner: { js: "const __nootropic_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+  };
+  return {
+    extension: {
+      ...cjsNode,
+      entryPoints: { extension: 'extension/extension.ts' },
+      outdir: 'dist',
+      plugins: [vscodeImportGuard('extension')],
+    },
+    server: {
+      ...cjsNode,
+      entryPoints: { server: 'server/src/main.ts', cli: 'server/src/cli/main.ts' },
+      outdir: 'dist',
+      plugins: [vscodeImportGuard(null), { name: 'copy-wasm', setup: (b) => b.onEnd(() => copyWasm(path.join(root, 'dist'))) }],
+    },
+    webviews: {
+      ...common,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      entryPoints: { status: 'webviews/status/main.ts' },
+      outdir: 'dist/webviews',
+      plugins: [vscodeImportGuard(null)],
+    },
+  };
+}
+
+async function main() {
+  const production = process.argv.includes('--production');
+  const watch = process.argv.includes('--watch');
+  const targets = buildOptions({ production });
+  const started = Date.now();
+  const contexts = await Promise.all(Object.values(targets).map((o) => esbuild.context(o)));
+  try {
+    if (watch) {
+      await Promise.all(contexts.map((c) => c.watch()));
+      console.error('[esbuild] watching extension, server, cli, webviews');
+      return;
+    }
+    await Promise.all(contexts.map((c) => c.rebuild()));
+    const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    console.error(`[esbuild] built nootropic ${version}${production ? ' (production)' : ''} in ${Date.now() - started} ms`);
+  } catch {
+    process.exitCode = 1; // esbuild already printed the errors
+  } finally {
+    if (!watch) await Promise.all(contexts.map((c) => c.dispose()));
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

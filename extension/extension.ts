@@ -1,0 +1,82 @@
+/**
+ * The VS Code front door: starts nootropic-lsp, shows its state in the status bar and an output channel, and
+ * offers "Restart Server" and "Show Status". All capability lives in the server; this file wires it up.
+ */
+import * as vscode from 'vscode';
+import { State, type LanguageClient } from 'vscode-languageclient/node';
+import { ServerStatus, ServerStatusParams, type DoctorReport } from '../shared/protocol';
+import { createClient } from './client';
+import { explicitSettings } from './settings';
+import { StatusBar, type ClientState } from './status-bar';
+import { STATUS_VIEW_TYPE, StatusPanel, fetchDoctor } from './status-panel';
+
+/** What the extension exports (its own test suite and other extensions may use it). */
+export interface NootropicApi {
+  clientState(): ClientState;
+  statusText(): string;
+  doctor(): Promise<DoctorReport>;
+  restart(): Promise<void>;
+}
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<NootropicApi> {
+  const output = vscode.window.createOutputChannel('nootropic', { log: true });
+  const statusBar = new StatusBar();
+  context.subscriptions.push(output, statusBar);
+  let clientState: ClientState = 'starting';
+  const setState = (s: ClientState) => {
+    clientState = s;
+    statusBar.setClientState(s);
+  };
+
+  const lc = createClient(context, output);
+  client = lc;
+  context.subscriptions.push(
+    lc.onDidChangeState((e) => setState(e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped')),
+    lc.onNotification(ServerStatus.method, (raw: unknown) => {
+      const status = ServerStatusParams.safeParse(raw);
+      if (status.success) statusBar.setServerStatus(status.data);
+      else output.appendLine(`[client] ignored malformed ${ServerStatus.method}: ${status.error.message}`);
+    }),
+  );
+
+  const doctor = fetchDoctor((method, params) => lc.sendRequest(method, params));
+  const restart = async () => {
+    output.appendLine('[client] restarting the server');
+    setState('starting');
+    await lc.restart();
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('nootropic.restartServer', restart),
+    vscode.commands.registerCommand('nootropic.showStatus', () => StatusPanel.show(context.extensionUri, doctor, restart)),
+    vscode.window.registerWebviewPanelSerializer(STATUS_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => StatusPanel.revive(panel, context.extensionUri, doctor, restart),
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('nootropic') && lc.isRunning()) {
+        void lc.sendNotification('workspace/didChangeConfiguration', { settings: { nootropic: explicitSettings() } });
+      }
+    }),
+  );
+
+  try {
+    await lc.start();
+  } catch (err) {
+    // VS Code doesn't show a notification when an extension fails to activate; say it ourselves.
+    setState('failed');
+    output.appendLine(`[client] could not start the server: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  }
+
+  return {
+    clientState: () => clientState,
+    statusText: () => statusBar.text,
+    doctor,
+    restart,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+}

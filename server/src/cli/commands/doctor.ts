@@ -1,0 +1,50 @@
+/** `nootropic doctor [--json]`: what the server sees of this machine, as a table or JSON. Degraded ≠ failed. */
+import { Doctor, type DoctorReport } from '../../../../shared/protocol';
+import { mark, printJson, table } from '../render';
+import type { ServerClient } from '../server-client';
+
+export function renderDoctor(r: DoctorReport): string {
+  const lines: string[] = [];
+  lines.push(`nootropic ${r.version} (protocol ${r.protocolVersion})`);
+  lines.push(
+    table([
+      [mark(r.node.ok), 'node', `${r.node.version} (needs ${r.node.required})`],
+      [mark(r.workspace.root !== null), 'workspace', r.workspace.root ?? 'none'],
+      [mark(true), 'server', `${r.server.state}, pid ${r.server.pid}, ${r.server.transport}`],
+    ]),
+  );
+  lines.push('config');
+  lines.push(
+    table(r.config.sources.map((s) => [s.status === 'error' || s.error ? 'FAIL' : s.status === 'loaded' ? 'ok  ' : '-   ', s.layer, [s.path, s.error].filter(Boolean).join(': ') || s.status])),
+  );
+  lines.push('models');
+  lines.push(
+    table(
+      r.models.map((m) => [
+        mark(m.reachable && !m.error),
+        m.role,
+        `${m.provider} ${m.baseUrl} ${m.model}`,
+        m.reachable ? `reachable${m.latencyMs !== undefined ? ` (${m.latencyMs} ms)` : ''}${m.error ? `: ${m.error}` : ''}` : `unreachable: ${m.error ?? ''}`,
+      ]),
+    ),
+  );
+  lines.push('tools');
+  const t = r.tools;
+  lines.push(
+    table([
+      [mark(t.semgrep.available), 'semgrep', t.semgrep.detail ?? t.semgrep.error ?? ''],
+      [mark(t.ollama.available), 'ollama', t.ollama.available ? (t.ollama.detail ?? '') : (t.ollama.error ?? '')],
+      [mark(t.embedder.available), 'embedder', t.embedder.detail ?? t.embedder.error ?? ''],
+      [mark(t.grammars.available), 'grammars', t.grammars.error ?? t.grammars.languages.join(', ')],
+    ]),
+  );
+  lines.push(r.degraded.length ? `${r.degraded.length} degraded item(s); nootropic keeps working without them.` : 'everything available.');
+  return lines.join('\n');
+}
+
+export async function doctor(client: ServerClient, opts: { json: boolean; timeoutMs?: number }): Promise<number> {
+  const report = await client.request(Doctor, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
+  if (opts.json) printJson(report);
+  else process.stdout.write(renderDoctor(report) + '\n');
+  return 0;
+}

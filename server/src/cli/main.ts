@@ -1,0 +1,105 @@
+/**
+ * `nootropic`: a headless client of the server. Every command spawns `nootropic-lsp --stdio` and calls the
+ * same methods editors call; nothing here re-implements server logic.
+ * Exit codes: 0 ok, 1 failure (or findings, for `check`), 2 usage.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import path from 'node:path';
+import { PROVIDERS, LOG_LEVELS } from '../../../shared/config/schema';
+import { SERVER_VERSION } from '../version';
+import { check } from './commands/check';
+import { doctor } from './commands/doctor';
+import { ServerClient, ServerExitedError } from './server-client';
+
+interface GlobalOptions {
+  root: string;
+  provider?: string;
+  baseUrl?: string;
+  model?: string;
+  allowCloud?: boolean;
+  logLevel?: string;
+  verbose?: boolean;
+}
+
+/** CLI flags become the top configuration layer (above env, editor and files). */
+function cliOverrides(o: GlobalOptions): Record<string, unknown> {
+  const models: Record<string, unknown> = {};
+  if (o.provider) models.provider = o.provider;
+  if (o.baseUrl) models.baseUrl = o.baseUrl;
+  if (o.model) models.model = o.model;
+  if (o.allowCloud) models.allowCloud = true;
+  const out: Record<string, unknown> = {};
+  if (Object.keys(models).length) out.models = models;
+  if (o.logLevel) out.server = { logLevel: o.logLevel };
+  return out;
+}
+
+async function withServer(program: Command, fn: (client: ServerClient, root: string) => Promise<number>): Promise<void> {
+  const o = program.opts<GlobalOptions>();
+  const root = path.resolve(o.root);
+  const client = await ServerClient.start({ root, cliOverrides: cliOverrides(o), verbose: Boolean(o.verbose) });
+  let code = 1;
+  try {
+    code = await fn(client, root);
+  } finally {
+    await client.stop();
+  }
+  process.exitCode = code;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('nootropic')
+    .description('nootropic: local-first AI development environment (headless client of nootropic-lsp)')
+    .version(SERVER_VERSION, '-V, --version')
+    .option('--root <dir>', 'workspace root', process.cwd())
+    .addOption(new Option('--provider <name>', 'model provider').choices([...PROVIDERS]))
+    .option('--base-url <url>', 'model endpoint base URL')
+    .option('--model <name>', 'model name')
+    .option('--allow-cloud', 'allow non-loopback model endpoints')
+    .addOption(new Option('--log-level <level>', 'server log level').choices([...LOG_LEVELS]))
+    .option('--verbose', "show the server's log on stderr")
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('doctor')
+    .description('report node, workspace, server, config, model endpoints, semgrep, ollama, embedder and grammars')
+    .option('--json', 'print JSON')
+    .option('--timeout <ms>', 'probe timeout per endpoint', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, 'nootropic.usage', `--timeout expects milliseconds, got ${v}`);
+      return n;
+    })
+    .action(async (opts: { json?: boolean; timeout?: number }) =>
+      withServer(program, (client) => doctor(client, { json: Boolean(opts.json), ...(opts.timeout ? { timeoutMs: opts.timeout } : {}) })),
+    );
+
+  program
+    .command('check')
+    .description('report syntax errors in files (tree-sitter), as an editor would see them')
+    .argument('<files...>', 'files to check')
+    .option('--json', 'print JSON')
+    .action(async (files: string[], opts: { json?: boolean }) =>
+      withServer(program, (client, root) => check(client, files, { json: Boolean(opts.json), root })),
+    );
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are successes; everything else commander raises is a usage error.
+      process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+      return;
+    }
+    const message = err instanceof ServerExitedError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`nootropic: ${message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+void main(process.argv);

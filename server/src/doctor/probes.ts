@@ -1,0 +1,135 @@
+/**
+ * Truthful health probes for `nootropic/doctor`: each one really tries (an HTTP request, a process spawn) and
+ * reports what it saw. A degraded item is a result, never an exception.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Config } from '../../../shared/config/schema';
+import type { ModelEndpointReport, ProbeResult } from '../../../shared/protocol';
+import { checkEndpoint } from '../models/endpoint-policy';
+
+function joinUrl(base: string, suffix: string): string {
+  return base.replace(/\/+$/, '') + suffix;
+}
+
+async function getJson(url: string, timeoutMs: number, signal: AbortSignal): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text for the message
+  }
+  return { status: res.status, body };
+}
+
+function describeFetchError(err: unknown, url: string, timeoutMs: number): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError') return `no answer from ${url} within ${timeoutMs} ms`;
+  if (e.name === 'AbortError') return 'cancelled';
+  const code = e.cause?.code;
+  if (code === 'ECONNREFUSED') return `connection refused at ${url}: is the server running?`;
+  if (code === 'ENOTFOUND') return `host not found for ${url}`;
+  return `${url}: ${e.cause?.message ?? e.message}`;
+}
+
+/** The path that proves a server of this provider is there (and lists its models). */
+function probePath(provider: Config['models']['provider']): string {
+  switch (provider) {
+    case 'ollama':
+      return '/api/tags';
+    case 'anthropic':
+      return '/v1/models';
+    default:
+      return '/models'; // OpenAI-compatible base URLs include /v1
+  }
+}
+
+function modelNames(provider: Config['models']['provider'], body: unknown): string[] | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const b = body as { models?: { name?: string; model?: string }[]; data?: { id?: string }[] };
+  if (provider === 'ollama' && Array.isArray(b.models)) return b.models.map((m) => m.name ?? m.model ?? '').filter(Boolean);
+  if (Array.isArray(b.data)) return b.data.map((m) => m.id ?? '').filter(Boolean);
+  return undefined;
+}
+
+export async function probeModelEndpoint(
+  role: string,
+  models: Config['models'],
+  signal: AbortSignal,
+  timeoutMs = models.probeTimeoutMs,
+): Promise<ModelEndpointReport> {
+  const base = { role, provider: models.provider, baseUrl: models.baseUrl, model: models.model };
+  if (models.provider === 'llamacpp' && /\.gguf$/i.test(models.model)) {
+    const ok = existsSync(models.model);
+    return { ...base, reachable: ok, ...(ok ? {} : { error: `GGUF file not found: ${models.model}` }) };
+  }
+  const decision = checkEndpoint(models.baseUrl, models.allowCloud);
+  if (!decision.allowed) return { ...base, reachable: false, error: decision.reason };
+  const url = joinUrl(models.baseUrl, probePath(models.provider));
+  const started = Date.now();
+  try {
+    const { status, body } = await getJson(url, timeoutMs, signal);
+    const latencyMs = Date.now() - started;
+    if (status === 401 || status === 403) {
+      return { ...base, reachable: false, latencyMs, error: `${url} answered ${status}: check NOOTROPIC_API_KEY` };
+    }
+    if (status < 200 || status >= 300) {
+      return { ...base, reachable: false, latencyMs, error: `${url} answered HTTP ${status}: is this a ${models.provider} endpoint?` };
+    }
+    const names = modelNames(models.provider, body);
+    if (names && models.model && !names.some((n) => n === models.model || n === `${models.model}:latest`)) {
+      const hint = models.provider === 'ollama' ? ` (run \`ollama pull ${models.model}\`)` : '';
+      return { ...base, reachable: true, latencyMs, error: `model ${models.model} not found on the endpoint${hint}; it has: ${names.slice(0, 8).join(', ') || 'none'}` };
+    }
+    return { ...base, reachable: true, latencyMs };
+  } catch (err) {
+    if (signal.aborted) throw err;
+    return { ...base, reachable: false, error: describeFetchError(err, url, timeoutMs) };
+  }
+}
+
+function run(cmd: string, args: string[], timeoutMs: number, signal: AbortSignal): Promise<{ stdout: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: timeoutMs, signal, windowsHide: true }, (err, stdout) =>
+      err ? reject(err) : resolve({ stdout: String(stdout) }),
+    );
+  });
+}
+
+export async function probeSemgrep(signal: AbortSignal, timeoutMs = 10_000): Promise<ProbeResult> {
+  try {
+    const { stdout } = await run('semgrep', ['--version'], timeoutMs, signal);
+    return { available: true, detail: `semgrep ${stdout.trim()}` };
+  } catch (err) {
+    if (signal.aborted) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    return {
+      available: false,
+      error:
+        code === 'ENOENT'
+          ? 'semgrep not found on PATH: security rules are off (install with `pipx install semgrep`)'
+          : `semgrep failed to start: ${(err as Error).message}`,
+    };
+  }
+}
+
+/** Ollama: the local server on its default port, or at least its CLI on PATH. */
+export async function probeOllama(signal: AbortSignal, timeoutMs: number): Promise<ProbeResult> {
+  const url = 'http://127.0.0.1:11434/api/version';
+  try {
+    const { status, body } = await getJson(url, timeoutMs, signal);
+    const version = (body as { version?: string } | null)?.version;
+    if (status === 200) return { available: true, detail: `server at http://127.0.0.1:11434${version ? ` (version ${version})` : ''}` };
+  } catch (err) {
+    if (signal.aborted) throw err;
+  }
+  try {
+    const { stdout } = await run('ollama', ['--version'], 5_000, signal);
+    return { available: false, detail: stdout.trim(), error: 'ollama is installed but its server is not running: start it with `ollama serve`' };
+  } catch (err) {
+    if (signal.aborted) throw err;
+    return { available: false, error: 'ollama not found (no server on 127.0.0.1:11434, no `ollama` on PATH): install it from ollama.com or configure another endpoint' };
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Editor settings arrive in `initializationOptions.settings` and in `workspace/didChangeConfiguration`
+ * (`{ settings: { nootropic: {...} } }`, only the values the user set). Config problems surface in status.
+ */
+import { z } from 'zod';
+import type { ServerContext } from '../context';
+
+const DidChangeConfiguration = z.object({
+  settings: z.object({ nootropic: z.record(z.string(), z.unknown()).optional() }).passthrough().nullish(),
+});
+
+export function register(ctx: Pick<ServerContext, 'connection' | 'config' | 'log' | 'status'>): void {
+  const apply = () => {
+    ctx.log.setLevel(ctx.config.config.server.logLevel);
+    ctx.status.set('config', ctx.config.problems.map((p) => `config: ${p}`));
+  };
+  ctx.config.onChange(apply);
+  ctx.connection.onDidChangeConfiguration((raw) => {
+    const parsed = DidChangeConfiguration.safeParse(raw);
+    if (!parsed.success) {
+      ctx.log.warn('ignored malformed workspace/didChangeConfiguration', { error: parsed.error.message });
+      return;
+    }
+    const section = parsed.data.settings?.nootropic;
+    if (section !== undefined) ctx.config.setEditorSettings(section);
+    else ctx.config.reload();
+    apply();
+  });
+  ctx.connection.onInitialized(apply);
+}

@@ -1,0 +1,83 @@
+/**
+ * Syntax diagnostics: open documents are parsed with tree-sitter (debounced per document) and a diagnostic is
+ * published at each syntax error. Documents without a grammar get an empty list, so clients waiting for a
+ * first publish are never left hanging.
+ */
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { URI } from 'vscode-uri';
+import type { ServerContext } from '../context';
+import { syntaxProblems } from '../syntax/errors';
+import { grammarFor } from '../syntax/grammars';
+import { parse } from '../syntax/parser';
+
+export const SYNTAX_SOURCE = 'nootropic';
+export const SYNTAX_CODE = 'syntax';
+
+export async function diagnoseSyntax(doc: Pick<TextDocument, 'uri' | 'languageId' | 'getText'>): Promise<Diagnostic[]> {
+  const fsPath = doc.uri.startsWith('file:') ? URI.parse(doc.uri).fsPath : doc.uri;
+  const grammar = grammarFor(doc.languageId, fsPath);
+  if (!grammar) return [];
+  const tree = await parse(grammar, doc.getText());
+  try {
+    return syntaxProblems(tree).map((p) => ({
+      range: { start: p.start, end: p.end },
+      severity: DiagnosticSeverity.Error,
+      source: SYNTAX_SOURCE,
+      code: SYNTAX_CODE,
+      message: p.message,
+    }));
+  } finally {
+    tree.delete();
+  }
+}
+
+export function register(ctx: Pick<ServerContext, 'connection' | 'documents' | 'config' | 'log' | 'status'>): void {
+  const timers = new Map<string, NodeJS.Timeout>();
+  const failedGrammars = new Set<string>();
+
+  const publish = async (doc: TextDocument) => {
+    const version = doc.version;
+    if (!ctx.config.config.diagnostics.syntax.enabled) {
+      await ctx.connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
+      return;
+    }
+    try {
+      const diagnostics = await diagnoseSyntax(doc);
+      // A newer edit arrived while parsing: its own run publishes.
+      if (ctx.documents.get(doc.uri)?.version !== version) return;
+      await ctx.connection.sendDiagnostics({ uri: doc.uri, version, diagnostics });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      ctx.log.error('syntax check failed', { uri: doc.uri, error: why });
+      failedGrammars.add(doc.languageId);
+      ctx.status.set('syntax', [`syntax diagnostics unavailable for ${[...failedGrammars].join(', ')}: ${why}`]);
+      await ctx.connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
+    }
+  };
+
+  const schedule = (doc: TextDocument, immediate: boolean) => {
+    clearTimeout(timers.get(doc.uri));
+    const delay = immediate ? 0 : ctx.config.config.diagnostics.syntax.debounceMs;
+    timers.set(
+      doc.uri,
+      setTimeout(() => {
+        timers.delete(doc.uri);
+        void publish(doc);
+      }, delay),
+    );
+  };
+
+  ctx.documents.onDidOpen((e) => schedule(e.document, true));
+  ctx.documents.onDidChangeContent((e) => schedule(e.document, false));
+  ctx.documents.onDidClose((e) => {
+    clearTimeout(timers.get(e.document.uri));
+    timers.delete(e.document.uri);
+    void ctx.connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+  ctx.config.onChange((now, before) => {
+    if (now.diagnostics.syntax.enabled !== before.diagnostics.syntax.enabled) {
+      for (const doc of ctx.documents.all()) schedule(doc, true);
+    }
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * Structured logs: one JSON object per line on stderr. stdout belongs to the protocol (stdio transport), and
+ * editors show a server's stderr in their log/output panes, so this is where a person looks.
+ */
+import { LOG_LEVELS, type LogLevel } from '../../shared/config/schema';
+
+export interface Logger {
+  error(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  setLevel(level: LogLevel): void;
+  child(scope: string): Logger;
+}
+
+export type LogSink = (line: string) => void;
+
+const SECRET_KEYS = /key|token|secret|password|authorization/i;
+
+function redact(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!fields) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (SECRET_KEYS.test(k) && v !== undefined && v !== '') out[k] = '[redacted]';
+    else if (v instanceof Error) out[k] = { message: v.message, stack: v.stack };
+    else out[k] = v;
+  }
+  return out;
+}
+
+export function createLogger(
+  sink: LogSink = (line) => process.stderr.write(line + '\n'),
+  level: LogLevel = 'info',
+  scope = 'server',
+): Logger {
+  const state = { level };
+  const make = (name: string): Logger => {
+    const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+      if (LOG_LEVELS.indexOf(lvl) > LOG_LEVELS.indexOf(state.level)) return;
+      try {
+        sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, scope: name, msg, ...redact(fields) }));
+      } catch {
+        // A log line must never take the server down (e.g. a circular field).
+        sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, scope: name, msg }));
+      }
+    };
+    return {
+      error: (m, f) => emit('error', m, f),
+      warn: (m, f) => emit('warn', m, f),
+      info: (m, f) => emit('info', m, f),
+      debug: (m, f) => emit('debug', m, f),
+      setLevel: (l) => {
+        state.level = l;
+      },
+      child: (s) => make(`${name}.${s}`),
+    };
+  };
+  return make(scope);
+}

@@ -1,0 +1,47 @@
+/**
+ * The server's overall state for status bars: ready, or degraded with one line per reason. Domains report
+ * their own degraded items under a key; the union is sent as `nootropic/server/status` when it changes.
+ */
+import { ServerStatus, type ServerStatusParams } from '../../shared/protocol';
+import type { Logger } from './log';
+import type { RpcRegistry } from './rpc/registry';
+
+export class StatusReporter {
+  private readonly reasons = new Map<string, string[]>();
+  private lastSent = '';
+  private ready = false;
+
+  constructor(
+    private readonly rpc: RpcRegistry,
+    private readonly log: Logger,
+  ) {}
+
+  /** Replace the degraded reasons of one domain (an empty list clears them). */
+  set(domain: string, reasons: string[]): void {
+    if (reasons.length) this.reasons.set(domain, reasons);
+    else this.reasons.delete(domain);
+    this.publish();
+  }
+
+  markReady(): void {
+    this.ready = true;
+    this.publish();
+  }
+
+  current(): ServerStatusParams {
+    const degraded = [...this.reasons.values()].flat();
+    if (!this.ready) return { state: 'starting', message: 'nootropic is starting', degraded };
+    if (degraded.length) return { state: 'degraded', message: `nootropic: ${degraded.length} problem(s)`, degraded };
+    return { state: 'ready', message: 'nootropic is ready', degraded };
+  }
+
+  private publish(): void {
+    if (!this.ready) return;
+    const status = this.current();
+    const key = JSON.stringify(status);
+    if (key === this.lastSent) return;
+    this.lastSent = key;
+    if (status.degraded.length) this.log.warn('server degraded', { degraded: status.degraded });
+    this.rpc.send(ServerStatus, status);
+  }
+}

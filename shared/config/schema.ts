@@ -1,0 +1,92 @@
+/**
+ * The one source of truth for settings. VS Code's `contributes.configuration` is generated from this schema
+ * (`npm run gen:settings`) and a test fails when package.json drifts from it. Every leaf carries
+ * `.meta({ description, restartRequired? })`; the settings key is `nootropic.` + its dotted path.
+ */
+import { z } from 'zod';
+
+export const PROVIDERS = ['ollama', 'openai', 'anthropic', 'llamacpp'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface SettingMeta {
+  description: string;
+  restartRequired?: boolean;
+}
+const meta = (m: SettingMeta) => m as unknown as Record<string, unknown>;
+
+const ModelsSchema = z
+  .object({
+    provider: z
+      .enum(PROVIDERS)
+      .default('ollama')
+      .meta(meta({ description: 'Model provider: `ollama`, `openai` (any OpenAI-compatible server: llama.cpp `llama-server`, LM Studio, vLLM, Tabby), `anthropic` (cloud, opt-in) or `llamacpp` (a GGUF file run in-process). Env: `NOOTROPIC_PROVIDER`.' })),
+    baseUrl: z
+      .string()
+      .url()
+      .default('http://127.0.0.1:11434')
+      .meta(meta({ description: 'Base URL of the model endpoint (for OpenAI-compatible servers include `/v1`). A non-loopback URL is refused unless `nootropic.models.allowCloud` is on. Env: `NOOTROPIC_BASE_URL`.' })),
+    model: z
+      .string()
+      .default('qwen2.5-coder:7b')
+      .meta(meta({ description: 'Model name as the provider knows it (for `llamacpp`, the path of a GGUF file). Env: `NOOTROPIC_MODEL`.' })),
+    allowCloud: z
+      .boolean()
+      .default(false)
+      .meta(meta({ description: 'Allow sending code to non-loopback (cloud) endpoints. Off by default: nothing leaves the machine. Env: `NOOTROPIC_ALLOW_CLOUD=1`.' })),
+    probeTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(2_000)
+      .meta(meta({ description: 'How long `nootropic doctor` waits for a model endpoint to answer before calling it unreachable (ms).' })),
+  })
+  .strict();
+
+const ServerSchema = z
+  .object({
+    logLevel: z
+      .enum(LOG_LEVELS)
+      .default('info')
+      .meta(meta({ description: 'Server log level. Logs are JSON lines on the server\'s stderr (the "nootropic" output channel in VS Code). Env: `NOOTROPIC_LOG_LEVEL`.' })),
+  })
+  .strict();
+
+const DiagnosticsSchema = z
+  .object({
+    syntax: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .meta(meta({ description: 'Publish a diagnostic at each syntax error (tree-sitter) in open documents.' })),
+        debounceMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(5_000)
+          .default(150)
+          .meta(meta({ description: 'Wait this long after the last keystroke before re-parsing a document (ms).' })),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    models: ModelsSchema.prefault({}),
+    server: ServerSchema.prefault({}),
+    diagnostics: DiagnosticsSchema.prefault({}),
+  })
+  .strict();
+
+export type Config = z.output<typeof ConfigSchema>;
+/** What a layer may set: any subset, validated when merged. */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export function defaultConfig(): Config {
+  return ConfigSchema.parse({});
+}

@@ -1,0 +1,25 @@
+/** Error codes the server answers with, beyond JSON-RPC's own. Messages always say what to do. */
+import { ErrorCodes } from 'vscode-languageserver-protocol';
+import type { z } from 'zod';
+
+export const NootropicErrorCodes = {
+  InvalidParams: ErrorCodes.InvalidParams,
+  InternalError: ErrorCodes.InternalError,
+  MethodNotFound: ErrorCodes.MethodNotFound,
+  RequestCancelled: -32800,
+  /** The request needs a workspace folder and the client opened none. */
+  NoWorkspace: -32001,
+  /** A configured endpoint is refused by policy (e.g. cloud use not opted into). */
+  PolicyRefused: -32002,
+} as const;
+
+/** "params.root: expected string, received number" — names the field a person has to fix. */
+export function describeZodError(prefix: string, error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+      return `${path || prefix}: ${issue.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,23 @@
+/**
+ * Every custom method, declared once. The server advertises `methods` in
+ * `capabilities.experimental.nootropic` so any client can see what it may call.
+ */
+import type { AnyNotificationDef, AnyRequestDef } from './method';
+import * as server from './server';
+
+export * from './method';
+export * from './errors';
+export * from './server';
+
+/** Bumped on any incompatible change to a method's params or result. */
+export const PROTOCOL_VERSION = '0.1.0';
+
+export const clientToServerRequests: readonly AnyRequestDef[] = [server.Doctor];
+export const serverToClientNotifications: readonly AnyNotificationDef[] = [server.ServerStatus];
+
+export interface NootropicCapabilities {
+  version: string;
+  protocolVersion: string;
+  methods: string[];
+  notifications: string[];
+}

@@ -1,0 +1,71 @@
+/** Server lifecycle and health: `nootropic/doctor`, `nootropic/server/status`. */
+import { z } from 'zod';
+import { notification, request } from './method';
+
+export const ProbeResult = z.object({
+  available: z.boolean(),
+  detail: z.string().optional(),
+  error: z.string().optional(),
+});
+export type ProbeResult = z.infer<typeof ProbeResult>;
+
+export const ModelEndpointReport = z.object({
+  role: z.string(),
+  provider: z.enum(['ollama', 'openai', 'anthropic', 'llamacpp']),
+  baseUrl: z.string(),
+  model: z.string(),
+  reachable: z.boolean(),
+  latencyMs: z.number().optional(),
+  error: z.string().optional(),
+});
+export type ModelEndpointReport = z.infer<typeof ModelEndpointReport>;
+
+export const ConfigSourceReport = z.object({
+  layer: z.string(),
+  path: z.string().optional(),
+  status: z.enum(['loaded', 'absent', 'error']),
+  error: z.string().optional(),
+});
+export type ConfigSourceReport = z.infer<typeof ConfigSourceReport>;
+
+export const DoctorReport = z.object({
+  version: z.string(),
+  protocolVersion: z.string(),
+  node: z.object({ version: z.string(), ok: z.boolean(), required: z.string() }),
+  workspace: z.object({ root: z.string().nullable() }),
+  server: z.object({
+    state: z.enum(['running']),
+    pid: z.number(),
+    transport: z.string(),
+    uptimeMs: z.number(),
+  }),
+  config: z.object({ sources: z.array(ConfigSourceReport) }),
+  models: z.array(ModelEndpointReport),
+  tools: z.object({
+    semgrep: ProbeResult,
+    ollama: ProbeResult,
+    embedder: ProbeResult,
+    grammars: ProbeResult.extend({ languages: z.array(z.string()) }),
+  }),
+  /** One line per degraded item, empty when everything is available. */
+  degraded: z.array(z.string()),
+});
+export type DoctorReport = z.infer<typeof DoctorReport>;
+
+/** client→server: probe everything the server depends on and report it truthfully. */
+export const Doctor = request(
+  'nootropic/doctor',
+  'client→server',
+  z.object({ timeoutMs: z.number().int().positive().max(60_000).optional() }).strict(),
+  DoctorReport,
+);
+
+export const ServerStatusParams = z.object({
+  state: z.enum(['starting', 'ready', 'degraded']),
+  message: z.string(),
+  degraded: z.array(z.string()),
+});
+export type ServerStatusParams = z.infer<typeof ServerStatusParams>;
+
+/** server→client: the server's overall state, sent when it changes (for status bars). */
+export const ServerStatus = notification('nootropic/server/status', 'server→client', ServerStatusParams);
