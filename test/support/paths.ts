@@ -1,0 +1,38 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const SERVER_BUNDLE = path.join(REPO_ROOT, 'dist', 'server.js');
+export const CLI_BUNDLE = path.join(REPO_ROOT, 'dist', 'cli.js');
+
+export interface TempWorkspace {
+  root: string;
+  write(rel: string, text: string): string;
+  dispose(): void;
+}
+
+/** A throwaway workspace folder; `write` creates parent folders. */
+export function tempWorkspace(prefix = 'nootropic-test-'): TempWorkspace {
+  const root = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return {
+    root,
+    write(rel, text) {
+      const file = path.join(root, rel);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, text);
+      return file;
+    },
+    dispose() {
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Environment for spawned servers: no user config or NOOTROPIC_* leaking in from the developer's shell. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('NOOTROPIC_')) env[k] = v;
+  env.NOOTROPIC_USER_CONFIG = path.join(os.tmpdir(), 'nootropic-test-no-user-config.yaml');
+  return { ...env, ...extra };
+}
