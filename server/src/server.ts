@@ -73,6 +73,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
       },
     };
   });
+  // vscode-languageserver keeps one onInitialized handler: domains react to config/status events instead.
   connection.onInitialized(() => ctx.status.markReady());
   connection.onShutdown(() => {
     log.info('shutdown requested');

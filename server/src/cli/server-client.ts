@@ -100,13 +100,15 @@ export class ServerClient {
   /** LSP shutdown + exit; waits for the process to end (kills it if it does not within 5 s). */
   async stop(): Promise<number | null> {
     if (this.exitCode !== undefined) return this.exitCode;
+    // Timers are unref'd: a finished CLI must not sit waiting on its own safety nets.
     try {
-      await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 5_000))]);
+      await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 5_000).unref())]);
       await this.connection.sendNotification('exit');
     } catch {
       // the server is already gone; fall through to reap it
     }
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
+    timer.unref();
     const code = await this.exited;
     clearTimeout(timer);
     this.connection.dispose();

@@ -29,7 +29,7 @@ export function readYamlLayer(name: LayerName, file: string): { layer: ConfigLay
     if (code === 'ENOENT' || code === 'ENOTDIR') return { layer: { name, origin: file }, status: 'absent' };
     return { layer: { name, origin: file, error: `cannot read: ${(err as Error).message}` }, status: 'error' };
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const where = e.linePos?.[0] ? `${e.linePos[0].line}:${e.linePos[0].col}` : '?';

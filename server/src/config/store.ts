@@ -43,7 +43,7 @@ export class ConfigStore {
     this.root = root;
     this.cli = options.cliOverrides;
     this.editor = options.settings;
-    this.reload();
+    this.reload(true);
   }
 
   get workspaceRoot(): string | null {
@@ -71,10 +71,11 @@ export class ConfigStore {
     this.reload();
   }
 
-  reload(): void {
+  /** Re-reads every layer; listeners hear about it when the result changed (or when `force`d, at initialize). */
+  reload(force = false): void {
     const previous = this.current;
     this.current = this.resolve();
-    if (JSON.stringify(previous) !== JSON.stringify(this.current)) {
+    if (force || JSON.stringify(previous) !== JSON.stringify(this.current)) {
       for (const l of this.listeners) l(this.current, previous);
     }
   }

@@ -24,7 +24,7 @@ export function register(ctx: Pick<ServerContext, 'connection' | 'config' | 'log
     const section = parsed.data.settings?.nootropic;
     if (section !== undefined) ctx.config.setEditorSettings(section);
     else ctx.config.reload();
+    // Problems can change without the resolved config changing (a new typo in a lower layer).
     apply();
   });
-  ctx.connection.onInitialized(apply);
 }

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Quick start: install dependencies, build, package the .vsix, then run `nootropic doctor` on this repo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip
+npm ci --no-audit --no-fund
+npm run package
+echo
+node bin/nootropic.js doctor --root .
+echo
+echo "VS Code extension: dist/nootropic.vsix  (code --install-extension dist/nootropic.vsix)"

@@ -1,0 +1,86 @@
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startInProcessServer, type InProcessServer } from '../support/in-process';
+
+let server: InProcessServer;
+afterEach(() => server?.dispose());
+
+const uri = (name: string) => pathToFileURL(`/tmp/nootropic-virtual/${name}`).href;
+
+describe('syntax diagnostics over LSP (in-process)', () => {
+  it('publishes a diagnostic at a syntax error on open, and clears it when the text is fixed', async () => {
+    server = startInProcessServer();
+    await server.initialize(null, { settings: { diagnostics: { syntax: { debounceMs: 0 } } } });
+    const doc = uri('a.ts');
+    const first = server.diagnostics(doc);
+    await server.client.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: doc, languageId: 'typescript', version: 1, text: 'const ok = 1;\nfunction f( {\n' },
+    });
+    const published = await first;
+    expect(published.diagnostics.length).toBeGreaterThan(0);
+    expect(published.diagnostics[0]).toMatchObject({ source: 'nootropic', code: 'syntax', severity: 1, range: { start: { line: 1 } } });
+
+    const cleared = server.diagnostics(doc, (p) => p.version === 2);
+    await server.client.sendNotification('textDocument/didChange', {
+      textDocument: { uri: doc, version: 2 },
+      contentChanges: [{ range: { start: { line: 1, character: 11 }, end: { line: 1, character: 11 } }, text: ')' }],
+    });
+    // "function f() {" is still unclosed: fix that too with a second incremental change.
+    const fixed = await cleared;
+    const closing = server.diagnostics(doc, (p) => p.version === 3);
+    await server.client.sendNotification('textDocument/didChange', {
+      textDocument: { uri: doc, version: 3 },
+      contentChanges: [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, text: '}\n' }],
+    });
+    expect(fixed.version).toBe(2);
+    expect((await closing).diagnostics).toEqual([]);
+  });
+
+  it('serves Python, Go, Rust and Java by languageId, and falls back to the file extension', async () => {
+    server = startInProcessServer();
+    await server.initialize(null, { settings: { diagnostics: { syntax: { debounceMs: 0 } } } });
+    const docs = [
+      { name: 'a.py', languageId: 'python', text: 'def f(:\n  pass\n' },
+      { name: 'a.go', languageId: 'go', text: 'package main\nfunc f( {}\n' },
+      { name: 'a.rs', languageId: 'rust', text: 'fn f( {}\n' },
+      { name: 'A.java', languageId: 'java', text: 'class A { void f( }\n' },
+      { name: 'b.tsx', languageId: 'some-editor-id', text: 'const x = <div className={a>hi</div>;\n' },
+    ];
+    for (const d of docs) {
+      const got = server.diagnostics(uri(d.name));
+      await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(d.name), languageId: d.languageId, version: 1, text: d.text } });
+      expect((await got).diagnostics.length, d.name).toBeGreaterThan(0);
+    }
+  });
+
+  it('publishes an empty list for a document without a grammar, and clears on close', async () => {
+    server = startInProcessServer();
+    await server.initialize(null);
+    const doc = uri('notes.txt');
+    const got = server.diagnostics(doc);
+    await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri: doc, languageId: 'plaintext', version: 1, text: 'function (' } });
+    expect((await got).diagnostics).toEqual([]);
+
+    const ts = uri('c.ts');
+    const open = server.diagnostics(ts);
+    await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri: ts, languageId: 'typescript', version: 1, text: 'let = ;' } });
+    expect((await open).diagnostics.length).toBeGreaterThan(0);
+    const closed = server.diagnostics(ts);
+    await server.client.sendNotification('textDocument/didClose', { textDocument: { uri: ts } });
+    expect((await closed).diagnostics).toEqual([]);
+  });
+
+  it('turns off when nootropic.diagnostics.syntax.enabled is false (didChangeConfiguration)', async () => {
+    server = startInProcessServer();
+    await server.initialize(null, { settings: { diagnostics: { syntax: { debounceMs: 0 } } } });
+    const doc = uri('d.ts');
+    const open = server.diagnostics(doc);
+    await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri: doc, languageId: 'typescript', version: 1, text: 'let = ;' } });
+    expect((await open).diagnostics.length).toBeGreaterThan(0);
+    const off = server.diagnostics(doc, (p) => p.diagnostics.length === 0);
+    await server.client.sendNotification('workspace/didChangeConfiguration', {
+      settings: { nootropic: { diagnostics: { syntax: { enabled: false, debounceMs: 0 } } } },
+    });
+    expect((await off).diagnostics).toEqual([]);
+  });
+});

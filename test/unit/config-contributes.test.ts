@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configurationContribution } from '../../shared/config/contributes';
+import { ConfigSchema, defaultConfig } from '../../shared/config/schema';
+
+const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+  contributes: { configuration: unknown; commands: { command: string }[] };
+  activationEvents: string[];
+};
+
+function leaves(obj: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(obj).flatMap(([k, v]) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? leaves(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`],
+  );
+}
+
+describe('package.json contributes.configuration', () => {
+  it('is exactly what the config schema generates (run `npm run gen:settings` after changing the schema)', () => {
+    expect(pkg.contributes.configuration).toEqual(configurationContribution());
+  });
+
+  it('covers every setting in the schema, with its default and a description', () => {
+    const props = configurationContribution().properties;
+    const defaults = defaultConfig() as unknown as Record<string, unknown>;
+    const keys = leaves(defaults);
+    expect(Object.keys(props).sort()).toEqual(keys.map((k) => `nootropic.${k}`).sort());
+    for (const key of keys) {
+      const entry = props[`nootropic.${key}`]!;
+      const value = key.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], defaults);
+      expect(entry.default, key).toEqual(value);
+      expect(entry.markdownDescription.length, key).toBeGreaterThan(20);
+    }
+  });
+
+  it('accepts what VS Code would send for each contributed default', () => {
+    const nested: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(configurationContribution().properties)) {
+      const parts = key.replace(/^nootropic\./, '').split('.');
+      let cur = nested;
+      for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+      cur[parts.at(-1)!] = entry.default;
+    }
+    expect(ConfigSchema.parse(nested)).toEqual(defaultConfig());
+  });
+
+  it('contributes the commands the extension registers', () => {
+    expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(['nootropic.restartServer', 'nootropic.showStatus']);
+    expect(pkg.activationEvents).toContain('onStartupFinished');
+  });
+});
