@@ -3,9 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { tempWorkspace } from '../support/paths';
 
 // esbuild.config.mjs exports the guard; importing it does not run the build.
-const { vscodeImportGuard } = (await import('../../esbuild.config.mjs')) as {
-  vscodeImportGuard: (allowed: string | null) => esbuild.Plugin;
-};
+import { vscodeImportGuard } from '../../esbuild.config.mjs';
 
 describe('build guard: only extension/ may import vscode', () => {
   it('fails the server build when server code imports vscode, naming the file', async () => {
