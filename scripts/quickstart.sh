@@ -3,7 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip
-npm ci --no-audit --no-fund
+# `npm ci` refuses this lock: @lancedb/lancedb lists optional platform packages the registry does not serve for
+# every platform, so npm never records them. `npm install` honours the lock and skips what it cannot get.
+npm install --no-audit --no-fund
 npm run package
 echo
 node bin/nootropic.js doctor --root .
