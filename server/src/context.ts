@@ -8,6 +8,7 @@ import type { ConfigStore } from './config/store';
 import type { Logger } from './log';
 import type { RpcRegistry } from './rpc/registry';
 import type { StatusReporter } from './status';
+import type { Telemetry } from './telemetry/telemetry';
 
 export interface ServerInfo {
   version: string;
@@ -22,5 +23,6 @@ export interface ServerContext {
   config: ConfigStore;
   documents: TextDocuments<TextDocument>;
   status: StatusReporter;
+  telemetry: Telemetry;
   info: ServerInfo;
 }

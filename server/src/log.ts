@@ -3,6 +3,7 @@
  * editors show a server's stderr in their log/output panes, so this is where a person looks.
  */
 import { LOG_LEVELS, type LogLevel } from '../../shared/config/schema';
+import { redactValue } from './telemetry/redact';
 
 export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
@@ -15,16 +16,10 @@ export interface Logger {
 
 export type LogSink = (line: string) => void;
 
-const SECRET_KEYS = /key|token|secret|password|authorization/i;
-
 function redact(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!fields) return undefined;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    if (SECRET_KEYS.test(k) && v !== undefined && v !== '') out[k] = '[redacted]';
-    else if (v instanceof Error) out[k] = { message: v.message, stack: v.stack };
-    else out[k] = v;
-  }
+  for (const [k, v] of Object.entries(fields)) out[k] = v instanceof Error ? redactValue(k, { message: v.message, stack: v.stack }) : redactValue(k, v);
   return out;
 }
 
@@ -38,7 +33,7 @@ export function createLogger(
     const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
       if (LOG_LEVELS.indexOf(lvl) > LOG_LEVELS.indexOf(state.level)) return;
       try {
-        sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, scope: name, msg, ...redact(fields) }));
+        sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, scope: name, msg: redactValue('msg', msg), ...redact(fields) }));
       } catch {
         // A log line must never take the server down (e.g. a circular field).
         sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, scope: name, msg }));

@@ -18,9 +18,12 @@ import type { ServerContext } from './context';
 import * as configuration from './handlers/configuration';
 import * as doctor from './handlers/doctor';
 import * as syntaxDiagnostics from './handlers/syntax-diagnostics';
+import * as traces from './handlers/traces';
 import { createLogger, type Logger } from './log';
 import { RpcRegistry } from './rpc/registry';
 import { StatusReporter } from './status';
+import { registerSecret } from './telemetry/redact';
+import { Telemetry } from './telemetry/telemetry';
 import { SERVER_VERSION } from './version';
 
 export interface ServerOptions {
@@ -32,6 +35,7 @@ export interface ServerOptions {
 /** Domains, each `register(ctx)`. New capabilities add a line here and a file in handlers/. */
 const DOMAINS: ReadonlyArray<(ctx: ServerContext) => void> = [
   configuration.register,
+  traces.register,
   syntaxDiagnostics.register,
   doctor.register,
 ];
@@ -44,14 +48,19 @@ function workspaceRoot(params: InitializeParams): string | null {
 
 export function createServer(connection: Connection, options: ServerOptions): ServerContext {
   const log = options.log ?? createLogger();
-  const rpc = new RpcRegistry(connection, log.child('rpc'));
+  const env = options.env ?? process.env;
+  // The API key is never configuration: it only ever appears masked in logs, traces and exports.
+  registerSecret(env.NOOTROPIC_API_KEY);
+  const telemetry = new Telemetry(log.child('telemetry'), SERVER_VERSION);
+  const rpc = new RpcRegistry(connection, log.child('rpc'), telemetry);
   const ctx: ServerContext = {
     connection,
     rpc,
     log,
-    config: new ConfigStore(log.child('config'), options.env ?? process.env),
+    config: new ConfigStore(log.child('config'), env),
     documents: new TextDocuments(TextDocument),
     status: new StatusReporter(rpc, log.child('status')),
+    telemetry,
     info: { version: SERVER_VERSION, transport: options.transport, startedAt: Date.now() },
   };
   for (const register of DOMAINS) register(ctx);
@@ -75,8 +84,9 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   });
   // vscode-languageserver keeps one onInitialized handler: domains react to config/status events instead.
   connection.onInitialized(() => ctx.status.markReady());
-  connection.onShutdown(() => {
+  connection.onShutdown(async () => {
     log.info('shutdown requested');
+    await telemetry.shutdown();
   });
 
   ctx.documents.listen(connection);

@@ -75,9 +75,30 @@ const DiagnosticsSchema = z
   })
   .strict();
 
+const TelemetrySchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .meta(meta({ description: 'Keep traces of requests, agent steps and model calls in `.nootropic-cache/traces/` for the trace viewer. Local only.' })),
+    otlpEndpoint: z
+      .union([z.literal(''), z.string().url()])
+      .default('')
+      .meta(meta({ description: 'Also export traces over OTLP/HTTP to this collector (e.g. `http://127.0.0.1:4318`). Empty: no export. Secrets are redacted before export.' })),
+    prometheusPort: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(0)
+      .meta(meta({ description: 'Serve metrics (request latency, errors, token usage) for Prometheus on `127.0.0.1:<port>/metrics`. 0: off.', restartRequired: true })),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     models: ModelsSchema.prefault({}),
+    telemetry: TelemetrySchema.prefault({}),
     server: ServerSchema.prefault({}),
     diagnostics: DiagnosticsSchema.prefault({}),
   })

@@ -4,15 +4,17 @@
  */
 import type { AnyNotificationDef, AnyRequestDef } from './method';
 import * as server from './server';
+import * as traces from './traces';
 
 export * from './method';
 export * from './errors';
 export * from './server';
+export * from './traces';
 
 /** Bumped on any incompatible change to a method's params or result. */
 export const PROTOCOL_VERSION = '0.1.0';
 
-export const clientToServerRequests: readonly AnyRequestDef[] = [server.Doctor];
+export const clientToServerRequests: readonly AnyRequestDef[] = [server.Doctor, traces.TracesList];
 export const serverToClientNotifications: readonly AnyNotificationDef[] = [server.ServerStatus];
 
 export interface NootropicCapabilities {

@@ -9,6 +9,7 @@ import { PROVIDERS, LOG_LEVELS } from '../../../shared/config/schema';
 import { SERVER_VERSION } from '../version';
 import { check } from './commands/check';
 import { doctor } from './commands/doctor';
+import { traces } from './commands/traces';
 import { ServerClient, ServerExitedError } from './server-client';
 
 interface GlobalOptions {
@@ -81,6 +82,20 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (files: string[], opts: { json?: boolean }) =>
       withServer(program, (client, root) => check(client, files, { json: Boolean(opts.json), root })),
+    );
+
+  program
+    .command('traces')
+    .description("recent spans (requests, agent steps, model and tool calls) from the workspace's trace store")
+    .option('--trace <id>', 'only this trace (32 hex digits)')
+    .option('--limit <n>', 'most recent N spans', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'nootropic.usage', `--limit expects a positive integer, got ${v}`);
+      return n;
+    }, 50)
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean; trace?: string; limit: number }) =>
+      withServer(program, (client) => traces(client, { json: Boolean(opts.json), limit: opts.limit, ...(opts.trace ? { traceId: opts.trace } : {}) })),
     );
 
   return program;

@@ -18,7 +18,9 @@ import {
   type NotificationDef,
   type RequestDef,
 } from '../../../shared/protocol';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Logger } from '../log';
+import type { Telemetry } from '../telemetry/telemetry';
 
 /** Throw from a handler to answer with a specific code and message. */
 export class RpcError extends Error {
@@ -61,6 +63,7 @@ export class RpcRegistry {
   constructor(
     private readonly connection: Connection,
     private readonly log: Logger,
+    private readonly telemetry?: Telemetry,
   ) {}
 
   request<M extends string, P extends z.ZodType, R extends z.ZodType>(
@@ -70,30 +73,51 @@ export class RpcRegistry {
     if (this.requests.has(def.method)) throw new Error(`${def.method} registered twice`);
     this.requests.add(def.method);
     this.connection.onRequest(def.method, async (raw: unknown, token: CancellationToken) => {
-      const parsed = def.params.safeParse(raw ?? {});
-      if (!parsed.success) {
-        const message = `${def.method}: invalid params: ${describeZodError('params', parsed.error)}`;
-        this.log.warn('invalid params', { method: def.method, issues: parsed.error.issues });
-        return new ResponseError(ErrorCodes.InvalidParams, message, { issues: parsed.error.issues });
-      }
       const started = Date.now();
-      try {
-        const result = await handler(parsed.data, token);
-        if (token.isCancellationRequested) throw new CancelledError();
-        const checked = def.result.safeParse(result);
-        if (!checked.success) {
-          this.log.error('handler returned an invalid result', { method: def.method, issues: checked.error.issues });
-          return new ResponseError(
-            ErrorCodes.InternalError,
-            `${def.method}: the server produced an invalid result (${describeZodError('result', checked.error)}); this is a bug, please report it with the server log`,
-          );
+      const execute = async (span?: Span): Promise<z.output<R> | ResponseError<unknown>> => {
+        const answer = await this.execute(def, handler, raw, token);
+        const outcome = answer instanceof ResponseError ? (answer.code === LSPErrorCodes.RequestCancelled ? 'cancelled' : 'error') : 'ok';
+        if (answer instanceof ResponseError) {
+          span?.setAttribute('rpc.jsonrpc.error_code', answer.code);
+          span?.setStatus({ code: SpanStatusCode.ERROR, message: answer.message });
         }
-        this.log.debug('request done', { method: def.method, ms: Date.now() - started });
-        return checked.data;
-      } catch (err) {
-        return this.toResponseError(def.method, err, token);
-      }
+        this.telemetry?.recordRpc(def.method, Date.now() - started, outcome);
+        return answer;
+      };
+      if (!this.telemetry) return execute();
+      return this.telemetry.withSpan(`rpc ${def.method}`, { 'rpc.system': 'jsonrpc', 'rpc.method': def.method }, execute, SpanKind.SERVER);
     });
+  }
+
+  private async execute<P extends z.ZodType, R extends z.ZodType>(
+    def: RequestDef<string, P, R>,
+    handler: RequestHandler<P, R>,
+    raw: unknown,
+    token: CancellationToken,
+  ): Promise<z.output<R> | ResponseError<unknown>> {
+    const parsed = def.params.safeParse(raw ?? {});
+    if (!parsed.success) {
+      const message = `${def.method}: invalid params: ${describeZodError('params', parsed.error)}`;
+      this.log.warn('invalid params', { method: def.method, issues: parsed.error.issues });
+      return new ResponseError(ErrorCodes.InvalidParams, message, { issues: parsed.error.issues });
+    }
+    const started = Date.now();
+    try {
+      const result = await handler(parsed.data, token);
+      if (token.isCancellationRequested) throw new CancelledError();
+      const checked = def.result.safeParse(result);
+      if (!checked.success) {
+        this.log.error('handler returned an invalid result', { method: def.method, issues: checked.error.issues });
+        return new ResponseError(
+          ErrorCodes.InternalError,
+          `${def.method}: the server produced an invalid result (${describeZodError('result', checked.error)}); this is a bug, please report it with the server log`,
+        );
+      }
+      this.log.debug('request done', { method: def.method, ms: Date.now() - started });
+      return checked.data;
+    } catch (err) {
+      return this.toResponseError(def.method, err, token);
+    }
   }
 
   /** Listen to a client→server notification; bad params are logged and dropped (notifications have no reply). */

@@ -1,0 +1,98 @@
+/**
+ * The local span store: finished spans appended as JSON lines (redacted) under
+ * `<root>/.nootropic-cache/traces/spans.jsonl`, the file the trace viewer and `nootropic traces` read. Rotated
+ * at a size limit so it never grows without bound. With no workspace, spans live in a bounded ring in memory.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { StoredSpan } from '../../../shared/protocol/traces';
+import { redactValue } from './redact';
+
+
+
+const MAX_BYTES = 20 * 1024 * 1024;
+const RING = 2_000;
+
+const hrToMs = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
+
+export function toStoredSpan(span: ReadableSpan): StoredSpan {
+  const ctx = span.spanContext();
+  const parent = span.parentSpanContext?.spanId;
+  return {
+    traceId: ctx.traceId,
+    spanId: ctx.spanId,
+    ...(parent ? { parentSpanId: parent } : {}),
+    name: span.name,
+    kind: span.kind,
+    startMs: hrToMs(span.startTime),
+    durationMs: hrToMs(span.duration),
+    status: { code: span.status.code, ...(span.status.message ? { message: String(redactValue('', span.status.message)) } : {}) },
+    attributes: redactValue('', { ...span.attributes }) as Record<string, unknown>,
+    events: span.events.map((e) => ({
+      name: e.name,
+      timeMs: hrToMs(e.time),
+      ...(e.attributes ? { attributes: redactValue('', { ...e.attributes }) as Record<string, unknown> } : {}),
+    })),
+  };
+}
+
+export class LocalSpanStore implements SpanExporter {
+  private readonly ring: StoredSpan[] = [];
+  private file: string | undefined;
+
+  get persisted(): boolean {
+    return this.file !== undefined;
+  }
+
+  /** Where spans persist; null keeps them in memory only. */
+  setRoot(root: string | null): void {
+    if (!root) {
+      this.file = undefined;
+      return;
+    }
+    const dir = path.join(root, '.nootropic-cache', 'traces');
+    mkdirSync(dir, { recursive: true });
+    const ignore = path.join(root, '.nootropic-cache', '.gitignore');
+    if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+    this.file = path.join(dir, 'spans.jsonl');
+  }
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    try {
+      const stored = spans.map(toStoredSpan);
+      this.ring.push(...stored);
+      if (this.ring.length > RING) this.ring.splice(0, this.ring.length - RING);
+      if (this.file) {
+        if (existsSync(this.file) && statSync(this.file).size > MAX_BYTES) renameSync(this.file, `${this.file}.1`);
+        appendFileSync(this.file, stored.map((s) => JSON.stringify(s)).join('\n') + '\n');
+      }
+      done({ code: 0 });
+    } catch (error) {
+      done({ code: 1, error: error as Error });
+    }
+  }
+
+  /** Recent spans, newest last; `traceId` narrows to one trace. Torn or foreign lines are skipped. */
+  read(opts: { traceId?: string; limit: number }): StoredSpan[] {
+    let spans: StoredSpan[];
+    if (this.file && existsSync(this.file)) {
+      spans = [];
+      for (const line of readFileSync(this.file, 'utf8').split('\n')) {
+        if (!line) continue;
+        try {
+          const parsed = StoredSpan.safeParse(JSON.parse(line));
+          if (parsed.success) spans.push(parsed.data);
+        } catch {
+          // a line torn by a killed process: skip it, keep the rest
+        }
+      }
+    } else spans = [...this.ring];
+    if (opts.traceId) spans = spans.filter((s) => s.traceId === opts.traceId);
+    return spans.slice(-opts.limit);
+  }
+
+  async shutdown(): Promise<void> {}
+  async forceFlush(): Promise<void> {}
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { redactText, redactValue, registerSecret } from '../../server/src/telemetry/redact';
+
+describe('secret redaction', () => {
+  it('masks values that look like API keys and keys that name secrets', () => {
+    expect(redactText('Authorization: Bearer sk-abcdefghijklmnop1234')).toBe('Authorization: Bearer [redacted]');
+    expect(redactText('token ghp_abcdefghijklmnopqrstuvwx12')).toBe('token [redacted]');
+    expect(redactValue('apiKey', 'anything')).toBe('[redacted]');
+    expect(redactValue('', { headers: { authorization: 'x' }, model: 'llama3' })).toEqual({ headers: { authorization: '[redacted]' }, model: 'llama3' });
+    expect(redactValue('prompt', 'refactor the tokenizer')).toBe('refactor the tokenizer');
+  });
+
+  it('masks a registered secret wherever it appears', () => {
+    registerSecret('plain-looking-secret-value');
+    expect(redactText('url?k=plain-looking-secret-value&x=1')).toBe('url?k=[redacted]&x=1');
+  });
+});
