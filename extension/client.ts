@@ -68,7 +68,11 @@ class RestartingErrorHandler implements ErrorHandler {
   }
 }
 
-export function createClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
+export interface ClientInit {
+  apiKey: string | undefined;
+}
+
+export function createClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, init: ClientInit): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -80,7 +84,12 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
       { scheme: 'untitled', language },
     ]),
     outputChannel: output,
-    initializationOptions: { settings: explicitSettings() },
+    // Recomputed on every (re)start, so a restart picks up new settings, trust and keys.
+    initializationOptions: () => ({
+      settings: explicitSettings(),
+      workspaceTrusted: vscode.workspace.isTrusted,
+      ...(init.apiKey ? { secrets: { apiKey: init.apiKey } } : {}),
+    }),
     errorHandler: new RestartingErrorHandler(output),
     initializationFailedHandler: (error) => {
       output.appendLine(`[client] server failed to initialize: ${error instanceof Error ? error.message : String(error)}`);

@@ -5,7 +5,8 @@
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { ServerStatus, ServerStatusParams, type DoctorReport } from '../shared/protocol';
-import { createClient } from './client';
+import { createClient, type ClientInit } from './client';
+import { readApiKey, registerApiKeyCommands } from './secrets';
 import { explicitSettings } from './settings';
 import { StatusBar, type ClientState } from './status-bar';
 import { STATUS_VIEW_TYPE, StatusPanel, fetchDoctor } from './status-panel';
@@ -30,7 +31,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     statusBar.setClientState(s);
   };
 
-  const lc = createClient(context, output);
+  const init: ClientInit = { apiKey: await readApiKey(context.secrets) };
+  const lc = createClient(context, output, init);
   client = lc;
   context.subscriptions.push(
     lc.onDidChangeState((e) => setState(e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped')),
@@ -48,7 +50,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     await lc.restart();
   };
 
+  const reloadSecrets = async () => {
+    init.apiKey = await readApiKey(context.secrets);
+    if (lc.isRunning()) await restart();
+  };
   context.subscriptions.push(
+    ...registerApiKeyCommands(context, reloadSecrets),
+    // Trusting a workspace unlocks workspace plugins and agent writes: the server learns it on restart.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void restart()),
     vscode.commands.registerCommand('nootropic.restartServer', restart),
     vscode.commands.registerCommand('nootropic.showStatus', () => StatusPanel.show(context.extensionUri, doctor, restart)),
     vscode.window.registerWebviewPanelSerializer(STATUS_VIEW_TYPE, {

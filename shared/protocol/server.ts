@@ -32,7 +32,7 @@ export const DoctorReport = z.object({
   version: z.string(),
   protocolVersion: z.string(),
   node: z.object({ version: z.string(), ok: z.boolean(), required: z.string() }),
-  workspace: z.object({ root: z.string().nullable() }),
+  workspace: z.object({ root: z.string().nullable(), trusted: z.boolean() }),
   server: z.object({
     state: z.enum(['running']),
     pid: z.number(),

@@ -27,6 +27,19 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('telemetry (in-process)', () => {
+  it('never writes an API key from the editor secret store into the cache or logs, and reports trust', async () => {
+    ws = tempWorkspace();
+    const key = 'editor-secret-key-value-42';
+    server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_BASE_URL: `http://127.0.0.1:${await closedPort()}` });
+    await server.initialize(ws.root, { secrets: { apiKey: key }, workspaceTrusted: false, settings: { server: { logLevel: 'debug' } } });
+    const report = Doctor.result.parse(await server.client.sendRequest(Doctor.method, { timeoutMs: 200 }));
+    expect(report.workspace.trusted).toBe(false);
+    expect(report.degraded.some((d) => d.includes('restricted mode'))).toBe(true);
+    await server.client.sendRequest(TracesList.method, {});
+    for (const f of filesUnder(path.join(ws.root, '.nootropic-cache'))) expect(readFileSync(f, 'utf8'), f).not.toContain(key);
+    expect(server.logs.join('\n')).not.toContain(key);
+  });
+
   it('records a span per request in the workspace trace store, readable over nootropic/traces/list', async () => {
     ws = tempWorkspace();
     const port = await closedPort();

@@ -45,7 +45,7 @@ describe('package.json contributes.configuration', () => {
   });
 
   it('contributes the commands the extension registers', () => {
-    expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(['nootropic.restartServer', 'nootropic.showStatus']);
+    expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(['nootropic.clearApiKey', 'nootropic.restartServer', 'nootropic.setApiKey', 'nootropic.showStatus']);
     expect(pkg.activationEvents).toContain('onStartupFinished');
   });
 });

@@ -47,7 +47,7 @@ function render(r: DoctorReport): void {
     el('p', r.degraded.length ? `${r.degraded.length} degraded item(s); nootropic keeps working without them.` : 'Everything available.', r.degraded.length ? 'warn' : 'ok'),
     section('Server', [
       row(r.node.ok, 'node', `${r.node.version} (needs ${r.node.required})`),
-      row(r.workspace.root !== null, 'workspace', r.workspace.root ?? 'none'),
+      row(r.workspace.root !== null && r.workspace.trusted, 'workspace', `${r.workspace.root ?? 'none'}${r.workspace.trusted ? '' : ' (restricted: not trusted)'}`),
       row(true, 'server', `${r.server.state}, pid ${r.server.pid}, ${r.server.transport}`),
     ]),
     section('Models', r.models.map((m) => row(m.reachable && !m.error, `${m.role}: ${m.provider}`, `${m.baseUrl} ${m.model} — ${m.reachable ? 'reachable' : 'unreachable'}${m.error ? `: ${m.error}` : ''}`))),

@@ -7,6 +7,7 @@ import { envLayer, resolveConfig, type ConfigLayer } from '../../../shared/confi
 import type { Config } from '../../../shared/config/schema';
 import type { ConfigSourceReport } from '../../../shared/protocol';
 import type { Logger } from '../log';
+import { registerSecret } from '../telemetry/redact';
 import { readYamlLayer, userConfigPath, workspaceConfigPath } from './files';
 
 /** What clients may pass in `initializationOptions`. */
@@ -16,6 +17,10 @@ export const InitializationOptions = z
     settings: z.record(z.string(), z.unknown()).optional(),
     /** CLI flags: the top layer. */
     cliOverrides: z.record(z.string(), z.unknown()).optional(),
+    /** VS Code's workspace trust; the CLI's `--restricted` sends false. Absent means trusted (the user ran it there). */
+    workspaceTrusted: z.boolean().optional(),
+    /** Secrets from the editor's secret store; never logged, never written to disk. */
+    secrets: z.object({ apiKey: z.string().optional() }).optional(),
   })
   .passthrough();
 export type InitializationOptions = z.infer<typeof InitializationOptions>;
@@ -26,6 +31,8 @@ export class ConfigStore {
   private editor: Record<string, unknown> | undefined;
   private root: string | null = null;
   private cli: Record<string, unknown> | undefined;
+  private trusted = true;
+  private editorApiKey: string | undefined;
   private current: Config;
   private sources: ConfigSourceReport[] = [];
   private problemList: string[] = [];
@@ -43,7 +50,20 @@ export class ConfigStore {
     this.root = root;
     this.cli = options.cliOverrides;
     this.editor = options.settings;
+    this.trusted = options.workspaceTrusted ?? true;
+    this.editorApiKey = options.secrets?.apiKey || undefined;
+    registerSecret(this.editorApiKey);
     this.reload(true);
+  }
+
+  /** Untrusted workspaces get no agent writes, no commands and no workspace plugins. */
+  get workspaceTrusted(): boolean {
+    return this.trusted;
+  }
+
+  /** The API key: the editor's secret store first, then NOOTROPIC_API_KEY. Never part of `config`. */
+  get apiKey(): string | undefined {
+    return this.editorApiKey ?? (this.env.NOOTROPIC_API_KEY || undefined);
   }
 
   get workspaceRoot(): string | null {

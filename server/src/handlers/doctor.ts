@@ -34,6 +34,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'info'>): v
     const degraded: string[] = [];
     if (!node.ok) degraded.push(`node ${process.version} is older than required ${REQUIRED_NODE}`);
     for (const s of ctx.config.sourceReports) if (s.error) degraded.push(`config: ${s.error}`);
+    if (!ctx.config.workspaceTrusted) degraded.push('workspace not trusted: no agent writes, commands or workspace plugins (restricted mode)');
     for (const m of [chat]) if (!m.reachable || m.error) degraded.push(`model ${m.role} (${m.provider} ${m.baseUrl}): ${m.error ?? 'unreachable'}`);
     if (!semgrep.available) degraded.push(`semgrep: ${semgrep.error}`);
     if (!ollama.available) degraded.push(`ollama: ${ollama.error}`);
@@ -44,7 +45,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'info'>): v
       version: ctx.info.version,
       protocolVersion: PROTOCOL_VERSION,
       node,
-      workspace: { root: ctx.config.workspaceRoot },
+      workspace: { root: ctx.config.workspaceRoot, trusted: ctx.config.workspaceTrusted },
       server: { state: 'running', pid: process.pid, transport: ctx.info.transport, uptimeMs: Date.now() - ctx.info.startedAt },
       config: { sources: [...ctx.config.sourceReports] },
       models: [chat],

@@ -9,7 +9,7 @@ export function renderDoctor(r: DoctorReport): string {
   lines.push(
     table([
       [mark(r.node.ok), 'node', `${r.node.version} (needs ${r.node.required})`],
-      [mark(r.workspace.root !== null), 'workspace', r.workspace.root ?? 'none'],
+      [mark(r.workspace.root !== null), 'workspace', `${r.workspace.root ?? 'none'}${r.workspace.trusted ? '' : ' (restricted: not trusted)'}`],
       [mark(true), 'server', `${r.server.state}, pid ${r.server.pid}, ${r.server.transport}`],
     ]),
   );
