@@ -90,6 +90,19 @@ describe('nootropic/doctor (in-process)', () => {
     await expect.poll(() => server.notifications('nootropic/server/status').some((s) => (s as { state: string }).state === 'degraded')).toBe(true);
   });
 
+  it('probes in the background at startup so the status notification shows an unreachable model', async () => {
+    const port = await closedPort();
+    server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_BASE_URL: `http://127.0.0.1:${port}` });
+    await server.initialize(null);
+    const degradedWithModel = () =>
+      server.notifications('nootropic/server/status').some((s) => {
+        const st = s as { state: string; degraded: string[] };
+        return st.state === 'degraded' && st.degraded.some((d) => d.includes(`127.0.0.1:${port}`) && d.includes('connection refused'));
+      });
+    await expect.poll(degradedWithModel, { timeout: 10_000 }).toBe(true);
+    expect(server.logs.some((l) => l.includes('"msg":"health probe"'))).toBe(true);
+  });
+
   it('layers workspace YAML < env < CLI overrides', async () => {
     ws = tempWorkspace();
     ws.write('.nootropic/config.yaml', 'models:\n  model: from-yaml\n  baseUrl: http://127.0.0.1:9/\n');

@@ -1,66 +1,36 @@
-/** `nootropic/doctor`: every dependency probed for real, reported truthfully; degraded items are results. */
-import { Doctor, PROTOCOL_VERSION, type DoctorReport } from '../../../shared/protocol';
+/** `nootropic/doctor`, and the same probes in the background so the status bar tells the truth too. */
+import { Doctor } from '../../../shared/protocol';
 import type { ServerContext } from '../context';
-import { probeModelEndpoint, probeOllama, probeSemgrep } from '../doctor/probes';
+import { buildDoctorReport } from '../doctor/report';
 import { abortSignalFor } from '../rpc/registry';
-import { checkGrammars } from '../syntax/parser';
-import { REQUIRED_NODE } from '../version';
 
-function nodeSatisfies(required: string, actual: string): boolean {
-  const want = /(\d+)\.(\d+)/.exec(required);
-  const have = /v?(\d+)\.(\d+)/.exec(actual);
-  if (!want || !have) return true;
-  const [wm, wn] = [Number(want[1]), Number(want[2])];
-  const [hm, hn] = [Number(have[1]), Number(have[2])];
-  return hm > wm || (hm === wm && hn >= wn);
-}
+const STARTUP_PROBE_TIMEOUT_MS = 3_000;
 
-export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'info'>): void {
-  ctx.rpc.request(Doctor, async (params, token) => {
-    const signal = abortSignalFor(token);
-    const config = ctx.config.config;
-    const timeoutMs = params.timeoutMs ?? config.models.probeTimeoutMs;
-    const [chat, semgrep, ollama, grammars] = await Promise.all([
-      probeModelEndpoint('chat', config.models, signal, timeoutMs),
-      probeSemgrep(signal),
-      probeOllama(signal, timeoutMs),
-      checkGrammars(),
-    ]);
-    const embedder = {
-      available: false,
-      error: 'no embedding model configured: search runs in lexical-only mode',
-    };
-    const node = { version: process.version, required: REQUIRED_NODE, ok: nodeSatisfies(REQUIRED_NODE, process.version) };
-    const degraded: string[] = [];
-    if (!node.ok) degraded.push(`node ${process.version} is older than required ${REQUIRED_NODE}`);
-    for (const s of ctx.config.sourceReports) if (s.error) degraded.push(`config: ${s.error}`);
-    if (!ctx.config.workspaceTrusted) degraded.push('workspace not trusted: no agent writes, commands or workspace plugins (restricted mode)');
-    for (const m of [chat]) if (!m.reachable || m.error) degraded.push(`model ${m.role} (${m.provider} ${m.baseUrl}): ${m.error ?? 'unreachable'}`);
-    if (!semgrep.available) degraded.push(`semgrep: ${semgrep.error}`);
-    if (!ollama.available) degraded.push(`ollama: ${ollama.error}`);
-    degraded.push(`embedder: ${embedder.error}`);
-    for (const f of grammars.failed) degraded.push(`grammar ${f.name}: ${f.error}`);
+export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'info' | 'status' | 'log'>): void {
+  ctx.rpc.request(Doctor, async (params, token) => buildDoctorReport(ctx, abortSignalFor(token), params.timeoutMs));
 
-    const report: DoctorReport = {
-      version: ctx.info.version,
-      protocolVersion: PROTOCOL_VERSION,
-      node,
-      workspace: { root: ctx.config.workspaceRoot, trusted: ctx.config.workspaceTrusted },
-      server: { state: 'running', pid: process.pid, transport: ctx.info.transport, uptimeMs: Date.now() - ctx.info.startedAt },
-      config: { sources: [...ctx.config.sourceReports] },
-      models: [chat],
-      tools: {
-        semgrep,
-        ollama,
-        embedder,
-        grammars: {
-          available: grammars.failed.length === 0,
-          languages: grammars.loaded,
-          ...(grammars.failed.length ? { error: grammars.failed.map((f) => `${f.name}: ${f.error}`).join('; ') } : {}),
-        },
-      },
-      degraded,
-    };
-    return report;
+  // Probe at startup and whenever the configuration changes: no model, no semgrep, no embedder show in the
+  // status bar and the log, not only when someone runs doctor. Config problems have their own status domain.
+  let running: AbortController | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  ctx.config.onChange(() => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running?.abort();
+      const controller = new AbortController();
+      running = controller;
+      const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(STARTUP_PROBE_TIMEOUT_MS * 3)]);
+      buildDoctorReport(ctx, signal, STARTUP_PROBE_TIMEOUT_MS)
+        .then((report) => {
+          if (controller.signal.aborted) return;
+          const degraded = report.degraded.filter((d) => !d.startsWith('config:'));
+          ctx.status.set('health', degraded);
+          ctx.log.info('health probe', { degraded });
+        })
+        .catch((err: unknown) => {
+          if (!controller.signal.aborted) ctx.log.warn('health probe failed', { error: String(err) });
+        });
+    }, 200);
+    timer.unref();
   });
 }
