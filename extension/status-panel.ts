@@ -1,10 +1,13 @@
 /** "nootropic: Show Status": the doctor report in a webview panel (CSP with a nonce, local resources only). */
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Doctor, type DoctorReport } from '../shared/protocol';
 import { FromStatusWebview, type ToStatusWebview } from '../shared/webview/status';
+import { webviewHtml, webviewRoots } from './webview-html';
 
 export const STATUS_VIEW_TYPE = 'nootropic.status';
+
+const STATUS_CSS = `header { display: flex; gap: .5rem; align-items: center; } header h1 { flex: 1; font-size: 1.3rem; }
+table { border-collapse: collapse; } td { padding: 2px 10px 2px 0; vertical-align: top; } h2 { font-size: 1rem; margin-top: 1.2rem; }`;
 
 export class StatusPanel {
   private static current: StatusPanel | undefined;
@@ -17,8 +20,8 @@ export class StatusPanel {
     private readonly fetchReport: () => Promise<DoctorReport>,
     private readonly restart: () => Promise<void>,
   ) {
-    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webviews')] };
-    panel.webview.html = this.html();
+    panel.webview.options = { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'status', STATUS_CSS);
     panel.webview.onDidReceiveMessage((raw: unknown) => {
       const msg = FromStatusWebview.safeParse(raw);
       if (!msg.success) return;
@@ -57,26 +60,6 @@ export class StatusPanel {
     } catch (err) {
       this.post({ type: 'error', message: `Could not reach the nootropic server: ${err instanceof Error ? err.message : String(err)}` });
     }
-  }
-
-  private html(): string {
-    const nonce = randomBytes(16).toString('base64');
-    const webview = this.panel.webview;
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webviews', 'status.js'));
-    return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<style nonce="${nonce}">
-body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 1rem; }
-header { display: flex; gap: .5rem; align-items: center; } header h1 { flex: 1; font-size: 1.3rem; }
-button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 4px 10px; cursor: pointer; }
-table { border-collapse: collapse; } td { padding: 2px 10px 2px 0; vertical-align: top; }
-h2 { font-size: 1rem; margin-top: 1.2rem; } .ok { color: var(--vscode-testing-iconPassed); } .bad { color: var(--vscode-errorForeground); }
-.warn { color: var(--vscode-editorWarning-foreground); } .muted { opacity: .6; }
-</style></head>
-<body><div id="root"><p class="muted">Probing…</p></div>
-<script nonce="${nonce}" src="${script}"></script></body></html>`;
   }
 }
 
