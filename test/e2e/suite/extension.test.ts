@@ -1,0 +1,107 @@
+/** Assertions about the installed extension, from inside VS Code's extension host. */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { NootropicApi } from '../../../extension/extension';
+
+const EXTENSION_ID = 'nootropic.nootropic';
+
+function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined, events: vscode.Event<unknown>[] = []): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const disposables: vscode.Disposable[] = [];
+    const done = (v: T) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      disposables.forEach((d) => d.dispose());
+      resolve(v);
+    };
+    const check = () => {
+      const v = probe();
+      if (v !== undefined) done(v);
+    };
+    const timer = setTimeout(() => {
+      clearInterval(poll);
+      disposables.forEach((d) => d.dispose());
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    // Events drive the wait; the slow poll only covers state that has no event (the client's state).
+    const poll = setInterval(check, 250);
+    for (const e of events) disposables.push(e(check));
+    check();
+  });
+}
+
+function nootropicDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'nootropic');
+}
+
+async function api(): Promise<NootropicApi> {
+  const ext = vscode.extensions.getExtension<NootropicApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is installed`);
+  return ext.isActive ? ext.exports : ext.activate();
+}
+
+function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'a workspace folder is open');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+export function registerExtensionTests(): void {
+  describe('nootropic in a real VS Code extension host', () => {
+    it('activates on startup and its language client reaches running', async () => {
+      const ext = vscode.extensions.getExtension<NootropicApi>(EXTENSION_ID);
+      assert.ok(ext, 'extension installed');
+      await waitFor('activation', 60_000, () => (ext.isActive ? true : undefined));
+      const a = await api();
+      await waitFor('client running', 60_000, () => (a.clientState() === 'running' ? true : undefined));
+      assert.match(a.statusText(), /nootropic/);
+    });
+
+    it('publishes a syntax diagnostic at the broken line, and clears it when the text is fixed', async () => {
+      const uri = workspaceFile('broken.ts');
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      const diags = await waitFor('a nootropic diagnostic on broken.ts', 30_000, () => {
+        const d = nootropicDiagnostics(uri);
+        return d.length ? d : undefined;
+      }, [vscode.languages.onDidChangeDiagnostics]);
+      assert.equal(diags[0]!.range.start.line, 1);
+      assert.equal(diags[0]!.severity, vscode.DiagnosticSeverity.Error);
+      assert.match(diags[0]!.message, /^Syntax error/);
+      assert.equal(typeof diags[0]!.code === 'object' ? diags[0]!.code.value : diags[0]!.code, 'syntax');
+
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), 'const ok = 1;\nfunction fixed() {}\n');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      await waitFor('diagnostics cleared', 30_000, () => (nootropicDiagnostics(uri).length === 0 ? true : undefined), [vscode.languages.onDidChangeDiagnostics]);
+    });
+
+    it('answers doctor over node-ipc with the grammars loaded', async () => {
+      const report = await (await api()).doctor();
+      assert.equal(report.server.transport, 'node-ipc');
+      assert.ok(report.tools.grammars.languages.includes('typescript'));
+      assert.ok(report.workspace.root, 'the workspace root reached the server');
+    });
+
+    it('restarts the server on command and serves diagnostics again (Python)', async () => {
+      const a = await api();
+      await vscode.commands.executeCommand('nootropic.restartServer');
+      await waitFor('client running after restart', 60_000, () => (a.clientState() === 'running' ? true : undefined));
+      const uri = workspaceFile('broken.py');
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+      const diags = await waitFor('a nootropic diagnostic on broken.py', 30_000, () => {
+        const d = nootropicDiagnostics(uri);
+        return d.length ? d : undefined;
+      }, [vscode.languages.onDidChangeDiagnostics]);
+      assert.equal(diags[0]!.range.start.line, 1);
+    });
+
+    it('shows the status panel', async () => {
+      await vscode.commands.executeCommand('nootropic.showStatus');
+      const tab = await waitFor('a "nootropic status" tab', 15_000, () =>
+        vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'nootropic status'),
+      );
+      assert.ok(tab);
+    });
+  });
+}
