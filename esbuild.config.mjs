@@ -45,6 +45,23 @@ function copyWasm(outdir) {
   for (const f of readdirSync(grammars)) if (/^tree-sitter-.*\.wasm$/.test(f)) cpSync(path.join(grammars, f), path.join(wasmDir, f));
 }
 
+/**
+ * Native modules cannot be bundled. LanceDB's JS is bundled, its prebuilt N-API binary package
+ * (@lancedb/lancedb-<platform>) is copied to dist/node_modules/, where the bundle's require finds it — in the
+ * repo, in the npm bin and inside the .vsix alike.
+ */
+const NATIVE_EXTERNALS = ['*.node', '@lancedb/lancedb-*'];
+
+function copyNativePackages(outdir) {
+  const scope = path.join(root, 'node_modules', '@lancedb');
+  const target = path.join(outdir, 'node_modules', '@lancedb');
+  mkdirSync(target, { recursive: true });
+  for (const name of readdirSync(scope)) {
+    if (!name.startsWith('lancedb-')) continue;
+    cpSync(path.join(scope, name), path.join(target, name), { recursive: true, dereference: true });
+  }
+}
+
 export function buildOptions({ production }) {
   const common = {
     bundle: true,
@@ -73,7 +90,18 @@ export function buildOptions({ production }) {
       ...cjsNode,
       entryPoints: { server: 'server/src/main.ts', cli: 'server/src/cli/main.ts' },
       outdir: 'dist',
-      plugins: [vscodeImportGuard(null), { name: 'copy-wasm', setup: (b) => b.onEnd(() => copyWasm(path.join(root, 'dist'))) }],
+      external: NATIVE_EXTERNALS,
+      plugins: [
+        vscodeImportGuard(null),
+        {
+          name: 'copy-runtime-files',
+          setup: (b) =>
+            b.onEnd(() => {
+              copyWasm(path.join(root, 'dist'));
+              copyNativePackages(path.join(root, 'dist'));
+            }),
+        },
+      ],
     },
     webviews: {
       ...common,

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=512
 'use strict';
 const path = require('node:path');
 const server = path.join(__dirname, '..', 'dist', 'server.js');

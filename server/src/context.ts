@@ -6,6 +6,7 @@ import type { Connection, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ConfigStore } from './config/store';
 import type { Logger } from './log';
+import type { IndexService } from './rag/index-service';
 import type { RpcRegistry } from './rpc/registry';
 import type { StatusReporter } from './status';
 import type { Telemetry } from './telemetry/telemetry';
@@ -24,5 +25,6 @@ export interface ServerContext {
   documents: TextDocuments<TextDocument>;
   status: StatusReporter;
   telemetry: Telemetry;
+  index: IndexService;
   info: ServerInfo;
 }

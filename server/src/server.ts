@@ -17,9 +17,11 @@ import { ConfigStore, InitializationOptions } from './config/store';
 import type { ServerContext } from './context';
 import * as configuration from './handlers/configuration';
 import * as doctor from './handlers/doctor';
+import * as search from './handlers/search';
 import * as syntaxDiagnostics from './handlers/syntax-diagnostics';
 import * as traces from './handlers/traces';
 import { createLogger, type Logger } from './log';
+import { IndexService } from './rag/index-service';
 import { RpcRegistry } from './rpc/registry';
 import { StatusReporter } from './status';
 import { registerSecret } from './telemetry/redact';
@@ -37,6 +39,7 @@ const DOMAINS: ReadonlyArray<(ctx: ServerContext) => void> = [
   configuration.register,
   traces.register,
   syntaxDiagnostics.register,
+  search.register,
   doctor.register,
 ];
 
@@ -61,6 +64,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     documents: new TextDocuments(TextDocument),
     status: new StatusReporter(rpc, log.child('status')),
     telemetry,
+    index: new IndexService(log.child('index')),
     info: { version: SERVER_VERSION, transport: options.transport, startedAt: Date.now() },
   };
   for (const register of DOMAINS) register(ctx);
@@ -78,6 +82,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
       serverInfo: { name: 'nootropic-lsp', version: SERVER_VERSION },
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        workspaceSymbolProvider: true,
         experimental: { nootropic },
       },
     };
@@ -86,6 +91,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   connection.onInitialized(() => ctx.status.markReady());
   connection.onShutdown(async () => {
     log.info('shutdown requested');
+    ctx.index.dispose();
     await telemetry.shutdown();
   });
 

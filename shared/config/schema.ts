@@ -75,6 +75,26 @@ const DiagnosticsSchema = z
   })
   .strict();
 
+const IndexSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .meta(meta({ description: 'Index the workspace for retrieval (search, @codebase, agent context). The index lives in `.nootropic-cache/index/`.' })),
+    maxFileBytes: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(100_000_000)
+      .default(1_000_000)
+      .meta(meta({ description: 'Files larger than this are skipped (and counted as skipped) by the indexer.' })),
+    watch: z
+      .boolean()
+      .default(true)
+      .meta(meta({ description: 'Re-index files when they change on disk (saves in the editor are picked up either way).', restartRequired: true })),
+  })
+  .strict();
+
 const TelemetrySchema = z
   .object({
     enabled: z
@@ -99,6 +119,7 @@ export const ConfigSchema = z
   .object({
     models: ModelsSchema.prefault({}),
     telemetry: TelemetrySchema.prefault({}),
+    index: IndexSchema.prefault({}),
     server: ServerSchema.prefault({}),
     diagnostics: DiagnosticsSchema.prefault({}),
   })

@@ -3,19 +3,27 @@
  * `capabilities.experimental.nootropic` so any client can see what it may call.
  */
 import type { AnyNotificationDef, AnyRequestDef } from './method';
+import * as search from './search';
 import * as server from './server';
 import * as traces from './traces';
 
 export * from './method';
 export * from './errors';
+export * from './search';
 export * from './server';
 export * from './traces';
 
 /** Bumped on any incompatible change to a method's params or result. */
 export const PROTOCOL_VERSION = '0.1.0';
 
-export const clientToServerRequests: readonly AnyRequestDef[] = [server.Doctor, traces.TracesList];
-export const serverToClientNotifications: readonly AnyNotificationDef[] = [server.ServerStatus];
+export const clientToServerRequests: readonly AnyRequestDef[] = [
+  server.Doctor,
+  traces.TracesList,
+  search.IndexBuild,
+  search.IndexInfo,
+  search.Search,
+];
+export const serverToClientNotifications: readonly AnyNotificationDef[] = [server.ServerStatus, search.IndexStatus];
 
 export interface NootropicCapabilities {
   version: string;

@@ -1,6 +1,7 @@
 /** Server lifecycle and health: `nootropic/doctor`, `nootropic/server/status`. */
 import { z } from 'zod';
 import { notification, request } from './method';
+import { IndexState } from './search';
 
 export const ProbeResult = z.object({
   available: z.boolean(),
@@ -47,6 +48,7 @@ export const DoctorReport = z.object({
     embedder: ProbeResult,
     grammars: ProbeResult.extend({ languages: z.array(z.string()) }),
   }),
+  index: IndexState,
   /** One line per degraded item, empty when everything is available. */
   degraded: z.array(z.string()),
 });

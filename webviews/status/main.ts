@@ -57,6 +57,9 @@ function render(r: DoctorReport): void {
       row(r.tools.embedder.available, 'embedder', r.tools.embedder.detail ?? r.tools.embedder.error ?? ''),
       row(r.tools.grammars.available, 'grammars', r.tools.grammars.error ?? r.tools.grammars.languages.join(', ')),
     ]),
+    section('Index', [
+      row(r.index.state !== 'error', r.index.state, `${r.index.files} files, ${r.index.chunks} chunks, ${r.index.skipped} skipped; ${r.index.mode} mode (embedder: ${r.index.embedder})${r.index.message ? `: ${r.index.message}` : ''}`),
+    ]),
     section('Configuration', r.config.sources.map((s) => row(s.status === 'absent' ? null : !s.error && s.status !== 'error', s.layer, [s.path, s.error ?? s.status].filter(Boolean).join(': ')))),
   );
 }

@@ -9,6 +9,7 @@ import { PROVIDERS, LOG_LEVELS } from '../../../shared/config/schema';
 import { SERVER_VERSION } from '../version';
 import { check } from './commands/check';
 import { doctor } from './commands/doctor';
+import { index, search } from './commands/index-search';
 import { traces } from './commands/traces';
 import { ServerClient, ServerExitedError } from './server-client';
 
@@ -82,6 +83,32 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (files: string[], opts: { json?: boolean }) =>
       withServer(program, (client, root) => check(client, files, { json: Boolean(opts.json), root })),
+    );
+
+  const positiveInt = (flag: string) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'nootropic.usage', `${flag} expects a positive integer, got ${v}`);
+    return n;
+  };
+
+  program
+    .command('index')
+    .description('index the workspace for retrieval (incremental; --force rebuilds)')
+    .option('--force', 'rebuild from scratch')
+    .option('--json', 'print {files, chunks, skipped, ms, embedder, ...}')
+    .action(async (opts: { json?: boolean; force?: boolean }) =>
+      withServer(program, (client) => index(client, { json: Boolean(opts.json), force: Boolean(opts.force) })),
+    );
+
+  program
+    .command('search')
+    .description('search the workspace index (natural language or identifiers)')
+    .argument('[query]', 'what to look for')
+    .option('--limit <n>', 'number of hits', positiveInt('--limit'), 10)
+    .option('--queries <file>', 'batch: a JSONL file of {"id", "query"}; prints one {"id", "hits"} line per query')
+    .option('--json', 'print {hits: [{path, startLine, endLine, score, symbol, text}]}')
+    .action(async (query: string | undefined, opts: { json?: boolean; limit: number; queries?: string }) =>
+      withServer(program, (client) => search(client, query, { json: Boolean(opts.json), limit: opts.limit, ...(opts.queries ? { queries: opts.queries } : {}) })),
     );
 
   program

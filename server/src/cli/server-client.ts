@@ -41,7 +41,8 @@ export class ServerClient {
 
   static async start(options: ClientOptions): Promise<ServerClient> {
     const serverPath = options.serverPath ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'server.js');
-    const child = spawn(process.execPath, [serverPath, '--stdio'], {
+    const heap = `--max-old-space-size=${Number(process.env.NOOTROPIC_MAX_HEAP_MB) || 512}`;
+    const child = spawn(process.execPath, [heap, serverPath, '--stdio'], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: process.env,
       cwd: options.root,

@@ -18,7 +18,7 @@ function nodeSatisfies(required: string, actual: string): boolean {
 }
 
 export async function buildDoctorReport(
-  ctx: Pick<ServerContext, 'config' | 'info'>,
+  ctx: Pick<ServerContext, 'config' | 'info' | 'index'>,
   signal: AbortSignal,
   timeoutOverrideMs?: number,
 ): Promise<DoctorReport> {
@@ -30,6 +30,7 @@ export async function buildDoctorReport(
       probeOllama(signal, timeoutMs),
       checkGrammars(),
     ]);
+    const index = ctx.index.current();
     const embedder = {
       available: false,
       error: 'no embedding model configured: search runs in lexical-only mode',
@@ -44,6 +45,7 @@ export async function buildDoctorReport(
     if (!ollama.available) degraded.push(`ollama: ${ollama.error}`);
     degraded.push(`embedder: ${embedder.error}`);
     for (const f of grammars.failed) degraded.push(`grammar ${f.name}: ${f.error}`);
+    if (index.state === 'error') degraded.push(`index: ${index.message ?? 'failed'}`);
 
     const report: DoctorReport = {
       version: ctx.info.version,
@@ -63,6 +65,7 @@ export async function buildDoctorReport(
           ...(grammars.failed.length ? { error: grammars.failed.map((f) => `${f.name}: ${f.error}`).join('; ') } : {}),
         },
       },
+      index,
       degraded,
     };
     return report;

@@ -36,23 +36,32 @@ export function register(ctx: Pick<ServerContext, 'connection' | 'documents' | '
   const timers = new Map<string, NodeJS.Timeout>();
   const failedGrammars = new Set<string>();
 
+  // A client that went away mid-parse is not an error worth more than a debug line.
+  const send = async (params: Parameters<typeof ctx.connection.sendDiagnostics>[0]) => {
+    try {
+      await ctx.connection.sendDiagnostics(params);
+    } catch (err) {
+      ctx.log.debug('diagnostics not delivered', { error: String(err) });
+    }
+  };
+
   const publish = async (doc: TextDocument) => {
     const version = doc.version;
     if (!ctx.config.config.diagnostics.syntax.enabled) {
-      await ctx.connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
+      await send({ uri: doc.uri, diagnostics: [] });
       return;
     }
     try {
       const diagnostics = await diagnoseSyntax(doc);
       // A newer edit arrived while parsing: its own run publishes.
       if (ctx.documents.get(doc.uri)?.version !== version) return;
-      await ctx.connection.sendDiagnostics({ uri: doc.uri, version, diagnostics });
+      await send({ uri: doc.uri, version, diagnostics });
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       ctx.log.error('syntax check failed', { uri: doc.uri, error: why });
       failedGrammars.add(doc.languageId);
       ctx.status.set('syntax', [`syntax diagnostics unavailable for ${[...failedGrammars].join(', ')}: ${why}`]);
-      await ctx.connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
+      await send({ uri: doc.uri, diagnostics: [] });
     }
   };
 
@@ -73,7 +82,7 @@ export function register(ctx: Pick<ServerContext, 'connection' | 'documents' | '
   ctx.documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));
     timers.delete(e.document.uri);
-    void ctx.connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    void send({ uri: e.document.uri, diagnostics: [] });
   });
   ctx.config.onChange((now, before) => {
     if (now.diagnostics.syntax.enabled !== before.diagnostics.syntax.enabled) {

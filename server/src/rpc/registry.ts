@@ -143,9 +143,13 @@ export class RpcRegistry {
   /** Send a server→client notification, validated first so a bug never reaches a client as junk. */
   send<M extends string, P extends z.ZodType>(def: NotificationDef<M, P>, params: z.input<P>): void {
     const checked = def.params.parse(params);
-    void this.connection.sendNotification(def.method, checked).catch((err: unknown) => {
-      this.log.debug('notification not delivered', { method: def.method, error: String(err) });
-    });
+    const undelivered = (err: unknown) => this.log.debug('notification not delivered', { method: def.method, error: String(err) });
+    try {
+      // A closed connection throws synchronously; a broken one rejects.
+      void this.connection.sendNotification(def.method, checked).catch(undelivered);
+    } catch (err) {
+      undelivered(err);
+    }
   }
 
   advertise(outgoing: readonly AnyNotificationDef[]): { methods: string[]; notifications: string[] } {

@@ -38,6 +38,17 @@ export function renderDoctor(r: DoctorReport): string {
       [mark(t.grammars.available), 'grammars', t.grammars.error ?? t.grammars.languages.join(', ')],
     ]),
   );
+  const ix = r.index;
+  lines.push('index');
+  lines.push(
+    table([
+      [
+        mark(ix.state !== 'error'),
+        ix.state,
+        `${ix.files} files, ${ix.chunks} chunks, ${ix.skipped} skipped; ${ix.mode} mode (embedder: ${ix.embedder})${ix.message ? `: ${ix.message}` : ''}`,
+      ],
+    ]),
+  );
   lines.push(r.degraded.length ? `${r.degraded.length} degraded item(s); nootropic keeps working without them.` : 'everything available.');
   return lines.join('\n');
 }
