@@ -50,7 +50,9 @@ function copyWasm(outdir) {
  * (@lancedb/lancedb-<platform>) is copied to dist/node_modules/, where the bundle's require finds it — in the
  * repo, in the npm bin and inside the .vsix alike.
  */
-const NATIVE_EXTERNALS = ['*.node', '@lancedb/lancedb-*'];
+// transformers.js (with onnxruntime-node) loads only when a local embedding model is configured; it is resolved
+// from node_modules at run time (npm installs), and its absence is reported, not fatal (the .vsix omits it).
+const NATIVE_EXTERNALS = ['*.node', '@lancedb/lancedb-*', '@huggingface/transformers'];
 
 function copyNativePackages(outdir) {
   const scope = path.join(root, 'node_modules', '@lancedb');

@@ -50,7 +50,8 @@ interface Server {
 }
 
 async function startServer(root: string): Promise<Server> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'], cwd: root });
+  // Same heap cap the extension and the CLI launch the server with.
+  const child = spawn(process.execPath, ['--max-old-space-size=512', path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'], cwd: root });
   const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   rpc.listen();
   // The watcher is off so save→searchable measures the editor path (didSave), not a filesystem event.

@@ -95,6 +95,30 @@ const IndexSchema = z
   })
   .strict();
 
+const EmbeddingsSchema = z
+  .object({
+    provider: z
+      .enum(['none', 'transformers', 'ollama', 'openai'])
+      .default('none')
+      .meta(meta({ description: 'Embedding model for hybrid (lexical + vector) search. `none`: lexical-only mode (no model needed). `transformers`: a local model folder run in the server with transformers.js (never downloaded). `ollama` / `openai`: an endpoint (`/api/embed`, `/v1/embeddings`). Changing it rebuilds the index.', restartRequired: true })),
+    model: z
+      .string()
+      .default('')
+      .meta(meta({ description: 'Embedding model: a local folder (transformers: containing config.json, tokenizer.json and onnx/model.onnx) or a model name (ollama/openai).', restartRequired: true })),
+    baseUrl: z
+      .union([z.literal(''), z.string().url()])
+      .default('')
+      .meta(meta({ description: 'Endpoint for ollama/openai embeddings; empty uses `nootropic.models.baseUrl`. The cloud rule applies.', restartRequired: true })),
+    batchSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(512)
+      .default(32)
+      .meta(meta({ description: 'Chunks embedded per request while indexing.' })),
+  })
+  .strict();
+
 const TelemetrySchema = z
   .object({
     enabled: z
@@ -120,6 +144,7 @@ export const ConfigSchema = z
     models: ModelsSchema.prefault({}),
     telemetry: TelemetrySchema.prefault({}),
     index: IndexSchema.prefault({}),
+    embeddings: EmbeddingsSchema.prefault({}),
     server: ServerSchema.prefault({}),
     diagnostics: DiagnosticsSchema.prefault({}),
   })

@@ -34,6 +34,18 @@ export async function startModelStandin(opts: StandinOptions = {}): Promise<Stan
       });
       return;
     }
+    const body = () =>
+      new Promise<unknown>((resolve) => {
+        let raw = '';
+        req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+        req.on('end', () => {
+          try {
+            resolve(JSON.parse(raw || '{}'));
+          } catch {
+            resolve({});
+          }
+        });
+      });
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -41,6 +53,21 @@ export async function startModelStandin(opts: StandinOptions = {}): Promise<Stan
     if (path === '/api/tags') return json(200, { models: models.map((name) => ({ name, model: name, size: 1, details: {} })) });
     if (path === '/api/version') return json(200, { version: '0.0.0-standin' });
     if (path === '/v1/models') return json(200, { object: 'list', data: models.map((id) => ({ id, object: 'model', owned_by: 'standin' })) });
+    if (path === '/api/embed' && req.method === 'POST') {
+      void body().then((b) => {
+        const input = (b as { input?: string | string[] }).input ?? [];
+        json(200, { model: (b as { model?: string }).model, embeddings: (Array.isArray(input) ? input : [input]).map((t) => wordVector(t)) });
+      });
+      return;
+    }
+    if (path === '/v1/embeddings' && req.method === 'POST') {
+      void body().then((b) => {
+        const input = (b as { input?: string | string[] }).input ?? [];
+        const data = (Array.isArray(input) ? input : [input]).map((t, index) => ({ object: 'embedding', index, embedding: wordVector(t) }));
+        json(200, { object: 'list', data, model: (b as { model?: string }).model, usage: { prompt_tokens: 1, total_tokens: 1 } });
+      });
+      return;
+    }
     json(404, { error: `no route ${path}` });
   });
   server.on('connection', (s) => {
@@ -62,6 +89,17 @@ export async function startModelStandin(opts: StandinOptions = {}): Promise<Stan
         server.close(() => resolve());
       }),
   };
+}
+
+/** A deterministic bag-of-words embedding: texts that share words get close vectors. */
+export function wordVector(text: string, dim = 32): number[] {
+  const v = new Array<number>(dim).fill(0);
+  for (const w of text.toLowerCase().match(/[a-z]+/g) ?? []) {
+    let h = 2166136261;
+    for (const ch of w) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+    v[h % dim] = v[h % dim]! + 1;
+  }
+  return v;
 }
 
 /** A port with nothing listening on it (bound, then released). */

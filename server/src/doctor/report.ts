@@ -30,11 +30,10 @@ export async function buildDoctorReport(
       probeOllama(signal, timeoutMs),
       checkGrammars(),
     ]);
+    // A report right after start-up should show the index, not "loading": wait for it within the probe budget.
+    await Promise.race([ctx.index.whenReady(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     const index = ctx.index.current();
-    const embedder = {
-      available: false,
-      error: 'no embedding model configured: search runs in lexical-only mode',
-    };
+    const embedder = ctx.index.embedderStatus();
     const node = { version: process.version, required: REQUIRED_NODE, ok: nodeSatisfies(REQUIRED_NODE, process.version) };
     const degraded: string[] = [];
     if (!node.ok) degraded.push(`node ${process.version} is older than required ${REQUIRED_NODE}`);

@@ -33,7 +33,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'connection
     if (state.state === 'error') degraded.push(`index: ${state.message ?? 'failed'}`);
     ctx.status.set('index', degraded);
   });
-  ctx.config.onChange((config) => ctx.index.configure(ctx.config.workspaceRoot, config.index));
+  ctx.config.onChange((config) => ctx.index.configure(ctx.config.workspaceRoot, config, ctx.config.apiKey));
 
   const requireIndex = () => {
     if (!ctx.config.workspaceRoot) throw new RpcError(NootropicErrorCodes.NoWorkspace, 'no workspace folder is open: open a folder (or pass --root) to index it');

@@ -25,6 +25,8 @@ export interface ChunkRow {
   kind: string;
   scope: string;
   text: string;
+  /** Present when an embedder is configured (hybrid mode). */
+  vector?: number[];
 }
 
 const Meta = z.object({ schemaVersion: z.number(), embedder: z.string() });
@@ -104,6 +106,7 @@ export class ChunkStore {
           scope: String(r.scope),
           text: String(r.text),
         });
+        // Vectors stay on disk: LanceDB searches them there.
       }
     }
   }
@@ -126,6 +129,13 @@ export class ChunkStore {
       this.writesSinceOptimize = 0;
       await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) }).catch(() => undefined);
     }
+  }
+
+  /** Chunk ids nearest to `vector` (cosine on normalised vectors), best first. */
+  async nearest(vector: Float32Array, limit: number): Promise<string[]> {
+    if (!this.table) return [];
+    const rows = (await this.table.vectorSearch(Array.from(vector)).distanceType('cosine').limit(limit).select(['id']).toArray()) as { id: string }[];
+    return rows.map((r) => String(r.id));
   }
 
   async optimize(): Promise<void> {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Config } from '../../../shared/config/schema';
 import type { IndexState, IndexSummary, SearchHit } from '../../../shared/protocol';
 import type { Logger } from '../log';
+import { createEmbedder, type EmbedderState } from './embedder';
 import { WorkspaceIndex, type IndexProgress } from './workspace-index';
 
 export type IndexListener = (state: IndexState) => void;
@@ -23,7 +24,8 @@ export class IndexService {
   private pending = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly listeners: IndexListener[] = [];
-  private settings: Config['index'] | undefined;
+  private settings: { index: Config['index']; embeddings: Config['embeddings']; baseUrl: string } | undefined;
+  private embedderState: EmbedderState = { reason: 'no embedding model configured: search runs in lexical-only mode' };
   /** The build started at configure time, handed to the first `index/build` call so it reports the real work. */
   private initial: { summary: Promise<IndexSummary>; endedAt?: number } | undefined;
 
@@ -37,26 +39,47 @@ export class IndexService {
     return this.state;
   }
 
-  /** (Re)configure for a root; starts the background load + update when the root or limits changed. */
-  configure(root: string | null, settings: Config['index']): void {
-    const same = this.index && this.index.root === root && this.settings?.maxFileBytes === settings.maxFileBytes && this.settings.enabled === settings.enabled;
+  /** The embedder in use, or why there is none (for doctor). */
+  embedderStatus(): { available: boolean; detail?: string; error?: string } {
+    const s = this.embedderState;
+    return s.embedder ? { available: true, detail: s.detail } : { available: false, error: s.reason };
+  }
+
+  /** (Re)configure for a root; starts the background load + update when the root, limits or embedder changed. */
+  configure(root: string | null, config: Config, apiKey: string | undefined): void {
+    const settings = { index: config.index, embeddings: config.embeddings, baseUrl: config.models.baseUrl };
+    const same = this.index && this.index.root === root && JSON.stringify(this.settings) === JSON.stringify(settings);
     this.settings = settings;
     if (same) return;
     this.dispose();
-    if (!root || !settings.enabled) {
+    if (!root || !config.index.enabled) {
       this.setState({ state: root ? 'idle' : 'no-workspace', files: 0, chunks: 0, skipped: 0, embedder: 'none', mode: 'lexical', ...(root ? { message: 'indexing is disabled (nootropic.index.enabled)' } : {}) });
       return;
     }
-    this.index = new WorkspaceIndex(root, { maxFileBytes: settings.maxFileBytes, embedder: 'none' });
-    const initial: { summary: Promise<IndexSummary>; endedAt?: number } = { summary: this.build(false) };
+    const generation = ++this.generation;
+    this.embedderState = { reason: `checking the ${config.embeddings.provider} embedder` };
+    const initial: { summary: Promise<IndexSummary>; endedAt?: number } = {
+      summary: (async () => {
+        this.setState({ state: 'loading', files: 0, chunks: 0, skipped: 0, embedder: 'none', mode: 'lexical', message: 'preparing the index' });
+        this.embedderState = await createEmbedder(config, apiKey);
+        if (generation !== this.generation) throw new Error('superseded by a newer configuration');
+        if (!this.embedderState.embedder) this.log.info('lexical-only mode', { reason: this.embedderState.reason });
+        this.index = new WorkspaceIndex(root, { maxFileBytes: config.index.maxFileBytes, ...(this.embedderState.embedder ? { embedder: this.embedderState.embedder } : {}) });
+        if (config.index.watch) this.startWatcher(root);
+        return this.build(false);
+      })(),
+    };
     initial.summary.then(
       () => (initial.endedAt = Date.now()),
       () => (initial.endedAt = Date.now()),
     );
     this.initial = initial;
     this.ready = initial.summary;
-    if (settings.watch) this.startWatcher(root);
+    this.ready.catch(() => undefined);
   }
+
+  /** Bumped on every reconfiguration, so a slow embedder probe of an old configuration cannot win. */
+  private generation = 0;
 
   /** Resolves once the first build is done (or failed: what loaded is still served). */
   async whenReady(): Promise<WorkspaceIndex | undefined> {
@@ -65,8 +88,8 @@ export class IndexService {
   }
 
   async rebuild(force: boolean, signal?: AbortSignal): Promise<IndexSummary> {
-    if (!this.index) throw new Error(this.state.message ?? 'no workspace folder is open');
     const initial = this.initial;
+    if (!this.index && !initial) throw new Error(this.state.message ?? 'no workspace folder is open');
     this.initial = undefined;
     // A build that is running or just ended is the answer: a second walk would report no work done.
     if (!force && initial && (initial.endedAt === undefined || Date.now() - initial.endedAt < 5_000)) return initial.summary;
@@ -77,7 +100,7 @@ export class IndexService {
 
   async search(query: string, limit: number): Promise<SearchHit[]> {
     const index = await this.whenReady();
-    return index ? await index.search(query, limit) : [];
+    return index ? await index.search(query, limit, AbortSignal.timeout(30_000)) : [];
   }
 
   /** Re-index files the editor saved: searchable right after the save, without waiting for the watcher. */
@@ -96,6 +119,7 @@ export class IndexService {
   }
 
   dispose(): void {
+    this.generation++;
     this.watcher?.close();
     this.watcher = undefined;
     clearTimeout(this.flushTimer);
@@ -106,7 +130,8 @@ export class IndexService {
 
   private counts(index: WorkspaceIndex): Omit<IndexState, 'state'> {
     const skipped = Object.values(index.skipped).reduce((a, b) => a + b, 0);
-    return { files: index.fileCount, chunks: index.chunkCount, skipped, embedder: 'none', mode: 'lexical' };
+    const e = this.embedderState;
+    return { files: index.fileCount, chunks: index.chunkCount, skipped, embedder: e.embedder?.id ?? 'none', mode: index.mode, ...(e.embedder ? {} : { message: e.reason }) };
   }
 
   private async build(force: boolean, signal?: AbortSignal): Promise<IndexSummary> {
@@ -119,7 +144,7 @@ export class IndexService {
       this.setState({ ...this.counts(index), state: 'indexing', processed: 0 });
       const onProgress = (p: IndexProgress) => this.setState({ ...this.counts(index), state: 'indexing', processed: p.processed, total: p.total });
       const summary = await index.update({ force, onProgress, ...(signal ? { signal } : {}) });
-      this.setState({ ...this.counts(index), state: 'ready', ...(summary.recovered ? { message: summary.recovered } : {}) });
+      this.setState({ ...this.counts(index), state: 'ready', ...(summary.recovered ? { message: `${summary.recovered}; ${this.counts(index).message ?? ''}` } : {}) });
       this.log.info('index ready', { files: summary.files, chunks: summary.chunks, changed: summary.changedFiles, skipped: summary.skipped, ms: Date.now() - started });
       return summary;
     } catch (err) {

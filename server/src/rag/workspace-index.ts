@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { IndexSummary, SearchHit } from '../../../shared/protocol';
 import { chunkFile } from './chunk';
 import { ChunkStore, type ChunkRow } from './chunk-store';
+import type { Embedder } from './embedder';
 import { LexicalIndex } from './lexical-index';
 import { looksBinary, walkWorkspace, type SkipCounts } from './walk';
 
@@ -18,8 +19,12 @@ export interface IndexProgress {
   total: number;
 }
 
-/** What stays in memory per chunk: everything but the text (read back from the file for the few hits shown). */
-export type IndexedChunk = Omit<ChunkRow, 'text'>;
+/** What stays in memory per chunk: no text or vector (text is read back from the file for the few hits shown). */
+export type IndexedChunk = Omit<ChunkRow, 'text' | 'vector'>;
+
+/** Reciprocal rank fusion constant (Cormack et al.): ranks beyond ~60 barely matter. */
+const RRF_K = 60;
+const FUSION_DEPTH = 50;
 
 interface FileEntry {
   hash: string;
@@ -38,6 +43,7 @@ export class WorkspaceIndex {
   private lexical = new LexicalIndex();
   private rows: (IndexedChunk | undefined)[] = [];
   private readonly files = new Map<string, FileEntry>();
+  private readonly docById = new Map<string, number>();
   private store: ChunkStore;
   private queue: Promise<unknown> = Promise.resolve();
   private lastSkips: SkipCounts = emptySkips();
@@ -46,9 +52,13 @@ export class WorkspaceIndex {
 
   constructor(
     readonly root: string,
-    private readonly opts: { maxFileBytes: number; embedder: string },
+    private readonly opts: { maxFileBytes: number; embedder?: Embedder },
   ) {
-    this.store = new ChunkStore(root, opts.embedder);
+    this.store = new ChunkStore(root, opts.embedder?.id ?? 'none');
+  }
+
+  get mode(): 'lexical' | 'hybrid' {
+    return this.opts.embedder ? 'hybrid' : 'lexical';
   }
 
   get fileCount(): number {
@@ -152,8 +162,9 @@ export class WorkspaceIndex {
     });
   }
 
-  async search(query: string, limit: number): Promise<SearchHit[]> {
-    const hits = this.lexical.search(query, limit).flatMap(({ doc, score }) => {
+  async search(query: string, limit: number, signal?: AbortSignal): Promise<SearchHit[]> {
+    const ranked = this.opts.embedder ? await this.hybrid(query, limit, this.opts.embedder, signal) : this.lexical.search(query, limit);
+    const hits = ranked.flatMap(({ doc, score }) => {
       const r = this.rows[doc];
       return r ? [{ row: r, score }] : [];
     });
@@ -174,6 +185,20 @@ export class WorkspaceIndex {
         text: (await linesOf(r.path))?.slice(r.start_line - 1, r.end_line).join('\n') ?? '',
       })),
     );
+  }
+
+  /** Lexical and vector rankings fused by reciprocal rank (RRF). */
+  private async hybrid(query: string, limit: number, embedder: Embedder, signal?: AbortSignal): Promise<{ doc: number; score: number }[]> {
+    const lexical = this.lexical.search(query, FUSION_DEPTH);
+    const [qv] = await embedder.embed([query], signal);
+    const nearest = qv ? await this.store.nearest(qv, FUSION_DEPTH) : [];
+    const fused = new Map<number, number>();
+    lexical.forEach((h, i) => fused.set(h.doc, (fused.get(h.doc) ?? 0) + 1 / (RRF_K + i + 1)));
+    nearest.forEach((id, i) => {
+      const doc = this.docById.get(id);
+      if (doc !== undefined) fused.set(doc, (fused.get(doc) ?? 0) + 1 / (RRF_K + i + 1));
+    });
+    return [...fused].map(([doc, score]) => ({ doc, score })).sort((a, b) => b.score - a.score).slice(0, limit);
   }
 
   /** Definitions whose name matches `query` (case-insensitive substring, then subsequence), for workspace/symbol. */
@@ -207,8 +232,8 @@ export class WorkspaceIndex {
       skipped,
       skippedBy: { ...this.lastSkips },
       ms,
-      embedder: this.opts.embedder,
-      mode: 'lexical',
+      embedder: this.opts.embedder?.id ?? 'none',
+      mode: this.mode,
       changedFiles,
       ...(this.recovered ? { recovered: this.recovered } : {}),
     };
@@ -247,6 +272,7 @@ export class WorkspaceIndex {
     if (hash === previousHash) return 'unchanged';
     // Invalid UTF-8 becomes U+FFFD: the file is still searchable, nothing is dropped.
     const chunks = await chunkFile(rel, buf.toString('utf8'));
+    const vectors = this.opts.embedder && chunks.length ? await this.opts.embedder.embed(chunks.map((c) => `${c.symbol} ${rel}\n${c.text}`.slice(0, 2_000))) : undefined;
     return chunks.map((c, i) => ({
       id: `${rel}#${i}`,
       path: rel,
@@ -259,6 +285,7 @@ export class WorkspaceIndex {
       kind: c.kind,
       scope: c.scope,
       text: c.text,
+      ...(vectors ? { vector: Array.from(vectors[i]!) } : {}),
     }));
   }
 
@@ -275,8 +302,9 @@ export class WorkspaceIndex {
 
   private addRow(row: ChunkRow): void {
     const doc = this.lexical.add({ symbol: row.symbol, scope: row.scope, path: row.path, text: row.text, kind: row.kind });
-    const { text: _text, ...meta } = row;
+    const { text: _text, vector: _vector, ...meta } = row;
     this.rows[doc] = meta;
+    this.docById.set(row.id, doc);
     let entry = this.files.get(row.path);
     if (!entry) this.files.set(row.path, (entry = { hash: row.hash, size: row.size, mtime: row.mtime, docs: [] }));
     entry.docs.push(doc);
@@ -284,6 +312,8 @@ export class WorkspaceIndex {
 
   private removeDoc(doc: number): void {
     this.lexical.remove(doc);
+    const id = this.rows[doc]?.id;
+    if (id !== undefined && this.docById.get(id) === doc) this.docById.delete(id);
     this.rows[doc] = undefined;
   }
 
@@ -293,6 +323,7 @@ export class WorkspaceIndex {
     this.lexical = new LexicalIndex();
     this.rows = [];
     this.files.clear();
+    this.docById.clear();
     await this.store.scan((row) => this.addRow(row));
     this.lexical.freeze();
   }
