@@ -38,4 +38,7 @@ if [ ! -x "$CS/node_modules/.bin/code-server" ]; then
     npm install --no-save --foreground-scripts --no-audit --no-fund code-server@4.139 > "$CS/install.log" 2>&1 ) \
     || { log "code-server install failed; see $CS/install.log"; tail -30 "$CS/install.log" >&2; exit 1; }
 fi
-log "ok: node24=$("$NODE24_BIN/node" --version) code-server=$(PATH="$NODE24_BIN:$PATH" "$CS/node_modules/.bin/code-server" --version 2>/dev/null | tail -1)"
+# code-server writes a config.yaml on any start, --version included: keep it out of the real home.
+CS_VERSION=$(PATH="$NODE24_BIN:$PATH" XDG_CONFIG_HOME="$CACHE/xdg/config" XDG_DATA_HOME="$CACHE/xdg/data" \
+  "$CS/node_modules/.bin/code-server" --version 2>/dev/null | tail -1)
+log "ok: node24=$("$NODE24_BIN/node" --version) code-server=$CS_VERSION"

