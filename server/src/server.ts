@@ -15,11 +15,16 @@ import { URI } from 'vscode-uri';
 import { PROTOCOL_VERSION, serverToClientNotifications, type NootropicCapabilities } from '../../shared/protocol';
 import { ConfigStore, InitializationOptions } from './config/store';
 import type { ServerContext } from './context';
+import { workspaceRetriever } from './context/workspace-retriever';
+import * as chat from './handlers/chat';
 import * as configuration from './handlers/configuration';
 import * as doctor from './handlers/doctor';
+import * as models from './handlers/models';
 import * as syntaxDiagnostics from './handlers/syntax-diagnostics';
 import { createLogger, type Logger } from './log';
+import { ModelRouter } from './models/router';
 import { RpcRegistry } from './rpc/registry';
+import { Secrets } from './secrets';
 import { StatusReporter } from './status';
 import { SERVER_VERSION } from './version';
 
@@ -34,6 +39,8 @@ const DOMAINS: ReadonlyArray<(ctx: ServerContext) => void> = [
   configuration.register,
   syntaxDiagnostics.register,
   doctor.register,
+  models.register,
+  chat.register,
 ];
 
 function workspaceRoot(params: InitializeParams): string | null {
@@ -45,14 +52,21 @@ function workspaceRoot(params: InitializeParams): string | null {
 export function createServer(connection: Connection, options: ServerOptions): ServerContext {
   const log = options.log ?? createLogger();
   const rpc = new RpcRegistry(connection, log.child('rpc'));
+  const env = options.env ?? process.env;
+  const config = new ConfigStore(log.child('config'), env);
+  const status = new StatusReporter(rpc, log.child('status'));
+  const secrets = new Secrets(env);
   const ctx: ServerContext = {
     connection,
     rpc,
     log,
-    config: new ConfigStore(log.child('config'), options.env ?? process.env),
+    config,
     documents: new TextDocuments(TextDocument),
-    status: new StatusReporter(rpc, log.child('status')),
+    status,
     info: { version: SERVER_VERSION, transport: options.transport, startedAt: Date.now() },
+    secrets,
+    models: new ModelRouter({ models: () => config.config.models, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons) }),
+    retriever: () => workspaceRetriever(config.workspaceRoot),
   };
   for (const register of DOMAINS) register(ctx);
 
@@ -60,6 +74,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     const init = InitializationOptions.safeParse(params.initializationOptions ?? {});
     if (!init.success) log.warn('ignored malformed initializationOptions', { error: init.error.message });
     const root = workspaceRoot(params);
+    ctx.secrets.setFromClient(init.success ? init.data.secrets?.apiKey : undefined);
     ctx.config.initialize(root, init.success ? init.data : {});
     log.setLevel(ctx.config.config.server.logLevel);
     log.info('initialize', { client: params.clientInfo?.name, root, transport: options.transport, version: SERVER_VERSION });

@@ -16,6 +16,8 @@ export const InitializationOptions = z
     settings: z.record(z.string(), z.unknown()).optional(),
     /** CLI flags: the top layer. */
     cliOverrides: z.record(z.string(), z.unknown()).optional(),
+    /** Secrets from the editor (VS Code SecretStorage); kept in memory by Secrets, never in config or logs. */
+    secrets: z.object({ apiKey: z.string().optional() }).passthrough().optional(),
   })
   .passthrough();
 export type InitializationOptions = z.infer<typeof InitializationOptions>;
