@@ -1,6 +1,6 @@
 /**
  * Which local model to suggest for this machine: the largest chat model from the registry that fits the
- * memory that would hold it (the biggest GPU's VRAM when there is one, else ~60% of RAM, leaving room for the
+ * memory that would hold it (the biggest GPU's VRAM when there is one, else 60% of RAM, leaving room for the
  * editor, the index and the OS). Prefers a model that is already installed among the near-best fits.
  */
 import type { ModelMetadata } from '../../../shared/models/metadata';
@@ -18,7 +18,8 @@ export interface Recommendation {
 export function recommendLocalModel(hw: HardwareSummary, registry: readonly ModelMetadata[], installed: readonly string[] = []): Recommendation | null {
   const gpu = [...hw.gpus].sort((a, b) => b.memoryGiB - a.memoryGiB)[0];
   const ramBudget = Math.floor(hw.totalMemoryGiB * 0.6 * 10) / 10;
-  const budget = gpu ? Math.max(gpu.memoryGiB * 0.9, 0) : ramBudget;
+  // Registry figures already include working headroom, so a GPU's whole VRAM counts.
+  const budget = gpu ? gpu.memoryGiB : ramBudget;
   const where = gpu ? `${gpu.name} (${gpu.memoryGiB} GiB VRAM)` : `${hw.totalMemoryGiB} GiB RAM, no GPU (using up to ${ramBudget} GiB)`;
   const local = registry.filter((m) => m.provider === 'ollama' && m.kind === 'chat' && m.toolCalls);
   const fits = local.filter((m) => m.minMemoryGiB <= budget).sort((a, b) => b.parametersB - a.parametersB);
