@@ -26,13 +26,23 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t;
 }
 
+/** Chunks of a fetch body (the DOM lib types lack the async iterator Node's streams have). */
+async function* bodyChunks(res: Response): AsyncGenerator<Uint8Array> {
+  const reader = res.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
+  }
+}
+
 async function rawNdjson(url: string): Promise<string> {
   const res = await fetch(`${url}/api/chat`, { method: 'POST', body: JSON.stringify({ model: 'qwen2.5-coder:7b', messages: [{ role: 'user', content: 'x' }], stream: true }) });
   let text = '';
   let buf = '';
   const decoder = new TextDecoder();
-  for await (const chunk of res.body!) {
-    buf += decoder.decode(chunk as Uint8Array, { stream: true });
+  for await (const chunk of bodyChunks(res)) {
+    buf += decoder.decode(chunk, { stream: true });
     const lines = buf.split('\n');
     buf = lines.pop()!;
     for (const l of lines) if (l) text += (JSON.parse(l) as { message: { content: string } }).message.content;
@@ -45,8 +55,8 @@ async function rawSse(url: string): Promise<string> {
   let text = '';
   let buf = '';
   const decoder = new TextDecoder();
-  for await (const chunk of res.body!) {
-    buf += decoder.decode(chunk as Uint8Array, { stream: true });
+  for await (const chunk of bodyChunks(res)) {
+    buf += decoder.decode(chunk, { stream: true });
     const events = buf.split('\n\n');
     buf = events.pop()!;
     for (const e of events) {
