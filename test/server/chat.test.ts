@@ -126,6 +126,19 @@ describe('nootropic/chat/send', () => {
     expect(report.hardware.totalMemoryGiB).toBeGreaterThan(0);
   });
 
+  it('uses the key the editor passes in initializationOptions.secrets, and never logs it', async () => {
+    const key = 'sk-editor-secret-9f8e7d6c5b4a';
+    standin = await startModelStandin({ replies: [{ status: 403 }] });
+    server = startInProcessServer(env({ NOOTROPIC_PROVIDER: 'openai', NOOTROPIC_BASE_URL: `${standin.url}/v1`, NOOTROPIC_LOG_LEVEL: 'debug' }));
+    await server.initialize(null, { secrets: { apiKey: key } });
+    const err = await server.client.sendRequest(ChatSend.method, { messages: [{ role: 'user', content: `my key is ${key}` }] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: NootropicErrorCodes.ModelUnavailable, message: expect.stringContaining('refused the credentials') });
+    expect(standin.calls('/v1/chat/completions')[0]!.headers.authorization).toBe(`Bearer ${key}`);
+    expect(server.logs.length).toBeGreaterThan(0);
+    expect(server.logs.join('\n')).not.toContain(key);
+    expect(JSON.stringify(err)).not.toContain(key);
+  });
+
   it('rejects bad params naming the field', async () => {
     server = startInProcessServer();
     await server.initialize(null);

@@ -10,7 +10,7 @@ import type { Logger } from '../log';
 import type { Secrets } from '../secrets';
 import { AnthropicAdapter } from './anthropic';
 import { CircuitBreaker } from './circuit-breaker';
-import { checkEndpoint } from './endpoint-policy';
+import { checkEndpoint, isLoopbackHost } from './endpoint-policy';
 import { endpointKey, resolveChain, type ResolvedEndpoint } from './endpoints';
 import { ModelError, type ModelErrorKind } from './errors';
 import { OllamaAdapter } from './ollama';
@@ -92,7 +92,10 @@ export class ModelRouter {
     const key = `${endpointKey(ep)}|${models.allowCloud}|${t}|${this.deps.secrets.apiKey ? 'k' : '-'}`;
     let a = this.adapters.get(key);
     if (!a) {
-      const opts = { baseUrl: ep.baseUrl, allowCloud: models.allowCloud, timeoutMs: t, apiKey: this.deps.secrets.apiKey, log: this.deps.log };
+      // Ollama needs no key on this machine; only a remote (proxied) Ollama gets it, so a cloud key is never
+      // handed to a local server that did not ask for it.
+      const sendKey = ep.provider !== 'ollama' || !isLoopbackHost(decision.url.hostname);
+      const opts = { baseUrl: ep.baseUrl, allowCloud: models.allowCloud, timeoutMs: t, apiKey: sendKey ? this.deps.secrets.apiKey : undefined, log: this.deps.log };
       a = ep.provider === 'ollama' ? new OllamaAdapter(opts) : ep.provider === 'anthropic' ? new AnthropicAdapter(opts) : new OpenAiCompatibleAdapter(opts);
       this.adapters.set(key, a);
     }
