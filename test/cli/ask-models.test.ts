@@ -129,6 +129,22 @@ describe('nootropic ask', () => {
     expect(report.degraded.join('\n')).toContain(`model chat (ollama http://127.0.0.1:${port})`);
   });
 
+  it('an endpoint that accepts but never answers: abandoned after models.timeoutMs, and doctor says so', async () => {
+    standin = await startModelStandin({ stall: true });
+    const w = workspace();
+    w.write('.nootropic/config.yaml', 'models:\n  timeoutMs: 700\n  maxRetries: 0\n');
+    const env = { NOOTROPIC_PROVIDER: 'openai', NOOTROPIC_BASE_URL: `${standin.url}/v1` };
+    const r = await runCli(['--root', w.root, 'ask', 'hi'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('within 700 ms');
+    expect(r.stderr).toContain('nootropic.models.timeoutMs');
+    expect(r.ms).toBeLessThan(10_000);
+    const d = await runCli(['--root', w.root, 'doctor', '--json', '--timeout', '300'], env);
+    const report = DoctorReport.parse(JSON.parse(d.stdout));
+    expect(report.models[0]).toMatchObject({ reachable: false, error: expect.stringContaining('no answer') });
+    expect(standin.abortedRequests).toBeGreaterThan(0);
+  });
+
   it('the API key reaches the endpoint but never the logs, the output or the cache', async () => {
     const key = 'sk-nootropic-test-5ecret-a1b2c3d4e5';
     standin = await startModelStandin({ replies: [{ text: 'ok' }, { status: 401 }] });
