@@ -23,7 +23,8 @@ export function vscodeImportGuard(allowedDir) {
     setup(build) {
       build.onResolve({ filter: /^vscode$/ }, (args) => {
         const rel = path.relative(root, args.importer).split(path.sep).join('/');
-        if (allowedDir && (rel.startsWith(`${allowedDir}/`) || rel.startsWith('node_modules/'))) return { path: 'vscode', external: true };
+        // `includes`: in a git worktree node_modules may be a symlink that resolves outside the root (../main/node_modules).
+        if (allowedDir && (rel.startsWith(`${allowedDir}/`) || rel.split('/').includes('node_modules'))) return { path: 'vscode', external: true };
         return {
           errors: [
             {

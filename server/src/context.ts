@@ -5,9 +5,12 @@
 import type { Connection, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ConfigStore } from './config/store';
+import type { ContextRetriever } from './context/retriever';
 import type { Logger } from './log';
+import type { ModelRouter } from './models/router';
 import type { IndexService } from './rag/index-service';
 import type { RpcRegistry } from './rpc/registry';
+import type { Secrets } from './secrets';
 import type { StatusReporter } from './status';
 import type { Telemetry } from './telemetry/telemetry';
 
@@ -27,4 +30,10 @@ export interface ServerContext {
   telemetry: Telemetry;
   index: IndexService;
   info: ServerInfo;
+  /** API keys (env or the editor's SecretStorage via initializationOptions); never logged. */
+  secrets: Secrets;
+  /** Model roles, fallback chains, retries and circuit breakers. */
+  models: ModelRouter;
+  /** Workspace context for chat and ask (the index when it exists; see context/workspace-retriever.ts). */
+  retriever(): ContextRetriever;
 }

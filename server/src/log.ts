@@ -3,7 +3,7 @@
  * editors show a server's stderr in their log/output panes, so this is where a person looks.
  */
 import { LOG_LEVELS, type LogLevel } from '../../shared/config/schema';
-import { redactValue } from './telemetry/redact';
+import { redactText, redactValue } from './telemetry/redact';
 
 export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
@@ -33,10 +33,11 @@ export function createLogger(
     const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
       if (LOG_LEVELS.indexOf(lvl) > LOG_LEVELS.indexOf(state.level)) return;
       try {
-        sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, scope: name, msg: redactValue('msg', msg), ...redact(fields) }));
+        // Known secret values are scrubbed wherever they appear (an error message quoting a header, a URL).
+        sink(redactText(JSON.stringify({ time: new Date().toISOString(), level: lvl, scope: name, msg: redactValue('msg', msg), ...redact(fields) })));
       } catch {
         // A log line must never take the server down (e.g. a circular field).
-        sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, scope: name, msg }));
+        sink(redactText(JSON.stringify({ time: new Date().toISOString(), level: lvl, scope: name, msg })));
       }
     };
     return {

@@ -15,16 +15,20 @@ import { URI } from 'vscode-uri';
 import { PROTOCOL_VERSION, serverToClientNotifications, type NootropicCapabilities } from '../../shared/protocol';
 import { ConfigStore, InitializationOptions } from './config/store';
 import type { ServerContext } from './context';
+import { workspaceRetriever } from './context/workspace-retriever';
+import * as chat from './handlers/chat';
 import * as configuration from './handlers/configuration';
 import * as doctor from './handlers/doctor';
+import * as models from './handlers/models';
 import * as search from './handlers/search';
 import * as syntaxDiagnostics from './handlers/syntax-diagnostics';
 import * as traces from './handlers/traces';
 import { createLogger, type Logger } from './log';
+import { ModelRouter } from './models/router';
 import { IndexService } from './rag/index-service';
 import { RpcRegistry } from './rpc/registry';
+import { Secrets } from './secrets';
 import { StatusReporter } from './status';
-import { registerSecret } from './telemetry/redact';
 import { Telemetry } from './telemetry/telemetry';
 import { SERVER_VERSION } from './version';
 
@@ -41,6 +45,8 @@ const DOMAINS: ReadonlyArray<(ctx: ServerContext) => void> = [
   syntaxDiagnostics.register,
   search.register,
   doctor.register,
+  models.register,
+  chat.register,
 ];
 
 function workspaceRoot(params: InitializeParams): string | null {
@@ -52,20 +58,26 @@ function workspaceRoot(params: InitializeParams): string | null {
 export function createServer(connection: Connection, options: ServerOptions): ServerContext {
   const log = options.log ?? createLogger();
   const env = options.env ?? process.env;
-  // The API key is never configuration: it only ever appears masked in logs, traces and exports.
-  registerSecret(env.NOOTROPIC_API_KEY);
   const telemetry = new Telemetry(log.child('telemetry'), SERVER_VERSION);
   const rpc = new RpcRegistry(connection, log.child('rpc'), telemetry);
+  const config = new ConfigStore(log.child('config'), env);
+  const status = new StatusReporter(rpc, log.child('status'));
+  // API keys are never configuration: Secrets holds them and registers them for redaction everywhere.
+  const secrets = new Secrets(env);
+  const index = new IndexService(log.child('index'));
   const ctx: ServerContext = {
     connection,
     rpc,
     log,
-    config: new ConfigStore(log.child('config'), env),
+    config,
     documents: new TextDocuments(TextDocument),
-    status: new StatusReporter(rpc, log.child('status')),
+    status,
     telemetry,
-    index: new IndexService(log.child('index')),
+    index,
     info: { version: SERVER_VERSION, transport: options.transport, startedAt: Date.now() },
+    secrets,
+    models: new ModelRouter({ models: () => config.config.models, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons) }),
+    retriever: () => workspaceRetriever(config.workspaceRoot, index),
   };
   for (const register of DOMAINS) register(ctx);
 
@@ -73,6 +85,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     const init = InitializationOptions.safeParse(params.initializationOptions ?? {});
     if (!init.success) log.warn('ignored malformed initializationOptions', { error: init.error.message });
     const root = workspaceRoot(params);
+    ctx.secrets.setFromClient(init.success ? init.data.secrets?.apiKey : undefined);
     ctx.config.initialize(root, init.success ? init.data : {});
     log.setLevel(ctx.config.config.server.logLevel);
     log.info('initialize', { client: params.clientInfo?.name, root, transport: options.transport, version: SERVER_VERSION });

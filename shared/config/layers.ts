@@ -92,7 +92,10 @@ export function resolveConfig(layers: readonly ConfigLayer[]): ResolvedConfig {
           const v = values.get(layer)!;
           for (let len = path.length; len > 0; len--) {
             const p = path.slice(0, len);
-            if (getPath(v, p) !== undefined && deletePath(v, p)) {
+            const value = getPath(v, p);
+            // A prefix is to blame only when this layer set it to a non-object (`models: "x"`); a layer that merely
+            // has other keys under the same parent (env's models.provider) is innocent of models.typo.
+            if (value !== undefined && (len === path.length || !isObj(value)) && deletePath(v, p)) {
               const key = p.map(String).join('.');
               const why = issue.code === 'unrecognized_keys' ? 'unknown setting' : issue.message;
               problems.push(`${layer.name} config (${layer.origin ?? layer.name}): ${key}: ${why}; using the value from a lower layer`);

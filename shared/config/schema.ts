@@ -16,6 +16,43 @@ export interface SettingMeta {
 }
 const meta = (m: SettingMeta) => m as unknown as Record<string, unknown>;
 
+export const ROLES = ['chat', 'edit', 'plan', 'embed'] as const;
+export type Role = (typeof ROLES)[number];
+export const TOOL_CALL_MODES = ['auto', 'native', 'text'] as const;
+
+/** One model endpoint in a role's fallback chain. Omitted fields come from the default endpoint above. */
+export const EndpointSchema = z
+  .object({
+    provider: z.enum(PROVIDERS).optional(),
+    baseUrl: z.string().url().optional(),
+    model: z.string().min(1),
+    /** Overrides what the endpoint reports (or the registry knows) about the model's context window. */
+    contextLength: z.number().int().min(256).optional(),
+    /** `native`: the provider's tool calls; `text`: a fenced JSON protocol; `auto`: native when the model has it. */
+    toolCalls: z.enum(TOOL_CALL_MODES).optional(),
+  })
+  .strict();
+export type EndpointConfig = z.infer<typeof EndpointSchema>;
+
+const roleChain = (role: Role, extra: string) =>
+  z
+    .array(EndpointSchema)
+    .default([])
+    .meta(
+      meta({
+        description: `Models for the \`${role}\` role, tried in order (a fallback chain): a list of \`{ "provider", "baseUrl", "model", "contextLength", "toolCalls" }\`; omitted fields come from \`nootropic.models.provider/baseUrl\`. ${extra}`,
+      }),
+    );
+
+const RolesSchema = z
+  .object({
+    chat: roleChain('chat', 'Empty: the default endpoint (`nootropic.models.model`).'),
+    edit: roleChain('edit', 'Empty: the chat chain.'),
+    plan: roleChain('plan', 'Empty: the chat chain.'),
+    embed: roleChain('embed', 'Empty: no embedding model (search is lexical only).'),
+  })
+  .strict();
+
 const ModelsSchema = z
   .object({
     provider: z
@@ -42,6 +79,28 @@ const ModelsSchema = z
       .max(60_000)
       .default(2_000)
       .meta(meta({ description: 'How long `nootropic doctor` waits for a model endpoint to answer before calling it unreachable (ms).' })),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(60_000)
+      .meta(meta({ description: 'How long a model request may wait for the response to start, or for the next chunk of a streaming answer, before it is abandoned as stalled (ms). Loading a large local model can take a while.' })),
+    maxRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(2)
+      .meta(meta({ description: 'Retries per endpoint on HTTP 429/5xx or a reset connection, with exponential backoff and jitter, before the next model in the fallback chain is tried.' })),
+    maxOutputTokens: z
+      .number()
+      .int()
+      .min(16)
+      .max(65_536)
+      .default(1_024)
+      .meta(meta({ description: 'Tokens reserved for the answer when the prompt is fitted into the model\'s context window.' })),
+    roles: RolesSchema.prefault({}),
   })
   .strict();
 

@@ -11,6 +11,10 @@ export const NootropicErrorCodes = {
   NoWorkspace: -32001,
   /** A configured endpoint is refused by policy (e.g. cloud use not opted into). */
   PolicyRefused: -32002,
+  /** No model in the role's fallback chain answered; `data.attempts` says why each failed. */
+  ModelUnavailable: -32003,
+  /** The question alone does not fit the model's context window. */
+  PromptTooLarge: -32004,
 } as const;
 
 /** "params.root: expected string, received number" — names the field a person has to fix. */

@@ -3,6 +3,7 @@
  * `capabilities.experimental.nootropic` so any client can see what it may call.
  */
 import type { AnyNotificationDef, AnyRequestDef } from './method';
+import * as models from './models';
 import * as search from './search';
 import * as server from './server';
 import * as traces from './traces';
@@ -12,6 +13,7 @@ export * from './errors';
 export * from './search';
 export * from './server';
 export * from './traces';
+export * from './models';
 
 /** Bumped on any incompatible change to a method's params or result. */
 export const PROTOCOL_VERSION = '0.1.0';
@@ -22,8 +24,10 @@ export const clientToServerRequests: readonly AnyRequestDef[] = [
   search.IndexBuild,
   search.IndexInfo,
   search.Search,
+  models.ModelsList,
+  models.ChatSend,
 ];
-export const serverToClientNotifications: readonly AnyNotificationDef[] = [server.ServerStatus, search.IndexStatus];
+export const serverToClientNotifications: readonly AnyNotificationDef[] = [server.ServerStatus, search.IndexStatus, models.ChatDelta];
 
 export interface NootropicCapabilities {
   version: string;

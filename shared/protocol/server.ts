@@ -1,6 +1,7 @@
 /** Server lifecycle and health: `nootropic/doctor`, `nootropic/server/status`. */
 import { z } from 'zod';
 import { notification, request } from './method';
+import { HardwareSummary, Recommendation } from './models';
 import { IndexState } from './search';
 
 export const ProbeResult = z.object({
@@ -49,6 +50,11 @@ export const DoctorReport = z.object({
     grammars: ProbeResult.extend({ languages: z.array(z.string()) }),
   }),
   index: IndexState,
+  hardware: HardwareSummary,
+  /** The local model suggested for this machine (null when none in the registry fits). */
+  recommended: Recommendation.nullable(),
+  /** Where chat and ask get workspace context from, and whether a workspace index exists. */
+  context: z.object({ index: z.enum(['ready', 'unavailable']), retriever: z.string(), detail: z.string() }),
   /** One line per degraded item, empty when everything is available. */
   degraded: z.array(z.string()),
 });

@@ -108,7 +108,7 @@ describe('nootropic/doctor (in-process)', () => {
     ws.write('.nootropic/config.yaml', 'models:\n  model: from-yaml\n  baseUrl: http://127.0.0.1:9/\n');
     server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_MODEL: 'from-env' });
     await server.initialize(ws.root, { settings: { models: { model: 'from-editor' } } });
-    expect((await doctor(server, { timeoutMs: 300 })).models[0]).toMatchObject({ model: 'from-env', baseUrl: 'http://127.0.0.1:9/' });
+    expect((await doctor(server, { timeoutMs: 300 })).models[0]).toMatchObject({ model: 'from-env', baseUrl: 'http://127.0.0.1:9' });
     server.dispose();
     server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_MODEL: 'from-env' });
     await server.initialize(ws.root, { cliOverrides: { models: { model: 'from-cli' } } });

@@ -51,7 +51,7 @@ describe('embeddings and hybrid search', () => {
 
   it('uses an Ollama embedder over the real client, and rebuilds when the embedder changes', async () => {
     ws = workspace();
-    standin = await startModelStandin({ models: ['nomic-embed-text'] });
+    standin = await startModelStandin({ models: ['nomic-embed-text'], embeddingDims: 32 });
     server = await start(ws.root, { provider: 'ollama', model: 'nomic-embed-text', baseUrl: standin.url });
     expect(await build(server)).toMatchObject({ mode: 'hybrid', embedder: 'ollama:nomic-embed-text@32' });
     expect(standin.requests.some((r) => r.path === '/api/embed')).toBe(true);

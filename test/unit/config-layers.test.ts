@@ -33,6 +33,15 @@ describe('layered configuration', () => {
     expect(problems.join('\n')).toMatch(/models\.modle: unknown setting/);
   });
 
+  it('blames an unknown key on the layer that wrote it, not on another layer setting siblings', () => {
+    const { config, problems } = resolveConfig([
+      { name: 'workspace', origin: 'ws.yaml', values: { models: { modelz: 'x' } } },
+      envLayer({ NOOTROPIC_PROVIDER: 'openai' }),
+    ]);
+    expect(config.models.provider).toBe('openai');
+    expect(problems).toEqual([expect.stringMatching(/^workspace config \(ws\.yaml\): models\.modelz: unknown setting/)]);
+  });
+
   it('maps NOOTROPIC_* variables and reports an unparseable boolean instead of guessing', () => {
     const layer = envLayer({
       NOOTROPIC_PROVIDER: 'openai',

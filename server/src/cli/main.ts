@@ -5,11 +5,14 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PROVIDERS, LOG_LEVELS } from '../../../shared/config/schema';
 import { SERVER_VERSION } from '../version';
+import { ask } from './commands/ask';
 import { check } from './commands/check';
 import { doctor } from './commands/doctor';
 import { index, search } from './commands/index-search';
+import { models } from './commands/models';
 import { traces } from './commands/traces';
 import { ServerClient, ServerExitedError } from './server-client';
 
@@ -62,6 +65,38 @@ export function buildProgram(): Command {
     .option('--verbose', "show the server's log on stderr")
     .showHelpAfterError()
     .exitOverride();
+
+  const timeoutOption = (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, 'nootropic.usage', `--timeout expects milliseconds, got ${v}`);
+    return n;
+  };
+
+  program
+    .command('ask')
+    .description('answer a question about the workspace with the chat model, streaming the answer to stdout')
+    .argument('<question...>', 'the question')
+    .option('--json', 'print {answer, citations, model, ...} as JSON instead of streaming')
+    .addOption(new Option('--role <role>', 'model role').choices(['chat', 'edit', 'plan']).default('chat'))
+    .option('--file <path>', 'treat this file as the open document (its text goes into the context)')
+    .action(async (words: string[], opts: { json?: boolean; role: 'chat' | 'edit' | 'plan'; file?: string }) =>
+      withServer(program, (client) =>
+        ask(client, words.join(' '), {
+          json: Boolean(opts.json),
+          role: opts.role,
+          ...(opts.file ? { file: pathToFileURL(path.resolve(opts.file)).href } : {}),
+        }),
+      ),
+    );
+
+  program
+    .command('models')
+    .description('list configured models per role, models the endpoints offer, hardware and the recommended local model')
+    .option('--json', 'print JSON')
+    .option('--timeout <ms>', 'probe timeout per endpoint', timeoutOption)
+    .action(async (opts: { json?: boolean; timeout?: number }) =>
+      withServer(program, (client) => models(client, { json: Boolean(opts.json), ...(opts.timeout ? { timeoutMs: opts.timeout } : {}) })),
+    );
 
   program
     .command('doctor')

@@ -12,7 +12,7 @@ import {
   StreamMessageWriter,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import type { InitializeResult, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import type { CancellationToken, InitializeResult, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import type { z } from 'zod';
 import type { RequestDef } from '../../../shared/protocol';
 
@@ -86,11 +86,14 @@ export class ServerClient {
   async request<M extends string, P extends z.ZodType, R extends z.ZodType>(
     def: RequestDef<M, P, R>,
     params: z.input<P>,
+    token?: CancellationToken,
   ): Promise<z.output<R>> {
     const died = this.exited.then((code) => {
       throw new ServerExitedError(`the server exited (code ${code}) during ${def.method}:\n${this.stderrTail.slice(-10).join('\n')}`);
     });
-    const raw = await Promise.race([this.connection.sendRequest(def.method, params), died]);
+    // vscode-jsonrpc treats a trailing undefined as a second parameter: pass the token only when there is one.
+    const sent = token ? this.connection.sendRequest(def.method, params, token) : this.connection.sendRequest(def.method, params);
+    const raw = await Promise.race([sent, died]);
     return def.result.parse(raw);
   }
 

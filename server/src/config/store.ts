@@ -7,7 +7,6 @@ import { envLayer, resolveConfig, type ConfigLayer } from '../../../shared/confi
 import type { Config } from '../../../shared/config/schema';
 import type { ConfigSourceReport } from '../../../shared/protocol';
 import type { Logger } from '../log';
-import { registerSecret } from '../telemetry/redact';
 import { readYamlLayer, userConfigPath, workspaceConfigPath } from './files';
 
 /** What clients may pass in `initializationOptions`. */
@@ -19,8 +18,8 @@ export const InitializationOptions = z
     cliOverrides: z.record(z.string(), z.unknown()).optional(),
     /** VS Code's workspace trust; the CLI's `--restricted` sends false. Absent means trusted (the user ran it there). */
     workspaceTrusted: z.boolean().optional(),
-    /** Secrets from the editor's secret store; never logged, never written to disk. */
-    secrets: z.object({ apiKey: z.string().optional() }).optional(),
+    /** Secrets from the editor (VS Code SecretStorage); kept in memory by Secrets, never in config or logs. */
+    secrets: z.object({ apiKey: z.string().optional() }).passthrough().optional(),
   })
   .passthrough();
 export type InitializationOptions = z.infer<typeof InitializationOptions>;
@@ -32,7 +31,6 @@ export class ConfigStore {
   private root: string | null = null;
   private cli: Record<string, unknown> | undefined;
   private trusted = true;
-  private editorApiKey: string | undefined;
   private current: Config;
   private sources: ConfigSourceReport[] = [];
   private problemList: string[] = [];
@@ -51,8 +49,6 @@ export class ConfigStore {
     this.cli = options.cliOverrides;
     this.editor = options.settings;
     this.trusted = options.workspaceTrusted ?? true;
-    this.editorApiKey = options.secrets?.apiKey || undefined;
-    registerSecret(this.editorApiKey);
     this.reload(true);
   }
 
@@ -61,10 +57,6 @@ export class ConfigStore {
     return this.trusted;
   }
 
-  /** The API key: the editor's secret store first, then NOOTROPIC_API_KEY. Never part of `config`. */
-  get apiKey(): string | undefined {
-    return this.editorApiKey ?? (this.env.NOOTROPIC_API_KEY || undefined);
-  }
 
   get workspaceRoot(): string | null {
     return this.root;

@@ -13,20 +13,34 @@ function joinUrl(base: string, suffix: string): string {
 }
 
 async function getJson(url: string, timeoutMs: number, signal: AbortSignal): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
-  const text = await res.text();
-  let body: unknown = text;
+  // An explicit timer, not AbortSignal.any + AbortSignal.timeout: on node 20 a composite signal held by nothing
+  // else can be collected before it fires, and the probe then waits forever on a silent endpoint.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  const onAbort = () => controller.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
   try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text for the message
+    const res = await fetch(url, { signal: controller.signal });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text for the message
+    }
+    return { status: res.status, body };
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
   }
-  return { status: res.status, body };
 }
+
 
 function describeFetchError(err: unknown, url: string, timeoutMs: number): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError') return `no answer from ${url} within ${timeoutMs} ms`;
+  const reason = (e as Error & { cause?: unknown }).cause ?? e;
+  if (e.name === 'TimeoutError' || (reason instanceof DOMException && reason.name === 'TimeoutError')) return `no answer from ${url} within ${timeoutMs} ms`;
   if (e.name === 'AbortError') return 'cancelled';
   const code = e.cause?.code;
   if (code === 'ECONNREFUSED') return `connection refused at ${url}: is the server running?`;

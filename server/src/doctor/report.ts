@@ -6,6 +6,11 @@ import { PROTOCOL_VERSION, type DoctorReport } from '../../../shared/protocol';
 import type { ServerContext } from '../context';
 import { checkGrammars } from '../syntax/parser';
 import { REQUIRED_NODE } from '../version';
+import { DEFAULT_BASE_URLS, endpointKey } from '../models/endpoints';
+import { detectHardware } from '../models/hardware';
+import { configuredEndpoints } from '../models/models-report';
+import { recommendLocalModel } from '../models/recommend';
+import { registryModels } from '../models/registry';
 import { probeModelEndpoint, probeOllama, probeSemgrep } from './probes';
 
 function nodeSatisfies(required: string, actual: string): boolean {
@@ -17,32 +22,63 @@ function nodeSatisfies(required: string, actual: string): boolean {
   return hm > wm || (hm === wm && hn >= wn);
 }
 
+/** Model names installed on the Ollama servers we know of (for the recommendation); unreachable ones add none. */
+async function installedOllamaModels(ctx: Pick<ServerContext, 'models'>, urls: string[], timeoutMs: number, signal: AbortSignal): Promise<string[]> {
+  const lists = await Promise.all(
+    urls.map((baseUrl) =>
+      ctx.models
+        .adapter({ role: 'chat', index: 0, provider: 'ollama', baseUrl, model: '', toolCalls: 'auto', label: 'discovery' }, timeoutMs)
+        .listModels(signal)
+        .then((ms) => ms.map((m) => m.name))
+        .catch(() => [] as string[]),
+    ),
+  );
+  return lists.flat();
+}
+
 export async function buildDoctorReport(
-  ctx: Pick<ServerContext, 'config' | 'info' | 'index'>,
+  ctx: Pick<ServerContext, 'config' | 'info' | 'index' | 'models' | 'retriever'>,
   signal: AbortSignal,
   timeoutOverrideMs?: number,
 ): Promise<DoctorReport> {
     const config = ctx.config.config;
     const timeoutMs = timeoutOverrideMs ?? config.models.probeTimeoutMs;
-    const [chat, semgrep, ollama, grammars] = await Promise.all([
-      probeModelEndpoint('chat', config.models, signal, timeoutMs),
+    const endpoints = configuredEndpoints(ctx.models, (role) => config.models.roles[role].length > 0);
+    const ollamaUrls = [...new Set([DEFAULT_BASE_URLS.ollama, ...endpoints.filter((e) => e.provider === 'ollama').map((e) => e.baseUrl)])];
+    const [models, semgrep, ollama, grammars, hardware, installed] = await Promise.all([
+      Promise.all(
+        endpoints.map((ep) =>
+          probeModelEndpoint(ep.label, { ...config.models, provider: ep.provider, baseUrl: ep.baseUrl, model: ep.model }, signal, timeoutMs),
+        ),
+      ),
       probeSemgrep(signal),
       probeOllama(signal, timeoutMs),
       checkGrammars(),
+      detectHardware(signal),
+      installedOllamaModels(ctx, ollamaUrls, timeoutMs, signal),
     ]);
+    // An endpoint the router's circuit breaker is resting is worth saying even when the probe got through.
+    for (const m of models) {
+      const ep = endpoints.find((e) => e.label === m.role);
+      const breaker = ep ? ctx.models.breaker(ep) : undefined;
+      if (ep && breaker && breaker.state !== 'closed' && !m.error) m.error = `recent requests to ${endpointKey(ep)} failed (${breaker.reason ?? 'unknown'}); requests are paused briefly`;
+    }
+    const recommended = recommendLocalModel(hardware, registryModels(), installed);
     // A report right after start-up should show the index, not "loading": wait for it within the probe budget.
     await Promise.race([ctx.index.whenReady(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     const index = ctx.index.current();
     const embedder = ctx.index.embedderStatus();
+    const context = ctx.retriever().status();
     const node = { version: process.version, required: REQUIRED_NODE, ok: nodeSatisfies(REQUIRED_NODE, process.version) };
     const degraded: string[] = [];
     if (!node.ok) degraded.push(`node ${process.version} is older than required ${REQUIRED_NODE}`);
     for (const s of ctx.config.sourceReports) if (s.error) degraded.push(`config: ${s.error}`);
     if (!ctx.config.workspaceTrusted) degraded.push('workspace not trusted: no agent writes, commands or workspace plugins (restricted mode)');
-    for (const m of [chat]) if (!m.reachable || m.error) degraded.push(`model ${m.role} (${m.provider} ${m.baseUrl}): ${m.error ?? 'unreachable'}`);
+    for (const m of models) if (!m.reachable || m.error) degraded.push(`model ${m.role} (${m.provider} ${m.baseUrl}): ${m.error ?? 'unreachable'}`);
+    if (context.index === 'unavailable') degraded.push(`workspace index: ${context.detail}`);
     if (!semgrep.available) degraded.push(`semgrep: ${semgrep.error}`);
     if (!ollama.available) degraded.push(`ollama: ${ollama.error}`);
-    degraded.push(`embedder: ${embedder.error}`);
+    if (!embedder.available) degraded.push(`embedder: ${embedder.error}`);
     for (const f of grammars.failed) degraded.push(`grammar ${f.name}: ${f.error}`);
     if (index.state === 'error') degraded.push(`index: ${index.message ?? 'failed'}`);
 
@@ -53,7 +89,10 @@ export async function buildDoctorReport(
       workspace: { root: ctx.config.workspaceRoot, trusted: ctx.config.workspaceTrusted },
       server: { state: 'running', pid: process.pid, transport: ctx.info.transport, uptimeMs: Date.now() - ctx.info.startedAt },
       config: { sources: [...ctx.config.sourceReports] },
-      models: [chat],
+      models,
+      hardware,
+      recommended,
+      context,
       tools: {
         semgrep,
         ollama,

@@ -49,6 +49,20 @@ export function renderDoctor(r: DoctorReport): string {
       ],
     ]),
   );
+  lines.push('hardware');
+  const h = r.hardware;
+  lines.push(
+    table([
+      ['memory', `${h.totalMemoryGiB} GiB (${h.freeMemoryGiB} GiB free)`],
+      ['cpu', `${h.cpu.model}, ${h.cpu.cores} cores${h.cpu.features.length ? `, ${h.cpu.features.join(' ')}` : ''}`],
+      ['gpu', h.gpus.length ? h.gpus.map((g) => `${g.name} ${g.memoryGiB} GiB`).join('; ') : h.gpuProbe],
+      [
+        'recommended',
+        r.recommended ? `${r.recommended.name}${r.recommended.installed ? ' (installed)' : ` (\`${r.recommended.command}\`)`}: ${r.recommended.reason}` : 'no registry model fits this machine',
+      ],
+    ]),
+  );
+  lines.push(`context: ${r.context.retriever}: ${r.context.detail}`);
   lines.push(r.degraded.length ? `${r.degraded.length} degraded item(s); nootropic keeps working without them.` : 'everything available.');
   return lines.join('\n');
 }

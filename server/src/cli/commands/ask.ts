@@ -1,0 +1,72 @@
+/**
+ * `nootropic ask QUESTION [--json]`: one `nootropic/chat/send` call. The answer streams to stdout as
+ * `nootropic/chat/delta` notifications arrive; sources and the model follow. With --json, prints
+ * `{answer, citations, model, ...}` once. Ctrl-C cancels the request, which aborts the model's HTTP stream.
+ */
+import { randomUUID } from 'node:crypto';
+import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
+import { ChatDelta, ChatSend, NootropicErrorCodes } from '../../../../shared/protocol';
+import { printJson } from '../render';
+import type { ServerClient } from '../server-client';
+
+export interface AskOptions {
+  json: boolean;
+  role: 'chat' | 'edit' | 'plan';
+  file?: string;
+}
+
+export async function ask(client: ServerClient, question: string, opts: AskOptions): Promise<number> {
+  const streamId = randomUUID();
+  let streamed = false;
+  if (!opts.json) {
+    client.connection.onNotification(ChatDelta.method, (raw: unknown) => {
+      const p = ChatDelta.params.safeParse(raw);
+      if (!p.success || p.data.streamId !== streamId) return;
+      streamed = true;
+      process.stdout.write(p.data.text);
+    });
+  }
+  const cancel = new CancellationTokenSource();
+  const onSigint = () => {
+    process.stderr.write('\nnootropic: cancelling…\n');
+    cancel.cancel();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await client.request(
+      ChatSend,
+      {
+        ...(opts.json ? {} : { streamId }),
+        role: opts.role,
+        messages: [{ role: 'user', content: question }],
+        ...(opts.file ? { context: { uri: opts.file } } : {}),
+      },
+      cancel.token,
+    );
+    if (opts.json) {
+      printJson(result);
+      return 0;
+    }
+    if (!streamed) process.stdout.write(result.answer);
+    process.stdout.write('\n');
+    const err = (s: string) => process.stderr.write(s + '\n');
+    if (result.citations.length) err(`\nsources:\n${result.citations.map((c) => `  ${c.path}:${c.startLine}-${c.endLine}`).join('\n')}`);
+    err(`model: ${result.model} (${result.endpoint.provider} ${result.endpoint.baseUrl}${result.endpoint.label !== result.endpoint.role ? `, ${result.endpoint.label}` : ''})`);
+    if (result.context.index === 'unavailable') err(`context: ${result.context.detail}`);
+    for (const w of result.warnings) err(`warning: ${w}`);
+    for (const a of result.attempts) err(`note: ${a.label} failed first: ${a.error}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ResponseError) {
+      if (e.code === NootropicErrorCodes.RequestCancelled) {
+        process.stderr.write('nootropic: cancelled\n');
+        return 130;
+      }
+      process.stderr.write(`nootropic: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
