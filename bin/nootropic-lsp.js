@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=512
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=131072 node --max-old-space-size=512
 'use strict';
 const path = require('node:path');
 const server = path.join(__dirname, '..', 'dist', 'server.js');

@@ -76,9 +76,11 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
   const module = context.asAbsolutePath('dist/server.js');
   // A bounded heap keeps the server's footprint predictable (bench/retrieval: ~440 MB RSS at 100k chunks).
   const heap = `--max-old-space-size=${Number(process.env.NOOTROPIC_MAX_HEAP_MB) || 512}`;
+  // Fewer glibc malloc arenas and earlier trimming give freed native memory back (see server-client.ts).
+  const env = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072', ...process.env };
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc, options: { execArgv: [heap] } },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: [heap, '--nolazy', '--inspect=6009'] } },
+    run: { module, transport: TransportKind.ipc, options: { execArgv: [heap], env } },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: [heap, '--nolazy', '--inspect=6009'], env } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: LANGUAGES.flatMap((language) => [

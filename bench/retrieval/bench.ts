@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { SERVER_MALLOC_ENV } from '../../server/src/cli/server-client';
 import { chunkFile, type Chunk } from '../../server/src/rag/chunk';
 import { plainTokens } from '../../server/src/rag/tokenize';
 import { IndexBuild, Search, type IndexSummary, type SearchHit } from '../../shared/protocol';
@@ -50,8 +51,12 @@ interface Server {
 }
 
 async function startServer(root: string): Promise<Server> {
-  // Same heap cap the extension and the CLI launch the server with.
-  const child = spawn(process.execPath, ['--max-old-space-size=512', path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'], cwd: root });
+  // Same heap cap and malloc settings the extension and the CLI launch the server with.
+  const child = spawn(process.execPath, ['--max-old-space-size=512', path.join(ROOT, 'dist', 'server.js'), '--stdio'], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+    cwd: root,
+    env: { ...SERVER_MALLOC_ENV, ...process.env },
+  });
   const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   rpc.listen();
   // The watcher is off so save→searchable measures the editor path (didSave), not a filesystem event.

@@ -26,6 +26,12 @@ export interface ClientOptions {
 
 export class ServerExitedError extends Error {}
 
+/**
+ * glibc gives each thread (LanceDB's writer threads) its own malloc arena and keeps freed memory: at 100k chunks
+ * that was ~100 MB of RSS after a cold build. Fewer arenas and earlier trimming return it (bench/retrieval).
+ */
+export const SERVER_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072' };
+
 export class ServerClient {
   private stderrTail: string[] = [];
   private exited: Promise<number | null>;
@@ -44,7 +50,7 @@ export class ServerClient {
     const heap = `--max-old-space-size=${Number(process.env.NOOTROPIC_MAX_HEAP_MB) || 512}`;
     const child = spawn(process.execPath, [heap, serverPath, '--stdio'], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: process.env,
+      env: { ...SERVER_MALLOC_ENV, ...process.env },
       cwd: options.root,
     });
     const tail: string[] = [];

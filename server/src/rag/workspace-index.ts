@@ -19,8 +19,11 @@ export interface IndexProgress {
   total: number;
 }
 
-/** What stays in memory per chunk: no text or vector (text is read back from the file for the few hits shown). */
-export type IndexedChunk = Omit<ChunkRow, 'text' | 'vector'>;
+/**
+ * What stays in memory per chunk: location and names only. Text is read back from the file for the few hits
+ * shown, vectors stay in LanceDB, and hash/size/mtime live once per file in FileEntry.
+ */
+export type IndexedChunk = Pick<ChunkRow, 'path' | 'start_line' | 'end_line' | 'symbol' | 'kind' | 'scope'>;
 
 /** Reciprocal rank fusion constant (Cormack et al.): ranks beyond ~60 barely matter. */
 const RRF_K = 60;
@@ -44,6 +47,7 @@ export class WorkspaceIndex {
   private rows: (IndexedChunk | undefined)[] = [];
   private readonly files = new Map<string, FileEntry>();
   private readonly docById = new Map<string, number>();
+  private readonly idOf = new Map<number, string>();
   private store: ChunkStore;
   private queue: Promise<unknown> = Promise.resolve();
   private lastSkips: SkipCounts = emptySkips();
@@ -302,9 +306,12 @@ export class WorkspaceIndex {
 
   private addRow(row: ChunkRow): void {
     const doc = this.lexical.add({ symbol: row.symbol, scope: row.scope, path: row.path, text: row.text, kind: row.kind });
-    const { text: _text, vector: _vector, ...meta } = row;
-    this.rows[doc] = meta;
-    this.docById.set(row.id, doc);
+    this.rows[doc] = { path: row.path, start_line: row.start_line, end_line: row.end_line, symbol: row.symbol, kind: row.kind, scope: row.scope };
+    // Chunk ids are only needed to map vector hits back to documents (hybrid mode).
+    if (this.opts.embedder) {
+      this.docById.set(row.id, doc);
+      this.idOf.set(doc, row.id);
+    }
     let entry = this.files.get(row.path);
     if (!entry) this.files.set(row.path, (entry = { hash: row.hash, size: row.size, mtime: row.mtime, docs: [] }));
     entry.docs.push(doc);
@@ -312,8 +319,11 @@ export class WorkspaceIndex {
 
   private removeDoc(doc: number): void {
     this.lexical.remove(doc);
-    const id = this.rows[doc]?.id;
-    if (id !== undefined && this.docById.get(id) === doc) this.docById.delete(id);
+    const id = this.idOf.get(doc);
+    if (id !== undefined) {
+      this.idOf.delete(doc);
+      if (this.docById.get(id) === doc) this.docById.delete(id);
+    }
     this.rows[doc] = undefined;
   }
 
@@ -324,6 +334,7 @@ export class WorkspaceIndex {
     this.rows = [];
     this.files.clear();
     this.docById.clear();
+    this.idOf.clear();
     await this.store.scan((row) => this.addRow(row));
     this.lexical.freeze();
   }
