@@ -17,6 +17,7 @@ import { ConfigStore, InitializationOptions } from './config/store';
 import type { ServerContext } from './context';
 import * as configuration from './handlers/configuration';
 import * as doctor from './handlers/doctor';
+import * as plugins from './handlers/plugins';
 import * as syntaxDiagnostics from './handlers/syntax-diagnostics';
 import { createLogger, type Logger } from './log';
 import { RpcRegistry } from './rpc/registry';
@@ -34,6 +35,7 @@ const DOMAINS: ReadonlyArray<(ctx: ServerContext) => void> = [
   configuration.register,
   syntaxDiagnostics.register,
   doctor.register,
+  plugins.register,
 ];
 
 function workspaceRoot(params: InitializeParams): string | null {

@@ -10,6 +10,7 @@ export class StatusReporter {
   private readonly reasons = new Map<string, string[]>();
   private lastSent = '';
   private ready = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly rpc: RpcRegistry,
@@ -21,6 +22,26 @@ export class StatusReporter {
     if (reasons.length) this.reasons.set(domain, reasons);
     else this.reasons.delete(domain);
     this.publish();
+  }
+
+  /** Work whose outcome may change the status (e.g. plugins loading); `settled` waits for it. */
+  track(work: Promise<unknown>): void {
+    const p = work.catch(() => undefined).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  /** Resolves when tracked work is done, or after `timeoutMs`, so a report reflects it (`nootropic doctor`). */
+  async settled(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => {
+      timer = setTimeout(r, timeoutMs);
+      timer.unref();
+    });
+    while (this.inFlight.size) {
+      const done = await Promise.race([Promise.all([...this.inFlight]).then(() => true), timeout.then(() => false)]);
+      if (!done) break;
+    }
+    clearTimeout(timer);
   }
 
   markReady(): void {

@@ -16,6 +16,12 @@ export const InitializationOptions = z
     settings: z.record(z.string(), z.unknown()).optional(),
     /** CLI flags: the top layer. */
     cliOverrides: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * Whether the user trusts the workspace (VS Code: `workspace.isTrusted`; the CLI: true unless
+     * `--restricted`). Untrusted = restricted mode: no workspace plugins or MCP servers. Absent = trusted,
+     * as when a person runs an editor or the CLI in a folder of their own.
+     */
+    trusted: z.boolean().optional(),
   })
   .passthrough();
 export type InitializationOptions = z.infer<typeof InitializationOptions>;
@@ -26,6 +32,7 @@ export class ConfigStore {
   private editor: Record<string, unknown> | undefined;
   private root: string | null = null;
   private cli: Record<string, unknown> | undefined;
+  private trusted = true;
   private current: Config;
   private sources: ConfigSourceReport[] = [];
   private problemList: string[] = [];
@@ -43,11 +50,17 @@ export class ConfigStore {
     this.root = root;
     this.cli = options.cliOverrides;
     this.editor = options.settings;
+    this.trusted = options.trusted ?? true;
     this.reload(true);
   }
 
   get workspaceRoot(): string | null {
     return this.root;
+  }
+
+  /** False in restricted mode (an untrusted workspace). */
+  get workspaceTrusted(): boolean {
+    return this.trusted;
   }
 
   get config(): Config {

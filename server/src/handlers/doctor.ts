@@ -15,7 +15,7 @@ function nodeSatisfies(required: string, actual: string): boolean {
   return hm > wm || (hm === wm && hn >= wn);
 }
 
-export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'info'>): void {
+export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'info' | 'status'>): void {
   ctx.rpc.request(Doctor, async (params, token) => {
     const signal = abortSignalFor(token);
     const config = ctx.config.config;
@@ -25,6 +25,8 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'info'>): v
       probeSemgrep(signal),
       probeOllama(signal, timeoutMs),
       checkGrammars(),
+      // Domains still starting (plugins activating, bounded by their own timeout) report their outcome first.
+      ctx.status.settled(Math.max(timeoutMs, config.plugins.activateTimeoutMs + 1_000)),
     ]);
     const embedder = {
       available: false,
@@ -39,6 +41,8 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'info'>): v
     if (!ollama.available) degraded.push(`ollama: ${ollama.error}`);
     degraded.push(`embedder: ${embedder.error}`);
     for (const f of grammars.failed) degraded.push(`grammar ${f.name}: ${f.error}`);
+    // What domains report through status (failed plugins, ...) belongs in the doctor's report too.
+    for (const reason of ctx.status.current().degraded) if (!degraded.includes(reason)) degraded.push(reason);
 
     const report: DoctorReport = {
       version: ctx.info.version,

@@ -38,6 +38,10 @@ export function renderDoctor(r: DoctorReport): string {
       [mark(t.grammars.available), 'grammars', t.grammars.error ?? t.grammars.languages.join(', ')],
     ]),
   );
+  if (r.degraded.length) {
+    lines.push('degraded');
+    for (const d of r.degraded) lines.push(`  - ${d}`);
+  }
   lines.push(r.degraded.length ? `${r.degraded.length} degraded item(s); nootropic keeps working without them.` : 'everything available.');
   return lines.join('\n');
 }
