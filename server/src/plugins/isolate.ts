@@ -64,6 +64,8 @@ export class PluginIsolate {
       resourceLimits: { maxOldGenerationSizeMb: this.options.memoryLimitMb },
       name: `plugin:${this.name}`,
     });
+    // The connection decides when the server exits; an idle plugin must not keep the process alive.
+    worker.unref();
     this.worker = worker;
     const log = this.options.log;
     for (const [stream, level] of [[worker.stdout, 'info'], [worker.stderr, 'warn']] as const) {
