@@ -214,4 +214,31 @@ exports.activate = (api) => {
     // Worker output arrives asynchronously; wait for it in the log instead of sleeping.
     await expect.poll(() => s.logs.some((l) => l.includes('"line":"to stdout"')), { timeout: 5_000 }).toBe(true);
   });
+
+  it('marks a plugin failed when it throws asynchronously later or runs out of memory', async () => {
+    ws = tempWorkspace('nootropic-plugins-');
+    commandPlugin(ws, 'later', { later: '() => { setTimeout(() => { throw new Error("thrown later") }, 10); return "scheduled"; }' });
+    commandPlugin(ws, 'hog', { hog: '() => { const a = []; for (;;) a.push(new Array(100000).fill(a.length)); }' });
+    GOOD(ws);
+    const s = await start('plugins:\n  memoryLimitMb: 16\n  commandTimeoutMs: 20000\n');
+    const laterFailed = changed(s, (r) => r.plugins.some((p) => p.name === 'later' && p.state === 'failed'));
+    await expect(s.client.sendRequest(PluginsRun.method, { command: 'later' })).resolves.toMatchObject({ result: 'scheduled' });
+    expect(byName(await laterFailed, 'later').reason).toBe('uncaught error: thrown later');
+    await expect(s.client.sendRequest(PluginsRun.method, { command: 'hog' })).rejects.toThrow(/ran out of memory/);
+    expect(byName(await list(s), 'hog')).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^ran out of memory/) });
+    await expect(s.client.sendRequest(PluginsRun.method, { command: 'hello' })).resolves.toMatchObject({ result: 'hello world' });
+  });
+
+  it('gives plugins an environment without credentials', async () => {
+    ws = tempWorkspace('nootropic-plugins-');
+    process.env.NOOTROPIC_TEST_API_KEY = 'sk-should-not-leak';
+    process.env.NOOTROPIC_TEST_PLAIN = 'visible';
+    cleanups.push(() => {
+      delete process.env.NOOTROPIC_TEST_API_KEY;
+      delete process.env.NOOTROPIC_TEST_PLAIN;
+    });
+    commandPlugin(ws, 'envy', { env: '() => [process.env.NOOTROPIC_TEST_API_KEY ?? null, process.env.NOOTROPIC_TEST_PLAIN ?? null]' });
+    const s = await start();
+    await expect(s.client.sendRequest(PluginsRun.method, { command: 'env' })).resolves.toMatchObject({ result: [null, 'visible'] });
+  });
 });

@@ -12,6 +12,8 @@ export interface FixtureOptions {
 
 /** Writes a plugin whose index.js is `body` (CommonJS; must define describe and activate). */
 export function writePlugin(ws: TempWorkspace, name: string, body: string, opts: FixtureOptions = {}): string {
+  // The module first, the manifest last: a hot reload that sees the new manifest also sees the new code.
+  const main = ws.write(`.nootropic/plugins/${name}/index.js`, body);
   ws.write(
     `.nootropic/plugins/${name}/package.json`,
     JSON.stringify({
@@ -21,7 +23,7 @@ export function writePlugin(ws: TempWorkspace, name: string, body: string, opts:
       nootropic: { apiVersion: opts.apiVersion ?? '^1.0.0', capabilities: opts.capabilities ?? ['commands'] },
     }),
   );
-  return ws.write(`.nootropic/plugins/${name}/index.js`, body);
+  return main;
 }
 
 /** A plugin with one command per entry of `commands` (name → JS function source taking args). */
