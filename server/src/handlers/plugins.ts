@@ -125,9 +125,11 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'st
     if (!trusted) log.info('restricted mode', { reason: RESTRICTED_REASON });
   });
 
+  // Answers reflect every load that was queued, and the registry file on disk matches them.
   const settled = async () => {
     await manager.settled();
     await mcpLoad;
+    await writing;
   };
 
   ctx.rpc.request(PluginsList, async () => {
