@@ -1,4 +1,4 @@
 import type { BuildOptions, Plugin } from 'esbuild';
 
 export function vscodeImportGuard(allowedDir: string | null): Plugin;
-export function buildOptions(opts: { production: boolean }): Record<'extension' | 'server' | 'webviews', BuildOptions>;
+export function buildOptions(opts: { production: boolean }): Record<'extension' | 'server' | 'plugins' | 'webviews', BuildOptions>;

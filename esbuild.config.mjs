@@ -5,7 +5,7 @@
 // Flags: --production (minify, no sourcemaps), --watch. Anything outside extension/ importing `vscode` fails
 // the build: the server, shared code, plugins and the CLI must run without an editor.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -44,6 +44,22 @@ function copyWasm(outdir) {
   cpSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), path.join(wasmDir, 'tree-sitter.wasm'));
   const grammars = path.join(path.dirname(require.resolve('@vscode/tree-sitter-wasm/package.json')), 'wasm');
   for (const f of readdirSync(grammars)) if (/^tree-sitter-.*\.wasm$/.test(f)) cpSync(path.join(grammars, f), path.join(wasmDir, f));
+}
+
+/** Bundled plugins: every plugins/<name>/ with a package.json; its TypeScript main is compiled next to it. */
+function bundledPlugins() {
+  const dir = path.join(root, 'plugins');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(path.join(dir, e.name, 'package.json')))
+    .map((e) => e.name);
+}
+
+/** Copies each bundled plugin's package.json beside its compiled main in dist/plugins/<name>/. */
+function copyPluginManifests(outdir) {
+  for (const name of bundledPlugins()) {
+    mkdirSync(path.join(outdir, 'plugins', name), { recursive: true });
+    cpSync(path.join(root, 'plugins', name, 'package.json'), path.join(outdir, 'plugins', name, 'package.json'));
+  }
 }
 
 /**
@@ -91,7 +107,8 @@ export function buildOptions({ production }) {
     },
     server: {
       ...cjsNode,
-      entryPoints: { server: 'server/src/main.ts', cli: 'server/src/cli/main.ts' },
+      // plugin-host.js runs each plugin in its own worker thread (server/src/plugins/isolate.ts).
+      entryPoints: { server: 'server/src/main.ts', cli: 'server/src/cli/main.ts', 'plugin-host': 'server/src/plugins/host.ts' },
       outdir: 'dist',
       external: NATIVE_EXTERNALS,
       plugins: [
@@ -105,6 +122,12 @@ export function buildOptions({ production }) {
             }),
         },
       ],
+    },
+    plugins: {
+      ...cjsNode,
+      entryPoints: Object.fromEntries(bundledPlugins().map((name) => [`${name}/index`, `plugins/${name}/index.ts`])),
+      outdir: 'dist/plugins',
+      plugins: [vscodeImportGuard(null), { name: 'copy-plugin-manifests', setup: (b) => b.onEnd(() => copyPluginManifests(path.join(root, 'dist'))) }],
     },
     webviews: {
       ...common,
@@ -127,7 +150,7 @@ async function main() {
   try {
     if (watch) {
       await Promise.all(contexts.map((c) => c.watch()));
-      console.error('[esbuild] watching extension, server, cli, webviews');
+      console.error('[esbuild] watching extension, server, cli, plugins, webviews');
       return;
     }
     await Promise.all(contexts.map((c) => c.rebuild()));

@@ -6,7 +6,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
-      { test: { name: 'server', include: ['test/server/**/*.test.ts'], testTimeout: 30_000 } },
+      // The server tier needs dist/plugin-host.js and dist/plugins/ (plugins run in worker threads).
+      { test: { name: 'server', include: ['test/server/**/*.test.ts'], globalSetup: ['test/support/build-once.ts'], testTimeout: 30_000 } },
       {
         test: {
           name: 'stdio',

@@ -20,6 +20,7 @@ import * as chat from './handlers/chat';
 import * as configuration from './handlers/configuration';
 import * as doctor from './handlers/doctor';
 import * as models from './handlers/models';
+import * as plugins from './handlers/plugins';
 import * as search from './handlers/search';
 import * as syntaxDiagnostics from './handlers/syntax-diagnostics';
 import * as traces from './handlers/traces';
@@ -47,6 +48,7 @@ const DOMAINS: ReadonlyArray<(ctx: ServerContext) => void> = [
   doctor.register,
   models.register,
   chat.register,
+  plugins.register,
 ];
 
 function workspaceRoot(params: InitializeParams): string | null {

@@ -10,6 +10,7 @@ export class StatusReporter {
   private readonly reasons = new Map<string, string[]>();
   private lastSent = '';
   private ready = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly rpc: RpcRegistry,
@@ -23,10 +24,35 @@ export class StatusReporter {
     this.publish();
   }
 
+  /** Work whose outcome may change the status (e.g. plugins loading); `settled` waits for it. */
+  track(work: Promise<unknown>): void {
+    const p = work.catch(() => undefined).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  /** Resolves when tracked work is done, or after `timeoutMs`, so a report reflects it (`nootropic doctor`). */
+  async settled(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => {
+      timer = setTimeout(r, timeoutMs);
+      timer.unref();
+    });
+    while (this.inFlight.size) {
+      const done = await Promise.race([Promise.all([...this.inFlight]).then(() => true), timeout.then(() => false)]);
+      if (!done) break;
+    }
+    clearTimeout(timer);
+  }
+
   markReady(): void {
     if (this.ready) return;
     this.ready = true;
     this.publish();
+  }
+
+  /** Degraded reasons of every domain but `domain` (doctor's own probe results are its `health` domain). */
+  degradedExcept(domain: string): string[] {
+    return [...this.reasons].filter(([d]) => d !== domain).flatMap(([, r]) => r);
   }
 
   current(): ServerStatusParams {

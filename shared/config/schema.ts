@@ -198,12 +198,66 @@ const TelemetrySchema = z
   })
   .strict();
 
+export const McpServerConfig = z
+  .object({
+    /** Shown in the registry as `mcp:<name>`; tools are named `<name>/<tool>`. */
+    name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]*$/, 'must start with a letter and contain only letters, digits, - and _'),
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+export type McpServerConfig = z.output<typeof McpServerConfig>;
+
+const PluginsSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .meta(meta({ description: 'Load plugins: the bundled ones and, in a trusted workspace, those in `.nootropic/plugins/<name>/`.' })),
+    disabled: z
+      .array(z.string())
+      .default([])
+      .meta(meta({ description: 'Names of plugins not to load (they are listed as disabled).' })),
+    activateTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(120_000)
+      .default(5_000)
+      .meta(meta({ description: "How long a plugin's `activate` may take before the plugin is stopped and marked failed (ms)." })),
+    commandTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(30_000)
+      .meta(meta({ description: 'How long a plugin command may run before the plugin is stopped and marked failed (ms).' })),
+    memoryLimitMb: z
+      .number()
+      .int()
+      .min(16)
+      .max(8_192)
+      .default(256)
+      .meta(meta({ description: "Heap limit of each plugin's worker thread (MB); a plugin that exceeds it is stopped and marked failed." })),
+    hotReload: z
+      .boolean()
+      .default(true)
+      .meta(meta({ description: 'Reload a workspace plugin when its folder under `.nootropic/plugins/` changes.' })),
+    mcpServers: z
+      .array(McpServerConfig)
+      .default([])
+      .meta(meta({ description: 'MCP servers (stdio) whose tools are added as tool providers: `[{ name, command, args, env }]`. Started only in a trusted workspace.' })),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     models: ModelsSchema.prefault({}),
     telemetry: TelemetrySchema.prefault({}),
     index: IndexSchema.prefault({}),
     embeddings: EmbeddingsSchema.prefault({}),
+    plugins: PluginsSchema.prefault({}),
     server: ServerSchema.prefault({}),
     diagnostics: DiagnosticsSchema.prefault({}),
   })

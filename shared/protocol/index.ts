@@ -4,6 +4,7 @@
  */
 import type { AnyNotificationDef, AnyRequestDef } from './method';
 import * as models from './models';
+import * as plugins from './plugins';
 import * as search from './search';
 import * as server from './server';
 import * as traces from './traces';
@@ -14,6 +15,7 @@ export * from './search';
 export * from './server';
 export * from './traces';
 export * from './models';
+export * from './plugins';
 
 /** Bumped on any incompatible change to a method's params or result. */
 export const PROTOCOL_VERSION = '0.1.0';
@@ -26,8 +28,17 @@ export const clientToServerRequests: readonly AnyRequestDef[] = [
   search.Search,
   models.ModelsList,
   models.ChatSend,
+  plugins.PluginsList,
+  plugins.PluginsRun,
+  plugins.PluginsReload,
+  plugins.RegistryDescribe,
 ];
-export const serverToClientNotifications: readonly AnyNotificationDef[] = [server.ServerStatus, search.IndexStatus, models.ChatDelta];
+export const serverToClientNotifications: readonly AnyNotificationDef[] = [
+  server.ServerStatus,
+  search.IndexStatus,
+  models.ChatDelta,
+  plugins.PluginsChanged,
+];
 
 export interface NootropicCapabilities {
   version: string;

@@ -13,6 +13,7 @@ import { check } from './commands/check';
 import { doctor } from './commands/doctor';
 import { index, search } from './commands/index-search';
 import { models } from './commands/models';
+import { pluginsList, pluginsRun } from './commands/plugins';
 import { traces } from './commands/traces';
 import { ServerClient, ServerExitedError } from './server-client';
 
@@ -24,6 +25,7 @@ interface GlobalOptions {
   allowCloud?: boolean;
   logLevel?: string;
   verbose?: boolean;
+  restricted?: boolean;
 }
 
 /** CLI flags become the top configuration layer (above env, editor and files). */
@@ -42,7 +44,8 @@ function cliOverrides(o: GlobalOptions): Record<string, unknown> {
 async function withServer(program: Command, fn: (client: ServerClient, root: string) => Promise<number>): Promise<void> {
   const o = program.opts<GlobalOptions>();
   const root = path.resolve(o.root);
-  const client = await ServerClient.start({ root, cliOverrides: cliOverrides(o), verbose: Boolean(o.verbose) });
+  // The person ran the CLI in this folder, so it counts as trusted unless they say --restricted.
+  const client = await ServerClient.start({ root, cliOverrides: cliOverrides(o), verbose: Boolean(o.verbose), trusted: !o.restricted });
   let code = 1;
   try {
     code = await fn(client, root);
@@ -63,6 +66,7 @@ export function buildProgram(): Command {
     .option('--allow-cloud', 'allow non-loopback model endpoints')
     .addOption(new Option('--log-level <level>', 'server log level').choices([...LOG_LEVELS]))
     .option('--verbose', "show the server's log on stderr")
+    .option('--restricted', 'treat the workspace as untrusted: no workspace plugins or MCP servers, no plugin file writes')
     .showHelpAfterError()
     .exitOverride();
 
@@ -158,6 +162,22 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean; trace?: string; limit: number }) =>
       withServer(program, (client) => traces(client, { json: Boolean(opts.json), limit: opts.limit, ...(opts.trace ? { traceId: opts.trace } : {}) })),
+    );
+
+  const plugins = program.command('plugins').description('list plugins and run their commands');
+  plugins
+    .command('list')
+    .description('every plugin found (bundled and .nootropic/plugins/), with version, state and reason')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => withServer(program, (client) => pluginsList(client, { json: Boolean(opts.json) })));
+  plugins
+    .command('run')
+    .description('run a plugin command (plugin/command when two plugins share a name; mcp:server/tool \'{json}\' for MCP tools)')
+    .argument('<command>', 'command name')
+    .argument('[args...]', 'arguments passed to the command')
+    .option('--json', 'print JSON ({ plugin, command, result, durationMs })')
+    .action(async (command: string, args: string[], opts: { json?: boolean }) =>
+      withServer(program, (client) => pluginsRun(client, command, args, { json: Boolean(opts.json) })),
     );
 
   return program;

@@ -20,6 +20,8 @@ export interface ClientOptions {
   root: string;
   cliOverrides: Record<string, unknown>;
   verbose: boolean;
+  /** Passed as initializationOptions.trusted; false = restricted mode (`--restricted`). */
+  trusted?: boolean;
   /** For tests and unusual installs; defaults to server.js beside this bundle. */
   serverPath?: string;
 }
@@ -76,7 +78,7 @@ export class ServerClient {
       rootUri: pathToFileURL(options.root).href,
       workspaceFolders: [{ uri: pathToFileURL(options.root).href, name: path.basename(options.root) }],
       capabilities: {},
-      initializationOptions: { cliOverrides: options.cliOverrides },
+      initializationOptions: { cliOverrides: options.cliOverrides, workspaceTrusted: options.trusted ?? true },
     });
     const result = await Promise.race([init, spawnError, earlyExit]);
     connection.sendNotification('initialized', {});

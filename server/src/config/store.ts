@@ -57,7 +57,6 @@ export class ConfigStore {
     return this.trusted;
   }
 
-
   get workspaceRoot(): string | null {
     return this.root;
   }

@@ -37,7 +37,7 @@ async function installedOllamaModels(ctx: Pick<ServerContext, 'models'>, urls: s
 }
 
 export async function buildDoctorReport(
-  ctx: Pick<ServerContext, 'config' | 'info' | 'index' | 'models' | 'retriever'>,
+  ctx: Pick<ServerContext, 'config' | 'info' | 'index' | 'models' | 'retriever' | 'status'>,
   signal: AbortSignal,
   timeoutOverrideMs?: number,
 ): Promise<DoctorReport> {
@@ -56,6 +56,8 @@ export async function buildDoctorReport(
       checkGrammars(),
       detectHardware(signal),
       installedOllamaModels(ctx, ollamaUrls, timeoutMs, signal),
+      // Domains still starting (plugins activating, bounded by their own timeout) report their outcome first.
+      ctx.status.settled(Math.max(timeoutMs, config.plugins.activateTimeoutMs + 1_000)),
     ]);
     // An endpoint the router's circuit breaker is resting is worth saying even when the probe got through.
     for (const m of models) {
@@ -81,6 +83,8 @@ export async function buildDoctorReport(
     if (!embedder.available) degraded.push(`embedder: ${embedder.error}`);
     for (const f of grammars.failed) degraded.push(`grammar ${f.name}: ${f.error}`);
     if (index.state === 'error') degraded.push(`index: ${index.message ?? 'failed'}`);
+    // What domains report through status (failed plugins, ...) belongs here too; not doctor's own last probe.
+    for (const reason of ctx.status.degradedExcept('health')) if (!degraded.includes(reason)) degraded.push(reason);
 
     const report: DoctorReport = {
       version: ctx.info.version,

@@ -63,6 +63,10 @@ export function renderDoctor(r: DoctorReport): string {
     ]),
   );
   lines.push(`context: ${r.context.retriever}: ${r.context.detail}`);
+  if (r.degraded.length) {
+    lines.push('degraded');
+    for (const d of r.degraded) lines.push(`  - ${d}`);
+  }
   lines.push(r.degraded.length ? `${r.degraded.length} degraded item(s); nootropic keeps working without them.` : 'everything available.');
   return lines.join('\n');
 }
