@@ -69,7 +69,7 @@ function copyPluginManifests(outdir) {
  */
 // transformers.js (with onnxruntime-node) loads only when a local embedding model is configured; it is resolved
 // from node_modules at run time (npm installs), and its absence is reported, not fatal (the .vsix omits it).
-const NATIVE_EXTERNALS = ['*.node', '@lancedb/lancedb-*', '@huggingface/transformers'];
+const NATIVE_EXTERNALS = ['*.node', '@lancedb/lancedb-*', '@huggingface/transformers', 'node-llama-cpp'];
 
 function copyNativePackages(outdir) {
   const scope = path.join(root, 'node_modules', '@lancedb');

@@ -110,6 +110,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   connection.onShutdown(async () => {
     log.info('shutdown requested');
     ctx.index.dispose();
+    await ctx.models.dispose();
     await telemetry.shutdown();
   });
 

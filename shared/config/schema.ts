@@ -101,6 +101,22 @@ const ModelsSchema = z
       .default(1_024)
       .meta(meta({ description: 'Tokens reserved for the answer when the prompt is fitted into the model\'s context window.' })),
     roles: RolesSchema.prefault({}),
+    llamacpp: z
+      .object({
+        threads: z
+          .number()
+          .int()
+          .min(0)
+          .max(256)
+          .default(0)
+          .meta(meta({ description: 'CPU threads for the embedded llama.cpp provider (`llamacpp`); 0 = one per available core.' })),
+        gpu: z
+          .enum(['auto', 'off'])
+          .default('auto')
+          .meta(meta({ description: 'GPU offload for the embedded llama.cpp provider: `auto` uses CUDA, Vulkan or Metal when node-llama-cpp has a working prebuilt binary for it, `off` runs on the CPU only.' })),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -157,13 +173,13 @@ const IndexSchema = z
 const EmbeddingsSchema = z
   .object({
     provider: z
-      .enum(['none', 'transformers', 'ollama', 'openai'])
+      .enum(['none', 'transformers', 'ollama', 'openai', 'llamacpp'])
       .default('none')
-      .meta(meta({ description: 'Embedding model for hybrid (lexical + vector) search. `none`: lexical-only mode (no model needed). `transformers`: a local model folder run in the server with transformers.js (never downloaded). `ollama` / `openai`: an endpoint (`/api/embed`, `/v1/embeddings`). Changing it rebuilds the index.', restartRequired: true })),
+      .meta(meta({ description: 'Embedding model for hybrid (lexical + vector) search. `none`: lexical-only mode (no model needed). `transformers`: a local model folder run in the server with transformers.js (never downloaded). `llamacpp`: a GGUF embedding model run in the server with llama.cpp (node-llama-cpp). `ollama` / `openai`: an endpoint (`/api/embed`, `/v1/embeddings`). Changing it rebuilds the index.', restartRequired: true })),
     model: z
       .string()
       .default('')
-      .meta(meta({ description: 'Embedding model: a local folder (transformers: containing config.json, tokenizer.json and onnx/model.onnx) or a model name (ollama/openai).', restartRequired: true })),
+      .meta(meta({ description: 'Embedding model: a local folder (transformers: containing config.json, tokenizer.json and onnx/model.onnx), the path of a .gguf file (llamacpp) or a model name (ollama/openai).', restartRequired: true })),
     baseUrl: z
       .union([z.literal(''), z.string().url()])
       .default('')

@@ -19,6 +19,8 @@ export const ModelEndpointReport = z.object({
   reachable: z.boolean(),
   latencyMs: z.number().optional(),
   error: z.string().optional(),
+  /** What the probe found when it worked (e.g. an embedded GGUF's architecture, window, cpu/gpu). */
+  detail: z.string().optional(),
 });
 export type ModelEndpointReport = z.infer<typeof ModelEndpointReport>;
 

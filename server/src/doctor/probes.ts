@@ -3,10 +3,13 @@
  * reports what it saw. A degraded item is a result, never an exception.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Config } from '../../../shared/config/schema';
 import type { ModelEndpointReport, ProbeResult } from '../../../shared/protocol';
 import { checkEndpoint } from '../models/endpoint-policy';
+import type { ResolvedEndpoint } from '../models/endpoints';
+import { probeLlamaCpp } from '../models/llamacpp';
+import { checkGgufFile } from '../models/llamacpp-runtime';
+import type { ModelRouter } from '../models/router';
 
 function joinUrl(base: string, suffix: string): string {
   return base.replace(/\/+$/, '') + suffix;
@@ -75,9 +78,13 @@ export async function probeModelEndpoint(
   timeoutMs = models.probeTimeoutMs,
 ): Promise<ModelEndpointReport> {
   const base = { role, provider: models.provider, baseUrl: models.baseUrl, model: models.model };
-  if (models.provider === 'llamacpp' && /\.gguf$/i.test(models.model)) {
-    const ok = existsSync(models.model);
-    return { ...base, reachable: ok, ...(ok ? {} : { error: `GGUF file not found: ${models.model}` }) };
+  if (models.provider === 'llamacpp') {
+    try {
+      checkGgufFile(models.model);
+      return { ...base, reachable: true };
+    } catch (err) {
+      return { ...base, reachable: false, error: (err as Error).message };
+    }
   }
   const decision = checkEndpoint(models.baseUrl, models.allowCloud);
   if (!decision.allowed) return { ...base, reachable: false, error: decision.reason };
@@ -102,6 +109,17 @@ export async function probeModelEndpoint(
     if (signal.aborted) throw err;
     return { ...base, reachable: false, error: describeFetchError(err, url, timeoutMs) };
   }
+}
+
+/**
+ * An embedded llama.cpp model: the GGUF file (present, really GGUF, its header readable) and node-llama-cpp with a
+ * working prebuilt binary. Only runs when such a model is configured, so node-llama-cpp loads only then.
+ */
+export async function probeLlamaEndpoint(router: Pick<ModelRouter, 'llamaRuntime'>, ep: ResolvedEndpoint, signal: AbortSignal): Promise<ModelEndpointReport> {
+  const base = { role: ep.label, provider: ep.provider, baseUrl: ep.baseUrl, model: ep.model };
+  const started = Date.now();
+  const r = await probeLlamaCpp(router.llamaRuntime(), ep.model, signal);
+  return r.ok ? { ...base, reachable: true, latencyMs: Date.now() - started, detail: r.detail } : { ...base, reachable: false, error: r.error };
 }
 
 function run(cmd: string, args: string[], timeoutMs: number, signal: AbortSignal): Promise<{ stdout: string }> {

@@ -11,7 +11,7 @@ import { detectHardware } from '../models/hardware';
 import { configuredEndpoints } from '../models/models-report';
 import { recommendLocalModel } from '../models/recommend';
 import { registryModels } from '../models/registry';
-import { probeModelEndpoint, probeOllama, probeSemgrep } from './probes';
+import { probeLlamaEndpoint, probeModelEndpoint, probeOllama, probeSemgrep } from './probes';
 
 function nodeSatisfies(required: string, actual: string): boolean {
   const want = /(\d+)\.(\d+)/.exec(required);
@@ -48,7 +48,9 @@ export async function buildDoctorReport(
     const [models, semgrep, ollama, grammars, hardware, installed] = await Promise.all([
       Promise.all(
         endpoints.map((ep) =>
-          probeModelEndpoint(ep.label, { ...config.models, provider: ep.provider, baseUrl: ep.baseUrl, model: ep.model }, signal, timeoutMs),
+          ep.provider === 'llamacpp'
+            ? probeLlamaEndpoint(ctx.models, ep, signal)
+            : probeModelEndpoint(ep.label, { ...config.models, provider: ep.provider, baseUrl: ep.baseUrl, model: ep.model }, signal, timeoutMs),
         ),
       ),
       probeSemgrep(signal),

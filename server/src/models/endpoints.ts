@@ -27,7 +27,8 @@ export const DEFAULT_BASE_URLS: Record<Provider, string> = {
 
 function resolveOne(models: Config['models'], role: Role, index: number, ep: EndpointConfig): ResolvedEndpoint {
   const provider = ep.provider ?? models.provider;
-  const baseUrl = ep.baseUrl ?? (provider === models.provider ? models.baseUrl : DEFAULT_BASE_URLS[provider]);
+  // An embedded GGUF has no URL: whatever baseUrl the default endpoint has belongs to another provider.
+  const baseUrl = provider === 'llamacpp' ? DEFAULT_BASE_URLS.llamacpp : (ep.baseUrl ?? (provider === models.provider ? models.baseUrl : DEFAULT_BASE_URLS[provider]));
   return {
     role,
     index,

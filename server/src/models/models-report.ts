@@ -37,6 +37,8 @@ async function probe(router: ModelRouter, ep: ResolvedEndpoint, timeoutMs: numbe
     const models = await listed.get(key)!;
     const w = await router.window(ep, adapter, signal);
     const out: ConfiguredModel = { ...base, reachable: true, contextLength: w.contextLength, contextSource: w.contextSource, toolCalls: w.toolMode };
+    const listedInfo = models.find((m) => m.name === ep.model);
+    if (!out.quantization && listedInfo?.quantization) out.quantization = listedInfo.quantization;
     const names = models.map((m) => m.name);
     if (ep.provider !== 'anthropic' && names.length && !names.some((n) => n === ep.model || n === `${ep.model}:latest`)) {
       const hint = ep.provider === 'ollama' ? ` (run \`ollama pull ${ep.model}\`)` : '';
@@ -60,7 +62,7 @@ export async function buildModelsReport(router: ModelRouter, opts: { ownRoles: (
   ]);
   // Also look at the local Ollama default, where most people's models live, if it was not configured.
   const targets = new Map<string, ResolvedEndpoint>();
-  for (const ep of endpoints) if (ep.provider !== 'llamacpp') targets.set(endpointKey(ep), ep);
+  for (const ep of endpoints) targets.set(endpointKey(ep), ep);
   const localOllama: ResolvedEndpoint = { role: 'chat', index: 0, provider: 'ollama', baseUrl: DEFAULT_BASE_URLS.ollama, model: '', toolCalls: 'auto', label: 'discovery' };
   if (!targets.has(endpointKey(localOllama))) targets.set(endpointKey(localOllama), localOllama);
   const discovered = await Promise.all(

@@ -5,7 +5,7 @@
  * runs with retries. The first endpoint that answers wins; once answer text has streamed there is no fallback
  * (it would repeat itself). Every failure is kept in `attempts` and endpoint health goes to status.
  */
-import type { Config, Role } from '../../../shared/config/schema';
+import { ROLES, type Config, type Role } from '../../../shared/config/schema';
 import type { Logger } from '../log';
 import type { Secrets } from '../secrets';
 import { AnthropicAdapter } from './anthropic';
@@ -15,6 +15,8 @@ import { endpointKey, resolveChain, type ResolvedEndpoint } from './endpoints';
 import { ModelError, type ModelErrorKind } from './errors';
 import { OllamaAdapter } from './ollama';
 import { OpenAiCompatibleAdapter } from './openai-compatible';
+import { LlamaCppAdapter } from './llamacpp';
+import { disposeLlamaRuntimes, sharedLlamaRuntime, type LlamaRuntime } from './llamacpp-runtime';
 import { lookupModel } from './registry';
 import { DEFAULT_RETRY, withRetries } from './retry';
 import { chatWithTools, type ToolMode } from './tool-calls';
@@ -67,6 +69,8 @@ export class ModelRouter {
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly adapters = new Map<string, ModelAdapter>();
   private readonly health = new Map<string, string>();
+  /** The embedded llama.cpp runtime, created on first use of a `llamacpp` endpoint (keyed by its settings). */
+  private llama: { key: string; runtime: LlamaRuntime } | undefined;
 
   constructor(private readonly deps: RouterDeps) {}
 
@@ -84,8 +88,7 @@ export class ModelRouter {
   /** Policy first: a refused endpoint gets no adapter, so nothing can connect to it. */
   adapter(ep: ResolvedEndpoint, timeoutMs?: number): ModelAdapter {
     const models = this.deps.models();
-    if (ep.provider === 'llamacpp')
-      throw new ModelError('unsupported', 'the embedded llama.cpp provider (node-llama-cpp) is not part of this build: serve the GGUF with `llama-server` and use provider `openai`, or use ollama');
+    if (ep.provider === 'llamacpp') return this.llamaAdapter(timeoutMs ?? models.timeoutMs);
     const decision = checkEndpoint(ep.baseUrl, models.allowCloud);
     if (!decision.allowed) throw new ModelError('policy', decision.reason, { endpoint: ep.baseUrl });
     const t = timeoutMs ?? models.timeoutMs;
@@ -100,6 +103,40 @@ export class ModelRouter {
       this.adapters.set(key, a);
     }
     return a;
+  }
+
+  /** In-process GGUF models: no URL, no cloud policy (nothing leaves the process); node-llama-cpp loads lazily. */
+  private llamaAdapter(timeoutMs: number): ModelAdapter {
+    const models = this.deps.models();
+    const settings = models.llamacpp;
+    const runtimeKey = `${settings.threads}|${settings.gpu}`;
+    if (this.llama?.key !== runtimeKey) {
+      this.llama = { key: runtimeKey, runtime: sharedLlamaRuntime({ threads: settings.threads, gpu: settings.gpu, log: this.deps.log.child('llamacpp') }) };
+      for (const k of [...this.adapters.keys()]) if (k.startsWith('llamacpp ')) this.adapters.delete(k);
+    }
+    const key = `llamacpp ${runtimeKey}|${timeoutMs}`;
+    let a = this.adapters.get(key);
+    if (!a) {
+      const configured = () => {
+        const m = this.deps.models();
+        return ROLES.flatMap((role) => resolveChain(m, role)).filter((e) => e.provider === 'llamacpp').map((e) => e.model);
+      };
+      a = new LlamaCppAdapter({ runtime: this.llama.runtime, configured, timeoutMs, log: this.deps.log });
+      this.adapters.set(key, a);
+    }
+    return a;
+  }
+
+  /** The llama.cpp runtime, when one was started (doctor probes through it). */
+  llamaRuntime(): LlamaRuntime {
+    this.llamaAdapter(this.deps.models().timeoutMs);
+    return this.llama!.runtime;
+  }
+
+  /** Frees in-process models (server shutdown). */
+  async dispose(): Promise<void> {
+    this.llama = undefined;
+    await disposeLlamaRuntimes();
   }
 
   async window(ep: ResolvedEndpoint, adapter: ModelAdapter, signal: AbortSignal): Promise<WindowInfo> {

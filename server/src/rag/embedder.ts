@@ -9,7 +9,10 @@ import path from 'node:path';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 import type { Config } from '../../../shared/config/schema';
+import { createLogger, type Logger } from '../log';
 import { checkEndpoint } from '../models/endpoint-policy';
+import { LlamaCppAdapter } from '../models/llamacpp';
+import { sharedLlamaRuntime } from '../models/llamacpp-runtime';
 
 export interface Embedder {
   /** Names the model and dimension; a change rebuilds the index. */
@@ -42,6 +45,13 @@ async function transformersEmbed(folder: string): Promise<EmbedFn> {
   };
 }
 
+/** A GGUF embedding model run in-process by llama.cpp (node-llama-cpp, loaded only now). */
+function llamacppEmbed(config: Config, file: string, log: Logger): EmbedFn {
+  const runtime = sharedLlamaRuntime({ threads: config.models.llamacpp.threads, gpu: config.models.llamacpp.gpu, log: log.child('llamacpp') });
+  const adapter = new LlamaCppAdapter({ runtime, configured: () => [file], timeoutMs: config.models.timeoutMs, log });
+  return (texts, signal) => adapter.embed(file, texts, signal ?? new AbortController().signal);
+}
+
 function ollamaEmbed(baseUrl: string, model: string): EmbedFn {
   const client = new Ollama({ host: baseUrl });
   return async (texts) => (await client.embed({ model, input: texts })).embeddings;
@@ -65,13 +75,14 @@ function normalize(v: ArrayLike<number>): Float32Array {
   return out;
 }
 
-export async function createEmbedder(config: Config, apiKey: string | undefined): Promise<EmbedderState> {
+export async function createEmbedder(config: Config, apiKey: string | undefined, log: Logger = createLogger(() => {})): Promise<EmbedderState> {
   const e = config.embeddings;
   if (e.provider === 'none') return { reason: 'no embedding model configured (nootropic.embeddings.provider is none): search runs in lexical-only mode' };
   if (!e.model) return { reason: `nootropic.embeddings.model is empty: set a ${e.provider === 'transformers' ? 'local model folder' : 'model name'}; lexical-only mode until then` };
   try {
     let fn: EmbedFn;
     if (e.provider === 'transformers') fn = await transformersEmbed(e.model);
+    else if (e.provider === 'llamacpp') fn = llamacppEmbed(config, e.model, log);
     else {
       const baseUrl = e.baseUrl || config.models.baseUrl;
       const decision = checkEndpoint(baseUrl, config.models.allowCloud);
@@ -81,7 +92,7 @@ export async function createEmbedder(config: Config, apiKey: string | undefined)
     const [probe] = await fn(['nootropic embedding probe'], AbortSignal.timeout(30_000));
     if (!probe || !probe.length) throw new Error('the model returned an empty embedding');
     const dim = probe.length;
-    const name = e.provider === 'transformers' ? path.basename(path.resolve(e.model)) : e.model;
+    const name = e.provider === 'transformers' || e.provider === 'llamacpp' ? path.basename(path.resolve(e.model)) : e.model;
     const embedder: Embedder = {
       id: `${e.provider}:${name}@${dim}`,
       dim,

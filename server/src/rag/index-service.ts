@@ -61,7 +61,7 @@ export class IndexService {
     const initial: { summary: Promise<IndexSummary>; endedAt?: number } = {
       summary: (async () => {
         this.setState({ state: 'loading', files: 0, chunks: 0, skipped: 0, embedder: 'none', mode: 'lexical', message: 'preparing the index' });
-        this.embedderState = await createEmbedder(config, apiKey);
+        this.embedderState = await createEmbedder(config, apiKey, this.log);
         if (generation !== this.generation) throw new Error('superseded by a newer configuration');
         if (!this.embedderState.embedder) this.log.info('lexical-only mode', { reason: this.embedderState.reason });
         this.index = new WorkspaceIndex(root, { maxFileBytes: config.index.maxFileBytes, ...(this.embedderState.embedder ? { embedder: this.embedderState.embedder } : {}) });

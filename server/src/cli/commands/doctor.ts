@@ -24,7 +24,9 @@ export function renderDoctor(r: DoctorReport): string {
         mark(m.reachable && !m.error),
         m.role,
         `${m.provider} ${m.baseUrl} ${m.model}`,
-        m.reachable ? `reachable${m.latencyMs !== undefined ? ` (${m.latencyMs} ms)` : ''}${m.error ? `: ${m.error}` : ''}` : `unreachable: ${m.error ?? ''}`,
+        m.reachable
+          ? `${m.provider === 'llamacpp' ? 'loadable' : 'reachable'}${m.latencyMs !== undefined ? ` (${m.latencyMs} ms)` : ''}${m.detail ? `: ${m.detail}` : ''}${m.error ? `: ${m.error}` : ''}`
+          : `${m.provider === 'llamacpp' ? 'unusable' : 'unreachable'}: ${m.error ?? ''}`,
       ]),
     ),
   );
