@@ -13,6 +13,7 @@ import { ModelError } from '../models/errors';
 import { fitToWindow, renderPiece, type BudgetResult, type ContextPiece } from '../models/prompt-budget';
 import type { Attempt, WindowInfo } from '../models/router';
 import type { ChatMessage } from '../models/types';
+import { fenceContent, newFence, untrustedInstruction } from '../models/untrusted-context';
 import { abortSignalFor, RpcError } from '../rpc/registry';
 import { redactSecrets } from '../secrets';
 
@@ -104,18 +105,21 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 
     }
 
     let budget: BudgetResult | undefined;
+    // Workspace content is data: fenced with a boundary drawn for this request, explained in the system prompt.
+    const fence = newFence(pieces.map((p) => p.text));
+    const system = pieces.length ? `${SYSTEM_PROMPT}\n\n${untrustedInstruction(fence)}` : SYSTEM_PROMPT;
     const prepare = (w: WindowInfo) => {
       budget = fitToWindow({
-        fixed: [SYSTEM_PROMPT, ...history.map((m) => m.content), question],
+        fixed: [system, ...history.map((m) => m.content), question, `${fence.begin}\n${fence.end}\nQuestion: `],
         pieces,
         window: w.contextLength,
         reservedForAnswer: w.maxOutputTokens,
       });
-      const context = budget.kept.map(renderPiece).join('\n\n');
+      const context = fenceContent(fence, budget.kept.map(renderPiece).join('\n\n'));
       const messages: ChatMessage[] = [
-        { role: 'system', content: SYSTEM_PROMPT },
+        { role: 'system', content: system },
         ...history.map((m) => ({ role: m.role, content: m.content })),
-        { role: 'user', content: context ? `Context:\n${context}\n\nQuestion: ${question}` : question },
+        { role: 'user', content: context ? `${context}\n\nQuestion: ${question}` : question },
       ];
       return { messages, promptTokens: budget.promptTokens };
     };
