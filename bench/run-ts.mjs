@@ -14,7 +14,7 @@ await esbuild.build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['*.node', '@lancedb/lancedb-*', 'typescript'],
+  external: ['*.node', '@lancedb/lancedb-*', 'typescript', 'node-llama-cpp'],
   define: { 'import.meta.url': '__bench_import_meta_url', __dirname: JSON.stringify(path.dirname(path.resolve(entry))) },
   banner: { js: "const __bench_import_meta_url = require('url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
