@@ -26,7 +26,7 @@ afterAll(() => {
   ws.dispose();
 });
 
-describe('nootropic ask through the embedded llama.cpp provider', () => {
+describe('nootropic ask through the embedded llama.cpp provider', { timeout: 120_000 }, () => {
   it('answers --json from a GGUF file, with citations, the model path and token counts', async () => {
     const r = await runCli(['--root', ws.root, '--provider', 'llamacpp', '--model', gguf, 'ask', '--json', 'what does src/math.ts do?'], { timeoutMs: 60_000 });
     expect(r.stderr).toBe('');
@@ -50,7 +50,7 @@ describe('nootropic ask through the embedded llama.cpp provider', () => {
   });
 });
 
-describe('the bundle without node-llama-cpp (as in the .vsix)', () => {
+describe('the bundle without node-llama-cpp (as in the .vsix)', { timeout: 120_000 }, () => {
   let pkg: string;
   beforeAll(() => {
     // dist/ copied outside the repo, so module resolution cannot reach its node_modules; LanceDB's native package

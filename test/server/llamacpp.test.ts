@@ -40,7 +40,8 @@ async function start(model: string, extra: Record<string, unknown> = {}, root: s
   return s;
 }
 
-describe('embedded llama.cpp (node-llama-cpp) on a generated GGUF', () => {
+// Loading the runtime and the model takes seconds on a busy two-core machine: a wider limit than the tier's.
+describe('embedded llama.cpp (node-llama-cpp) on a generated GGUF', { timeout: 90_000 }, () => {
   it('streams a chat answer: deltas arrive, it finishes, tokens are counted; models/list shows the file', async () => {
     server = await start(gguf);
     const raw = await server.client.sendRequest(ChatSend.method, { streamId: 'l1', messages: [{ role: 'user', content: 'hello world, what is the answer?' }] });
