@@ -2,15 +2,20 @@ import { defineConfig } from 'vitest/config';
 
 // Tiers (../shared/TESTING.md): unit → server in-process → bundled server over stdio + CLI → real editors.
 // The code-server tier runs separately (test/e2e/run.mjs) because it drives a browser.
+// expect.poll waits up to 10 s (vitest's default is 1 s): on a loaded 2-core machine a status notification can take
+// longer than a second to arrive, and a poll that gives up early is a flaky test, not a finding.
+const expect = { poll: { timeout: 10_000, interval: 50 } };
+
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
+      { test: { name: 'unit', expect, include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
       // The server tier needs dist/plugin-host.js and dist/plugins/ (plugins run in worker threads).
-      { test: { name: 'server', include: ['test/server/**/*.test.ts'], globalSetup: ['test/support/build-once.ts'], testTimeout: 30_000 } },
+      { test: { name: 'server', expect, include: ['test/server/**/*.test.ts'], globalSetup: ['test/support/build-once.ts'], testTimeout: 30_000 } },
       {
         test: {
           name: 'stdio',
+          expect,
           include: ['test/stdio/**/*.test.ts', 'test/cli/**/*.test.ts'],
           globalSetup: ['test/support/build-once.ts'],
           testTimeout: 60_000,
@@ -19,6 +24,7 @@ export default defineConfig({
       {
         test: {
           name: 'editors',
+          expect,
           include: ['test/editors/**/*.test.ts'],
           globalSetup: ['test/support/build-once.ts'],
           testTimeout: 60_000,
