@@ -331,3 +331,22 @@ describe('more tolerances and refusals', () => {
     expect(readdir(ws.root).filter((n) => n.includes('nootropic-tmp'))).toEqual([]);
   });
 });
+
+describe('repairs', () => {
+  it('indentation written with spaces where the file has tabs: converted back to tabs', async () => {
+    const src = 'class A {\n\tm() {\n\t\tif (x) {\n\t\t\tgo();\n\t\t}\n\t}\n}\n';
+    setup({ 'a.js': src });
+    const r = await applyEdits({ root: ws.root, text: sr('a.js', '        if (x) {\n            go();\n        }', '        if (x) {\n            go();\n            stop();\n        }') });
+    expect(r.applied, r.reason).toBe(true);
+    expect(read('a.js')).toBe(src.replace('\t\t\tgo();\n', '\t\t\tgo();\n\t\t\tstop();\n'));
+  });
+
+  it('a block quoting text an earlier block writes applies in sequence; still refused when found nowhere', async () => {
+    setup({ 'a.txt': 'one\ntwo\n' });
+    const r = await applyEdits({ root: ws.root, text: [sr('a.txt', 'one', 'uno'), sr('a.txt', 'uno\ntwo', 'uno\ndos')].join('\n') });
+    expect(r.applied, r.reason).toBe(true);
+    expect(read('a.txt')).toBe('uno\ndos\n');
+    const bad = await applyEdits({ root: ws.root, text: [sr('a.txt', 'uno', 'eins'), sr('a.txt', 'zwei', 'drei')].join('\n') });
+    expect(bad).toMatchObject({ applied: false, reason: expect.stringMatching(/^block 2 \(a\.txt\): search text not found/) });
+  });
+});
