@@ -46,6 +46,7 @@ export type Kind =
   | 'sr-crlf-bom'
   | 'sr-trailing-ws'
   | 'sr-lost-indent'
+  | 'sr-tabs-as-spaces'
   | 'udiff'
   | 'udiff-wrong-numbers'
   | 'udiff-wrong-counts'
@@ -279,6 +280,11 @@ export async function renderCases(pairs: Pair[]): Promise<{ cases: Case[]; skipp
       });
       add('sr-trailing-ws', 'sr', srText(p.rel, ws), 'apply', p.after);
       add('sr-lost-indent', 'sr', srText(p.rel, sr.map((bl) => lostIndent(bl.search, bl.replace))), 'apply', p.after);
+      // Tabs written as spaces (4 per tab), as models re-indenting code tend to.
+      if (sr.some((bl) => bl.search.some((l) => l.startsWith('\t')))) {
+        const sp = (l: string) => l.replace(/^\t+/, (t) => '    '.repeat(t.length));
+        add('sr-tabs-as-spaces', 'sr', srText(p.rel, sr.map((bl) => ({ search: bl.search.map(sp), replace: bl.replace.map(sp) }))), 'apply', p.after);
+      } else skip('sr-tabs-as-spaces: no tab-indented block');
       // A hallucinated line in the middle of one block's search text.
       const k = Math.floor(rand() * sr.length);
       const missing = sr.map((bl, i) => {
