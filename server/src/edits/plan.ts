@@ -9,7 +9,7 @@ import { parseModelEdits, type DiffHunk, type ModelEdit } from './formats';
 import { buildReplacement, locateBlock, type Match } from './locate';
 import { findSymbol } from './symbols';
 import { checkSyntax, grammarForPath } from './syntax-check';
-import { endsWithNewline, joinFile, leadingWs, modelLines, splitFile, type FileText, type Line } from './text';
+import { endsWithNewline, joinFile, leadingWs, matchIndentStyle, modelLines, splitFile, type FileText, type Line } from './text';
 
 export interface PlannedFile {
   rel: string;
@@ -46,6 +46,8 @@ interface Replacement {
   label: string;
   /** Explicit final-newline state when this replacement reaches the end of the file (diff markers). */
   eofNewline?: boolean;
+  /** Tab width learned from matching the model's indentation to the file's. */
+  tabWidth?: number;
 }
 
 const FORBIDDEN_DIRS = ['.git', '.nootropic-cache'];
@@ -94,7 +96,7 @@ function searchReplace(file: FileText, rel: string, label: string, searchText: s
   if (!r.matches.length) throw new NotFound(notFound(label, rel, search, file));
   if (r.matches.length > 1) throw new Refusal(ambiguous(label, rel, r.matches));
   const m = r.matches[0]!;
-  return { start: m.start, end: m.end, lines: buildReplacement(file, m, r.search, r.replace), label };
+  return { start: m.start, end: m.end, lines: buildReplacement(file, m, r.search, r.replace), label, ...(r.tabWidth ? { tabWidth: r.tabWidth } : {}) };
 }
 
 /**
@@ -103,14 +105,14 @@ function searchReplace(file: FileText, rel: string, label: string, searchText: s
  * only when it points exactly at one of the places. Anything still ambiguous is refused.
  */
 function diffHunks(file: FileText, rel: string, label: string, hunks: DiffHunk[]): Replacement[] {
-  const cands: { m: Match[]; search: string[]; replace: string[] }[] = hunks.map((h, k) => {
+  const cands: { m: Match[]; search: string[]; replace: string[]; tabWidth?: number | undefined }[] = hunks.map((h, k) => {
     if (!h.oldLines.length) {
       if (file.lines.length === 0) return { m: [{ start: 0, end: 0, level: 'exact' as const }], search: [], replace: h.newLines };
       throw new Refusal(`${label}, hunk ${k + 1}: it has no context or removed lines to locate it by`);
     }
     const r = locateBlock(file.lines, h.oldLines, h.newLines);
     if (!r.matches.length) throw new Refusal(notFound(`${label}, hunk ${k + 1}`, rel, h.oldLines, file).replace('search text', 'its context'));
-    return { m: r.matches, search: r.search, replace: r.replace };
+    return { m: r.matches, search: r.search, replace: r.replace, tabWidth: r.tabWidth };
   });
   for (let changed = true; changed; ) {
     changed = false;
@@ -133,7 +135,14 @@ function diffHunks(file: FileText, rel: string, label: string, hunks: DiffHunk[]
     }
     if (m.length > 1) throw new Refusal(ambiguous(`${label}, hunk ${k + 1}`, rel, m).replace('search text', 'its context'));
     const eofNewline = h.noEolNew ? false : h.noEolOld ? true : undefined;
-    return { start: m[0]!.start, end: m[0]!.end, lines: buildReplacement(file, m[0]!, c.search, c.replace), label: `${label}, hunk ${k + 1}`, ...(eofNewline !== undefined ? { eofNewline } : {}) };
+    return {
+      start: m[0]!.start,
+      end: m[0]!.end,
+      lines: buildReplacement(file, m[0]!, c.search, c.replace),
+      label: `${label}, hunk ${k + 1}`,
+      ...(eofNewline !== undefined ? { eofNewline } : {}),
+      ...(c.tabWidth ? { tabWidth: c.tabWidth } : {}),
+    };
   });
 }
 
@@ -151,6 +160,7 @@ async function symbolReplacement(file: FileText, rel: string, label: string, sym
     // A line indented less than the first one (inside a multi-line string, say) is kept as written.
     text: r.trim() === '' ? '' : r.startsWith(base) ? found.indent + r.slice(base.length) : r,
     eol: file.eol,
+    added: true,
   }));
   return { start: found.startLine, end: found.endLine, lines, label };
 }
@@ -167,9 +177,13 @@ function assemble(file: FileText, reps: Replacement[]): string {
   const out: Line[] = [];
   let at = 0;
   let eof: boolean | undefined;
+  const tabWidth = sorted.find((r) => r.tabWidth)?.tabWidth;
+  const styled = matchIndentStyle(file, sorted.flatMap((r) => r.lines), tabWidth);
+  let next = 0;
   for (const r of sorted) {
     for (; at < r.start; at++) out.push(file.lines[at]!);
-    out.push(...r.lines);
+    out.push(...styled.slice(next, next + r.lines.length));
+    next += r.lines.length;
     at = r.end;
     if (r.end === file.lines.length && r.eofNewline !== undefined) eof = r.eofNewline;
   }

@@ -341,6 +341,15 @@ describe('repairs', () => {
     expect(read('a.js')).toBe(src.replace('\t\t\tgo();\n', '\t\t\tgo();\n\t\t\tstop();\n'));
   });
 
+  it('new lines indented with spaces in a tab-indented file get tabs, even when the quoted text had no indentation', async () => {
+    const body = Array.from({ length: 6 }, (_, i) => `\tconst v${i} = ${i};`).join('\n');
+    const src = `function f() {\n${body}\n}\n\n// end\n`;
+    setup({ 'a.js': src });
+    const r = await applyEdits({ root: ws.root, text: sr('a.js', '// end', 'function g() {\n    if (x) {\n        go();\n    }\n}\n// end') });
+    expect(r.applied, r.reason).toBe(true);
+    expect(read('a.js')).toBe(src.replace('// end', 'function g() {\n\tif (x) {\n\t\tgo();\n\t}\n}\n// end'));
+  });
+
   it('a block quoting text an earlier block writes applies in sequence; still refused when found nowhere', async () => {
     setup({ 'a.txt': 'one\ntwo\n' });
     const r = await applyEdits({ root: ws.root, text: [sr('a.txt', 'one', 'uno'), sr('a.txt', 'uno\ntwo', 'uno\ndos')].join('\n') });
