@@ -5,7 +5,7 @@
  * refusal is right (hallucinated search text, syntax-breaking edits). Baselines measured in the same run on the
  * same cases: exact-match SEARCH/REPLACE (unique indexOf, applied in order) and GNU patch (unified diffs).
  * Timing: applyEdits in-process (as the server and the agent loop call it), writes and the journal included.
- * Flags: --per-version N (files per version pair, default 40), --show N (failures to print, default 15).
+ * Flags: --per-version N (files per version pair, default 60), --show N (failures to print, default 15).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,7 +68,7 @@ function patchBaseline(c: Case, dir: string, file: string): Outcome {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const pairs = buildPairs(argNum('--per-version', 40));
+  const pairs = buildPairs(argNum('--per-version', 60));
   const { cases, skipped } = await renderCases(pairs);
   const patchVersion = execFileSync('patch', ['--version'], { encoding: 'utf8' }).split('\n')[0];
   console.log(`dev set: ${pairs.length} changed files from ${VERSION_PAIRS.length} version pairs (${VERSION_PAIRS.map(([a, b]) => `${a}→${b.split('@').pop()}`).join(', ')})`);

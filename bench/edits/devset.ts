@@ -129,7 +129,7 @@ function minified(text: string): boolean {
   return lines.some((l) => l.length > 1000) || text.length / Math.max(1, lines.length) > 150;
 }
 
-export function buildPairs(limitPerVersion = 40): Pair[] {
+export function buildPairs(limitPerVersion = 60): Pair[] {
   const pairs: Pair[] = [];
   for (const [a, b] of VERSION_PAIRS) {
     const da: string = fetchPackage(a);
