@@ -19,6 +19,7 @@ import { workspaceRetriever } from './context/workspace-retriever';
 import * as chat from './handlers/chat';
 import * as configuration from './handlers/configuration';
 import * as doctor from './handlers/doctor';
+import * as edits from './handlers/edits';
 import * as models from './handlers/models';
 import * as plugins from './handlers/plugins';
 import * as search from './handlers/search';
@@ -49,6 +50,7 @@ const DOMAINS: ReadonlyArray<(ctx: ServerContext) => void> = [
   models.register,
   chat.register,
   plugins.register,
+  edits.register,
 ];
 
 function workspaceRoot(params: InitializeParams): string | null {

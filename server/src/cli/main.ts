@@ -11,6 +11,7 @@ import { SERVER_VERSION } from '../version';
 import { ask } from './commands/ask';
 import { check } from './commands/check';
 import { doctor } from './commands/doctor';
+import { registerEditCommands } from './commands/edit';
 import { index, search } from './commands/index-search';
 import { models } from './commands/models';
 import { pluginsList, pluginsRun } from './commands/plugins';
@@ -179,6 +180,8 @@ export function buildProgram(): Command {
     .action(async (command: string, args: string[], opts: { json?: boolean }) =>
       withServer(program, (client) => pluginsRun(client, command, args, { json: Boolean(opts.json) })),
     );
+
+  registerEditCommands(program);
 
   return program;
 }
