@@ -9,7 +9,15 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile, open } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { redactValue } from '../telemetry/redact';
+import { redactText } from '../telemetry/redact';
+
+/** Masks secret-looking values in every string (keys like `tokens` here are counts, not credentials). */
+function redactStrings<T>(v: T): T {
+  if (typeof v === 'string') return redactText(v) as T;
+  if (Array.isArray(v)) return v.map(redactStrings) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactStrings(x)])) as T;
+  return v;
+}
 
 export const STEP_KINDS = ['plan', 'model', 'edit', 'critic', 'test', 'decision'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
@@ -148,7 +156,7 @@ export class RunLog {
 
   /** Appends a completed step; returns once it is on disk (fsync). */
   append(step: NewStep): RunStep {
-    const full = RunStep.parse(redactValue('', { ...step, seq: this.seq++ }));
+    const full = RunStep.parse(redactStrings({ ...step, seq: this.seq++ }));
     const fd = openSync(path.join(this.dir, 'steps.jsonl'), 'a');
     try {
       writeSync(fd, JSON.stringify(full) + '\n');
@@ -172,7 +180,7 @@ export class RunLog {
   }
 
   private async saveMeta(): Promise<void> {
-    await writeAtomic(path.join(this.dir, 'run.json'), JSON.stringify(redactValue('', this.meta), null, 2));
+    await writeAtomic(path.join(this.dir, 'run.json'), JSON.stringify(redactStrings(this.meta), null, 2));
   }
 }
 
