@@ -136,7 +136,7 @@ describe('nootropic run', () => {
     expect(approved.stderr).toMatch(/approved \(--yes\): npm test/);
     expect(approved.code).toBe(0);
     expect(AgentRunResult.parse(JSON.parse(approved.stdout))).toMatchObject({ status: 'succeeded', iterations: 1 });
-  });
+  }, 120_000);
 
   it('reports a bad project-spec.yaml with line and column and runs nothing', async () => {
     ws = discountRepo({ spec: 'name: shop\ngoals:\n  - ok\ntests: [unclosed\n' });
