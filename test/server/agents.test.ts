@@ -119,6 +119,28 @@ describe('agents over LSP', () => {
     expect(readFileSync(path.join(ws.root, 'discount.js'), 'utf8')).toContain('return price - percent;');
   }, 120_000);
 
+  it('stops on oscillation: an edit that returns the files to an earlier state', async () => {
+    ws = discountRepo();
+    standin = await startModelStandin({
+      replies: [
+        { text: searchReplace('discount.js', '  return price - percent;', '  return price + percent;') },
+        { text: searchReplace('discount.js', '  return price + percent;', '  return price - percent;') },
+        { text: RIGHT_FIX },
+      ],
+    });
+    server = startInProcessServer(env(standin));
+    await server.initialize(ws.root, init);
+    const result = AgentRun.result.parse(await server.client.sendRequest(AgentRun.method, { instruction: 'Fix discount()' }));
+    expect(result.status).toBe('stopped');
+    expect(result.reason).toMatch(/oscillation: the edits returned the files to their state before the run/);
+    expect(standin.calls('/api/chat')).toHaveLength(2);
+    // The critic said which checks could not run (semgrep is optional) instead of calling the code clean silently.
+    const trace = RunsGet.result.parse(await server.client.sendRequest(RunsGet.method, { runId: result.runId }));
+    const critic = trace.steps.find((x) => x.kind === 'critic')!;
+    expect(['ran', 'absent']).toContain(critic.detail!.semgrep);
+    if (critic.detail!.semgrep === 'absent') expect(String(critic.detail!.notes)).toMatch(/semgrep not found on PATH/);
+  }, 60_000);
+
   it('asks the client before running a command that is not in the spec; a refusal runs nothing', async () => {
     ws = discountRepo({ spec: false, packageTest: 'node test.js' });
     standin = await startModelStandin({ replies: [{ text: RIGHT_FIX }] });
