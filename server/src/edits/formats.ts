@@ -15,6 +15,7 @@ export interface SearchReplaceEdit {
   kind: 'search-replace';
   /** As written by the model ('' when the block had no path line). */
   path: string;
+  /** The block's lines, each ending with \n ('' = no lines). */
   search: string;
   replace: string;
 }
@@ -77,6 +78,11 @@ const SYMBOL = /^[ \t]*<{5,9} ?SYMBOL\s+(\S+)\s*$/;
 const DIVIDER = /^[ \t]*={5,9}\s*$/;
 const REPLACE = /^[ \t]*>{5,9} ?(REPLACE|SYMBOL|END)\s*$/;
 const DIFF_LANGS = new Set(['diff', 'patch', 'udiff']);
+
+/** Lines as text, each ending with \n: a block with one blank line ('\n') differs from an empty one (''). */
+function asText(lines: string[]): string {
+  return lines.map((l) => `${l}\n`).join('');
+}
 
 function looksLikePath(line: string): string | undefined {
   const t = line
@@ -287,8 +293,8 @@ export function parseModelEdits(text: string, opts: ParseOptions = {}): ParsedEd
         continue;
       }
       if (!path && !opts.singleFile) problems.push(`${symbol ? 'SYMBOL' : 'SEARCH/REPLACE'} block at line ${i + 1} has no file path line before it`);
-      else if (symbol) edits.push({ kind: 'replace-symbol', path: path ?? '', symbol: symbol[1]!, replace: replace.join('\n') });
-      else edits.push({ kind: 'search-replace', path: path ?? '', search: search.join('\n'), replace: replace.join('\n') });
+      else if (symbol) edits.push({ kind: 'replace-symbol', path: path ?? '', symbol: symbol[1]!, replace: asText(replace) });
+      else edits.push({ kind: 'search-replace', path: path ?? '', search: asText(search), replace: asText(replace) });
       if (path) lastPath = path;
       i = k;
       continue;

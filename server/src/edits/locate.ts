@@ -116,20 +116,30 @@ export function locate(file: Line[], search: string[], lo = 0, hi = file.length)
  */
 export function buildReplacement(file: FileText, m: Match, search: string[], replace: string[]): Line[] {
   const out: Line[] = [];
+  // Beyond an exact match the model's whitespace is evidently unreliable: lines are paired ignoring trailing
+  // whitespace, and the new lines it wrote lose theirs.
+  const tolerant = m.level !== 'exact';
   const reindent = (r: string): string => {
+    if (tolerant) r = rtrim(r);
     if (r.trim() === '') return r;
     if (m.add) return m.add + r;
     if (m.remove) return r.startsWith(m.remove) ? r.slice(m.remove.length) : r.replace(/^[ \t]*/, (ws) => (ws.length >= m.remove!.length ? ws.slice(m.remove!.length) : ''));
     return r;
   };
+  const key = tolerant ? (l: string) => rtrim(l) : (l: string) => l;
+  const parts = diffArrays(search.map(key), replace.map(key));
   let si = 0;
-  for (const part of diffArrays(search, replace)) {
+  let ri = 0;
+  for (const part of parts) {
     const count = part.value.length;
     if (part.removed) si += count;
-    else if (part.added) for (const r of part.value) out.push({ text: reindent(r), eol: file.eol });
-    else {
+    else if (part.added) {
+      for (let k = 0; k < count; k++) out.push({ text: reindent(replace[ri + k]!), eol: file.eol });
+      ri += count;
+    } else {
       for (let k = 0; k < count; k++) out.push({ ...file.lines[m.start + si + k]! });
       si += count;
+      ri += count;
     }
   }
   return out;

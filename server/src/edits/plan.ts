@@ -161,7 +161,8 @@ async function symbolReplacement(file: FileText, rel: string, label: string, sym
   while (rep.length && rep[0]!.trim() === '') rep.shift();
   const base = leadingWs(rep.find((l) => l.trim() !== '') ?? '');
   const lines = rep.map((r) => ({
-    text: r.trim() === '' ? '' : found.indent + (r.startsWith(base) ? r.slice(base.length) : r.trimStart()),
+    // A line indented less than the first one (inside a multi-line string, say) is kept as written.
+    text: r.trim() === '' ? '' : r.startsWith(base) ? found.indent + r.slice(base.length) : r,
     eol: file.eol,
   }));
   return { start: found.startLine, end: found.endLine, lines, label };
@@ -225,7 +226,7 @@ async function applyToFile(rel: string, before: string | null, edits: Labelled[]
   const file = splitFile(before);
   if (whole.length) {
     const e = whole[0]!.edit as Extract<ModelEdit, { kind: 'whole-file' }>;
-    const lines = modelLines(e.content.replace(/\n$/, ''));
+    const lines = modelLines(e.content);
     const hadNewline = before === '' || endsWithNewline(file);
     return joinFile({ ...file, lines: lines.map((text, i) => ({ text, eol: i < lines.length - 1 || hadNewline ? file.eol : '' })) });
   }
