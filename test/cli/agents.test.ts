@@ -89,7 +89,12 @@ describe('nootropic run', () => {
     const list = await runCli(['runs', '--root', ws.root, '--json']);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout).runs).toEqual([expect.objectContaining({ runId: result.runId, status: 'succeeded', iterations: 2 })]);
-  });
+
+    // `nootropic undo RUN` reverts both change sets of the run.
+    const undone = await runCli(['undo', result.runId, '--root', ws.root, '--json']);
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(readFileSync(path.join(ws.root, 'discount.js'), 'utf8')).toContain('return price - percent;');
+  }, 120_000);
 
   it('stops a looping model when the iteration budget is spent, with the reason', async () => {
     ws = discountRepo({ spec: 'name: shop\ngoals: [discounts]\ntests: node test.js\nbudgets:\n  iterations: 2\n' });
