@@ -13,6 +13,8 @@ import type * as TS from 'typescript';
 import type { Finding } from '../workflow/run-log';
 
 let cached: typeof TS | null | undefined;
+/** Parsed lib .d.ts files are shared between checks: only the first check pays for them. */
+let registry: TS.DocumentRegistry | undefined;
 let loadError = '';
 
 export function loadTypeScript(): typeof TS | null {
@@ -51,6 +53,8 @@ function compilerOptions(ts: typeof TS, root: string): TS.CompilerOptions {
     strict: true,
     esModuleInterop: true,
     types: [],
+    // Without a tsconfig: the language, not the DOM (lib.es2022.full.d.ts would triple the parse cost).
+    lib: ['lib.es2022.d.ts'],
   };
   const file = ts.findConfigFile(root, ts.sys.fileExists, 'tsconfig.json');
   if (!file || path.dirname(file) !== root) return defaults;
@@ -67,7 +71,34 @@ export function typeScriptFindings(root: string, files: readonly string[]): { fi
   const ts = loadTypeScript();
   if (!ts) return { findings: [], checked: [], unavailable: typeScriptStatus().detail };
   const options = compilerOptions(ts, root);
-  const abs = targets.map((f) => path.join(root, f));
+  const findings: Finding[] = [];
+  const push = (d: TS.Diagnostic, rel: string) => {
+    if (d.category !== ts.DiagnosticCategory.Error && d.category !== ts.DiagnosticCategory.Warning) return;
+    const start = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
+    const end = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start + (d.length ?? 0)) : undefined;
+    findings.push({
+      source: 'typescript',
+      severity: d.category === ts.DiagnosticCategory.Error ? 'error' : 'warning',
+      message: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+      path: rel,
+      ...(start ? { line: start.line + 1, column: start.character + 1 } : {}),
+      ...(end ? { endLine: end.line + 1, endColumn: end.character + 1 } : {}),
+      rule: `TS${d.code}`,
+    });
+  };
+  // Plain JavaScript gets syntactic diagnostics only: a parse, no program, no lib files.
+  const semanticTargets: string[] = [];
+  for (const rel of targets) {
+    const text = readFileSync(path.join(root, rel), 'utf8');
+    if (TS_EXT.test(rel) || options.checkJs || /^\s*\/\/\s*@ts-check/m.test(text)) {
+      semanticTargets.push(rel);
+      continue;
+    }
+    const out = ts.transpileModule(text, { fileName: path.join(root, rel), reportDiagnostics: true, compilerOptions: { allowJs: true, target: ts.ScriptTarget.ES2022 } });
+    for (const d of out.diagnostics ?? []) push(d, rel);
+  }
+  if (!semanticTargets.length) return { findings, checked: targets };
+  const abs = semanticTargets.map((f) => path.join(root, f));
   const host: TS.LanguageServiceHost = {
     getScriptFileNames: () => abs,
     getScriptVersion: (f) => {
@@ -93,29 +124,11 @@ export function typeScriptFindings(root: string, files: readonly string[]): { fi
     directoryExists: ts.sys.directoryExists,
     getDirectories: ts.sys.getDirectories,
   };
-  const service = ts.createLanguageService(host, ts.createDocumentRegistry());
-  const findings: Finding[] = [];
+  const service = ts.createLanguageService(host, (registry ??= ts.createDocumentRegistry()));
   try {
     for (let i = 0; i < abs.length; i++) {
       const file = abs[i]!;
-      const rel = targets[i]!;
-      const text = readFileSync(file, 'utf8');
-      const semantic = TS_EXT.test(file) || options.checkJs || /^\s*\/\/\s*@ts-check/m.test(text);
-      const diags = [...service.getSyntacticDiagnostics(file), ...(semantic ? service.getSemanticDiagnostics(file) : [])];
-      for (const d of diags) {
-        if (d.category !== ts.DiagnosticCategory.Error && d.category !== ts.DiagnosticCategory.Warning) continue;
-        const start = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
-        const end = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start + (d.length ?? 0)) : undefined;
-        findings.push({
-          source: 'typescript',
-          severity: d.category === ts.DiagnosticCategory.Error ? 'error' : 'warning',
-          message: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
-          path: rel,
-          ...(start ? { line: start.line + 1, column: start.character + 1 } : {}),
-          ...(end ? { endLine: end.line + 1, endColumn: end.character + 1 } : {}),
-          rule: `TS${d.code}`,
-        });
-      }
+      for (const d of [...service.getSyntacticDiagnostics(file), ...service.getSemanticDiagnostics(file)]) push(d, semanticTargets[i]!);
     }
   } finally {
     service.dispose();
