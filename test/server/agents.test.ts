@@ -6,7 +6,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentFeedback, AgentPlan, AgentRun, FeedbackExport, RunsGet, TasksGraph } from '../../shared/protocol';
-import { undo } from '../../server/src/edits';
+import { applyEdits, undo } from '../../server/src/edits';
+import { readRun, RunLog } from '../../server/src/workflow/run-log';
 import { EpisodeStore } from '../../server/src/agents/memory';
 import { discountRepo, RIGHT_FIX, searchReplace, WRONG_FIX } from '../support/agent-fixtures';
 import { startInProcessServer, type InProcessServer } from '../support/in-process';
@@ -101,6 +102,8 @@ describe('agents over LSP', () => {
     expect(model.prompt).toMatch(/Fix discount\(\)/);
     expect(model.response).toBe(WRONG_FIX);
     expect(model.tokens!.prompt).toBeGreaterThan(0);
+    // Each agent step links to its span (the trace viewer joins them with nootropic/traces/list).
+    expect(model.spanIds![0]).toMatch(/^[0-9a-f]{16}$/);
 
     // The board: both done, burndown points recorded.
     const board = TasksGraph.result.parse(await server.client.sendRequest(TasksGraph.method, {}));
@@ -139,6 +142,55 @@ describe('agents over LSP', () => {
     const critic = trace.steps.find((x) => x.kind === 'critic')!;
     expect(['ran', 'absent']).toContain(critic.detail!.semgrep);
     if (critic.detail!.semgrep === 'absent') expect(String(critic.detail!.notes)).toMatch(/semgrep not found on PATH/);
+  }, 60_000);
+
+  it('a restarted server resumes an interrupted run from its last completed step, in the background', async () => {
+    ws = discountRepo();
+    // What a server killed during the second model call leaves behind: iteration 1 logged, the edit journaled.
+    const log = await RunLog.create(ws.root, { instruction: 'Fix discount() so that the tests pass', testsCommand: 'node test.js', testsApprovedBy: 'spec' });
+    const at = new Date().toISOString();
+    log.append({ kind: 'model', status: 'ok', title: 'coder', rationale: 'r', startedAt: at, durationMs: 5, iteration: 1, taskId: 'task', response: WRONG_FIX });
+    const applied = await applyEdits({ root: ws.root, text: WRONG_FIX, runId: log.meta.runId, label: `run ${log.meta.runId} task task iteration 1` });
+    expect(applied.applied).toBe(true);
+    log.append({ kind: 'edit', status: 'applied', title: 'edit', rationale: 'r', startedAt: at, durationMs: 5, iteration: 1, taskId: 'task', edits: [{ path: 'discount.js', diff: applied.diff }], detail: { editHash: 'h1' } });
+    log.append({ kind: 'critic', status: 'clean', title: 'critic', rationale: 'r', startedAt: at, durationMs: 5, iteration: 1, taskId: 'task', findings: [] });
+    log.append({ kind: 'test', status: 'failed', title: 'tests', rationale: 'r', startedAt: at, durationMs: 5, iteration: 1, taskId: 'task', findings: [{ source: 'tests', severity: 'error', message: 'tests failed: `node test.js` exited with code 1\nAssertionError' }] });
+    log.append({ kind: 'decision', status: 'continue', title: 'feed back', rationale: 'r', startedAt: at, durationMs: 0, iteration: 1, taskId: 'task' });
+    await log.update({ pid: 2 ** 22 + 12345 }); // a pid no process has
+    expect((await readRun(ws.root, log.meta.runId)).meta.status).toBe('interrupted');
+
+    standin = await startModelStandin({ replies: [{ text: RIGHT_FIX }] });
+    server = startInProcessServer(env(standin));
+    await server.initialize(ws.root); // resumeOnStart defaults to on
+    const root = ws.root;
+    await expect.poll(async () => (await readRun(root, log.meta.runId)).meta.status, { timeout: 60_000, interval: 200 }).toBe('succeeded');
+    const { meta, steps } = await readRun(ws.root, log.meta.runId);
+    expect(meta.iterations).toBe(2);
+    expect(steps.map((x) => `${x.iteration}:${x.kind}:${x.status}`).slice(5)).toEqual(['2:model:ok', '2:edit:applied', '2:critic:clean', '2:test:passed', '2:decision:succeeded']);
+    // One model call: the recorded first answer was not asked for again, and the failing test output went with it.
+    expect(standin.calls('/api/chat')).toHaveLength(1);
+    expect(JSON.stringify(standin.calls('/api/chat')[0]!.body)).toContain('AssertionError');
+    expect(server.notifications('nootropic/agent/progress').length).toBeGreaterThanOrEqual(5);
+  }, 90_000);
+
+  it('cancels a run with $/cancelRequest: the model request is aborted and the run is recorded as stopped', async () => {
+    ws = discountRepo();
+    standin = await startModelStandin({ replies: [{ text: 'thinking', stallAfter: 0 }] });
+    server = startInProcessServer(env(standin));
+    await server.initialize(ws.root, init);
+    const { CancellationTokenSource } = await import('vscode-jsonrpc/node');
+    const cts = new CancellationTokenSource();
+    const pending = server.client.sendRequest(AgentRun.method, { instruction: 'Fix discount()' }, cts.token).catch((e: unknown) => e);
+    await standin.waitForRequests('/api/chat', 1, 30_000);
+    cts.cancel();
+    const answer = (await pending) as { code?: number };
+    expect(answer.code).toBe(-32800);
+    await standin.waitForAbort('/api/chat', 10_000);
+    const runsDir = path.join(ws.root, '.nootropic-cache', 'runs');
+    const { readdirSync } = await import('node:fs');
+    const runId = readdirSync(runsDir)[0]!;
+    const root = ws.root;
+    await expect.poll(async () => (await readRun(root, runId)).meta, { timeout: 10_000 }).toMatchObject({ status: 'stopped', reason: 'cancelled' });
   }, 60_000);
 
   it('asks the client before running a command that is not in the spec; a refusal runs nothing', async () => {
