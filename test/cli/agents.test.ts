@@ -51,6 +51,53 @@ function lastUserMessage(body: unknown): string {
   return msgs.filter((m) => m.role === 'user').pop()!.content;
 }
 
+describe('nootropic plan, run --all, feedback export', () => {
+  it('plans the spec\'s tasks into a graph (dependencies first) and runs it in that order', async () => {
+    ws = discountRepo({
+      spec: [
+        'name: shop',
+        'goals: [correct discounts]',
+        'tests: node test.js',
+        'tasks:',
+        '  - id: label',
+        '    title: Label the discounted price',
+        '    deps: [fix]',
+        '    files: [label.js]',
+        '  - id: fix',
+        '    title: Fix discount()',
+        '    files: [discount.js]',
+        '    estimate: 2',
+        '',
+      ].join('\n'),
+    });
+    standin = await startModelStandin({
+      replies: [
+        { text: searchReplace('discount.js', '  return price - percent;', '  return price - (price * percent) / 100;') },
+        { text: searchReplace('label.js', '', "module.exports = (p) => 'now ' + require('./discount').discount(p, 10);") },
+      ],
+    });
+    const planned = await runCli(['plan', '--root', ws.root, '--json', ...modelFlags(standin)]);
+    expect(planned.code, planned.stderr).toBe(0);
+    const graph = JSON.parse(planned.stdout).graph;
+    expect(graph.order).toEqual(['fix', 'label']);
+    expect(graph.criticalPath).toEqual(['fix', 'label']);
+    expect(standin.calls('/api/chat')).toHaveLength(0); // the spec's own tasks: no model needed
+    expect(existsSync(path.join(ws.root, '.nootropic-cache', 'plan', 'domain.pddl'))).toBe(true);
+
+    const r = await runCli(['run', '--all', '--root', ws.root, '--json', ...modelFlags(standin)]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = AgentRunResult.parse(JSON.parse(r.stdout));
+    expect(result.tasks!.map((t) => `${t.id}:${t.status}`)).toEqual(['fix:done', 'label:done']);
+    expect(readFileSync(path.join(ws.root, 'label.js'), 'utf8')).toContain("'now '");
+    const order = steps(ws.root, result.runId).map((x) => x.taskId);
+    expect(order.lastIndexOf('fix')).toBeLessThan(order.indexOf('label'));
+
+    const exported = await runCli(['feedback', 'export', '--root', ws.root, '--json']);
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ sft: 0, preference: 0 });
+  }, 120_000);
+});
+
 describe('nootropic run', () => {
   it('fixes discount() through one feedback round: the failing test output goes back to the model, the second edit passes', async () => {
     ws = discountRepo();
