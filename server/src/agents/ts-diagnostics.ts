@@ -34,6 +34,18 @@ export function loadTypeScript(): typeof TS | null {
   return cached;
 }
 
+/** Where the compiler would load from, without loading it (cheap enough for start-up health checks). */
+export function typeScriptLocation(): string | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const bundled = path.join(here, 'typescript', 'typescript.js');
+  if (existsSync(bundled)) return bundled;
+  try {
+    return createRequire(import.meta.url).resolve('typescript');
+  } catch {
+    return undefined;
+  }
+}
+
 export function typeScriptStatus(): { available: boolean; detail: string } {
   const ts = loadTypeScript();
   return ts ? { available: true, detail: `typescript ${ts.version}` } : { available: false, detail: `typescript could not be loaded: ${loadError || 'not found'}` };

@@ -29,13 +29,14 @@ import { EpisodeStore } from '../agents/memory';
 import { AgentRefusal, runAgents, type AgentEnv, type RunRequest } from '../agents/orchestrator';
 import { plan } from '../agents/planner';
 import { progressOf } from '../agents/project-mgr';
+import { typeScriptLocation } from '../agents/ts-diagnostics';
 import { ModelError } from '../models/errors';
 import { abortSignalFor, RpcError } from '../rpc/registry';
 import { listRuns, readRun, type RunStep } from '../workflow/run-log';
 import { findSpec } from '../workflow/spec';
 import { loadGraph } from '../workflow/task-graph';
 
-type Ctx = Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'connection' | 'telemetry'>;
+type Ctx = Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'connection' | 'telemetry' | 'status'>;
 
 function requireRoot(ctx: Ctx): string {
   const root = ctx.config.workspaceRoot;
@@ -60,6 +61,8 @@ export function register(ctx: Ctx): void {
     return m;
   };
   const active = new Set<string>();
+  // Degraded critic: say so in status and doctor (semgrep's absence is doctor's own probe).
+  if (!typeScriptLocation()) ctx.status.set('agents', ['typescript compiler not found: the agents\' critic checks syntax (tree-sitter) and runs tests, but reports no type errors']);
 
   const publishFindings = async (root: string, step: RunStep) => {
     if (!step.findings?.length && step.kind !== 'critic') return;
