@@ -250,5 +250,10 @@ describe('nootropic run', () => {
       'model:ok', 'edit:applied', 'critic:clean', 'test:passed', 'decision:succeeded',
     ]);
     expect(execFileSync(process.execPath, ['test.js'], { cwd: root, encoding: 'utf8' })).toContain('discount tests passed');
-  });
+
+    // A finished run is not resumed again.
+    const again = await runCli(['run', '--resume', runId, '--root', root, '--json', ...modelFlags(standin)]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already ended \(succeeded/);
+  }, 120_000);
 });

@@ -13,7 +13,7 @@ import type { ContextRetriever } from '../context/retriever';
 import type { ModelRouter } from '../models/router';
 import type { Telemetry } from '../telemetry/telemetry';
 import { approveCommand, type Approver } from '../workflow/commands';
-import { RunLog, type RunStep } from '../workflow/run-log';
+import { readRun, RunLog, type RunStep } from '../workflow/run-log';
 import { findSpec, type ProjectSpec } from '../workflow/spec';
 import { loadGraph } from '../workflow/task-graph';
 import type { EditEngine } from './edit-port';
@@ -99,6 +99,11 @@ export async function runAgents(req: RunRequest, env: AgentEnv): Promise<RunResu
   let log: RunLog;
   let mode: { instruction: string } | { taskId: string } | { all: true };
   if (req.resume) {
+    const current = await readRun(env.root, req.resume).catch((err: Error) => {
+      throw new AgentRefusal(err.message, 'usage');
+    });
+    if (current.meta.status === 'running') throw new AgentRefusal(`run ${req.resume} is still running (process ${current.meta.pid}): nothing to resume`, 'usage');
+    if (current.meta.status !== 'interrupted') throw new AgentRefusal(`run ${req.resume} already ended (${current.meta.status}${current.meta.reason ? `: ${current.meta.reason}` : ''}): start a new run instead`, 'usage');
     log = await RunLog.open(env.root, req.resume).catch((err: Error) => {
       throw new AgentRefusal(err.message, 'usage');
     });
