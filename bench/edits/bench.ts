@@ -23,6 +23,8 @@ const argNum = (name: string, dflt: number) => {
 };
 
 interface Outcome {
+  /** applyEdits computing only (dryRun): median of 3 runs. */
+  computeMs?: number;
   correct: boolean;
   applied: boolean;
   /** Applied but not byte-identical, or refused yet the file changed. */
@@ -94,6 +96,14 @@ async function main(): Promise<void> {
     const ms = performance.now() - s;
     engine.set(c.id, { ...judge(c, r.applied, readFileSync(file, 'utf8')), ms, ...(r.reason ? { reason: r.reason } : {}) });
     tempLeft += readdirSync(path.dirname(file)).filter((n) => n.includes('nootropic-tmp')).length;
+    writeFileSync(file, c.before);
+    const reps: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      await applyEdits({ root: ws, text: c.text, dryRun: true });
+      reps.push(performance.now() - t);
+    }
+    engine.get(c.id)!.computeMs = reps.sort((x, y) => x - y)[1]!;
     if (c.format === 'sr') {
       writeFileSync(file, c.before);
       exact.set(c.id, exactBaseline(c, file));
@@ -107,7 +117,7 @@ async function main(): Promise<void> {
 
   const kinds = [...new Set(cases.map((c) => c.kind))] as Kind[];
   const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '—');
-  const rows: string[][] = [['kind', 'cases', 'expect', 'nootropic', 'exact S/R', 'GNU patch', 'ms p50', 'ms p95']];
+  const rows: string[][] = [['kind', 'cases', 'expect', 'nootropic', 'exact S/R', 'GNU patch', 'ms p50', 'ms p95', 'compute p50']];
   const rate = (m: Map<string, Outcome>, cs: Case[]) => {
     const got = cs.filter((c) => m.has(c.id));
     return got.length ? pct(got.filter((c) => m.get(c.id)!.correct).length, got.length) : 'n/a';
@@ -115,11 +125,13 @@ async function main(): Promise<void> {
   for (const k of kinds) {
     const cs = cases.filter((c) => c.kind === k);
     const ms = cs.map((c) => engine.get(c.id)!.ms!);
-    rows.push([k, String(cs.length), cs[0]!.expect, rate(engine, cs), rate(exact, cs), rate(gnu, cs), percentile(ms, 50).toFixed(1), percentile(ms, 95).toFixed(1)]);
+    const cms = cs.map((c) => engine.get(c.id)!.computeMs!);
+    rows.push([k, String(cs.length), cs[0]!.expect, rate(engine, cs), rate(exact, cs), rate(gnu, cs), percentile(ms, 50).toFixed(1), percentile(ms, 95).toFixed(1), percentile(cms, 50).toFixed(1)]);
   }
   const all = cases;
   const allMs = all.map((c) => engine.get(c.id)!.ms!);
-  rows.push(['ALL', String(all.length), '', rate(engine, all), `${rate(exact, all)} of S/R`, `${rate(gnu, all)} of diffs`, percentile(allMs, 50).toFixed(1), percentile(allMs, 95).toFixed(1)]);
+  const allCompute = all.map((c) => engine.get(c.id)!.computeMs!);
+  rows.push(['ALL', String(all.length), '', rate(engine, all), `${rate(exact, all)} of S/R`, `${rate(gnu, all)} of diffs`, percentile(allMs, 50).toFixed(1), percentile(allMs, 95).toFixed(1), percentile(allCompute, 50).toFixed(1)]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
 
@@ -133,7 +145,10 @@ async function main(): Promise<void> {
     `syntax-breaking edits refused: ${syntax.filter((c) => !engine.get(c.id)!.applied).length}/${syntax.length}; ` +
     `must-refuse cases refused untouched: ${refuseCases.filter((c) => engine.get(c.id)!.correct).length}/${refuseCases.length}`);
   console.log(`files left wrong (applied ≠ expected, or refused but changed): nootropic ${corrupted(engine)}, exact S/R ${corrupted(exact)}, GNU patch ${corrupted(gnu)}; temp files left behind: ${tempLeft}`);
+  const smallCompute = small.map((c) => engine.get(c.id)!.computeMs!);
   console.log(`ms per edit (applyEdits in-process, write + journal included), files < 2,000 lines (${small.length} cases): p50 ${percentile(smallMs, 50).toFixed(1)}, p95 ${percentile(smallMs, 95).toFixed(1)}, max ${Math.max(...smallMs).toFixed(1)}; all files: p50 ${percentile(allMs, 50).toFixed(1)}, p95 ${percentile(allMs, 95).toFixed(1)}, max ${Math.max(...allMs).toFixed(1)} (largest ${Math.max(...all.map((c) => c.lines))} lines)`);
+  console.log(`ms per edit computing only (dryRun: parse, locate, AST check, diff; median of 3), files < 2,000 lines: p50 ${percentile(smallCompute, 50).toFixed(1)}, p95 ${percentile(smallCompute, 95).toFixed(1)}; all files: p50 ${percentile(allCompute, 50).toFixed(1)}, p95 ${percentile(allCompute, 95).toFixed(1)}`);
+  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end (timings are wall-clock; other work on the machine inflates them)`);
 
   const show = argNum('--show', 15);
   const failures = all.filter((c) => !engine.get(c.id)!.correct);

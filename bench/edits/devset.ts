@@ -3,8 +3,9 @@
  * bench/fetch-npm.mjs), each file that changed between them is a before/after pair (a real "commit"). Each pair is
  * rendered as edits in every format, with the mistakes models make. Cases that must be refused (hallucinated
  * search text, syntax-breaking edits) are checked against an independent oracle (TypeScript's parser), not
- * against the engine's own tree-sitter check.
+ * against the engine's own tree-sitter check (TypeScript's parser for JS/TS, CPython's for Python).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
@@ -29,9 +30,14 @@ export const VERSION_PAIRS: [string, string][] = [
   ['webpack@5.108.0', 'webpack@5.109.0'],
   ['eslint@10.13.0', 'eslint@10.14.0'],
   ['zod@3.23.7', 'zod@3.23.8'],
+  ['webpack@5.110.0', 'webpack@5.111.0'],
+  ['eslint@10.12.0', 'eslint@10.13.0'],
+  // gyp's Python sources ship inside node-gyp: Python, where indentation is syntax.
+  ['node-gyp@10.0.1', 'node-gyp@10.1.0'],
+  ['node-gyp@10.1.0', 'node-gyp@10.2.0'],
 ];
 
-const EXTS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
+const EXTS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.py'];
 
 export interface Pair {
   id: string;
@@ -46,6 +52,7 @@ export type Kind =
   | 'sr-crlf-bom'
   | 'sr-trailing-ws'
   | 'sr-lost-indent'
+  | 'sr-tabs-as-spaces'
   | 'udiff'
   | 'udiff-wrong-numbers'
   | 'udiff-wrong-counts'
@@ -229,7 +236,12 @@ export function udiffText(rel: string, before: string, after: string): string {
   return `\`\`\`diff\n${body}\`\`\`\n`;
 }
 
+/** Syntax errors by an oracle independent of tree-sitter: TypeScript's parser, or CPython's for .py (0 or 1). */
 function parseErrors(rel: string, text: string): number {
+  if (rel.endsWith('.py')) {
+    const r = spawnSync('python3', ['-c', 'import ast,sys\ntry:\n ast.parse(sys.stdin.read())\nexcept SyntaxError:\n sys.exit(3)'], { input: text });
+    return r.status === 3 ? 1 : 0;
+  }
   const kind = /\.(ts|mts|cts)$/.test(rel) ? ts.ScriptKind.TS : ts.ScriptKind.JS;
   const sf = ts.createSourceFile(rel, text, ts.ScriptTarget.Latest, false, kind);
   return (sf as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics.length;
@@ -279,6 +291,11 @@ export async function renderCases(pairs: Pair[]): Promise<{ cases: Case[]; skipp
       });
       add('sr-trailing-ws', 'sr', srText(p.rel, ws), 'apply', p.after);
       add('sr-lost-indent', 'sr', srText(p.rel, sr.map((bl) => lostIndent(bl.search, bl.replace))), 'apply', p.after);
+      // Tabs written as spaces (4 per tab), as models re-indenting code tend to.
+      if (sr.some((bl) => bl.search.some((l) => l.startsWith('\t')))) {
+        const sp = (l: string) => l.replace(/^\t+/, (t) => '    '.repeat(t.length));
+        add('sr-tabs-as-spaces', 'sr', srText(p.rel, sr.map((bl) => ({ search: bl.search.map(sp), replace: bl.replace.map(sp) }))), 'apply', p.after);
+      } else skip('sr-tabs-as-spaces: no tab-indented block');
       // A hallucinated line in the middle of one block's search text.
       const k = Math.floor(rand() * sr.length);
       const missing = sr.map((bl, i) => {

@@ -314,8 +314,8 @@ export function parseModelEdits(text: string, opts: ParseOptions = {}): ParsedEd
       }
       const looksDiff = DIFF_LANGS.has(lang) || body.some((l, n) => (l.startsWith('--- ') && body[n + 1]?.startsWith('+++ ')) || l.startsWith('diff --git '));
       if (looksDiff) {
-        const { files } = parseDiffLines(body, 0, body.length, false, problems);
-        if (!files.length && body.some((l) => HUNK_HEADER.test(l))) {
+        const headerless = !body.some((l, n) => (l.startsWith('--- ') && body[n + 1]?.startsWith('+++ ')) || l.startsWith('diff --git '));
+        if (headerless && body.some((l) => HUNK_HEADER.test(l))) {
           // Hunks without headers: the path line above names the file.
           const p = pathAbove(lines, i, false) ?? (opts.singleFile ? '' : undefined);
           if (p === undefined) problems.push(`the diff at line ${i + 1} has no ---/+++ header and no file path line before it`);
@@ -324,7 +324,7 @@ export function parseModelEdits(text: string, opts: ParseOptions = {}): ParsedEd
             diffEdits(parseDiffLines(withHeader, 0, withHeader.length, false, []).files, edits, problems);
             if (!p) (edits.at(-1) as UnifiedDiffEdit).path = '';
           }
-        } else diffEdits(files, edits, problems);
+        } else diffEdits(parseDiffLines(body, 0, body.length, false, problems).files, edits, problems);
       } else if (close < lines.length) {
         const p = pathAbove(lines, i, true);
         const content = body.join('\n') + (body.length ? '\n' : '');

@@ -9,6 +9,7 @@ import { diffArrays } from 'diff';
 import { leadingWs, type FileText, type Line } from './text';
 
 export type MatchLevel = 'exact' | 'trailing-whitespace' | 'indentation' | 'blank-lines';
+const LEVELS: MatchLevel[] = ['exact', 'trailing-whitespace', 'indentation', 'blank-lines'];
 
 export interface Match {
   start: number;
@@ -134,7 +135,7 @@ export function buildReplacement(file: FileText, m: Match, search: string[], rep
     const count = part.value.length;
     if (part.removed) si += count;
     else if (part.added) {
-      for (let k = 0; k < count; k++) out.push({ text: reindent(replace[ri + k]!), eol: file.eol });
+      for (let k = 0; k < count; k++) out.push({ text: reindent(replace[ri + k]!), eol: file.eol, added: true });
       ri += count;
     } else {
       for (let k = 0; k < count; k++) out.push({ ...file.lines[m.start + si + k]! });
@@ -143,4 +144,57 @@ export function buildReplacement(file: FileText, m: Match, search: string[], rep
     }
   }
   return out;
+}
+
+/** Trims the blank edge lines `locate` ignored from both sides of a block. */
+export function trimBlankEdges(search: string[], replace: string[], lead: number, trail: number): { search: string[]; replace: string[] } {
+  const s = search.slice(lead, search.length - trail);
+  let r = replace;
+  let l = 0;
+  while (l < lead && l < r.length && r[l]!.trim() === '') l++;
+  r = r.slice(l);
+  let t = 0;
+  while (t < trail && t < r.length && r[r.length - 1 - t]!.trim() === '') t++;
+  return { search: s, replace: r.slice(0, r.length - t) };
+}
+
+const toTabs = (w: number) => (l: string) => l.replace(/^ +/, (sp) => '\t'.repeat(Math.floor(sp.length / w)) + ' '.repeat(sp.length % w));
+const toSpaces = (w: number) => (l: string) => l.replace(/^\t+/, (tabs) => ' '.repeat(tabs.length * w));
+
+export interface Located {
+  matches: Match[];
+  /** The quoted and replacement lines as they must be used for the match (edges trimmed, indentation converted). */
+  search: string[];
+  replace: string[];
+  /** Tab width used when the model's indentation had to be converted (tabs ⇄ spaces). */
+  tabWidth?: number;
+}
+
+/**
+ * `locate` plus two repairs of what the model quoted: blank edge lines dropped, and indentation written with
+ * spaces where the file has tabs (or the reverse), tried at tab widths 2, 4 and 8. A conversion is used only when
+ * every width that finds anything finds the same single place.
+ */
+export function locateBlock(file: Line[], search: string[], replace: string[], lo = 0, hi = file.length): Located {
+  const direct = locate(file, search, lo, hi);
+  const finish = (r: LocateResult, s: string[], rep: string[]): Located => ({ matches: r.matches, ...(r.trimmed ? trimBlankEdges(s, rep, r.trimmed.lead, r.trimmed.trail) : { search: s, replace: rep }) });
+  if (direct.matches.length) return finish(direct, search, replace);
+  const hasSpaces = search.some((l) => /^ {2,}\S/.test(l));
+  const hasTabs = search.some((l) => /^\t/.test(l));
+  const conversions = [...(hasSpaces ? [4, 2, 8].map((w) => [w, toTabs(w)] as const) : []), ...(hasTabs ? [4, 2, 8].map((w) => [w, toSpaces(w)] as const) : [])];
+  const found: (Located & { rank: number })[] = [];
+  for (const [width, convert] of conversions) {
+    const s = search.map(convert);
+    const r = locate(file, s, lo, hi);
+    if (r.matches.length) found.push({ ...finish(r, s, replace.map(convert)), tabWidth: width, rank: LEVELS.indexOf(r.level!) + (r.trimmed ? LEVELS.length : 0) });
+  }
+  if (!found.length) return { matches: [], search, replace };
+  const starts = new Set(found.flatMap((f) => f.matches.map((m) => m.start)));
+  // The width that matches most exactly is the file's (a wrong width can still pass as an indentation shift).
+  if (starts.size === 1) {
+    const best = found.reduce((a, b) => (b.rank < a.rank ? b : a));
+    return { matches: best.matches, search: best.search, replace: best.replace, tabWidth: best.tabWidth! };
+  }
+  const byStart = new Map(found.flatMap((f) => f.matches.map((m) => [m.start, m] as const)));
+  return { matches: [...byStart.values()].sort((a, b) => a.start - b.start), search, replace };
 }

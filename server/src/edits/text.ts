@@ -7,6 +7,8 @@ export interface Line {
   text: string;
   /** '\n', '\r\n' or '' (only the last line may have ''). */
   eol: string;
+  /** Written by the model (not copied from the file). */
+  added?: boolean;
 }
 
 export interface FileText {
@@ -61,4 +63,48 @@ export function leadingWs(s: string): string {
 export function endsWithNewline(f: FileText): boolean {
   const last = f.lines.at(-1);
   return !last || last.eol !== '';
+}
+
+/** Leading-whitespace lines that are not a JSDoc/block-comment continuation (` * text`). */
+const SPACE_INDENT = /^( {2,})(?! *\*)\S/;
+
+/** The file's indentation: tabs or spaces, when it is clear (few lines the other way); unit = smallest space step. */
+export function indentStyle(lines: readonly Line[]): { style: 'tabs' } | { style: 'spaces'; unit: number } | undefined {
+  let tabs = 0;
+  let spaces = 0;
+  let unit = Infinity;
+  for (const l of lines) {
+    if (l.text.startsWith('\t')) tabs++;
+    else {
+      const m = SPACE_INDENT.exec(l.text);
+      if (m) {
+        spaces++;
+        unit = Math.min(unit, m[1]!.length);
+      }
+    }
+  }
+  if (tabs >= 5 && spaces <= tabs * 0.05) return { style: 'tabs' };
+  if (spaces >= 5 && tabs <= spaces * 0.05 && (unit === 2 || unit === 4 || unit === 8)) return { style: 'spaces', unit };
+  return undefined;
+}
+
+/**
+ * New lines indented the other way than the file (spaces in a tab-indented file, or tabs in a space-indented one)
+ * are converted to the file's way. The tab width comes from how the model's quoted text matched, else from the
+ * smallest indentation step in what it wrote (2 or 4); without one, lines are left as written.
+ */
+export function matchIndentStyle(file: FileText, lines: Line[], knownWidth?: number): Line[] {
+  const style = indentStyle(file.lines);
+  if (!style) return lines;
+  const added = lines.filter((l) => l.added);
+  if (style.style === 'tabs') {
+    const spaced = added.map((l) => SPACE_INDENT.exec(l.text)?.[1]!.length).filter((n): n is number => n !== undefined);
+    if (!spaced.length) return lines;
+    const min = Math.min(...spaced);
+    const width = knownWidth ?? (min === 2 || min === 4 ? min : undefined);
+    if (!width) return lines;
+    return lines.map((l) => (l.added ? { ...l, text: l.text.replace(/^ +/, (sp) => '\t'.repeat(Math.floor(sp.length / width)) + ' '.repeat(sp.length % width)) } : l));
+  }
+  if (!added.some((l) => l.text.startsWith('\t'))) return lines;
+  return lines.map((l) => (l.added ? { ...l, text: l.text.replace(/^\t+/, (t) => ' '.repeat(t.length * style.unit)) } : l));
 }

@@ -39,7 +39,7 @@ export function minimalEdit(before: string, after: string): TextEdit {
   let pre = 0;
   const max = Math.min(before.length, after.length);
   while (pre < max && before.charCodeAt(pre) === after.charCodeAt(pre)) pre++;
-  pre = before.lastIndexOf('\n', pre - 1) + 1; // back to a line start
+  pre = pre === 0 ? 0 : before.lastIndexOf('\n', pre - 1) + 1; // back to a line start
   let suf = 0;
   while (suf < max - pre && before.charCodeAt(before.length - 1 - suf) === after.charCodeAt(after.length - 1 - suf)) suf++;
   // Forward to just after a line break, so whole lines are replaced.
