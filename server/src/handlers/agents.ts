@@ -64,12 +64,18 @@ export function register(ctx: Ctx): void {
   // Degraded critic: say so in status and doctor (semgrep's absence is doctor's own probe).
   if (!typeScriptLocation()) ctx.status.set('agents', ['typescript compiler not found: the agents\' critic checks syntax (tree-sitter) and runs tests, but reports no type errors']);
 
+  // URIs that carry critic diagnostics now: a later clean critic step clears them (keeping syntax diagnostics).
+  const published = new Set<string>();
   const publishFindings = async (root: string, step: RunStep) => {
-    if (!step.findings?.length && step.kind !== 'critic') return;
-    for (const [uri, diags] of diagnosticsByUri(root, step.findings ?? [])) {
+    if (step.kind !== 'critic') return;
+    const next = diagnosticsByUri(root, step.findings ?? []);
+    for (const uri of new Set([...published, ...next.keys()])) {
       const doc = ctx.documents.get(uri);
       const syntax = doc ? await diagnoseSyntax(doc).catch(() => []) : [];
-      void ctx.connection.sendDiagnostics({ uri, diagnostics: [...syntax, ...diags] }).catch(() => undefined);
+      const critic = next.get(uri) ?? [];
+      if (critic.length) published.add(uri);
+      else published.delete(uri);
+      void ctx.connection.sendDiagnostics({ uri, diagnostics: [...syntax, ...critic] }).catch(() => undefined);
     }
   };
 
