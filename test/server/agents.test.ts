@@ -84,6 +84,10 @@ describe('agents over LSP', () => {
     // The describe edit was asked for after fix-discount was done (it saw the fixed discount.js).
     const chats = standin.calls('/api/chat');
     expect(chats).toHaveLength(4);
+    // MemoryAgent: the finished fix-discount episode is offered to the describe task as a few-shot example.
+    const describePrompt = JSON.stringify(chats[3]!.body);
+    expect(describePrompt).toContain('Similar past tasks');
+    expect(describePrompt).toContain('(price * percent) / 100');
 
     // Progress notifications for each step and each task transition.
     const progress = server.notifications('nootropic/agent/progress') as Array<{ runId: string; taskId?: string; step: { kind: string; status: string }; task?: { id: string; status: string } }>;

@@ -82,7 +82,8 @@ export class EpisodeStore implements EpisodeMemory {
     }
     const rows = (await table.vectorSearch(hashVector(task)).distanceType('cosine').limit(limit * 3).toArray()) as Array<Row & { _distance: number }>;
     return rows
-      .filter((r) => r._distance < 0.6)
+      // Cosine distance below 0.85: at least one salient word in common (task texts are short).
+      .filter((r) => r._distance < 0.85)
       .sort((a, b) => Number(b.succeeded) - Number(a.succeeded) || a._distance - b._distance)
       .slice(0, limit)
       .map((r) => ({ task: r.task, edits: r.edits, outcome: r.outcome }));
