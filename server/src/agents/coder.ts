@@ -97,7 +97,7 @@ async function mentionedFiles(root: string, text: string): Promise<string[]> {
 
 /** Files defining symbols the instruction names as calls (`discount()`), for workspaces without an index. */
 async function definingFiles(root: string, instruction: string, signal: AbortSignal): Promise<string[]> {
-  const names = [...new Set([...instruction.matchAll(/\b([A-Za-z_$][\w$]*)\s*\(\)/g)].map((m) => m[1]!))].slice(0, 5);
+  const names = [...new Set([...instruction.matchAll(/\b([A-Za-z_$][\w$]*)\s*\(\)/g)].map((m) => m[1]!.replace(/\$/g, '\\$')))].slice(0, 5);
   if (!names.length) return [];
   const walked = await walkWorkspace(root, { maxFileBytes: 200_000, signal });
   const out: string[] = [];
