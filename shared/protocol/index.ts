@@ -3,6 +3,7 @@
  * `capabilities.experimental.nootropic` so any client can see what it may call.
  */
 import type { AnyNotificationDef, AnyRequestDef } from './method';
+import * as agents from './agents';
 import * as edits from './edits';
 import * as models from './models';
 import * as plugins from './plugins';
@@ -17,6 +18,7 @@ export * from './server';
 export * from './traces';
 export * from './models';
 export * from './plugins';
+export * from './agents';
 export * from './edits';
 
 /** Bumped on any incompatible change to a method's params or result. */
@@ -34,6 +36,13 @@ export const clientToServerRequests: readonly AnyRequestDef[] = [
   plugins.PluginsRun,
   plugins.PluginsReload,
   plugins.RegistryDescribe,
+  agents.AgentPlan,
+  agents.AgentRun,
+  agents.RunsList,
+  agents.RunsGet,
+  agents.TasksGraph,
+  agents.AgentFeedback,
+  agents.FeedbackExport,
   edits.EditPreview,
   edits.EditApply,
 ];
@@ -42,6 +51,7 @@ export const serverToClientNotifications: readonly AnyNotificationDef[] = [
   search.IndexStatus,
   models.ChatDelta,
   plugins.PluginsChanged,
+  agents.AgentProgress,
 ];
 
 export interface NootropicCapabilities {
