@@ -2,6 +2,7 @@
  * What every handler may use. Built once per connection by createServer; handlers take only the parts they
  * need (`Pick<ServerContext, ...>`), which keeps each domain honest about its dependencies.
  */
+import type { DiagnosticsHub } from './diagnostics-hub';
 import type { Connection, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ConfigStore } from './config/store';
@@ -34,6 +35,8 @@ export interface ServerContext {
   secrets: Secrets;
   /** Model roles, fallback chains, retries and circuit breakers. */
   models: ModelRouter;
+  /** Per-file diagnostics from several producers (syntax, critic), published as their union. */
+  diagnostics: DiagnosticsHub;
   /** Workspace context for chat and ask (the index when it exists; see context/workspace-retriever.ts). */
   retriever(): ContextRetriever;
 }

@@ -26,6 +26,7 @@ import * as plugins from './handlers/plugins';
 import * as search from './handlers/search';
 import * as syntaxDiagnostics from './handlers/syntax-diagnostics';
 import * as traces from './handlers/traces';
+import { DiagnosticsHub } from './diagnostics-hub';
 import { createLogger, type Logger } from './log';
 import { ModelRouter } from './models/router';
 import { IndexService } from './rag/index-service';
@@ -83,6 +84,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     info: { version: SERVER_VERSION, transport: options.transport, startedAt: Date.now() },
     secrets,
     models: new ModelRouter({ models: () => config.config.models, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons) }),
+    diagnostics: new DiagnosticsHub(connection, log.child('diagnostics')),
     retriever: () => workspaceRetriever(config.workspaceRoot, index),
   };
   for (const register of DOMAINS) register(ctx);

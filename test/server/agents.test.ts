@@ -269,6 +269,25 @@ describe('agents over LSP', () => {
     expect(standin.calls('/api/chat')).toHaveLength(0);
   });
 
+  it("keeps the critic's diagnostics when the syntax checker publishes for the same file", async () => {
+    ws = discountRepo({ spec: 'name: shop\ngoals: [x]\nbudgets:\n  iterations: 1\n' });
+    ws.write('util.ts', 'export function half(n: number): number {\n  return n / 2;\n}\n');
+    standin = await startModelStandin({ replies: [{ text: searchReplace('util.ts', '  return n / 2;', '  const s: string = n;\n  return s;') }] });
+    server = startInProcessServer(env(standin));
+    await server.initialize(ws.root, init);
+    const uri = pathToFileURL(path.join(ws.root, 'util.ts')).href;
+    const critic = server.diagnostics(uri, (p) => p.diagnostics.some((d) => d.source === 'nootropic-critic'), 60_000);
+    const result = AgentRun.result.parse(await server.client.sendRequest(AgentRun.method, { instruction: 'make half() clearer' }));
+    expect(result.status).not.toBe('succeeded');
+    await critic;
+    const text = readFileSync(path.join(ws.root, 'util.ts'), 'utf8');
+    // The user opens the file and types a syntax error: the syntax publish carries both producers' findings.
+    await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'typescript', version: 1, text } });
+    await server.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: text + 'function (' }] });
+    const both = await server.diagnostics(uri, (p) => p.diagnostics.some((d) => d.source === 'nootropic') && p.diagnostics.some((d) => d.source === 'nootropic-critic'), 30_000);
+    expect(both.diagnostics.find((d) => d.source === 'nootropic-critic')!.code).toBe('TS2322');
+  }, 120_000);
+
   it('publishes critic findings as diagnostics with Fix/Explain code actions, and records feedback for export', async () => {
     ws = discountRepo({ spec: 'name: shop\ngoals: [x]\nbudgets:\n  iterations: 2\n' });
     ws.write('util.ts', 'export function half(n: number): number {\n  return n / 2;\n}\n');

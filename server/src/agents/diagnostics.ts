@@ -1,9 +1,8 @@
 /**
  * Critic findings as LSP diagnostics (`source: 'nootropic-critic'`) and their code actions: "Fix with nootropic"
  * (`nootropic.fixDiagnostic`), "Explain this problem" (`nootropic.explainDiagnostic`) and, where semgrep gives an
- * autofix, a quick fix WorkspaceEdit. The server keeps one diagnostics list per file, so a publish here carries
- * the open document's syntax diagnostics along; the syntax handler's next publish (on the next keystroke)
- * replaces both, which is right: the critic's findings described the file before that change.
+ * autofix, a quick fix WorkspaceEdit. Published through the diagnostics hub (server/src/diagnostics-hub.ts) as
+ * the critic's share of each file's list, so the syntax checker's publishes on later keystrokes keep them.
  */
 import { CodeActionKind, DiagnosticSeverity, type CodeAction, type Diagnostic } from 'vscode-languageserver';
 import { pathToFileURL } from 'node:url';

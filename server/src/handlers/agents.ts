@@ -20,7 +20,6 @@ import {
   TasksGraph,
   type AgentRunResult,
 } from '../../../shared/protocol';
-import { diagnoseSyntax } from './syntax-diagnostics';
 import type { ServerContext } from '../context';
 import { codeActionsFor, diagnosticsByUri } from '../agents/diagnostics';
 import { editEngine } from '../agents/engine';
@@ -36,7 +35,7 @@ import { listRuns, readRun, type RunStep } from '../workflow/run-log';
 import { findSpec } from '../workflow/spec';
 import { loadGraph } from '../workflow/task-graph';
 
-type Ctx = Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'connection' | 'telemetry' | 'status'>;
+type Ctx = Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'connection' | 'telemetry' | 'status' | 'diagnostics'>;
 
 function requireRoot(ctx: Ctx): string {
   const root = ctx.config.workspaceRoot;
@@ -64,18 +63,13 @@ export function register(ctx: Ctx): void {
   // Degraded critic: say so in status and doctor (semgrep's absence is doctor's own probe).
   if (!typeScriptLocation()) ctx.status.set('agents', ['typescript compiler not found: the agents\' critic checks syntax (tree-sitter) and runs tests, but reports no type errors']);
 
-  // URIs that carry critic diagnostics now: a later clean critic step clears them (keeping syntax diagnostics).
-  const published = new Set<string>();
+  // Critic findings own their share of each file's diagnostics (the syntax checker owns another): a later clean
+  // critic step clears the critic's share only.
   const publishFindings = async (root: string, step: RunStep) => {
     if (step.kind !== 'critic') return;
     const next = diagnosticsByUri(root, step.findings ?? []);
-    for (const uri of new Set([...published, ...next.keys()])) {
-      const doc = ctx.documents.get(uri);
-      const syntax = doc ? await diagnoseSyntax(doc).catch(() => []) : [];
-      const critic = next.get(uri) ?? [];
-      if (critic.length) published.add(uri);
-      else published.delete(uri);
-      void ctx.connection.sendDiagnostics({ uri, diagnostics: [...syntax, ...critic] }).catch(() => undefined);
+    for (const uri of new Set([...ctx.diagnostics.urisOf('critic'), ...next.keys()])) {
+      await ctx.diagnostics.set(uri, 'critic', next.get(uri) ?? []);
     }
   };
 

@@ -32,36 +32,27 @@ export async function diagnoseSyntax(doc: Pick<TextDocument, 'uri' | 'languageId
   }
 }
 
-export function register(ctx: Pick<ServerContext, 'connection' | 'documents' | 'config' | 'log' | 'status'>): void {
+export function register(ctx: Pick<ServerContext, 'diagnostics' | 'documents' | 'config' | 'log' | 'status'>): void {
   const timers = new Map<string, NodeJS.Timeout>();
   const failedGrammars = new Set<string>();
-
-  // A client that went away mid-parse is not an error worth more than a debug line.
-  const send = async (params: Parameters<typeof ctx.connection.sendDiagnostics>[0]) => {
-    try {
-      await ctx.connection.sendDiagnostics(params);
-    } catch (err) {
-      ctx.log.debug('diagnostics not delivered', { error: String(err) });
-    }
-  };
 
   const publish = async (doc: TextDocument) => {
     const version = doc.version;
     if (!ctx.config.config.diagnostics.syntax.enabled) {
-      await send({ uri: doc.uri, diagnostics: [] });
+      await ctx.diagnostics.set(doc.uri, 'syntax', []);
       return;
     }
     try {
       const diagnostics = await diagnoseSyntax(doc);
       // A newer edit arrived while parsing: its own run publishes.
       if (ctx.documents.get(doc.uri)?.version !== version) return;
-      await send({ uri: doc.uri, version, diagnostics });
+      await ctx.diagnostics.set(doc.uri, 'syntax', diagnostics, version);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       ctx.log.error('syntax check failed', { uri: doc.uri, error: why });
       failedGrammars.add(doc.languageId);
       ctx.status.set('syntax', [`syntax diagnostics unavailable for ${[...failedGrammars].join(', ')}: ${why}`]);
-      await send({ uri: doc.uri, diagnostics: [] });
+      await ctx.diagnostics.set(doc.uri, 'syntax', []);
     }
   };
 
@@ -82,7 +73,7 @@ export function register(ctx: Pick<ServerContext, 'connection' | 'documents' | '
   ctx.documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));
     timers.delete(e.document.uri);
-    void send({ uri: e.document.uri, diagnostics: [] });
+    void ctx.diagnostics.set(e.document.uri, 'syntax', []);
   });
   ctx.config.onChange((now, before) => {
     if (now.diagnostics.syntax.enabled !== before.diagnostics.syntax.enabled) {
