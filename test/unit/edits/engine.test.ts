@@ -359,3 +359,28 @@ describe('repairs', () => {
     expect(bad).toMatchObject({ applied: false, reason: expect.stringMatching(/^block 2 \(a\.txt\): search text not found/) });
   });
 });
+
+describe('whole files next to other edits, symbols with wrappers', () => {
+  it('a fenced block under an existing file name next to SEARCH/REPLACE blocks is not taken as the whole file; a new file is', async () => {
+    setup({ 'a.ts': 'export const a = 1;\n', 'b.ts': 'export const b = 1;\n' });
+    const text = [sr('a.ts', 'export const a = 1;', 'export const a = 2;'), 'Use it like this in b.ts:', '', 'b.ts', '```ts', "import { a } from './a';", '```', '', 'c.ts', '```ts', 'export const c = 3;', '```'].join('\n');
+    const r = await applyEdits({ root: ws.root, text });
+    expect(r.applied, r.reason).toBe(true);
+    expect(read('a.ts')).toBe('export const a = 2;\n');
+    expect(read('b.ts')).toBe('export const b = 1;\n');
+    expect(read('c.ts')).toBe('export const c = 3;\n');
+    expect(r.warnings?.join('\n')).toMatch(/ignored the fenced block under b\.ts/);
+  });
+
+  it('replace-symbol includes export and decorators when the new text has them', async () => {
+    setup({ 'm.ts': 'export function f(): number {\n  return 1;\n}\n\nexport function g() {}\n', 'p.py': 'class A:\n    @staticmethod\n    def f():\n        return 1\n\n    def g(self):\n        pass\n' });
+    const ts = await applyEdits({ root: ws.root, text: 'm.ts\n<<<<<<< SYMBOL f\nexport function f(): number {\n  return 2;\n}\n>>>>>>> REPLACE\n' });
+    expect(ts.applied, ts.reason).toBe(true);
+    expect(read('m.ts')).toBe('export function f(): number {\n  return 2;\n}\n\nexport function g() {}\n');
+    const py = await applyEdits({ root: ws.root, text: 'p.py\n<<<<<<< SYMBOL A.f\n@staticmethod\ndef f():\n    return 2\n>>>>>>> REPLACE\n' });
+    expect(py.applied, py.reason).toBe(true);
+    expect(read('p.py')).toBe('class A:\n    @staticmethod\n    def f():\n        return 2\n\n    def g(self):\n        pass\n');
+    const amb = await applyEdits({ root: ws.root, text: 'p.py\n<<<<<<< SYMBOL nope.f\ndef f(): pass\n>>>>>>> REPLACE\n' });
+    expect(amb.reason).toMatch(/no function, method or class named nope\.f/);
+  });
+});
