@@ -275,6 +275,13 @@ async function resolveTarget(root: string, written: string, label: string): Prom
     if (err instanceof ConfinementError) throw new Refusal(`${label}: ${err.message}`);
     throw err;
   }
+  // A symlink that stays inside the workspace is followed: the file it points to is edited, the link is kept.
+  try {
+    const real = await fs.realpath(abs);
+    if (real !== abs) abs = path.join(root, path.relative(await fs.realpath(root), real));
+  } catch {
+    // does not exist yet: created where named
+  }
   const rel = toRel(root, abs);
   if (FORBIDDEN_DIRS.some((d) => rel === d || rel.startsWith(`${d}/`))) throw new Refusal(`${label}: refused path ${written}: nootropic does not edit ${rel.split('/')[0]}/`);
   return { abs, rel };

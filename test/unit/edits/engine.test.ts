@@ -1,6 +1,6 @@
 // The edit engine in-process: each format, each tolerance, refusals that name the block, AST safety, confinement,
 // all-or-nothing commits and undo. Every test works on a real temp folder.
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -163,6 +163,15 @@ describe('refusals leave the file byte-for-byte untouched', () => {
     } finally {
       outside.dispose();
     }
+  });
+
+  it('a symlink that stays inside the workspace is followed: the target file changes, the link stays a link', async () => {
+    setup({ 'real/a.txt': 'alpha\n' });
+    symlinkSync(path.join(ws.root, 'real', 'a.txt'), path.join(ws.root, 'link.txt'));
+    const r = await applyEdits({ root: ws.root, text: sr('link.txt', 'alpha', 'ALPHA') });
+    expect(r).toMatchObject({ applied: true, changes: [{ path: 'real/a.txt' }] });
+    expect(read('real/a.txt')).toBe('ALPHA\n');
+    expect(lstatSync(path.join(ws.root, 'link.txt')).isSymbolicLink()).toBe(true);
   });
 
   it('multi-file: when the second write fails the first file is restored and nothing is journaled', async () => {
