@@ -5,7 +5,13 @@
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { ServerStatus, ServerStatusParams, type DoctorReport } from '../shared/protocol';
+import type { Turn } from '../shared/webview/chat';
+import { ChatViewProvider, CHAT_VIEW_ID } from './chat/chat-view';
+import { registerChatCommands } from './chat/commands';
+import { chatStreams } from './chat/engine';
 import { createClient, type ClientInit } from './client';
+import { ReviewController, type Proposal } from './review';
+import { ServerApi } from './server-api';
 import { readApiKey, registerApiKeyCommands } from './secrets';
 import { explicitSettings } from './settings';
 import { StatusBar, type ClientState } from './status-bar';
@@ -17,6 +23,12 @@ export interface NootropicApi {
   statusText(): string;
   doctor(): Promise<DoctorReport>;
   restart(): Promise<void>;
+  /** Runs one chat turn in the chat view (text as typed, slash commands included). */
+  chat(text: string): Promise<Turn>;
+  /** Proposed changes under review, newest first. */
+  proposals(): Proposal[];
+  /** Methods the running server advertises. */
+  serverMethods(): string[];
 }
 
 let client: LanguageClient | undefined;
@@ -40,6 +52,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
       const status = ServerStatusParams.safeParse(raw);
       if (status.success) statusBar.setServerStatus(status.data);
       else output.appendLine(`[client] ignored malformed ${ServerStatus.method}: ${status.error.message}`);
+    }),
+  );
+
+  const api = new ServerApi(lc);
+  let lastEditor = vscode.window.activeTextEditor;
+  const review = new ReviewController(() => api, output);
+  const chat = new ChatViewProvider(context, { api: () => api, review, output, editor: () => vscode.window.activeTextEditor ?? lastEditor }, review);
+  context.subscriptions.push(
+    vscode.window.onDidChangeActiveTextEditor((e) => {
+      if (e && e.document.uri.scheme !== 'output') lastEditor = e;
+    }),
+    review,
+    chat,
+    chatStreams.attach(api),
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat, { webviewOptions: { retainContextWhenHidden: true } }),
+    ...registerChatCommands(chat, () => api),
+    lc.onNotification('nootropic/plugins/changed', () => void chat.refreshCommands()),
+    lc.onDidChangeState((e) => {
+      if (e.newState === State.Running) void chat.refreshCommands();
     }),
   );
 
@@ -83,6 +114,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     statusText: () => statusBar.text,
     doctor,
     restart,
+    chat: (text) => chat.ask(text),
+    proposals: () => review.all(),
+    serverMethods: () => api.capabilities()?.methods ?? [],
   };
 }
 

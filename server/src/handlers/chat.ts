@@ -9,6 +9,7 @@ import path from 'node:path';
 import { URI } from 'vscode-uri';
 import { ChatDelta, ChatSend, NootropicErrorCodes, type ChatSendResult, type Citation } from '../../../shared/protocol';
 import type { ServerContext } from '../context';
+import { resolveMentions } from '../context/mentions';
 import { ModelError } from '../models/errors';
 import { fitToWindow, renderPiece, type BudgetResult, type ContextPiece } from '../models/prompt-budget';
 import type { Attempt, WindowInfo } from '../models/router';
@@ -64,7 +65,7 @@ function errorCode(e: ModelError): number {
   return NootropicErrorCodes.ModelUnavailable;
 }
 
-export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log'>): void {
+export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'index'>): void {
   ctx.rpc.request(ChatSend, async (params, token) => {
     const signal = abortSignalFor(token);
     const root = ctx.config.workspaceRoot;
@@ -95,6 +96,10 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 
         pieces.push({ kind: 'diagnostics', score: 1, path: where, text: c.diagnostics.map((d) => (d.line !== undefined ? `line ${d.line + 1}: ${d.message}` : d.message)).join('\n') });
       }
     }
+    const mentioned = c?.mentions?.length
+      ? await resolveMentions({ root, openText: (u) => ctx.documents.get(u)?.getText(), index: () => ctx.index.whenReady() }, c.mentions)
+      : { pieces: [], problems: [] };
+    pieces.push(...mentioned.pieces);
     const retriever = ctx.retriever();
     const retrieverStatus = retriever.status();
     if (params.retrieveLimit > 0) {
@@ -152,6 +157,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 
           ...routed.result.warnings,
           ...(routed.window.contextSource === 'fallback' ? [`the context window of ${routed.endpoint.model} is unknown; assumed ${routed.window.contextLength} tokens (set contextLength in the role's endpoint)`] : []),
           ...(b.dropped.length ? [`${b.dropped.length} context piece(s) left out to fit the ${b.window}-token window`] : []),
+          ...mentioned.problems,
         ],
         ...(routed.result.usage ? { usage: routed.result.usage } : {}),
       };

@@ -1,0 +1,70 @@
+/**
+ * The model the e2e tier talks to: the stand-in server (test/support/model-standin.ts) with replies that
+ * read like a real assistant's, chosen from what the product actually sent (so a wrong prompt shows up as a
+ * wrong answer on screen): an edit request gets a SEARCH/REPLACE block for the file it names, /explain gets
+ * an explanation, /review a review, anything else a short answer quoting the question.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startModelStandin, type ScriptedReply, type Standin } from '../support/model-standin';
+
+/** The e2e workspace's file with a bug the /edit and /fix scenarios repair. */
+export const MATH_TS = 'export function add(a: number, b: number): number {\n  return a - b;\n}\n\nexport function twice(n: number): number {\n  return add(n, n);\n}\n';
+
+export function replyFor(question: string, workspace: string): ScriptedReply {
+  const edit = /own line:\n\n(\S+)\n<{7} SEARCH/.exec(question);
+  if (edit) {
+    const file = edit[1]!;
+    let text = '';
+    try {
+      text = readFileSync(path.join(workspace, file), 'utf8');
+    } catch {}
+    if (text.includes('return a - b;')) {
+      return { text: `\`add\` subtracts instead of adding. Here is the fix:\n\n${file}\n<<<<<<< SEARCH\n  return a - b;\n=======\n  return a + b;\n>>>>>>> REPLACE\n`, delayMs: 5 };
+    }
+    const first = text.split('\n')[0] ?? '';
+    return { text: `${file}\n<<<<<<< SEARCH\n${first}\n=======\n// Reviewed by nootropic.\n${first}\n>>>>>>> REPLACE\n`, delayMs: 5 };
+  }
+  if (/Question: Explain/.test(question) || /^Explain/.test(question)) {
+    return {
+      text: [
+        '### What it does',
+        '',
+        '`add(a, b)` is meant to return the **sum** of two numbers, and `twice(n)` calls it with `n` twice.',
+        '',
+        '- `add` currently computes `a - b`, so `twice(3)` returns `0`, not `6`.',
+        '- Both functions are pure: no state, no I/O.',
+        '',
+        'A corrected `add`:',
+        '',
+        '```ts',
+        'export function add(a: number, b: number): number {',
+        '  return a + b;',
+        '}',
+        '```',
+      ].join('\n'),
+      delayMs: 5,
+    };
+  }
+  if (/Review this change/.test(question)) return { text: '**Looks risky**: `add` now subtracts (math.ts:2). Add a test for `twice`.', delayMs: 5 };
+  const q = (/Question: ([\s\S]*)$/.exec(question)?.[1] ?? question).trim();
+  return { text: `You asked: _${q.slice(0, 200)}_.\n\nThe workspace has \`math.ts\` with \`add\` and \`twice\`.`, delayMs: 5 };
+}
+
+export function startE2eModel(workspaces: () => string[]): Promise<Standin> {
+  return startModelStandin({
+    models: [{ name: 'qwen2.5-coder:7b', contextLength: 32768, capabilities: ['completion', 'tools'] }],
+    defaultReply: (q) => {
+      // The reply reads the file from whichever workspace has it.
+      const ws = workspaces().find((w) => {
+        const f = /own line:\n\n(\S+)\n/.exec(q)?.[1];
+        try {
+          return f ? readFileSync(path.join(w, f)) && true : true;
+        } catch {
+          return false;
+        }
+      });
+      return replyFor(q, ws ?? workspaces()[0] ?? '.');
+    },
+  });
+}
