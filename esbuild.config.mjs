@@ -46,6 +46,18 @@ function copyWasm(outdir) {
   for (const f of readdirSync(grammars)) if (/^tree-sitter-.*\.wasm$/.test(f)) cpSync(path.join(grammars, f), path.join(wasmDir, f));
 }
 
+/**
+ * The agents' critic runs the TypeScript language service (server/src/agents/ts-diagnostics.ts). The compiler is
+ * one self-contained file plus its lib .d.ts files; it is copied beside the bundle (dist/typescript/) and loaded
+ * only when the critic first checks a TS/JS file, so the server starts as fast as before.
+ */
+function copyTypeScript(outdir) {
+  const lib = path.dirname(require.resolve('typescript'));
+  const target = path.join(outdir, 'typescript');
+  mkdirSync(target, { recursive: true });
+  for (const f of readdirSync(lib)) if (f === 'typescript.js' || /^lib\..*\.d\.ts$/.test(f)) cpSync(path.join(lib, f), path.join(target, f));
+}
+
 /** Bundled plugins: every plugins/<name>/ with a package.json; its TypeScript main is compiled next to it. */
 function bundledPlugins() {
   const dir = path.join(root, 'plugins');
@@ -119,6 +131,7 @@ export function buildOptions({ production }) {
             b.onEnd(() => {
               copyWasm(path.join(root, 'dist'));
               copyNativePackages(path.join(root, 'dist'));
+              copyTypeScript(path.join(root, 'dist'));
             }),
         },
       ],

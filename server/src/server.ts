@@ -16,6 +16,7 @@ import { PROTOCOL_VERSION, serverToClientNotifications, type NootropicCapabiliti
 import { ConfigStore, InitializationOptions } from './config/store';
 import type { ServerContext } from './context';
 import { workspaceRetriever } from './context/workspace-retriever';
+import * as agents from './handlers/agents';
 import * as chat from './handlers/chat';
 import * as configuration from './handlers/configuration';
 import * as doctor from './handlers/doctor';
@@ -49,6 +50,7 @@ const DOMAINS: ReadonlyArray<(ctx: ServerContext) => void> = [
   models.register,
   chat.register,
   plugins.register,
+  agents.register,
 ];
 
 function workspaceRoot(params: InitializeParams): string | null {
@@ -98,6 +100,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         workspaceSymbolProvider: true,
+        codeActionProvider: true,
         experimental: { nootropic },
       },
     };

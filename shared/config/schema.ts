@@ -251,6 +251,45 @@ const PluginsSchema = z
   })
   .strict();
 
+const AgentsSchema = z
+  .object({
+    allowCommands: z
+      .array(z.string())
+      .default([])
+      .meta(meta({ description: 'Commands agents may run without asking (exact, or a prefix ending in `*`). The tests command in `project-spec.yaml` is always allowed; anything else asks first (`nootropic run --yes` approves). Untrusted workspaces run none.' })),
+    maxIterations: z
+      .number()
+      .int()
+      .min(1)
+      .max(50)
+      .default(5)
+      .meta(meta({ description: 'Coder → critic rounds per task before the loop stops (the spec\'s `budgets.iterations` overrides it).' })),
+    maxTokens: z
+      .number()
+      .int()
+      .min(100)
+      .default(200_000)
+      .meta(meta({ description: 'Model tokens (prompt + answer) one task may spend before the loop stops.' })),
+    maxWallSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .default(900)
+      .meta(meta({ description: 'Wall time one task may take before the loop stops (s).' })),
+    commandTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .default(120_000)
+      .meta(meta({ description: 'How long the tests command (or any agent command) may run before it is killed (ms).' })),
+    resumeOnStart: z
+      .boolean()
+      .default(true)
+      .meta(meta({ description: 'When the server starts, resume agent runs a killed server left unfinished (trusted workspaces only).' })),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     models: ModelsSchema.prefault({}),
@@ -260,6 +299,7 @@ export const ConfigSchema = z
     plugins: PluginsSchema.prefault({}),
     server: ServerSchema.prefault({}),
     diagnostics: DiagnosticsSchema.prefault({}),
+    agents: AgentsSchema.prefault({}),
   })
   .strict();
 

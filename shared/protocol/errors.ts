@@ -15,6 +15,10 @@ export const NootropicErrorCodes = {
   ModelUnavailable: -32003,
   /** The question alone does not fit the model's context window. */
   PromptTooLarge: -32004,
+  /** Restricted mode (untrusted workspace): agents make no writes and run no commands. */
+  Restricted: -32005,
+  /** project-spec.yaml (or a TaskGraph) is invalid; `data` has `{ file, line, column }`. Nothing was run. */
+  SpecInvalid: -32006,
 } as const;
 
 /** "params.root: expected string, received number" — names the field a person has to fix. */

@@ -3,6 +3,7 @@
  * `capabilities.experimental.nootropic` so any client can see what it may call.
  */
 import type { AnyNotificationDef, AnyRequestDef } from './method';
+import * as agents from './agents';
 import * as models from './models';
 import * as plugins from './plugins';
 import * as search from './search';
@@ -16,6 +17,7 @@ export * from './server';
 export * from './traces';
 export * from './models';
 export * from './plugins';
+export * from './agents';
 
 /** Bumped on any incompatible change to a method's params or result. */
 export const PROTOCOL_VERSION = '0.1.0';
@@ -32,12 +34,20 @@ export const clientToServerRequests: readonly AnyRequestDef[] = [
   plugins.PluginsRun,
   plugins.PluginsReload,
   plugins.RegistryDescribe,
+  agents.AgentPlan,
+  agents.AgentRun,
+  agents.RunsList,
+  agents.RunsGet,
+  agents.TasksGraph,
+  agents.AgentFeedback,
+  agents.FeedbackExport,
 ];
 export const serverToClientNotifications: readonly AnyNotificationDef[] = [
   server.ServerStatus,
   search.IndexStatus,
   models.ChatDelta,
   plugins.PluginsChanged,
+  agents.AgentProgress,
 ];
 
 export interface NootropicCapabilities {

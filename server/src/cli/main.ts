@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PROVIDERS, LOG_LEVELS } from '../../../shared/config/schema';
 import { SERVER_VERSION } from '../version';
+import { registerAgentCommands } from './commands/agents';
 import { ask } from './commands/ask';
 import { check } from './commands/check';
 import { doctor } from './commands/doctor';
@@ -38,6 +39,8 @@ function cliOverrides(o: GlobalOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (Object.keys(models).length) out.models = models;
   if (o.logLevel) out.server = { logLevel: o.logLevel };
+  // The CLI resumes a run only when asked (`nootropic run --resume RUN`), never behind the person's back.
+  out.agents = { resumeOnStart: false };
   return out;
 }
 
@@ -180,6 +183,7 @@ export function buildProgram(): Command {
       withServer(program, (client) => pluginsRun(client, command, args, { json: Boolean(opts.json) })),
     );
 
+  registerAgentCommands(program, withServer);
   return program;
 }
 

@@ -1,0 +1,323 @@
+/**
+ * Turns what the model wrote into the exact new content of each file, or a refusal that names the block and why.
+ * Nothing here writes: index.ts commits the plan (or only previews it).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ConfinementError, confinedPath } from '../workspace/confinement';
+import { parseModelEdits, type DiffHunk, type ModelEdit } from './formats';
+import { buildReplacement, locate, type Match } from './locate';
+import { findSymbol } from './symbols';
+import { checkSyntax, grammarForPath } from './syntax-check';
+import { endsWithNewline, joinFile, leadingWs, modelLines, splitFile, type FileText, type Line } from './text';
+
+export interface PlannedFile {
+  rel: string;
+  abs: string;
+  /** Disk content now (null: absent); the commit checks it again before renaming. */
+  onDisk: string | null;
+  /** What the edit was computed from (an unsaved editor buffer when an overlay gave one). */
+  before: string | null;
+  after: string | null;
+}
+
+export type Plan = { ok: true; files: PlannedFile[]; warnings: string[] } | { ok: false; reason: string };
+
+export interface PlanRequest {
+  root: string;
+  text: string;
+  targetFile?: string;
+  overlay?: (absPath: string) => string | undefined;
+}
+
+class Refusal extends Error {}
+
+interface Labelled {
+  edit: ModelEdit;
+  label: string;
+}
+
+interface Replacement {
+  start: number;
+  end: number;
+  lines: Line[];
+  label: string;
+  /** Explicit final-newline state when this replacement reaches the end of the file (diff markers). */
+  eofNewline?: boolean;
+}
+
+const FORBIDDEN_DIRS = ['.git', '.nootropic-cache'];
+const MAX_BYTES = 10 * 1024 * 1024;
+
+function labelEdits(edits: ModelEdit[]): Labelled[] {
+  let block = 0;
+  return edits.map((edit) => {
+    switch (edit.kind) {
+      case 'search-replace':
+        return { edit, label: `block ${++block}${edit.path ? ` (${edit.path})` : ''}` };
+      case 'replace-symbol':
+        return { edit, label: `block ${++block} (symbol ${edit.symbol})` };
+      case 'unified-diff':
+        return { edit, label: `diff for ${edit.path || 'the file'}` };
+      case 'whole-file':
+        return { edit, label: `whole file ${edit.path || ''}`.trim() };
+    }
+  });
+}
+
+function preview(lines: string[]): string {
+  const first = lines.find((l) => l.trim() !== '')?.trim() ?? '';
+  return first.length > 60 ? `${first.slice(0, 60)}…` : first;
+}
+
+function notFound(label: string, rel: string, search: string[], file: FileText): string {
+  const first = search.find((l) => l.trim() !== '')?.trim();
+  let hint = '';
+  if (first) {
+    const at = file.lines.findIndex((l) => l.text.trim() === first);
+    if (at >= 0) hint = `; its first line "${preview([first])}" is at line ${at + 1} but the lines after it differ`;
+  }
+  return `${label}: search text not found in ${rel}${hint}`;
+}
+
+function ambiguous(label: string, rel: string, matches: Match[]): string {
+  const where = matches.slice(0, 5).map((m) => m.start + 1);
+  return `${label}: search text matches ${matches.length} places in ${rel} (lines ${where.join(', ')}${matches.length > 5 ? ', …' : ''}); include more surrounding lines so it matches one`;
+}
+
+/** Trims the blank edge lines `locate` ignored from both sides of a block. */
+function trimBlankEdges(search: string[], replace: string[], lead: number, trail: number): { search: string[]; replace: string[] } {
+  const s = search.slice(lead, search.length - trail);
+  let r = replace;
+  let l = 0;
+  while (l < lead && l < r.length && r[l]!.trim() === '') l++;
+  r = r.slice(l);
+  let t = 0;
+  while (t < trail && t < r.length && r[r.length - 1 - t]!.trim() === '') t++;
+  return { search: s, replace: r.slice(0, r.length - t) };
+}
+
+function searchReplace(file: FileText, rel: string, label: string, searchText: string, replaceText: string): Replacement {
+  let search = modelLines(searchText);
+  let replace = modelLines(replaceText);
+  if (!search.length || search.every((l) => l.trim() === '')) throw new Refusal(`${label}: the SEARCH text is empty; quote the lines to replace`);
+  const r = locate(file.lines, search);
+  if (!r.matches.length) throw new Refusal(notFound(label, rel, search, file));
+  if (r.matches.length > 1) throw new Refusal(ambiguous(label, rel, r.matches));
+  if (r.trimmed) ({ search, replace } = trimBlankEdges(search, replace, r.trimmed.lead, r.trimmed.trail));
+  const m = r.matches[0]!;
+  return { start: m.start, end: m.end, lines: buildReplacement(file, m, search, replace), label };
+}
+
+/**
+ * Hunks of a diff, located by their context. Line numbers are not trusted, but a diff's hunks are in file order,
+ * so a hunk whose context occurs several times is narrowed by its neighbours; the header's line number settles it
+ * only when it points exactly at one of the places. Anything still ambiguous is refused.
+ */
+function diffHunks(file: FileText, rel: string, label: string, hunks: DiffHunk[]): Replacement[] {
+  const cands: { m: Match[]; search: string[]; replace: string[] }[] = hunks.map((h, k) => {
+    if (!h.oldLines.length) {
+      if (file.lines.length === 0) return { m: [{ start: 0, end: 0, level: 'exact' as const }], search: [], replace: h.newLines };
+      throw new Refusal(`${label}, hunk ${k + 1}: it has no context or removed lines to locate it by`);
+    }
+    const r = locate(file.lines, h.oldLines);
+    if (!r.matches.length) throw new Refusal(notFound(`${label}, hunk ${k + 1}`, rel, h.oldLines, file).replace('search text', 'its context'));
+    const t = r.trimmed ? trimBlankEdges(h.oldLines, h.newLines, r.trimmed.lead, r.trimmed.trail) : { search: h.oldLines, replace: h.newLines };
+    return { m: r.matches, ...t };
+  });
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let k = 0; k < cands.length; k++) {
+      const lo = k > 0 ? Math.min(...cands[k - 1]!.m.map((m) => m.end)) : 0;
+      const hi = k + 1 < cands.length ? Math.max(...cands[k + 1]!.m.map((m) => m.start)) : Infinity;
+      const kept = cands[k]!.m.filter((m) => m.start >= lo && m.end <= hi);
+      if (kept.length && kept.length < cands[k]!.m.length) {
+        cands[k]!.m = kept;
+        changed = true;
+      }
+    }
+  }
+  return cands.map((c, k) => {
+    const h = hunks[k]!;
+    let m = c.m;
+    if (m.length > 1 && h.oldStart !== undefined) {
+      const at = m.filter((x) => x.start + 1 === h.oldStart);
+      if (at.length === 1) m = at;
+    }
+    if (m.length > 1) throw new Refusal(ambiguous(`${label}, hunk ${k + 1}`, rel, m).replace('search text', 'its context'));
+    const eofNewline = h.noEolNew ? false : h.noEolOld ? true : undefined;
+    return { start: m[0]!.start, end: m[0]!.end, lines: buildReplacement(file, m[0]!, c.search, c.replace), label: `${label}, hunk ${k + 1}`, ...(eofNewline !== undefined ? { eofNewline } : {}) };
+  });
+}
+
+async function symbolReplacement(file: FileText, rel: string, label: string, symbol: string, replaceText: string): Promise<Replacement> {
+  const grammar = grammarForPath(rel);
+  if (!grammar) throw new Refusal(`${label}: ${rel} has no grammar to find symbols in; use a SEARCH/REPLACE block`);
+  const text = file.lines.map((l) => l.text).join('\n');
+  const found = await findSymbol(grammar, text, symbol, replaceText);
+  if ('error' in found) throw new Refusal(`${label}: ${found.error} in ${rel}`);
+  const rep = modelLines(replaceText);
+  while (rep.length && rep.at(-1)!.trim() === '') rep.pop();
+  while (rep.length && rep[0]!.trim() === '') rep.shift();
+  const base = leadingWs(rep.find((l) => l.trim() !== '') ?? '');
+  const lines = rep.map((r) => ({
+    text: r.trim() === '' ? '' : found.indent + (r.startsWith(base) ? r.slice(base.length) : r.trimStart()),
+    eol: file.eol,
+  }));
+  return { start: found.startLine, end: found.endLine, lines, label };
+}
+
+function assemble(file: FileText, reps: Replacement[]): string {
+  const sorted = [...reps].sort((a, b) => a.start - b.start || a.end - b.end);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    if (b.start < a.end || (b.start === a.end && a.start === a.end && b.start === b.end)) {
+      throw new Refusal(`${a.label} and ${b.label} change the same lines (${b.start + 1}–${Math.max(a.end, b.end)}) of the file`);
+    }
+  }
+  const out: Line[] = [];
+  let at = 0;
+  let eof: boolean | undefined;
+  for (const r of sorted) {
+    for (; at < r.start; at++) out.push(file.lines[at]!);
+    out.push(...r.lines);
+    at = r.end;
+    if (r.end === file.lines.length && r.eofNewline !== undefined) eof = r.eofNewline;
+  }
+  for (; at < file.lines.length; at++) out.push(file.lines[at]!);
+  const hadNewline = endsWithNewline(file);
+  const fixed = out.map((l, i) => (i < out.length - 1 && l.eol === '' ? { ...l, eol: file.eol } : l));
+  const last = fixed.at(-1);
+  if (last) {
+    const want = eof ?? hadNewline;
+    fixed[fixed.length - 1] = { ...last, eol: want ? last.eol || file.eol : '' };
+  }
+  return joinFile({ ...file, lines: fixed });
+}
+
+function newFileText(lines: string[], finalNewline: boolean): string {
+  if (!lines.length) return '';
+  return lines.join('\n') + (finalNewline ? '\n' : '');
+}
+
+async function applyToFile(rel: string, before: string | null, edits: Labelled[]): Promise<string | null> {
+  const whole = edits.filter((e) => e.edit.kind === 'whole-file');
+  if (whole.length && edits.length > 1) throw new Refusal(`${whole[0]!.label}: a whole-file replacement cannot be combined with other edits to ${rel}`);
+  const deletes = edits.find((e) => e.edit.kind === 'unified-diff' && e.edit.deletes);
+  if (deletes) {
+    if (before === null) throw new Refusal(`${deletes.label}: it deletes ${rel}, which does not exist`);
+    if (edits.length > 1) throw new Refusal(`${deletes.label}: deleting ${rel} cannot be combined with other edits to it`);
+    return null;
+  }
+  if (before === null) {
+    if (edits.length !== 1) throw new Refusal(`${edits[0]!.label}: ${rel} does not exist; create it with one whole-file block, one diff or one SEARCH/REPLACE block with an empty SEARCH`);
+    const { edit, label } = edits[0]!;
+    if (edit.kind === 'whole-file') return edit.content;
+    if (edit.kind === 'search-replace' && edit.search.trim() === '') return newFileText(modelLines(edit.replace), true);
+    if (edit.kind === 'unified-diff' && edit.parsed.every((h) => h.oldLines.length === 0))
+      return newFileText(edit.parsed.flatMap((h) => h.newLines), !edit.parsed.at(-1)?.noEolNew);
+    throw new Refusal(`${label}: ${rel} does not exist`);
+  }
+  if (edits.length === 1 && edits[0]!.edit.kind === 'unified-diff' && edits[0]!.edit.creates && before !== '') {
+    throw new Refusal(`${edits[0]!.label}: it creates ${rel}, which already exists`);
+  }
+  const file = splitFile(before);
+  if (whole.length) {
+    const e = whole[0]!.edit as Extract<ModelEdit, { kind: 'whole-file' }>;
+    const lines = modelLines(e.content.replace(/\n$/, ''));
+    const hadNewline = before === '' || endsWithNewline(file);
+    return joinFile({ ...file, lines: lines.map((text, i) => ({ text, eol: i < lines.length - 1 || hadNewline ? file.eol : '' })) });
+  }
+  if (file.lines.length === 0 && edits.length === 1 && edits[0]!.edit.kind === 'search-replace' && edits[0]!.edit.search.trim() === '') {
+    return (file.bom ? '\uFEFF' : '') + newFileText(modelLines(edits[0]!.edit.replace), true);
+  }
+  const reps: Replacement[] = [];
+  for (const { edit, label } of edits) {
+    if (edit.kind === 'search-replace') reps.push(searchReplace(file, rel, label, edit.search, edit.replace));
+    else if (edit.kind === 'unified-diff') reps.push(...diffHunks(file, rel, label, edit.parsed));
+    else if (edit.kind === 'replace-symbol') reps.push(await symbolReplacement(file, rel, label, edit.symbol, edit.replace));
+  }
+  return assemble(file, reps);
+}
+
+export function toRel(root: string, abs: string): string {
+  return path.relative(root, abs).split(path.sep).join('/');
+}
+
+async function resolveTarget(root: string, written: string, label: string): Promise<{ abs: string; rel: string }> {
+  const cleaned = written.replace(/^\.\//, '');
+  let abs: string;
+  try {
+    abs = await confinedPath(root, cleaned);
+  } catch (err) {
+    if (err instanceof ConfinementError) throw new Refusal(`${label}: ${err.message}`);
+    throw err;
+  }
+  const rel = toRel(root, abs);
+  if (FORBIDDEN_DIRS.some((d) => rel === d || rel.startsWith(`${d}/`))) throw new Refusal(`${label}: refused path ${written}: nootropic does not edit ${rel.split('/')[0]}/`);
+  return { abs, rel };
+}
+
+async function readDisk(abs: string, rel: string): Promise<string | null> {
+  let buf: Buffer;
+  try {
+    const st = await fs.stat(abs);
+    if (st.isDirectory()) throw new Refusal(`${rel} is a folder, not a file`);
+    if (st.size > MAX_BYTES) throw new Refusal(`${rel} is larger than ${MAX_BYTES} bytes`);
+    buf = await fs.readFile(abs);
+  } catch (err) {
+    if (err instanceof Refusal) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Refusal(`${rel} cannot be read: ${(err as Error).message}`);
+  }
+  if (buf.subarray(0, 8000).includes(0)) throw new Refusal(`${rel} is a binary file`);
+  const text = buf.toString('utf8');
+  if (text.includes('\uFFFD') && !buf.includes(Buffer.from('\uFFFD'))) throw new Refusal(`${rel} is not UTF-8 text`);
+  return text;
+}
+
+export async function planEdits(req: PlanRequest): Promise<Plan> {
+  try {
+    const root = path.resolve(req.root);
+    const parsed = parseModelEdits(req.text, { singleFile: req.targetFile !== undefined });
+    if (parsed.problems.length) return { ok: false, reason: parsed.problems.join('; ') };
+    if (!parsed.edits.length)
+      return { ok: false, reason: 'no edits found: expected SEARCH/REPLACE blocks, a unified diff, a fenced whole file under its path, or a SYMBOL block' };
+    const labelled = labelEdits(parsed.edits);
+    const target = req.targetFile !== undefined ? await resolveTarget(root, path.isAbsolute(req.targetFile) ? path.relative(root, req.targetFile) || req.targetFile : req.targetFile, 'target file') : undefined;
+    const groups = new Map<string, { abs: string; edits: Labelled[] }>();
+    for (const l of labelled) {
+      if (!target && !l.edit.path) throw new Refusal(`${l.label}: no file path`);
+      const t = target ?? (await resolveTarget(root, l.edit.path, l.label));
+      const g = groups.get(t.rel) ?? { abs: t.abs, edits: [] };
+      g.edits.push(l);
+      groups.set(t.rel, g);
+    }
+    const files: PlannedFile[] = [];
+    const warnings: string[] = [];
+    for (const [rel, g] of groups) {
+      const onDisk = await readDisk(g.abs, rel);
+      const before = req.overlay?.(g.abs) ?? onDisk;
+      const after = await applyToFile(rel, before, g.edits);
+      if (after === before) continue;
+      if (after !== null) {
+        const verdict = await checkSyntax(rel, before, after);
+        if (!verdict.checked) warnings.push(`${rel}: ${verdict.why}`);
+        else if (verdict.introduced.length) {
+          const p = verdict.introduced[0]!;
+          const labels = g.edits.map((e) => e.label).join(', ');
+          throw new Refusal(
+            `${labels}: the edit introduces a syntax error in ${rel} at line ${p.start.line + 1}, column ${p.start.character + 1}: ${p.message}` +
+              (verdict.introduced.length > 1 ? ` (and ${verdict.introduced.length - 1} more)` : ''),
+          );
+        }
+      }
+      files.push({ rel, abs: g.abs, onDisk, before, after });
+    }
+    return { ok: true, files, warnings };
+  } catch (err) {
+    if (err instanceof Refusal) return { ok: false, reason: err.message };
+    throw err;
+  }
+}

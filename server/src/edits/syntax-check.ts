@@ -1,0 +1,48 @@
+/**
+ * AST safety: the file is parsed before and after the edit; an error the edit introduces is a refusal with its
+ * location. Errors the file already had are tolerated (a user mid-refactor can still take an edit elsewhere):
+ * problems are compared by message as a multiset, since positions move with the edit.
+ */
+import { syntaxProblems, type SyntaxProblem } from '../syntax/errors';
+import { grammarFor, type GrammarName } from '../syntax/grammars';
+import { parse } from '../syntax/parser';
+
+export type SyntaxVerdict =
+  | { checked: false; why: string }
+  | { checked: true; introduced: SyntaxProblem[] };
+
+async function problems(grammar: GrammarName, text: string): Promise<SyntaxProblem[]> {
+  const tree = await parse(grammar, text);
+  try {
+    return syntaxProblems(tree);
+  } finally {
+    tree.delete();
+  }
+}
+
+export function grammarForPath(relPath: string): GrammarName | undefined {
+  return grammarFor(undefined, relPath);
+}
+
+export async function checkSyntax(relPath: string, before: string | null, after: string): Promise<SyntaxVerdict> {
+  const grammar = grammarForPath(relPath);
+  if (!grammar) return { checked: false, why: 'no grammar for this file type (text checks only)' };
+  let was: SyntaxProblem[];
+  let now: SyntaxProblem[];
+  try {
+    now = await problems(grammar, after);
+    if (!now.length) return { checked: true, introduced: [] };
+    was = before === null ? [] : await problems(grammar, before);
+  } catch (err) {
+    return { checked: false, why: `the ${grammar} grammar could not be loaded: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const seen = new Map<string, number>();
+  for (const p of was) seen.set(p.message, (seen.get(p.message) ?? 0) + 1);
+  const introduced: SyntaxProblem[] = [];
+  for (const p of now) {
+    const n = seen.get(p.message) ?? 0;
+    if (n > 0) seen.set(p.message, n - 1);
+    else introduced.push(p);
+  }
+  return { checked: true, introduced };
+}

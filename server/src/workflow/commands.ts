@@ -1,0 +1,91 @@
+/**
+ * Commands the agents run (the tests command, semgrep): a shell command in the workspace, with a time limit that
+ * kills its whole process group, cancellation, and the output kept to its last part (what a model can use).
+ * Whether a command may run at all is `approveCommand`'s decision, made before anything is spawned.
+ */
+import { spawn } from 'node:child_process';
+
+export interface CommandResult {
+  command: string;
+  exitCode: number | null;
+  signal?: string;
+  timedOut: boolean;
+  /** stdout and stderr interleaved, the last `maxOutput` characters. */
+  output: string;
+  durationMs: number;
+}
+
+export function runShell(command: string, cwd: string, opts: { timeoutMs: number; signal?: AbortSignal; maxOutput?: number; env?: NodeJS.ProcessEnv }): Promise<CommandResult> {
+  const started = Date.now();
+  const max = opts.maxOutput ?? 8_000;
+  return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) return reject(new Error('cancelled'));
+    const child = spawn(command, { cwd, shell: true, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, windowsHide: true });
+    let output = '';
+    const take = (d: Buffer) => {
+      output += d.toString('utf8');
+      if (output.length > max * 2) output = output.slice(-max);
+    };
+    child.stdout!.on('data', take);
+    child.stderr!.on('data', take);
+    let timedOut = false;
+    const killTree = () => {
+      try {
+        if (child.pid && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killTree();
+    }, opts.timeoutMs);
+    const onAbort = () => killTree();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      reject(err);
+    });
+    child.once('close', (code, sig) => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (opts.signal?.aborted) return reject(new Error('cancelled'));
+      resolve({ command, exitCode: code, ...(sig ? { signal: sig } : {}), timedOut, output: output.slice(-max), durationMs: Date.now() - started });
+    });
+  });
+}
+
+export interface ApprovalRequest {
+  command: string;
+  cwd: string;
+  reason: string;
+}
+
+export type Approver = (req: ApprovalRequest) => Promise<boolean>;
+
+export interface ApprovalDecision {
+  approved: boolean;
+  /** Why: 'spec', 'allowlist', 'client', or the refusal. */
+  by: string;
+}
+
+/** A command runs when it is the spec's tests command, on the allowlist, or approved by the person (client). */
+export async function approveCommand(opts: {
+  command: string;
+  cwd: string;
+  reason: string;
+  trusted: boolean;
+  specTests?: string;
+  allowlist: readonly string[];
+  ask?: Approver;
+}): Promise<ApprovalDecision> {
+  if (!opts.trusted) return { approved: false, by: 'restricted mode (untrusted workspace): agents run no commands' };
+  const cmd = opts.command.trim();
+  if (opts.specTests && cmd === opts.specTests.trim()) return { approved: true, by: 'spec' };
+  if (opts.allowlist.some((a) => a.trim() === cmd || (a.endsWith('*') && cmd.startsWith(a.slice(0, -1))))) return { approved: true, by: 'allowlist' };
+  if (!opts.ask) return { approved: false, by: `"${cmd}" is not in project-spec.yaml or agents.allowCommands, and there is no one to ask` };
+  const ok = await opts.ask({ command: cmd, cwd: opts.cwd, reason: opts.reason }).catch(() => false);
+  return ok ? { approved: true, by: 'client' } : { approved: false, by: `"${cmd}" was not approved (add it to agents.allowCommands, the spec's tests, or pass --yes)` };
+}
