@@ -14,6 +14,7 @@ export const AGENT_APPROVE = 'nootropic/agent/approve';
 export const RUNS_LIST = 'nootropic/runs/list';
 export const RUNS_GET = 'nootropic/runs/get';
 export const TASKS_GRAPH = 'nootropic/tasks/graph';
+export const AGENT_FEEDBACK = 'nootropic/agent/feedback';
 
 export const EditFile = z.looseObject({ uri: z.string(), before: z.string().nullable(), after: z.string().nullable() });
 export type EditFile = z.infer<typeof EditFile>;

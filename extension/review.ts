@@ -8,7 +8,8 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ProposalView } from '../shared/webview/chat';
-import { EDIT_APPLY, EDIT_PREVIEW, EditApplyResult, EditPreviewResult, type EditFile } from './contract';
+import { z } from 'zod';
+import { AGENT_FEEDBACK, EDIT_APPLY, EDIT_PREVIEW, EditApplyResult, EditPreviewResult, type EditFile } from './contract';
 import { errorText, type ServerApi } from './server-api';
 
 export const PROPOSED_SCHEME = 'nootropic-proposed';
@@ -219,6 +220,15 @@ export class ReviewController implements vscode.TextDocumentContentProvider, vsc
     f.state = state;
     this.output.info(`[review] ${state} ${f.path} (${p.label})`);
     this.fire(p);
+    this.feedback(p, state);
+  }
+
+  /** Every decision is recorded by the server (FeedbackAgent) when it offers it: preference data, kept locally. */
+  private feedback(p: Proposal, state: 'accepted' | 'rejected'): void {
+    const api = this.api();
+    if (!api?.offers(AGENT_FEEDBACK)) return;
+    const params = { kind: 'edit', verdict: state === 'accepted' ? 'accept' : 'reject', prompt: p.label, response: p.text.slice(0, 200_000) };
+    api.callContract(AGENT_FEEDBACK, params, z.unknown(), 'feedback').catch((e) => this.output.warn(`[review] feedback not recorded: ${errorText(e)}`));
   }
 
   async decideAll(p: Proposal, state: 'accepted' | 'rejected'): Promise<void> {
@@ -236,6 +246,7 @@ export class ReviewController implements vscode.TextDocumentContentProvider, vsc
       }
       this.output.info(`[review] accepted all ${pending.length} file(s) through ${EDIT_APPLY} (${p.label})`);
       this.fire(p);
+      this.feedback(p, 'accepted');
     } else {
       for (const f of pending) await this.decide(p, f, state);
     }

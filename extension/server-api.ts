@@ -38,17 +38,25 @@ export class ServerApi {
   /** A declared method (shared/protocol): params typed, result parsed. */
   async call<D extends AnyRequestDef>(def: D, params: z.input<D['params']>, token?: vscode.CancellationToken): Promise<z.output<D['result']>> {
     this.require(def.method, def.method);
-    const raw = await this.client.sendRequest(def.method, params, token);
+    const raw = await this.send(def.method, params, token);
     return def.result.parse(raw) as z.output<D['result']>;
   }
 
   /** A method from another stream's contract (extension/contract.ts), parsed with the given schema. */
   async callContract<S extends z.ZodType>(method: string, params: unknown, schema: S, what: string, token?: vscode.CancellationToken): Promise<z.output<S>> {
     this.require(method, what);
-    const raw = await this.client.sendRequest(method, params, token);
+    const raw = await this.send(method, params, token);
     const parsed = schema.safeParse(raw);
     if (!parsed.success) throw new Error(`${method} answered in an unexpected shape: ${parsed.error.message.slice(0, 300)}`);
     return parsed.data;
+  }
+
+  /**
+   * An undefined token must not be passed: vscode-jsonrpc would send it as a second positional parameter
+   * (params `[p, null]`), and the server would get `null` where its cancellation token belongs.
+   */
+  private send(method: string, params: unknown, token: vscode.CancellationToken | undefined): Promise<unknown> {
+    return token ? this.client.sendRequest(method, params, token) : this.client.sendRequest(method, params);
   }
 
   onNotification(method: string, handler: (params: unknown) => void): vscode.Disposable {

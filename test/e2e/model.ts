@@ -11,7 +11,24 @@ import { startModelStandin, type ScriptedReply, type Standin } from '../support/
 /** The e2e workspace's file with a bug the /edit and /fix scenarios repair. */
 export const MATH_TS = 'export function add(a: number, b: number): number {\n  return a - b;\n}\n\nexport function twice(n: number): number {\n  return add(n, n);\n}\n';
 
+/** The planner's JSON (server/src/agents/planner.ts asks for it) for the task board scenario. */
+export const PLAN_JSON = JSON.stringify({
+  tasks: [
+    { id: 'add-multiply', title: 'Add a multiply function', description: 'multiply(a, b) next to add in math.ts', deps: [], acceptance: ['multiply(2, 3) returns 6'], files: ['math.ts'], estimate: 1 },
+    { id: 'use-multiply', title: 'Use multiply in twice', description: 'twice(n) should be multiply(n, 2)', deps: ['add-multiply'], acceptance: ['twice(3) returns 6'], files: ['math.ts'], estimate: 1 },
+  ],
+});
+
 export function replyFor(question: string, workspace: string): ScriptedReply {
+  if (/^Goal: /.test(question)) return { text: `\`\`\`json\n${PLAN_JSON}\n\`\`\``, delayMs: 5 };
+  // The coder agent (server/src/agents/coder.ts): one SEARCH/REPLACE per task of the plan above.
+  const task = /^Task: (.*)$/m.exec(question)?.[1] ?? '';
+  if (/multiply function/i.test(task)) {
+    return { text: 'Add multiply after add.\n\nmath.ts\n```ts\n<<<<<<< SEARCH\nexport function twice(n: number): number {\n=======\nexport function multiply(a: number, b: number): number {\n  return a * b;\n}\n\nexport function twice(n: number): number {\n>>>>>>> REPLACE\n```\n', delayMs: 5 };
+  }
+  if (/Use multiply/i.test(task)) {
+    return { text: 'twice is multiply by two.\n\nmath.ts\n```ts\n<<<<<<< SEARCH\n  return add(n, n);\n=======\n  return multiply(n, 2);\n>>>>>>> REPLACE\n```\n', delayMs: 5 };
+  }
   const edit = /own line:\n\n(\S+)\n<{7} SEARCH/.exec(question);
   if (edit) {
     const file = edit[1]!;

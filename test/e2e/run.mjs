@@ -403,7 +403,7 @@ async function installVsix() {
   writeFileSync(path.join(logsDir, 'install-extension.log'), r.out);
   const extDir = path.join(scratch, 'extensions', `${extensionId}-${version}`);
   if (r.status !== 0) return { ok: false, detail: `code-server --install-extension ${r.why}: ${r.out.split('\n').slice(-5).join(' | ')}` };
-  const expected = ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/webviews/status.js', 'dist/webviews/chat.js', 'media/nootropic.svg', 'dist/wasm'];
+  const expected = ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/webviews/status.js', 'dist/webviews/chat.js', 'dist/webviews/trace.js', 'dist/webviews/taskboard.js', 'media/nootropic.svg', 'dist/wasm'];
   const missing = expected.filter((f) => !existsSync(path.join(extDir, f)));
   if (missing.length) return { ok: false, detail: `installed, but ${extDir} lacks ${missing.join(', ')}` };
   const installed = JSON.parse(readFileSync(path.join(extDir, 'package.json'), 'utf8')).version;
@@ -511,6 +511,8 @@ async function webviewFrame(page, selector, timeout = LIMIT.ui) {
 }
 
 async function openFile(page, name) {
+  // Keys typed while a webview (the chat) has focus stay in it: give the workbench the focus first.
+  await page.locator('.part.statusbar').click({ position: { x: 700, y: 5 } }).catch(() => {});
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: LIMIT.ui });
@@ -583,6 +585,87 @@ async function chatChecks(page, ws) {
   });
 }
 
+async function panelChecks(page) {
+  await check(page, 'code actions on a nootropic diagnostic: Fix with nootropic / Explain this problem', async () => {
+    const step = (what, p) => p.catch((err) => {
+      throw new Error(`${what}: ${String(err?.message ?? err).split('\n')[0]}`);
+    });
+    await step('open broken.ts', openFile(page, 'broken.ts'));
+    // The cursor on the broken line, then the quick-fix menu (Ctrl+.), as a person would.
+    await step('the squiggle under the syntax error', page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: LIMIT.ui }));
+    await step('click line 2', page.locator('.monaco-editor .view-line', { hasText: 'function broken' }).first().click());
+    await page.keyboard.press('Control+.');
+    const menu = page.locator('.action-widget');
+    await step('"Fix with nootropic" in the quick-fix menu', menu.getByText('Fix with nootropic').first().waitFor({ timeout: LIMIT.ui }));
+    await step('"Explain this problem" in the quick-fix menu', menu.getByText('Explain this problem').first().waitFor({ timeout: LIMIT.ui }));
+    await page.screenshot({ path: path.join(artifacts, 'diagnostics-code-actions.png') });
+    await menu.getByText('Explain this problem').first().click();
+    const chat = await webviewFrame(page, '#turns');
+    const turn = chat.locator('.turn', { hasText: 'the problem reported at line 2' }).last();
+    await turn.locator('.answer h3').first().waitFor({ timeout: LIMIT.ui });
+    await page.screenshot({ path: path.join(artifacts, 'diagnostics-explained-in-chat.png') });
+    return 'both actions listed; Explain answered in the chat';
+  });
+
+  await check(page, 'trace viewer shows a chat request timeline with its model call', async () => {
+    await runCommand(page, 'nootropic: Show Traces');
+    await page.locator('.tabs-container .tab.active', { hasText: 'nootropic traces' }).waitFor({ timeout: LIMIT.ui });
+    const frame = await webviewFrame(page, '#timeline tr.step');
+    const model = frame.locator('#timeline tr.step[data-kind="model"]').first();
+    await model.waitFor({ timeout: LIMIT.ui });
+    await model.click();
+    await frame.locator('#timeline tr.detail').first().waitFor({ timeout: LIMIT.ui });
+    await page.screenshot({ path: path.join(artifacts, 'trace-chat-request.png') });
+    await frame.locator('#sort').click();
+    const runs = await frame.locator('.runs li').count();
+    const steps = await frame.locator('#timeline tr.step').count();
+    return `${runs} run(s) listed; ${steps} step(s) in the selected one; model step opened`;
+  });
+
+  let ranAgents = false;
+  await check(page, 'task board: /plan puts the tasks on the board, Run all moves them live', async () => {
+    const { turn } = await chatSend(page, '/plan add a multiply function and use it in twice');
+    const missing = turn.locator('.error', { hasText: 'does not offer nootropic/agent/plan' });
+    await Promise.race([page.locator('.tabs-container .tab.active', { hasText: 'nootropic tasks' }).waitFor({ timeout: LIMIT.ui }), missing.waitFor({ timeout: LIMIT.ui })]);
+    if (await missing.count()) {
+      await runCommand(page, 'nootropic: Show Task Board');
+      await page.screenshot({ path: path.join(artifacts, 'taskboard-waiting-on-agents.png') });
+      return 'WAITING ON THE AGENTS: the server does not offer nootropic/agent/plan, and the chat and board say so';
+    }
+    const frame = await webviewFrame(page, '.board .card');
+    await frame.locator('.col[data-status="todo"] .card[data-id="add-multiply"]').waitFor({ timeout: LIMIT.ui });
+    await frame.locator('.col[data-status="todo"] .card[data-id="use-multiply"]').waitFor({ timeout: LIMIT.ui });
+    await page.screenshot({ path: path.join(artifacts, 'taskboard-plan.png') });
+    await frame.getByText('Run all').click();
+    // Cards leave "To do" as progress notifications arrive, and end in Done (or Failed, with the reason in the trace).
+    await frame.locator('.col[data-status="todo"] .card').first().waitFor({ state: 'detached', timeout: 3 * LIMIT.ui });
+    await frame.locator('.col[data-status="done"] .card[data-id="use-multiply"], .col[data-status="failed"] .card').first().waitFor({ timeout: 3 * LIMIT.ui });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(artifacts, 'taskboard-run.png') });
+    ranAgents = true;
+    const done = await frame.locator('.col[data-status="done"] .card').count();
+    const failed = await frame.locator('.col[data-status="failed"] .card').count();
+    if (!done) throw new Error(`no task reached Done (${failed} failed): see taskboard-run.png`);
+    return `${done} done, ${failed} failed; math.ts ${readFileSync(path.join(currentWorkspace, 'math.ts'), 'utf8').includes('multiply(n, 2)') ? 'now uses multiply' : 'unchanged'}`;
+  });
+
+  if (ranAgents) {
+    await check(page, "trace viewer shows the agent run's steps (model calls, edits, critic)", async () => {
+      const board = await webviewFrame(page, '.board .card');
+      await board.locator('.card[data-id="use-multiply"]').getByText('Trace').click();
+      await page.locator('.tabs-container .tab.active', { hasText: 'nootropic traces' }).waitFor({ timeout: LIMIT.ui });
+      const frame = await webviewFrame(page, '#timeline tr.step');
+      await frame.locator('.runs li.sel', { hasText: 'agent run' }).waitFor({ timeout: LIMIT.ui });
+      const model = frame.locator('#timeline tr.step[data-kind="model"]').first();
+      await model.click();
+      await frame.locator('#timeline tr.detail h4', { hasText: 'Prompt' }).first().waitFor({ timeout: LIMIT.ui });
+      await page.screenshot({ path: path.join(artifacts, 'trace-agent-run.png') });
+      const kinds = await frame.locator('.filters .chip[data-kind]').allInnerTexts();
+      return `steps by kind: ${kinds.join(', ')}`;
+    });
+  }
+}
+
 async function phaseB() {
   const ws = writeWorkspace('ws-b');
   const userData = writeUserData('ud-b');
@@ -644,6 +727,7 @@ async function phaseB() {
     });
 
     await chatChecks(page, ws);
+    await panelChecks(page);
   } finally {
     await closeBrowser(browser);
     await stopServer(cs.child);

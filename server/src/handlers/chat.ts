@@ -5,6 +5,7 @@
  * aborts the model's HTTP request.
  */
 import { readFile } from 'node:fs/promises';
+import { SpanKind } from '@opentelemetry/api';
 import path from 'node:path';
 import { URI } from 'vscode-uri';
 import { ChatDelta, ChatSend, NootropicErrorCodes, type ChatSendResult, type Citation } from '../../../shared/protocol';
@@ -65,7 +66,7 @@ function errorCode(e: ModelError): number {
   return NootropicErrorCodes.ModelUnavailable;
 }
 
-export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'index'>): void {
+export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'index' | 'telemetry'>): void {
   ctx.rpc.request(ChatSend, async (params, token) => {
     const signal = abortSignalFor(token);
     const root = ctx.config.workspaceRoot;
@@ -127,12 +128,26 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 
 
     const streamId = params.streamId;
     try {
-      const routed = await ctx.models.chat({
-        role: params.role,
-        signal,
-        prepare,
-        ...(streamId ? { onDelta: (text: string) => ctx.rpc.send(ChatDelta, { streamId, text }) } : {}),
-      });
+      // One `chat <model>` span (GenAI conventions) under the request's span: the trace viewer's model call.
+      const routed = await ctx.telemetry.withSpan(
+        'chat',
+        { 'gen_ai.operation.name': 'chat', 'nootropic.role': params.role },
+        async (span) => {
+          const r = await ctx.models.chat({
+            role: params.role,
+            signal,
+            prepare,
+            ...(streamId ? { onDelta: (text: string) => ctx.rpc.send(ChatDelta, { streamId, text }) } : {}),
+          });
+          span.updateName(`chat ${r.endpoint.model}`);
+          span.setAttributes({ 'gen_ai.provider.name': r.endpoint.provider, 'gen_ai.request.model': r.endpoint.model, 'nootropic.attempts': r.attempts.length });
+          const usage = r.result.usage;
+          span.setAttribute('gen_ai.usage.input_tokens', usage?.promptTokens ?? budget?.promptTokens ?? 0);
+          if (usage?.outputTokens !== undefined) span.setAttribute('gen_ai.usage.output_tokens', usage.outputTokens);
+          return r;
+        },
+        SpanKind.CLIENT,
+      );
       const b = budget!;
       const ref = (p: { kind: ContextPiece['kind']; path?: string; startLine?: number; endLine?: number }) => ({
         kind: p.kind,

@@ -91,3 +91,81 @@ export function registerChatTests(): void {
     });
   });
 }
+
+async function waitUntil<T>(what: string, ms: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export function registerPanelTests(): void {
+  describe('panels and code actions', () => {
+    it('the trace viewer lists the chat request with its model call (tokens, duration) from nootropic/traces/list', async () => {
+      const a = await api();
+      await a.chat('trace me');
+      await vscode.commands.executeCommand('nootropic.showTraces');
+      const run = await waitUntil('a chat trace in the viewer', 30_000, () => {
+        const t = a.traces();
+        return t.run && t.runs.some((r) => r.title === 'nootropic/chat/send') ? t : undefined;
+      });
+      const chatRun = run.runs.find((r) => r.title === 'nootropic/chat/send')!;
+      assert.ok(chatRun.stepCount >= 2, `steps: ${chatRun.stepCount}`);
+      assert.ok(run.run!.steps.length > 0);
+      // Opened with no selection, the viewer shows the newest trace with a model call: this chat.
+      assert.equal(a.traces().run!.title, 'nootropic/chat/send');
+      const model = a.traces().run!.steps.find((s) => s.kind === 'model');
+      assert.ok(model, `a model step among ${a.traces().run!.steps.map((s) => s.kind).join(',')}`);
+      assert.equal(model.model, 'qwen2.5-coder:7b');
+      assert.ok(model.durationMs >= 0);
+    });
+
+    it('the task board opens and shows the plan, or says which agent method the server lacks', async () => {
+      const a = await api();
+      await vscode.commands.executeCommand('nootropic.showTaskBoard');
+      const tab = await waitUntil('a "nootropic tasks" tab', 15_000, () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'nootropic tasks'));
+      assert.ok(tab.input instanceof vscode.TabInputWebview);
+      const turn = await a.chat('/plan add a multiply function');
+      if (!a.serverMethods().includes('nootropic/agent/plan')) {
+        assert.equal(turn.status, 'error');
+        assert.match(turn.error ?? '', /does not offer nootropic\/agent\/plan/);
+        return;
+      }
+      assert.equal(turn.status, 'done', turn.error);
+      assert.match(turn.answer, /\*\*add-multiply\*\* Add a multiply function/);
+      const tasks = await waitUntil('the plan on the board', 15_000, () => (a.boardTasks().length >= 2 ? a.boardTasks() : undefined));
+      assert.deepEqual(tasks.map((t) => [t.id, t.status]), [['add-multiply', 'todo'], ['use-multiply', 'todo']]);
+    });
+
+    it('nootropic diagnostics offer "Fix with nootropic" and "Explain this problem"; Explain answers in the chat', async () => {
+      const a = await api();
+      const uri = file('broken.ts');
+      const doc = await vscode.workspace.openTextDocument(uri);
+      // Phase A's first test fixed broken.ts; break it again.
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), 'const ok = 1;\nfunction broken( {\n  return ok;\n}\n');
+      await vscode.workspace.applyEdit(edit);
+      await vscode.window.showTextDocument(doc);
+      const diag = await waitUntil('a nootropic diagnostic', 30_000, () => vscode.languages.getDiagnostics(uri).find((d) => d.source === 'nootropic'));
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diag.range);
+      const titles = actions.map((x) => x.title);
+      assert.ok(titles.includes('Fix with nootropic'), titles.join(', '));
+      assert.ok(titles.includes('Explain this problem'), titles.join(', '));
+      const explain = actions.find((x) => x.title === 'Explain this problem')!;
+      const turn = (await vscode.commands.executeCommand(explain.command!.command, ...(explain.command!.arguments ?? []))) as { status: string; answer: string; user: string };
+      assert.equal(turn.status, 'done');
+      assert.match(turn.user, /^\/explain the problem reported at line 2/);
+      assert.match(turn.answer, /What it does/);
+      assert.equal(a.lastTurn()?.user, turn.user);
+    });
+
+    it('the status bar shows the index and the model', async () => {
+      const a = await api();
+      const text = await waitUntil(`index and model in the status bar (now "${a.activityText()}")`, 30_000, () => (/\d+ files/.test(a.activityText()) && /qwen2\.5-coder:7b/.test(a.activityText()) ? a.activityText() : undefined));
+      assert.match(text, /\$\(hubot\) qwen2\.5-coder:7b/);
+    });
+  });
+}

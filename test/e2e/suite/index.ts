@@ -8,7 +8,7 @@
  *   followed by the error's stack, and a closing `N passed, N failed`.
  */
 import Mocha from 'mocha';
-import { registerChatTests } from './chat.test';
+import { registerChatTests, registerPanelTests } from './chat.test';
 import { registerExtensionTests } from './extension.test';
 
 const { EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_RUN_END, EVENT_SUITE_BEGIN } = Mocha.Runner.constants;
@@ -42,6 +42,7 @@ export function run(): Promise<void> {
   mocha.suite.emit('pre-require', globalThis, 'nootropic-e2e', mocha);
   registerExtensionTests();
   registerChatTests();
+  registerPanelTests();
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {
       if (failures > 0) reject(new Error(`${failures} extension test(s) failed`));
