@@ -20,6 +20,7 @@ import * as agents from './handlers/agents';
 import * as chat from './handlers/chat';
 import * as configuration from './handlers/configuration';
 import * as doctor from './handlers/doctor';
+import * as edits from './handlers/edits';
 import * as models from './handlers/models';
 import * as plugins from './handlers/plugins';
 import * as search from './handlers/search';
@@ -51,6 +52,7 @@ const DOMAINS: ReadonlyArray<(ctx: ServerContext) => void> = [
   chat.register,
   plugins.register,
   agents.register,
+  edits.register,
 ];
 
 function workspaceRoot(params: InitializeParams): string | null {

@@ -4,6 +4,7 @@
  */
 import type { AnyNotificationDef, AnyRequestDef } from './method';
 import * as agents from './agents';
+import * as edits from './edits';
 import * as models from './models';
 import * as plugins from './plugins';
 import * as search from './search';
@@ -18,6 +19,7 @@ export * from './traces';
 export * from './models';
 export * from './plugins';
 export * from './agents';
+export * from './edits';
 
 /** Bumped on any incompatible change to a method's params or result. */
 export const PROTOCOL_VERSION = '0.1.0';
@@ -41,6 +43,8 @@ export const clientToServerRequests: readonly AnyRequestDef[] = [
   agents.TasksGraph,
   agents.AgentFeedback,
   agents.FeedbackExport,
+  edits.EditPreview,
+  edits.EditApply,
 ];
 export const serverToClientNotifications: readonly AnyNotificationDef[] = [
   server.ServerStatus,

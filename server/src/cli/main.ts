@@ -12,6 +12,7 @@ import { registerAgentCommands } from './commands/agents';
 import { ask } from './commands/ask';
 import { check } from './commands/check';
 import { doctor } from './commands/doctor';
+import { registerEditCommands } from './commands/edit';
 import { index, search } from './commands/index-search';
 import { models } from './commands/models';
 import { pluginsList, pluginsRun } from './commands/plugins';
@@ -184,6 +185,8 @@ export function buildProgram(): Command {
     );
 
   registerAgentCommands(program, withServer);
+  registerEditCommands(program);
+
   return program;
 }
 

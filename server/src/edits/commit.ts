@@ -20,6 +20,8 @@ export interface PlannedWrite {
 
 /** Test seam: runs before each rename (index in the write list), so a test can make the second one fail. */
 export interface CommitHooks {
+  /** After the temp files are written, before targets are checked for changes made meanwhile. */
+  afterStage?: () => void | Promise<void>;
   beforeRename?: (index: number, rel: string) => void | Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function commitWrites(root: string, writes: PlannedWrite[], hooks: 
       await fs.writeFile(tmp, w.after, { flag: 'wx', ...(mode !== undefined ? { mode } : {}) });
       if (mode !== undefined) await fs.chmod(tmp, mode);
     }
+    await hooks.afterStage?.();
     for (let i = 0; i < writes.length; i++) {
       const now = await readOrNull(staged[i]!.abs);
       if (now !== writes[i]!.onDisk) throw new CommitError(`${writes[i]!.rel} changed on disk while the edit was being prepared`);

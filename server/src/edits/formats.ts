@@ -15,6 +15,7 @@ export interface SearchReplaceEdit {
   kind: 'search-replace';
   /** As written by the model ('' when the block had no path line). */
   path: string;
+  /** The block's lines, each ending with \n ('' = no lines). */
   search: string;
   replace: string;
 }
@@ -77,6 +78,11 @@ const SYMBOL = /^[ \t]*<{5,9} ?SYMBOL\s+(\S+)\s*$/;
 const DIVIDER = /^[ \t]*={5,9}\s*$/;
 const REPLACE = /^[ \t]*>{5,9} ?(REPLACE|SYMBOL|END)\s*$/;
 const DIFF_LANGS = new Set(['diff', 'patch', 'udiff']);
+
+/** Lines as text, each ending with \n: a block with one blank line ('\n') differs from an empty one (''). */
+function asText(lines: string[]): string {
+  return lines.map((l) => `${l}\n`).join('');
+}
 
 function looksLikePath(line: string): string | undefined {
   const t = line
@@ -287,8 +293,8 @@ export function parseModelEdits(text: string, opts: ParseOptions = {}): ParsedEd
         continue;
       }
       if (!path && !opts.singleFile) problems.push(`${symbol ? 'SYMBOL' : 'SEARCH/REPLACE'} block at line ${i + 1} has no file path line before it`);
-      else if (symbol) edits.push({ kind: 'replace-symbol', path: path ?? '', symbol: symbol[1]!, replace: replace.join('\n') });
-      else edits.push({ kind: 'search-replace', path: path ?? '', search: search.join('\n'), replace: replace.join('\n') });
+      else if (symbol) edits.push({ kind: 'replace-symbol', path: path ?? '', symbol: symbol[1]!, replace: asText(replace) });
+      else edits.push({ kind: 'search-replace', path: path ?? '', search: asText(search), replace: asText(replace) });
       if (path) lastPath = path;
       i = k;
       continue;
@@ -308,8 +314,8 @@ export function parseModelEdits(text: string, opts: ParseOptions = {}): ParsedEd
       }
       const looksDiff = DIFF_LANGS.has(lang) || body.some((l, n) => (l.startsWith('--- ') && body[n + 1]?.startsWith('+++ ')) || l.startsWith('diff --git '));
       if (looksDiff) {
-        const { files } = parseDiffLines(body, 0, body.length, false, problems);
-        if (!files.length && body.some((l) => HUNK_HEADER.test(l))) {
+        const headerless = !body.some((l, n) => (l.startsWith('--- ') && body[n + 1]?.startsWith('+++ ')) || l.startsWith('diff --git '));
+        if (headerless && body.some((l) => HUNK_HEADER.test(l))) {
           // Hunks without headers: the path line above names the file.
           const p = pathAbove(lines, i, false) ?? (opts.singleFile ? '' : undefined);
           if (p === undefined) problems.push(`the diff at line ${i + 1} has no ---/+++ header and no file path line before it`);
@@ -318,7 +324,7 @@ export function parseModelEdits(text: string, opts: ParseOptions = {}): ParsedEd
             diffEdits(parseDiffLines(withHeader, 0, withHeader.length, false, []).files, edits, problems);
             if (!p) (edits.at(-1) as UnifiedDiffEdit).path = '';
           }
-        } else diffEdits(files, edits, problems);
+        } else diffEdits(parseDiffLines(body, 0, body.length, false, problems).files, edits, problems);
       } else if (close < lines.length) {
         const p = pathAbove(lines, i, true);
         const content = body.join('\n') + (body.length ? '\n' : '');

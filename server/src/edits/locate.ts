@@ -116,21 +116,78 @@ export function locate(file: Line[], search: string[], lo = 0, hi = file.length)
  */
 export function buildReplacement(file: FileText, m: Match, search: string[], replace: string[]): Line[] {
   const out: Line[] = [];
+  // Beyond an exact match the model's whitespace is evidently unreliable: lines are paired ignoring trailing
+  // whitespace, and the new lines it wrote lose theirs.
+  const tolerant = m.level !== 'exact';
   const reindent = (r: string): string => {
+    if (tolerant) r = rtrim(r);
     if (r.trim() === '') return r;
     if (m.add) return m.add + r;
     if (m.remove) return r.startsWith(m.remove) ? r.slice(m.remove.length) : r.replace(/^[ \t]*/, (ws) => (ws.length >= m.remove!.length ? ws.slice(m.remove!.length) : ''));
     return r;
   };
+  const key = tolerant ? (l: string) => rtrim(l) : (l: string) => l;
+  const parts = diffArrays(search.map(key), replace.map(key));
   let si = 0;
-  for (const part of diffArrays(search, replace)) {
+  let ri = 0;
+  for (const part of parts) {
     const count = part.value.length;
     if (part.removed) si += count;
-    else if (part.added) for (const r of part.value) out.push({ text: reindent(r), eol: file.eol });
-    else {
+    else if (part.added) {
+      for (let k = 0; k < count; k++) out.push({ text: reindent(replace[ri + k]!), eol: file.eol });
+      ri += count;
+    } else {
       for (let k = 0; k < count; k++) out.push({ ...file.lines[m.start + si + k]! });
       si += count;
+      ri += count;
     }
   }
   return out;
+}
+
+/** Trims the blank edge lines `locate` ignored from both sides of a block. */
+export function trimBlankEdges(search: string[], replace: string[], lead: number, trail: number): { search: string[]; replace: string[] } {
+  const s = search.slice(lead, search.length - trail);
+  let r = replace;
+  let l = 0;
+  while (l < lead && l < r.length && r[l]!.trim() === '') l++;
+  r = r.slice(l);
+  let t = 0;
+  while (t < trail && t < r.length && r[r.length - 1 - t]!.trim() === '') t++;
+  return { search: s, replace: r.slice(0, r.length - t) };
+}
+
+const toTabs = (w: number) => (l: string) => l.replace(/^ +/, (sp) => '\t'.repeat(Math.floor(sp.length / w)) + ' '.repeat(sp.length % w));
+const toSpaces = (w: number) => (l: string) => l.replace(/^\t+/, (tabs) => ' '.repeat(tabs.length * w));
+
+export interface Located {
+  matches: Match[];
+  /** The quoted and replacement lines as they must be used for the match (edges trimmed, indentation converted). */
+  search: string[];
+  replace: string[];
+}
+
+/**
+ * `locate` plus two repairs of what the model quoted: blank edge lines dropped, and indentation written with
+ * spaces where the file has tabs (or the reverse), tried at tab widths 2, 4 and 8. A conversion is used only when
+ * every width that finds anything finds the same single place.
+ */
+export function locateBlock(file: Line[], search: string[], replace: string[], lo = 0, hi = file.length): Located {
+  const direct = locate(file, search, lo, hi);
+  const finish = (r: LocateResult, s: string[], rep: string[]): Located => ({ matches: r.matches, ...(r.trimmed ? trimBlankEdges(s, rep, r.trimmed.lead, r.trimmed.trail) : { search: s, replace: rep }) });
+  if (direct.matches.length) return finish(direct, search, replace);
+  const hasSpaces = search.some((l) => /^ {2,}\S/.test(l));
+  const hasTabs = search.some((l) => /^\t/.test(l));
+  const conversions = [...(hasSpaces ? [2, 4, 8].map(toTabs) : []), ...(hasTabs ? [2, 4, 8].map(toSpaces) : [])];
+  const found: Located[] = [];
+  for (const convert of conversions) {
+    const s = search.map(convert);
+    const r = locate(file, s, lo, hi);
+    if (r.matches.length) found.push(finish(r, s, replace.map(convert)));
+  }
+  if (!found.length) return { matches: [], search, replace };
+  const starts = new Set(found.flatMap((f) => f.matches.map((m) => m.start)));
+  if (starts.size === 1) return found[0]!;
+  const byStart = new Map(found.flatMap((f) => f.matches.map((m) => [m.start, m] as const)));
+  return { matches: [...byStart.values()].sort((a, b) => a.start - b.start), search, replace };
 }

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConfinementError, confinedPath } from '../workspace/confinement';
 import { parseModelEdits, type DiffHunk, type ModelEdit } from './formats';
-import { buildReplacement, locate, type Match } from './locate';
+import { buildReplacement, locateBlock, type Match } from './locate';
 import { findSymbol } from './symbols';
 import { checkSyntax, grammarForPath } from './syntax-check';
 import { endsWithNewline, joinFile, leadingWs, modelLines, splitFile, type FileText, type Line } from './text';
@@ -31,6 +31,8 @@ export interface PlanRequest {
 }
 
 class Refusal extends Error {}
+/** A quoted block found nowhere (the case where applying blocks in sequence is tried). */
+class NotFound extends Refusal {}
 
 interface Labelled {
   edit: ModelEdit;
@@ -85,28 +87,14 @@ function ambiguous(label: string, rel: string, matches: Match[]): string {
   return `${label}: search text matches ${matches.length} places in ${rel} (lines ${where.join(', ')}${matches.length > 5 ? ', …' : ''}); include more surrounding lines so it matches one`;
 }
 
-/** Trims the blank edge lines `locate` ignored from both sides of a block. */
-function trimBlankEdges(search: string[], replace: string[], lead: number, trail: number): { search: string[]; replace: string[] } {
-  const s = search.slice(lead, search.length - trail);
-  let r = replace;
-  let l = 0;
-  while (l < lead && l < r.length && r[l]!.trim() === '') l++;
-  r = r.slice(l);
-  let t = 0;
-  while (t < trail && t < r.length && r[r.length - 1 - t]!.trim() === '') t++;
-  return { search: s, replace: r.slice(0, r.length - t) };
-}
-
 function searchReplace(file: FileText, rel: string, label: string, searchText: string, replaceText: string): Replacement {
-  let search = modelLines(searchText);
-  let replace = modelLines(replaceText);
+  const search = modelLines(searchText);
   if (!search.length || search.every((l) => l.trim() === '')) throw new Refusal(`${label}: the SEARCH text is empty; quote the lines to replace`);
-  const r = locate(file.lines, search);
-  if (!r.matches.length) throw new Refusal(notFound(label, rel, search, file));
+  const r = locateBlock(file.lines, search, modelLines(replaceText));
+  if (!r.matches.length) throw new NotFound(notFound(label, rel, search, file));
   if (r.matches.length > 1) throw new Refusal(ambiguous(label, rel, r.matches));
-  if (r.trimmed) ({ search, replace } = trimBlankEdges(search, replace, r.trimmed.lead, r.trimmed.trail));
   const m = r.matches[0]!;
-  return { start: m.start, end: m.end, lines: buildReplacement(file, m, search, replace), label };
+  return { start: m.start, end: m.end, lines: buildReplacement(file, m, r.search, r.replace), label };
 }
 
 /**
@@ -120,10 +108,9 @@ function diffHunks(file: FileText, rel: string, label: string, hunks: DiffHunk[]
       if (file.lines.length === 0) return { m: [{ start: 0, end: 0, level: 'exact' as const }], search: [], replace: h.newLines };
       throw new Refusal(`${label}, hunk ${k + 1}: it has no context or removed lines to locate it by`);
     }
-    const r = locate(file.lines, h.oldLines);
+    const r = locateBlock(file.lines, h.oldLines, h.newLines);
     if (!r.matches.length) throw new Refusal(notFound(`${label}, hunk ${k + 1}`, rel, h.oldLines, file).replace('search text', 'its context'));
-    const t = r.trimmed ? trimBlankEdges(h.oldLines, h.newLines, r.trimmed.lead, r.trimmed.trail) : { search: h.oldLines, replace: h.newLines };
-    return { m: r.matches, ...t };
+    return { m: r.matches, search: r.search, replace: r.replace };
   });
   for (let changed = true; changed; ) {
     changed = false;
@@ -161,7 +148,8 @@ async function symbolReplacement(file: FileText, rel: string, label: string, sym
   while (rep.length && rep[0]!.trim() === '') rep.shift();
   const base = leadingWs(rep.find((l) => l.trim() !== '') ?? '');
   const lines = rep.map((r) => ({
-    text: r.trim() === '' ? '' : found.indent + (r.startsWith(base) ? r.slice(base.length) : r.trimStart()),
+    // A line indented less than the first one (inside a multi-line string, say) is kept as written.
+    text: r.trim() === '' ? '' : r.startsWith(base) ? found.indent + r.slice(base.length) : r,
     eol: file.eol,
   }));
   return { start: found.startLine, end: found.endLine, lines, label };
@@ -225,20 +213,39 @@ async function applyToFile(rel: string, before: string | null, edits: Labelled[]
   const file = splitFile(before);
   if (whole.length) {
     const e = whole[0]!.edit as Extract<ModelEdit, { kind: 'whole-file' }>;
-    const lines = modelLines(e.content.replace(/\n$/, ''));
+    const lines = modelLines(e.content);
     const hadNewline = before === '' || endsWithNewline(file);
     return joinFile({ ...file, lines: lines.map((text, i) => ({ text, eol: i < lines.length - 1 || hadNewline ? file.eol : '' })) });
   }
   if (file.lines.length === 0 && edits.length === 1 && edits[0]!.edit.kind === 'search-replace' && edits[0]!.edit.search.trim() === '') {
     return (file.bom ? '\uFEFF' : '') + newFileText(modelLines(edits[0]!.edit.replace), true);
   }
-  const reps: Replacement[] = [];
-  for (const { edit, label } of edits) {
-    if (edit.kind === 'search-replace') reps.push(searchReplace(file, rel, label, edit.search, edit.replace));
-    else if (edit.kind === 'unified-diff') reps.push(...diffHunks(file, rel, label, edit.parsed));
-    else if (edit.kind === 'replace-symbol') reps.push(await symbolReplacement(file, rel, label, edit.symbol, edit.replace));
+  const one = async (f: FileText, { edit, label }: Labelled): Promise<Replacement[]> => {
+    if (edit.kind === 'search-replace') return [searchReplace(f, rel, label, edit.search, edit.replace)];
+    if (edit.kind === 'unified-diff') return diffHunks(f, rel, label, edit.parsed);
+    if (edit.kind === 'replace-symbol') return [await symbolReplacement(f, rel, label, edit.symbol, edit.replace)];
+    return [];
+  };
+  try {
+    // Every block is located in the original text, so their order does not matter.
+    const reps: Replacement[] = [];
+    for (const e of edits) reps.push(...(await one(file, e)));
+    return assemble(file, reps);
+  } catch (err) {
+    // A block found nowhere may quote text an earlier block writes (Aider's blocks apply in sequence): try that
+    // order, each block still required to match exactly one place; otherwise the first refusal stands.
+    if (!(err instanceof NotFound) || edits.length < 2 || edits.some((e) => e.edit.kind === 'unified-diff')) throw err;
+    let current = before;
+    try {
+      for (const e of edits) {
+        const f = splitFile(current);
+        current = assemble(f, await one(f, e));
+      }
+    } catch {
+      throw err;
+    }
+    return current;
   }
-  return assemble(file, reps);
 }
 
 export function toRel(root: string, abs: string): string {

@@ -93,3 +93,18 @@ export async function findSymbol(grammar: GrammarName, text: string, symbol: str
     tree.delete();
   }
 }
+
+/** Every definition that occupies whole lines: qualified name and 0-based line range (end exclusive). */
+export async function listDefinitions(grammar: GrammarName, text: string): Promise<{ qualified: string; startLine: number; endLine: number }[]> {
+  const tree = await parse(grammar, text);
+  try {
+    const defs: Definition[] = [];
+    collect(tree.rootNode, [], defs);
+    const lines = text.split('\n');
+    return defs
+      .filter((d) => lines[d.node.startPosition.row]!.slice(0, d.node.startPosition.column).trim() === '' && (lines[d.node.endPosition.row] ?? '').slice(d.node.endPosition.column).trim() === '')
+      .map((d) => ({ qualified: d.qualified, startLine: d.node.startPosition.row, endLine: d.node.endPosition.row + 1 }));
+  } finally {
+    tree.delete();
+  }
+}

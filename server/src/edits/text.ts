@@ -49,9 +49,9 @@ export function joinFile(f: FileText): string {
   return out;
 }
 
-/** Lines of a text the model wrote (already \n-normalised); '' is no lines at all. */
+/** Lines of a text the model wrote (already \n-normalised; one final \n ends the last line); '' is no lines. */
 export function modelLines(text: string): string[] {
-  return text === '' ? [] : text.split('\n');
+  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
 }
 
 export function leadingWs(s: string): string {

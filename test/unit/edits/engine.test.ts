@@ -272,3 +272,81 @@ function readdir(dir: string): string[] {
   return out;
 }
 void os;
+
+describe('more tolerances and refusals', () => {
+  it('Python: a block quoted without its indentation is re-indented (semantics kept)', async () => {
+    const src = 'class A:\n    def f(self):\n        if self.x:\n            return 1\n        return 2\n';
+    setup({ 'a.py': src });
+    const r = await applyEdits({ root: ws.root, text: sr('a.py', 'if self.x:\n    return 1', 'if self.x:\n    log()\n    return 1', false) });
+    expect(r.applied, r.reason).toBe(true);
+    expect(read('a.py')).toBe('class A:\n    def f(self):\n        if self.x:\n            log()\n            return 1\n        return 2\n');
+  });
+
+  it('a diff hunk whose context occurs twice is placed by its neighbours, or by an exact line number', async () => {
+    const src = ['function a() {', '  return 1;', '}', 'function b() {', '  return 1;', '}', ''].join('\n');
+    setup({ 'x.js': src });
+    // Hunk 2's context ("  return 1;\n}") occurs twice; hunk 1 is unique and comes first, so hunk 2 is the second.
+    const diff = ['--- a/x.js', '+++ b/x.js', '@@ -1,2 +1,2 @@', '-function a() {', '+function a2() {', '   return 1;', '@@ -99,2 +99,2 @@', '-  return 1;', '+  return 2;', ' }'].join('\n');
+    const r = await applyEdits({ root: ws.root, text: diff });
+    expect(r.applied, r.reason).toBe(true);
+    expect(read('x.js')).toBe(src.replace('function a()', 'function a2()').replace(/(function b\(\) \{\n)  return 1;/, '$1  return 2;'));
+    writeFileSync(path.join(ws.root, 'x.js'), src);
+    const alone = ['--- a/x.js', '+++ b/x.js', '@@ -5,2 +5,2 @@', '-  return 1;', '+  return 3;', ' }'].join('\n');
+    const byLine = await applyEdits({ root: ws.root, text: alone, dryRun: true });
+    expect(byLine.applied, byLine.reason).toBe(true);
+    const wrongLine = await applyEdits({ root: ws.root, text: alone.replace('@@ -5,2 +5,2 @@', '@@ -40,2 +40,2 @@'), dryRun: true });
+    expect(wrongLine).toMatchObject({ applied: false, reason: expect.stringMatching(/diff for x\.js, hunk 1: its context matches 2 places/) });
+  });
+
+  it('two blocks that change the same lines are refused; a hunk without context in a non-empty file too', async () => {
+    setup({ 'a.txt': 'one\ntwo\nthree\n' });
+    const overlap = await applyEdits({ root: ws.root, text: [sr('a.txt', 'one\ntwo', 'ONE\ntwo'), sr('a.txt', 'two\nthree', 'two\nTHREE')].join('\n') });
+    expect(overlap).toMatchObject({ applied: false, reason: expect.stringMatching(/block 1 \(a\.txt\) and block 2 \(a\.txt\) change the same lines/) });
+    const noCtx = await applyEdits({ root: ws.root, text: '--- a/a.txt\n+++ b/a.txt\n@@ -1,0 +2 @@\n+new\n' });
+    expect(noCtx).toMatchObject({ applied: false, reason: expect.stringMatching(/hunk 1: it has no context or removed lines/) });
+    expect(read('a.txt')).toBe('one\ntwo\nthree\n');
+  });
+
+  it('a diff creates and deletes files; .git/ and binary files are refused', async () => {
+    setup({ 'old.txt': 'bye\n', 'bin.dat': 'a\u0000b', '.git/config': '[core]\n' });
+    const r = await applyEdits({ root: ws.root, text: '--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,2 @@\n+hello\n+world\n--- a/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-bye\n' });
+    expect(r.applied, r.reason).toBe(true);
+    expect(read('new.txt')).toBe('hello\nworld\n');
+    expect(existsSync(path.join(ws.root, 'old.txt'))).toBe(false);
+    expect(await undo(ws.root)).toMatchObject({ restored: ['new.txt', 'old.txt'] });
+    expect(read('old.txt')).toBe('bye\n');
+    expect(existsSync(path.join(ws.root, 'new.txt'))).toBe(false);
+    expect((await applyEdits({ root: ws.root, text: sr('.git/config', '[core]', '[x]') })).reason).toMatch(/does not edit \.git\//);
+    expect((await applyEdits({ root: ws.root, text: sr('bin.dat', 'a', 'b') })).reason).toMatch(/bin\.dat is a binary file/);
+  });
+
+  it('a file changed on disk between reading and writing is not overwritten', async () => {
+    setup({ 'a.txt': 'alpha\n' });
+    const r = await applyEdits(
+      { root: ws.root, text: sr('a.txt', 'alpha', 'ALPHA') },
+      { hooks: { afterStage: () => writeFileSync(path.join(ws.root, 'a.txt'), 'typed meanwhile\n') } },
+    );
+    expect(r).toMatchObject({ applied: false, reason: expect.stringMatching(/a\.txt changed on disk while the edit was being prepared/) });
+    expect(read('a.txt')).toBe('typed meanwhile\n');
+    expect(readdir(ws.root).filter((n) => n.includes('nootropic-tmp'))).toEqual([]);
+  });
+});
+
+describe('repairs', () => {
+  it('indentation written with spaces where the file has tabs: converted back to tabs', async () => {
+    const src = 'class A {\n\tm() {\n\t\tif (x) {\n\t\t\tgo();\n\t\t}\n\t}\n}\n';
+    setup({ 'a.js': src });
+    const r = await applyEdits({ root: ws.root, text: sr('a.js', '        if (x) {\n            go();\n        }', '        if (x) {\n            go();\n            stop();\n        }') });
+    expect(r.applied, r.reason).toBe(true);
+    expect(read('a.js')).toBe(src.replace('\t\t\tgo();\n', '\t\t\tgo();\n\t\t\tstop();\n'));
+  });
+
+  it('a block quoting text an earlier block writes applies in sequence; still refused when found nowhere', async () => {
+    setup({ 'a.txt': 'one\ntwo\n' });
+    const r = await applyEdits({ root: ws.root, text: [sr('a.txt', 'one', 'uno'), sr('a.txt', 'uno\ntwo', 'uno\ndos')].join('\n') });
+    expect(r.applied, r.reason).toBe(true);
+    expect(read('a.txt')).toBe('uno\ndos\n');
+    const bad = await applyEdits({ root: ws.root, text: [sr('a.txt', 'uno', 'eins'), sr('a.txt', 'zwei', 'drei')].join('\n') });
+    expect(bad).toMatchObject({ applied: false, reason: expect.stringMatching(/^block 2 \(a\.txt\): search text not found/) });
+  });
+});

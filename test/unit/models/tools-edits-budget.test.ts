@@ -90,7 +90,7 @@ describe('edit formats', () => {
       '```',
     ].join('\n');
     expect(parseModelEdits(text)).toEqual({
-      edits: [{ kind: 'search-replace', path: 'src/math.ts', search: 'export const add = (a, b) => a - b;', replace: 'export const add = (a, b) => a + b;' }],
+      edits: [{ kind: 'search-replace', path: 'src/math.ts', search: 'export const add = (a, b) => a - b;\n', replace: 'export const add = (a, b) => a + b;\n' }],
       problems: [],
     });
   });

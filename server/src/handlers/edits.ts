@@ -1,0 +1,106 @@
+/**
+ * The edit engine over LSP. `nootropic/edit/preview` answers with each file's resulting text and the diff;
+ * `nootropic/edit/apply` answers with a WorkspaceEdit for the client to apply. Neither writes: the client owns the
+ * documents, and applying through the editor puts the change on its undo stack (that is the undo for this path;
+ * the engine's journal and `nootropic undo` cover what the engine itself writes — CLI and agent runs). Open
+ * documents' text wins over disk, so an edit is computed against what the user sees.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { TextEdit } from 'vscode-languageserver';
+import { URI } from 'vscode-uri';
+import { EditApply, EditPreview, NootropicErrorCodes, type EditFile, type NootropicWorkspaceEdit } from '../../../shared/protocol';
+import type { ServerContext } from '../context';
+import { applyEdits, type FileChange } from '../edits';
+import { RpcError } from '../rpc/registry';
+
+type Ctx = Pick<ServerContext, 'rpc' | 'config' | 'documents' | 'log'>;
+
+function positionAt(text: string, offset: number): { line: number; character: number } {
+  let line = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, character: offset - lineStart };
+}
+
+/**
+ * One TextEdit covering the changed lines only (common leading and trailing lines are left alone, so cursors and
+ * folds elsewhere in the document stay put). Positions are UTF-16 offsets, as LSP and JS strings count them.
+ */
+export function minimalEdit(before: string, after: string): TextEdit {
+  // Clients never show a BOM as a character.
+  if (before.startsWith('\uFEFF') && after.startsWith('\uFEFF')) {
+    before = before.slice(1);
+    after = after.slice(1);
+  }
+  let pre = 0;
+  const max = Math.min(before.length, after.length);
+  while (pre < max && before.charCodeAt(pre) === after.charCodeAt(pre)) pre++;
+  pre = pre === 0 ? 0 : before.lastIndexOf('\n', pre - 1) + 1; // back to a line start
+  let suf = 0;
+  while (suf < max - pre && before.charCodeAt(before.length - 1 - suf) === after.charCodeAt(after.length - 1 - suf)) suf++;
+  // Forward to just after a line break, so whole lines are replaced.
+  while (suf > 0 && before.charCodeAt(before.length - suf - 1) !== 10) suf--;
+  const end = before.length - suf;
+  return { range: { start: positionAt(before, pre), end: positionAt(before, end) }, newText: after.slice(pre, after.length - suf) };
+}
+
+export function register(ctx: Ctx): void {
+  const requireRoot = (): string => {
+    const root = ctx.config.workspaceRoot;
+    if (!root) throw new RpcError(NootropicErrorCodes.NoWorkspace, 'no workspace folder is open: open a folder to apply edits');
+    return root;
+  };
+  const openDocs = () => {
+    const byPath = new Map<string, { uri: string; text: string; version: number }>();
+    for (const d of ctx.documents.all()) {
+      if (d.uri.startsWith('file:')) byPath.set(path.resolve(URI.parse(d.uri).fsPath), { uri: d.uri, text: d.getText(), version: d.version });
+    }
+    return byPath;
+  };
+  const run = async (params: { text: string; targetUri?: string | undefined }) => {
+    const root = requireRoot();
+    const docs = openDocs();
+    let targetFile: string | undefined;
+    if (params.targetUri) {
+      if (!params.targetUri.startsWith('file:')) throw new RpcError(NootropicErrorCodes.InvalidParams, `targetUri must be a file: URI, got ${params.targetUri}`);
+      targetFile = URI.parse(params.targetUri).fsPath;
+    }
+    const result = await applyEdits({ root, text: params.text, dryRun: true, overlay: (abs) => docs.get(path.resolve(abs))?.text, ...(targetFile ? { targetFile } : {}) });
+    const uriOf = (c: FileChange) => {
+      const abs = path.join(root, c.path);
+      return docs.get(abs)?.uri ?? pathToFileURL(abs).href;
+    };
+    const files: EditFile[] = result.changes.map((c) => ({ uri: uriOf(c), before: c.before, after: c.after }));
+    return { result, files, docs, root };
+  };
+
+  ctx.rpc.request(EditPreview, async (params) => {
+    const { result, files } = await run(params);
+    return { applied: result.applied, ...(result.reason ? { reason: result.reason } : {}), files, diff: result.diff, ...(result.warnings ? { warnings: result.warnings } : {}) };
+  });
+
+  ctx.rpc.request(EditApply, async (params) => {
+    const { result, files, docs, root } = await run(params);
+    const base = { applied: result.applied, ...(result.reason ? { reason: result.reason } : {}), files, diff: result.diff, ...(result.warnings ? { warnings: result.warnings } : {}) };
+    if (!result.applied) return base;
+    const documentChanges: NootropicWorkspaceEdit['documentChanges'] = [];
+    result.changes.forEach((c, i) => {
+      const uri = files[i]!.uri;
+      const open = docs.get(path.join(root, c.path));
+      if (c.before === null) {
+        documentChanges.push({ kind: 'create', uri, options: { overwrite: false, ignoreIfExists: false } });
+        documentChanges.push({ textDocument: { uri, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: c.after ?? '' }] });
+      } else if (c.after === null) {
+        documentChanges.push({ kind: 'delete', uri, options: { ignoreIfNotExists: false } });
+      } else {
+        documentChanges.push({ textDocument: { uri, version: open?.version ?? null }, edits: [minimalEdit(c.before, c.after)] });
+      }
+    });
+    ctx.log.info('edit/apply answered with a WorkspaceEdit', { files: result.changes.map((c) => c.path), label: params.label });
+    return { ...base, edit: { documentChanges } };
+  });
+}

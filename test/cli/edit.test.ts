@@ -1,0 +1,66 @@
+// `nootropic edit apply` and `nootropic undo` as a user runs them (the built CLI in a subprocess).
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli-run';
+import { tempWorkspace, type TempWorkspace } from '../support/paths';
+
+let ws: TempWorkspace;
+afterEach(() => ws?.dispose());
+
+const SRC = 'export function add(a: number, b: number) {\r\n  return a - b;\r\n}\r\n';
+const EDIT = 'some/other/path.ts\n```ts\n<<<<<<< SEARCH\n  return a - b;\n=======\n  return a + b;\n>>>>>>> REPLACE\n```\n';
+
+describe('nootropic edit apply / undo (CLI subprocess)', () => {
+  it('applies to FILE (ignoring the path inside EDITFILE), exit 0; --dry-run writes nothing; undo restores', async () => {
+    ws = tempWorkspace();
+    const file = ws.write('src/math.ts', SRC);
+    ws.write('edit.txt', EDIT);
+    const dry = await runCli(['edit', 'apply', 'src/math.ts', 'edit.txt', '--dry-run', '--json'], { cwd: ws.root });
+    expect(dry.code, dry.stderr).toBe(0);
+    const dryOut = JSON.parse(dry.stdout) as { applied: boolean; diff: string; changeSetId?: string };
+    expect(dryOut.applied).toBe(true);
+    expect(dryOut.diff).toContain('+++ b/src/math.ts');
+    expect(dryOut.changeSetId).toBeUndefined();
+    expect(readFileSync(file, 'utf8')).toBe(SRC);
+
+    const r = await runCli(['edit', 'apply', 'src/math.ts', 'edit.txt'], { cwd: ws.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('-  return a - b;');
+    expect(r.stderr).toMatch(/applied \(change set \S+/);
+    // CRLF kept.
+    expect(readFileSync(file, 'utf8')).toBe(SRC.replace('a - b', 'a + b'));
+
+    const list = await runCli(['edit', 'list', '--json'], { cwd: ws.root });
+    expect(JSON.parse(list.stdout)).toMatchObject({ changeSets: [{ files: ['src/math.ts'], label: 'nootropic edit apply src/math.ts' }] });
+    const u = await runCli(['undo', '--json'], { cwd: ws.root });
+    expect(u.code, u.stderr).toBe(0);
+    expect(JSON.parse(u.stdout)).toMatchObject({ restored: ['src/math.ts'] });
+    expect(readFileSync(file, 'utf8')).toBe(SRC);
+    const again = await runCli(['undo'], { cwd: ws.root });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/nothing to undo/);
+  });
+
+  it('refuses with exit 1, the reason on stderr and FILE byte-for-byte untouched', async () => {
+    ws = tempWorkspace();
+    const original = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(SRC)]);
+    const file = path.join(ws.root, 'math.ts');
+    writeFileSync(file, original);
+    ws.write('missing.txt', '<<<<<<< SEARCH\n  return a * b;\n=======\n  return 0;\n>>>>>>> REPLACE\n');
+    ws.write('breaks.txt', '<<<<<<< SEARCH\n  return a - b;\n}\n=======\n  return a + b;\n>>>>>>> REPLACE\n');
+    const missing = await runCli(['edit', 'apply', 'math.ts', 'missing.txt'], { cwd: ws.root });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/refused: block 1: search text not found in math\.ts/);
+    expect(readFileSync(file).equals(original)).toBe(true);
+    const breaks = await runCli(['edit', 'apply', 'math.ts', 'breaks.txt', '--json'], { cwd: ws.root });
+    expect(breaks.code).toBe(1);
+    const out = JSON.parse(breaks.stdout) as { applied: boolean; reason: string; diff: string };
+    expect(out).toMatchObject({ applied: false, diff: '' });
+    expect(out.reason).toMatch(/syntax error in math\.ts at line \d+, column \d+/);
+    expect(breaks.stderr).toContain(out.reason);
+    expect(readFileSync(file).equals(original)).toBe(true);
+    const usage = await runCli(['edit', 'apply', 'math.ts', 'nope.txt'], { cwd: ws.root });
+    expect(usage.code).toBe(2);
+  });
+});
