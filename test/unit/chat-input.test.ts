@@ -30,3 +30,14 @@ describe('chat input', () => {
     expect(looksLikeEdit('just prose with <<<<<<< in it')).toBe(false);
   });
 });
+
+describe('edit blocks in chat markdown', () => {
+  it('fences bare SEARCH/REPLACE blocks with their path line, and leaves fenced ones alone', async () => {
+    const { fenceEditBlocks } = await import('../../shared/chat/input');
+    const bare = 'Fix:\n\nmath.ts\n<<<<<<< SEARCH\n  return a - b;\n=======\n  return a + b;\n>>>>>>> REPLACE\n\nDone.';
+    expect(fenceEditBlocks(bare)).toBe('Fix:\n\n```diff\nmath.ts\n<<<<<<< SEARCH\n  return a - b;\n=======\n  return a + b;\n>>>>>>> REPLACE\n```\n\nDone.');
+    const fenced = 'x.ts\n```ts\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```';
+    expect(fenceEditBlocks(fenced)).toBe(fenced);
+    expect(fenceEditBlocks('<<<<<<< SEARCH\nno end')).toBe('<<<<<<< SEARCH\nno end');
+  });
+});

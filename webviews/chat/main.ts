@@ -6,6 +6,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import MarkdownIt from 'markdown-it';
+import { fenceEditBlocks } from '../../shared/chat/input';
 import { ToChatWebview, type FromChatWebview, type SlashCommandView, type Turn } from '../../shared/webview/chat';
 import { el, vscodeApi } from '../shared/vscode';
 
@@ -58,7 +59,7 @@ function button(label: string, onClick: () => void, secondary = true): HTMLEleme
 
 /** Markdown → DOM, with a toolbar (Apply / Copy / Insert) on each fenced code block. */
 function renderMarkdown(target: HTMLElement, text: string): void {
-  target.innerHTML = md.render(text);
+  target.innerHTML = md.render(fenceEditBlocks(text));
   for (const code of Array.from(target.querySelectorAll('pre > code'))) {
     const pre = code.parentElement!;
     const lang = /language-(\S+)/.exec(code.className)?.[1] ?? '';
