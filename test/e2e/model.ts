@@ -9,6 +9,8 @@ import path from 'node:path';
 import { startModelStandin, type ScriptedReply, type Standin } from '../support/model-standin';
 
 /** The e2e workspace's file with a bug the /edit and /fix scenarios repair. */
+export const SHAPES_TS = 'export const unit = 1;\n';
+
 export const MATH_TS = 'export function add(a: number, b: number): number {\n  return a - b;\n}\n\nexport function twice(n: number): number {\n  return add(n, n);\n}\n';
 
 /** The planner's JSON (server/src/agents/planner.ts asks for it) for the task board scenario. */
@@ -16,8 +18,19 @@ export const PLAN_JSON = JSON.stringify({
   tasks: [
     { id: 'add-multiply', title: 'Add a multiply function', description: 'multiply(a, b) next to add in math.ts', deps: [], acceptance: ['multiply(2, 3) returns 6'], files: ['math.ts'], estimate: 1 },
     { id: 'use-multiply', title: 'Use multiply in twice', description: 'twice(n) should be multiply(n, 2)', deps: ['add-multiply'], acceptance: ['twice(3) returns 6'], files: ['math.ts'], estimate: 1 },
+    // The coder gets this one wrong every time (a type error): it ends Failed, and the critic's finding stays
+    // on shapes.ts as a diagnostic with its code actions.
+    { id: 'add-area', title: 'Add an area function', description: 'area(w, h) in shapes.ts', deps: [], acceptance: ['area(2, 3) returns 6'], files: ['shapes.ts'], estimate: 1 },
   ],
 });
+
+function readWs(workspace: string, file: string): string {
+  try {
+    return readFileSync(path.join(workspace, file), 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 export function replyFor(question: string, workspace: string): ScriptedReply {
   if (/^Goal: /.test(question)) return { text: `\`\`\`json\n${PLAN_JSON}\n\`\`\``, delayMs: 5 };
@@ -25,6 +38,13 @@ export function replyFor(question: string, workspace: string): ScriptedReply {
   const task = /^Task: (.*)$/m.exec(question)?.[1] ?? '';
   if (/multiply function/i.test(task)) {
     return { text: 'Add multiply after add.\n\nmath.ts\n```ts\n<<<<<<< SEARCH\nexport function twice(n: number): number {\n=======\nexport function multiply(a: number, b: number): number {\n  return a * b;\n}\n\nexport function twice(n: number): number {\n>>>>>>> REPLACE\n```\n', delayMs: 5 };
+  }
+  if (/area function/i.test(task)) {
+    // Later rounds see their own earlier edit applied: they change the return line, still to a string.
+    const current = readWs(workspace, 'shapes.ts');
+    if (current.includes('return `${w * h}`;')) return { text: 'Convert explicitly.\n\nshapes.ts\n```ts\n<<<<<<< SEARCH\n  return `${w * h}`;\n=======\n  return String(w * h);\n>>>>>>> REPLACE\n```\n', delayMs: 5 };
+    if (current.includes('return String(w * h);')) return { text: 'Use a template.\n\nshapes.ts\n```ts\n<<<<<<< SEARCH\n  return String(w * h);\n=======\n  return `${w * h}`;\n>>>>>>> REPLACE\n```\n', delayMs: 5 };
+    return { text: 'Add area.\n\nshapes.ts\n```ts\n<<<<<<< SEARCH\nexport const unit = 1;\n=======\nexport const unit = 1;\n\nexport function area(w: number, h: number): number {\n  return `${w * h}`;\n}\n>>>>>>> REPLACE\n```\n', delayMs: 5 };
   }
   if (/Use multiply/i.test(task)) {
     return { text: 'twice is multiply by two.\n\nmath.ts\n```ts\n<<<<<<< SEARCH\n  return add(n, n);\n=======\n  return multiply(n, 2);\n>>>>>>> REPLACE\n```\n', delayMs: 5 };
@@ -36,6 +56,10 @@ export function replyFor(question: string, workspace: string): ScriptedReply {
     try {
       text = readFileSync(path.join(workspace, file), 'utf8');
     } catch {}
+    const wrong = /^  return (`\$\{w \* h\}`|String\(w \* h\));$/m.exec(text)?.[0];
+    if (wrong) {
+      return { text: `\`area\` returns a string where its signature says number. Return the product itself:\n\n${file}\n<<<<<<< SEARCH\n${wrong}\n=======\n  return w * h;\n>>>>>>> REPLACE\n`, delayMs: 5 };
+    }
     if (text.includes('return a - b;')) {
       return { text: `\`add\` subtracts instead of adding. Here is the fix:\n\n${file}\n<<<<<<< SEARCH\n  return a - b;\n=======\n  return a + b;\n>>>>>>> REPLACE\n`, delayMs: 5 };
     }

@@ -58,11 +58,19 @@ export function registerChatTests(): void {
       assert.ok(labels.some((l) => /@file:nope\.ts: no such file/.test(l)), labels.join(' | '));
     });
 
+    it('a plugin command from the capability registry runs as a slash command (/todo)', async () => {
+      const a = await api();
+      const turn = await a.chat('/todo');
+      assert.equal(turn.status, 'done', turn.error);
+      assert.match(turn.answer, /^`\/todo` \(todo, \d+ ms\):/);
+      assert.match(turn.answer, /```json/);
+    });
+
     it('an unknown slash command says which ones exist', async () => {
       const a = await api();
       const turn = await a.chat('/frobnicate now');
       assert.equal(turn.status, 'error');
-      assert.match(turn.error ?? '', /Unknown command \/frobnicate\. Available: .*\/search/);
+      assert.match(turn.error ?? '', /Unknown command \/frobnicate\. Available: .*\/search.*\/todo/);
     });
 
     it('/edit proposes a change reviewed in a diff; Accept All applies it as an undoable edit', async () => {
@@ -136,8 +144,9 @@ export function registerPanelTests(): void {
       }
       assert.equal(turn.status, 'done', turn.error);
       assert.match(turn.answer, /\*\*add-multiply\*\* Add a multiply function/);
-      const tasks = await waitUntil('the plan on the board', 15_000, () => (a.boardTasks().length >= 2 ? a.boardTasks() : undefined));
-      assert.deepEqual(tasks.map((t) => [t.id, t.status]), [['add-multiply', 'todo'], ['use-multiply', 'todo']]);
+      const tasks = await waitUntil('the plan on the board', 15_000, () => (a.boardTasks().length >= 3 ? a.boardTasks() : undefined));
+      assert.deepEqual(tasks.map((t) => [t.id, t.status]).sort(), [['add-area', 'todo'], ['add-multiply', 'todo'], ['use-multiply', 'todo']]);
+      assert.ok(tasks.findIndex((t) => t.id === 'add-multiply') < tasks.findIndex((t) => t.id === 'use-multiply'), 'dependencies first');
     });
 
     it('nootropic diagnostics offer "Fix with nootropic" and "Explain this problem"; Explain answers in the chat', async () => {
