@@ -512,6 +512,12 @@ async function webviewFrame(page, selector, timeout = LIMIT.ui) {
   throw new Error(`no webview showing ${selector} within ${secs(timeout)}`);
 }
 
+/** The file's tab is already the active one (then nothing needs opening), else quick open. */
+async function ensureActive(page, name) {
+  if (await page.locator('.tabs-container .tab.active', { hasText: name }).count()) return;
+  await openFile(page, name);
+}
+
 async function openFile(page, name) {
   // Quick open can be closed under us by a focus change (a diff tab closing, a webview): try a few times.
   let last;
@@ -519,9 +525,7 @@ async function openFile(page, name) {
     try {
       // Keys typed while a webview (the chat) has focus stay in it: give the editor the focus first.
       // (A webview tab would hand the focus back to its webview: click a text file's tab.)
-      await page.keyboard.press('Escape').catch(() => {});
       await page.locator('.tabs-container .tab', { hasText: /\.(ts|py)\b/ }).first().click({ timeout: 5_000 }).catch(() => {});
-      await page.locator('.part.editor .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 }, timeout: 5_000 }).catch(() => {});
       await page.keyboard.press('Control+P');
       const input = page.locator('.quick-input-widget input');
       await input.waitFor({ state: 'visible', timeout: 10_000 });
@@ -582,7 +586,7 @@ async function chatChecks(page, ws) {
   });
 
   await check(page, 'chat: /explain streams a markdown answer with code actions', async () => {
-    await openFile(page, 'math.ts');
+    await ensureActive(page, 'math.ts');
     const { turn } = await chatSend(page, '/explain');
     await turn.locator('.answer h3', { hasText: 'What it does' }).waitFor({ timeout: LIMIT.ui });
     await turn.locator('.codebar').first().waitFor({ timeout: LIMIT.ui });
@@ -594,7 +598,7 @@ async function chatChecks(page, ws) {
   });
 
   await check(page, 'chat: /edit opens the proposed change for review and Accept applies it (without the edit engine: says so)', async () => {
-    await openFile(page, 'math.ts');
+    await ensureActive(page, 'math.ts');
     const { turn } = await chatSend(page, '/edit make add return the sum');
     const diffTab = page.locator('.tabs-container .tab', { hasText: 'math.ts: current ↔ proposed' }).first();
     const missing = turn.locator('.error', { hasText: 'does not offer nootropic/edit/preview' });
