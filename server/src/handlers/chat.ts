@@ -5,10 +5,12 @@
  * aborts the model's HTTP request.
  */
 import { readFile } from 'node:fs/promises';
+import { SpanKind } from '@opentelemetry/api';
 import path from 'node:path';
 import { URI } from 'vscode-uri';
 import { ChatDelta, ChatSend, NootropicErrorCodes, type ChatSendResult, type Citation } from '../../../shared/protocol';
 import type { ServerContext } from '../context';
+import { resolveMentions } from '../context/mentions';
 import { ModelError } from '../models/errors';
 import { fitToWindow, renderPiece, type BudgetResult, type ContextPiece } from '../models/prompt-budget';
 import type { Attempt, WindowInfo } from '../models/router';
@@ -65,7 +67,7 @@ function errorCode(e: ModelError): number {
   return NootropicErrorCodes.ModelUnavailable;
 }
 
-export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log'>): void {
+export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'index' | 'telemetry'>): void {
   ctx.rpc.request(ChatSend, async (params, token) => {
     const signal = abortSignalFor(token);
     const root = ctx.config.workspaceRoot;
@@ -96,6 +98,10 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 
         pieces.push({ kind: 'diagnostics', score: 1, path: where, text: c.diagnostics.map((d) => (d.line !== undefined ? `line ${d.line + 1}: ${d.message}` : d.message)).join('\n') });
       }
     }
+    const mentioned = c?.mentions?.length
+      ? await resolveMentions({ root, openText: (u) => ctx.documents.get(u)?.getText(), index: () => ctx.index.whenReady() }, c.mentions)
+      : { pieces: [], problems: [] };
+    pieces.push(...mentioned.pieces);
     const retriever = ctx.retriever();
     const retrieverStatus = retriever.status();
     if (params.retrieveLimit > 0) {
@@ -126,12 +132,26 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 
 
     const streamId = params.streamId;
     try {
-      const routed = await ctx.models.chat({
-        role: params.role,
-        signal,
-        prepare,
-        ...(streamId ? { onDelta: (text: string) => ctx.rpc.send(ChatDelta, { streamId, text }) } : {}),
-      });
+      // One `chat <model>` span (GenAI conventions) under the request's span: the trace viewer's model call.
+      const routed = await ctx.telemetry.withSpan(
+        'chat',
+        { 'gen_ai.operation.name': 'chat', 'nootropic.role': params.role },
+        async (span) => {
+          const r = await ctx.models.chat({
+            role: params.role,
+            signal,
+            prepare,
+            ...(streamId ? { onDelta: (text: string) => ctx.rpc.send(ChatDelta, { streamId, text }) } : {}),
+          });
+          span.updateName(`chat ${r.endpoint.model}`);
+          span.setAttributes({ 'gen_ai.provider.name': r.endpoint.provider, 'gen_ai.request.model': r.endpoint.model, 'nootropic.attempts': r.attempts.length });
+          const usage = r.result.usage;
+          span.setAttribute('gen_ai.usage.input_tokens', usage?.promptTokens ?? budget?.promptTokens ?? 0);
+          if (usage?.outputTokens !== undefined) span.setAttribute('gen_ai.usage.output_tokens', usage.outputTokens);
+          return r;
+        },
+        SpanKind.CLIENT,
+      );
       const b = budget!;
       const ref = (p: { kind: ContextPiece['kind']; path?: string; startLine?: number; endLine?: number }) => ({
         kind: p.kind,
@@ -156,6 +176,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 
           ...routed.result.warnings,
           ...(routed.window.contextSource === 'fallback' ? [`the context window of ${routed.endpoint.model} is unknown; assumed ${routed.window.contextLength} tokens (set contextLength in the role's endpoint)`] : []),
           ...(b.dropped.length ? [`${b.dropped.length} context piece(s) left out to fit the ${b.window}-token window`] : []),
+          ...mentioned.problems,
         ],
         ...(routed.result.usage ? { usage: routed.result.usage } : {}),
       };
