@@ -83,7 +83,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     index,
     info: { version: SERVER_VERSION, transport: options.transport, startedAt: Date.now() },
     secrets,
-    models: new ModelRouter({ models: () => config.config.models, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons) }),
+    models: new ModelRouter({ models: () => config.config.models, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons), telemetry }),
     diagnostics: new DiagnosticsHub(connection, log.child('diagnostics')),
     retriever: () => workspaceRetriever(config.workspaceRoot, index),
   };

@@ -294,7 +294,7 @@ export async function runTaskLoop(log: RunLog, task: LoopTask, deps: LoopDeps): 
       }
       case 'critic': {
         const { value: report, startedAt, durationMs, spanIds } = await timed('critic', () =>
-          criticize({ root: deps.root, files: [...s.touched], timeoutMs: deps.commandTimeoutMs, signal: deps.signal }),
+          criticize({ root: deps.root, files: [...s.touched], timeoutMs: deps.commandTimeoutMs, signal: deps.signal, ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) }),
         );
         const errors = report.findings.filter((f) => f.severity === 'error').length;
         record({
@@ -319,7 +319,7 @@ export async function runTaskLoop(log: RunLog, task: LoopTask, deps: LoopDeps): 
           break;
         }
         const tests = deps.tests;
-        const { value: report, startedAt, durationMs, spanIds } = await timed('tests', () => criticize({ root: deps.root, files: [], tests, timeoutMs: deps.commandTimeoutMs, signal: deps.signal }));
+        const { value: report, startedAt, durationMs, spanIds } = await timed('tests', () => criticize({ root: deps.root, files: [], tests, timeoutMs: deps.commandTimeoutMs, signal: deps.signal, ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) }));
         const t = report.tests!;
         const testFindings = report.findings.filter((f) => f.source === 'tests');
         record({
