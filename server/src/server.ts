@@ -34,6 +34,7 @@ import { RpcRegistry } from './rpc/registry';
 import { Secrets } from './secrets';
 import { StatusReporter } from './status';
 import { Telemetry } from './telemetry/telemetry';
+import { PluginCommands } from './plugins/command-port';
 import { SERVER_VERSION } from './version';
 
 export interface ServerOptions {
@@ -86,6 +87,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     models: new ModelRouter({ models: () => config.config.models, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons), telemetry }),
     diagnostics: new DiagnosticsHub(connection, log.child('diagnostics')),
     retriever: () => workspaceRetriever(config.workspaceRoot, index),
+    pluginCommands: new PluginCommands(),
   };
   for (const register of DOMAINS) register(ctx);
 

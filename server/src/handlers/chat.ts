@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { LSPErrorCodes } from 'vscode-languageserver';
 import { URI } from 'vscode-uri';
 import { ChatDelta, ChatSend, NootropicErrorCodes, type ChatSendResult, type Citation } from '../../../shared/protocol';
 import type { ServerContext } from '../context';
@@ -65,12 +66,47 @@ function errorCode(e: ModelError): number {
   return NootropicErrorCodes.ModelUnavailable;
 }
 
-export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log'>): void {
+/** `/name rest`: a slash command; `name` may be `plugin/command`. */
+const SLASH = /^\/([A-Za-z0-9_.:@-]+(?:\/[A-Za-z0-9_.:-]+)?)(?:\s+([\s\S]*))?$/;
+
+/** A plugin command's result as the chat answer: text as is, anything else as a JSON block. */
+function renderCommandResult(result: unknown): string {
+  if (typeof result === 'string') return result;
+  return `\`\`\`json\n${JSON.stringify(result, null, 2)}\n\`\`\``;
+}
+
+export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'pluginCommands'>): void {
   ctx.rpc.request(ChatSend, async (params, token) => {
     const signal = abortSignalFor(token);
     const root = ctx.config.workspaceRoot;
     const question = params.messages[params.messages.length - 1]!.content;
     const history = params.messages.slice(0, -1);
+
+    // `/command args` naming an active plugin's command runs it (in its isolate) instead of asking a model.
+    const slash = SLASH.exec(question.trim());
+    if (slash && (await ctx.pluginCommands.has(slash[1]!))) {
+      const rest = slash[2]?.trim();
+      let ran;
+      try {
+        ran = await ctx.pluginCommands.run(slash[1]!, rest ? [rest] : []);
+      } catch (err) {
+        throw new RpcError(LSPErrorCodes.RequestFailed, redactSecrets(`/${slash[1]}: ${(err as Error).message}`));
+      }
+      const answer = renderCommandResult(ran.result);
+      if (params.streamId) ctx.rpc.send(ChatDelta, { streamId: params.streamId, text: answer });
+      const result: ChatSendResult = {
+        answer,
+        model: `plugin:${ran.plugin}`,
+        endpoint: { role: params.role, label: `plugin:${ran.plugin}`, provider: 'plugin', baseUrl: '' },
+        finishReason: 'stop',
+        citations: [],
+        context: { ...ctx.retriever().status(), used: [], dropped: [], window: { contextLength: 0, contextSource: 'fallback', promptTokens: 0, reservedForAnswer: 0 } },
+        attempts: [],
+        warnings: [],
+        command: ran,
+      };
+      return result;
+    }
     const pieces: ContextPiece[] = [];
 
     const c = params.context;

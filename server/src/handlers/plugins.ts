@@ -31,7 +31,7 @@ import { RpcError } from '../rpc/registry';
 import { withToolSpan } from '../telemetry/genai';
 import { GRAMMARS } from '../syntax/grammars';
 
-export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'status' | 'info' | 'telemetry'>): void {
+export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'status' | 'info' | 'telemetry' | 'pluginCommands'>): void {
   const log = ctx.log.child('plugins');
   const dist = distDir();
   const hostScript = path.join(dist, 'plugin-host.js');
@@ -133,6 +133,17 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'st
     await writing;
   };
 
+  // `execute_tool <command>`: a plugin command as a GenAI tool call, under the request's span.
+  const runPluginCommand = (command: string, args: string[]) =>
+    withToolSpan(ctx.telemetry, command, { 'nootropic.tool.kind': 'plugin-command', 'nootropic.args': args.length }, () => manager.run(command, args));
+  ctx.pluginCommands.attach({
+    has: async (name) => {
+      await settled();
+      return manager.list().some((p) => p.state === 'active' && p.commands.some((c) => c.name === name || `${p.name}/${c.name}` === name));
+    },
+    run: runPluginCommand,
+  });
+
   ctx.rpc.request(PluginsList, async () => {
     await settled();
     return listResult();
@@ -175,8 +186,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'st
       }
     }
     try {
-      // `execute_tool <command>`: the plugin command as a GenAI tool call, under the request's span.
-      return await withToolSpan(ctx.telemetry, params.command, { 'nootropic.tool.kind': 'plugin-command', 'nootropic.args': params.args.length }, () => manager.run(params.command, params.args));
+      return await runPluginCommand(params.command, params.args);
     } catch (err) {
       if (err instanceof PluginRunError)
         throw new RpcError(err.kind === 'unknown-command' ? NootropicErrorCodes.InvalidParams : LSPErrorCodes.RequestFailed, err.message);
