@@ -73,6 +73,10 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   // API keys are never configuration: Secrets holds them and registers them for redaction everywhere.
   const secrets = new Secrets(env);
   const index = new IndexService(log.child('index'));
+  telemetry.observeIndexSize(() => {
+    const s = index.current();
+    return { files: s.files, chunks: s.chunks };
+  });
   const ctx: ServerContext = {
     connection,
     rpc,

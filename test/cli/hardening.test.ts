@@ -259,3 +259,22 @@ describe('traces of a run', () => {
     for (const s of model) expect(coders.map((c) => c.spanId)).toContain(s.spanIds?.[0]);
   }, 120_000);
 });
+
+describe('restricted mode (--restricted: an untrusted workspace)', () => {
+  it('runs no agent writes, no commands and no model call, for a direct instruction and for the task graph', async () => {
+    // The spec's own tests command would leave a marker: it must never run.
+    ws = discountRepo({ spec: `name: shop\ngoals: [discounts]\ntests: node -e "require('fs').writeFileSync('ran.txt', 'x')"\ntasks:\n  - id: fix\n    title: Fix discount()\n    files: [discount.js]\n` });
+    standin = await startModelStandin({ replies: [{ text: RIGHT_FIX.replace('price - price * percent', 'price - percent') }] });
+    const before = readFileSync(path.join(ws.root, 'discount.js'));
+    for (const args of [['run', 'Fix discount()'], ['run', '--all'], ['run', '--task', 'fix']]) {
+      const r = await runCli([...args, '--root', ws.root, '--restricted', '--json', ...modelFlags(standin)]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/restricted mode: this workspace is not trusted, so agents make no edits and run no commands/);
+    }
+    expect(standin.calls('/api/chat')).toHaveLength(0);
+    expect(readFileSync(path.join(ws.root, 'discount.js')).equals(before)).toBe(true);
+    expect(readdirSync(ws.root).filter((f) => f !== '.nootropic-cache').sort()).toEqual(['discount.js', 'project-spec.yaml', 'test.js']); // no ran.txt
+    // No run was recorded, so there is nothing to resume or undo.
+    expect(readdirSync(ws.root).includes('.nootropic-cache') ? readdirSync(path.join(ws.root, '.nootropic-cache')) : []).not.toContain('runs');
+  }, 120_000);
+});
