@@ -147,7 +147,7 @@ export function buildOptions({ production }) {
       platform: 'browser',
       format: 'iife',
       target: 'es2022',
-      entryPoints: { status: 'webviews/status/main.ts' },
+      entryPoints: { status: 'webviews/status/main.ts', chat: 'webviews/chat/main.ts', trace: 'webviews/trace/main.ts', taskboard: 'webviews/taskboard/main.ts' },
       outdir: 'dist/webviews',
       plugins: [vscodeImportGuard(null)],
     },

@@ -92,6 +92,8 @@ export const ChatSendParams = z
         includeOpenFile: z.boolean().default(true),
         /** Diagnostics the user is looking at (the editor knows them best). */
         diagnostics: z.array(z.object({ message: z.string(), line: z.number().int().min(0).optional() }).strict()).max(200).optional(),
+        /** @-mentions the server resolves: `file` (a root-relative path) and `symbol` (a name in the index). */
+        mentions: z.array(z.object({ kind: z.enum(['file', 'symbol']), arg: z.string().min(1).max(1_000) }).strict()).max(20).optional(),
       })
       .strict()
       .optional(),

@@ -103,7 +103,10 @@ describe('nootropic ask', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('NOOTROPIC_ALLOW_CLOUD=1');
     expect(r.stderr).toContain('nootropic.models.allowCloud');
-    expect(existsSync(connectLog) ? readFileSync(connectLog, 'utf8') : '').toBe('');
+    // Nothing dialled the refused host; anything else dialled (a local Ollama probed for discovery) is loopback.
+    const dialled = (existsSync(connectLog) ? readFileSync(connectLog, 'utf8') : '').split('\n').filter(Boolean);
+    expect(dialled.filter((t) => t.includes('203.0.113.10'))).toEqual([]);
+    expect(dialled.filter((t) => !/^(127\.0\.0\.1|localhost|\[?::1\]?):/.test(t))).toEqual([]);
     // Control: the recorder does see connections (to a loopback port with nothing on it).
     const port = await closedPort();
     await runCli(['--root', w.root, 'ask', 'hi'], {

@@ -18,7 +18,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, 
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -47,6 +47,7 @@ const extensionId = `${pkg.publisher}.${pkg.name}`;
 const version = pkg.version;
 const vsix = path.join(root, 'dist', `${pkg.name}.vsix`);
 const suiteJs = path.join(root, 'dist-test', 'e2e', 'suite.js');
+const modelJs = path.join(root, 'dist-test', 'e2e', 'model.mjs');
 
 /** Every wait is bounded; these are generous for a 2-core machine (a whole passing run takes about a minute). */
 const LIMIT = {
@@ -78,6 +79,10 @@ const timings = []; // { name, ms }
 const servers = new Set(); // child processes (code-server, npm, …), each the leader of its own process group
 const browsers = new Set();
 let scratch;
+let model; // the stand-in model server (test/e2e/model.ts)
+let currentWorkspace = '';
+let MATH_TS = '';
+let SHAPES_TS = '';
 
 const log = (...a) => console.log('[e2e]', ...a);
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -157,6 +162,7 @@ function removeScratch() {
 
 async function cleanup() {
   await Promise.all([...browsers].map(closeBrowser));
+  await model?.close().catch(() => {});
   await Promise.all([...servers].map(stopServer));
   removeScratch();
 }
@@ -208,6 +214,15 @@ function writeWorkspace(name) {
   writeFileSync(path.join(dir, 'broken.ts'), 'const ok = 1;\nfunction broken( {\n  return ok;\n}\n');
   writeFileSync(path.join(dir, 'broken.py'), 'import os\ndef f(:\n    return os.getcwd()\n');
   writeFileSync(path.join(dir, 'fine.ts'), 'export const fine = 1;\n');
+  writeFileSync(path.join(dir, 'math.ts'), MATH_TS);
+  writeFileSync(path.join(dir, 'shapes.ts'), SHAPES_TS);
+  // The workspace's model is the stand-in on 127.0.0.1 (workspace settings, as a user would set them).
+  mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+  writeFileSync(
+    path.join(dir, '.vscode', 'settings.json'),
+    JSON.stringify({ 'nootropic.models.provider': 'ollama', 'nootropic.models.baseUrl': model.url, 'nootropic.models.model': 'qwen2.5-coder:7b', 'nootropic.agents.maxIterations': 2 }, null, 2),
+  );
+  currentWorkspace = dir;
   return dir;
 }
 
@@ -368,6 +383,16 @@ async function buildSuite() {
     external: ['vscode', 'mocha'],
     logLevel: 'warning',
   });
+  // The stand-in model server with the e2e replies (test/e2e/model.ts), run in this process.
+  await esbuild.build({
+    entryPoints: [path.join(root, 'test', 'e2e', 'model.ts')],
+    outfile: modelJs,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
 }
 
 /** `code-server --install-extension` into the run's extensions dir: the path a user's install takes. */
@@ -380,7 +405,7 @@ async function installVsix() {
   writeFileSync(path.join(logsDir, 'install-extension.log'), r.out);
   const extDir = path.join(scratch, 'extensions', `${extensionId}-${version}`);
   if (r.status !== 0) return { ok: false, detail: `code-server --install-extension ${r.why}: ${r.out.split('\n').slice(-5).join(' | ')}` };
-  const expected = ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/webviews/status.js', 'dist/wasm'];
+  const expected = ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/webviews/status.js', 'dist/webviews/chat.js', 'dist/webviews/trace.js', 'dist/webviews/taskboard.js', 'media/nootropic.svg', 'dist/wasm'];
   const missing = expected.filter((f) => !existsSync(path.join(extDir, f)));
   if (missing.length) return { ok: false, detail: `installed, but ${extDir} lacks ${missing.join(', ')}` };
   const installed = JSON.parse(readFileSync(path.join(extDir, 'package.json'), 'utf8')).version;
@@ -473,6 +498,230 @@ async function check(page, name, fn) {
   }
 }
 
+/** The frame (a webview's inner document) that has `selector`; webviews load asynchronously. */
+async function webviewFrame(page, selector, timeout = LIMIT.ui) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      try {
+        if (await f.locator(selector).count()) return f;
+      } catch {}
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no webview showing ${selector} within ${secs(timeout)}`);
+}
+
+/** The file's tab is already the active one (then nothing needs opening), else quick open. */
+async function ensureActive(page, name) {
+  if (await page.locator('.tabs-container .tab.active', { hasText: name }).count()) return;
+  await openFile(page, name);
+}
+
+async function openFile(page, name) {
+  // Quick open can be closed under us by a focus change (a diff tab closing, a webview): try a few times.
+  let last;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      // Keys typed while a webview (the chat) has focus stay in it: give the editor the focus first.
+      // (A webview tab would hand the focus back to its webview: click a text file's tab.)
+      await page.locator('.tabs-container .tab', { hasText: /\.(ts|py)\b/ }).first().click({ timeout: 5_000 }).catch(() => {});
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(name);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
+      return;
+    } catch (err) {
+      last = err;
+      await page.keyboard.press('Escape').catch(() => {});
+      await page.waitForTimeout(500);
+    }
+  }
+  throw last;
+}
+
+/** Ctrl+. at the cursor until the quick-fix menu lists `title` (the lightbulb's actions load asynchronously). */
+async function quickFixMenu(page, title) {
+  const menu = page.locator('.action-widget');
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Control+.');
+    try {
+      await menu.getByText(title).first().waitFor({ timeout: 8_000 });
+      return menu;
+    } catch {
+      await page.keyboard.press('Escape');
+    }
+  }
+  throw new Error(`the quick-fix menu never listed "${title}"`);
+}
+
+/** Types into the chat view's input and sends; resolves with the locator of the new turn. */
+async function chatSend(page, text) {
+  const chat = await webviewFrame(page, '#turns');
+  const before = await chat.locator('.turn').count();
+  const box = chat.locator('#input textarea');
+  await box.click();
+  await box.fill(text);
+  await box.press('Escape'); // closes the slash-command suggestions
+  await box.press('Enter');
+  const turn = chat.locator('.turn').nth(before);
+  await turn.waitFor({ timeout: LIMIT.ui });
+  return { chat, turn };
+}
+
+async function chatChecks(page, ws) {
+  await check(page, 'chat: /search is answered with clickable results', async () => {
+    await runCommand(page, 'nootropic: Open Chat');
+    const { turn } = await chatSend(page, '/search add');
+    const hit = turn.locator('.hits li', { hasText: 'math.ts' }).first();
+    await hit.waitFor({ timeout: LIMIT.ui });
+    await page.screenshot({ path: path.join(artifacts, 'chat-search.png') });
+    await hit.click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'math.ts' }).waitFor({ timeout: LIMIT.ui });
+    return `${await turn.locator('.hits li').count()} hit(s); clicking one opened math.ts`;
+  });
+
+  await check(page, 'chat: /explain streams a markdown answer with code actions', async () => {
+    await ensureActive(page, 'math.ts');
+    const { turn } = await chatSend(page, '/explain');
+    await turn.locator('.answer h3', { hasText: 'What it does' }).waitFor({ timeout: LIMIT.ui });
+    await turn.locator('.codebar').first().waitFor({ timeout: LIMIT.ui });
+    const buttons = await turn.locator('.codebar vscode-button').allInnerTexts();
+    if (!['Apply', 'Copy', 'Insert'].every((b) => buttons.includes(b))) throw new Error(`code block actions: ${buttons.join(', ')}`);
+    await turn.locator('details summary').click();
+    await page.screenshot({ path: path.join(artifacts, 'chat-explain.png') });
+    return `answer with a code block (${buttons.join(' / ')}), context listed`;
+  });
+
+  await check(page, 'chat: /edit opens the proposed change for review and Accept applies it (without the edit engine: says so)', async () => {
+    await ensureActive(page, 'math.ts');
+    const { turn } = await chatSend(page, '/edit make add return the sum');
+    const diffTab = page.locator('.tabs-container .tab', { hasText: 'math.ts: current ↔ proposed' }).first();
+    const missing = turn.locator('.error', { hasText: 'does not offer nootropic/edit/preview' });
+    await Promise.race([diffTab.waitFor({ timeout: LIMIT.ui }), missing.waitFor({ timeout: LIMIT.ui })]);
+    if (await missing.count()) {
+      await page.screenshot({ path: path.join(artifacts, 'chat-edit-waiting-on-edit-engine.png') });
+      return 'WAITING ON THE EDIT ENGINE: the server does not offer nootropic/edit/preview, and the chat says so (chat-edit-waiting-on-edit-engine.png); no diff-*.png yet';
+    }
+    await page.locator('.monaco-diff-editor').first().waitFor({ timeout: LIMIT.ui });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(artifacts, 'diff-edit.png') });
+    await page.locator('.editor-actions [aria-label^="Accept Change to This File"]').first().click();
+    const deadline = Date.now() + LIMIT.ui;
+    while (!readFileSync(path.join(ws, 'math.ts'), 'utf8').includes('return a + b;')) {
+      if (Date.now() > deadline) throw new Error('math.ts was not changed on disk after Accept');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await turn.locator('.proposal li.state-accepted').first().waitFor({ timeout: LIMIT.ui });
+    await page.screenshot({ path: path.join(artifacts, 'chat-edit-accepted.png') });
+    return 'diff opened; Accept wrote math.ts; the chat card shows it accepted';
+  });
+}
+
+async function panelChecks(page) {
+  await check(page, 'code actions on a nootropic diagnostic: Fix with nootropic / Explain this problem', async () => {
+    const step = (what, p) => p.catch((err) => {
+      throw new Error(`${what}: ${String(err?.message ?? err).split('\n')[0]}`);
+    });
+    await step('open broken.ts', openFile(page, 'broken.ts'));
+    // The cursor on the broken line, then the quick-fix menu (Ctrl+.), as a person would.
+    await step('the squiggle under the syntax error', page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: LIMIT.ui }));
+    await step('click line 2', page.locator('.monaco-editor .view-line', { hasText: 'function broken' }).first().click());
+    await page.keyboard.press('End');
+    const menu = await step('"Fix with nootropic" in the quick-fix menu', quickFixMenu(page, 'Fix with nootropic'));
+    await step('"Explain this problem" in the quick-fix menu', menu.getByText('Explain this problem').first().waitFor({ timeout: LIMIT.ui }));
+    await page.screenshot({ path: path.join(artifacts, 'diagnostics-code-actions.png') });
+    await menu.getByText('Explain this problem').first().click();
+    const chat = await webviewFrame(page, '#turns');
+    const turn = chat.locator('.turn', { hasText: 'the problem reported at line 2' }).last();
+    await turn.locator('.answer h3').first().waitFor({ timeout: LIMIT.ui });
+    await page.screenshot({ path: path.join(artifacts, 'diagnostics-explained-in-chat.png') });
+    return 'both actions listed; Explain answered in the chat';
+  });
+
+  await check(page, 'trace viewer shows a chat request timeline with its model call', async () => {
+    await runCommand(page, 'nootropic: Show Traces');
+    await page.locator('.tabs-container .tab.active', { hasText: 'nootropic traces' }).waitFor({ timeout: LIMIT.ui });
+    const frame = await webviewFrame(page, '#timeline tr.step');
+    const model = frame.locator('#timeline tr.step[data-kind="model"]').first();
+    await model.waitFor({ timeout: LIMIT.ui });
+    await model.click();
+    await frame.locator('#timeline tr.detail').first().waitFor({ timeout: LIMIT.ui });
+    await page.screenshot({ path: path.join(artifacts, 'trace-chat-request.png') });
+    await frame.locator('#sort').click();
+    const runs = await frame.locator('.runs li').count();
+    const steps = await frame.locator('#timeline tr.step').count();
+    return `${runs} run(s) listed; ${steps} step(s) in the selected one; model step opened`;
+  });
+
+  let ranAgents = false;
+  await check(page, 'task board: /plan puts the tasks on the board, Run all moves them live', async () => {
+    const { turn } = await chatSend(page, '/plan add a multiply function and use it in twice');
+    const missing = turn.locator('.error', { hasText: 'does not offer nootropic/agent/plan' });
+    await Promise.race([page.locator('.tabs-container .tab.active', { hasText: 'nootropic tasks' }).waitFor({ timeout: LIMIT.ui }), missing.waitFor({ timeout: LIMIT.ui })]);
+    if (await missing.count()) {
+      await runCommand(page, 'nootropic: Show Task Board');
+      await page.screenshot({ path: path.join(artifacts, 'taskboard-waiting-on-agents.png') });
+      return 'WAITING ON THE AGENTS: the server does not offer nootropic/agent/plan, and the chat and board say so';
+    }
+    const frame = await webviewFrame(page, '.board .card');
+    await frame.locator('.col[data-status="todo"] .card[data-id="add-multiply"]').waitFor({ timeout: LIMIT.ui });
+    await frame.locator('.col[data-status="todo"] .card[data-id="use-multiply"]').waitFor({ timeout: LIMIT.ui });
+    await frame.locator('.col[data-status="todo"] .card[data-id="add-area"]').waitFor({ timeout: LIMIT.ui });
+    await page.screenshot({ path: path.join(artifacts, 'taskboard-plan.png') });
+    // shapes.ts open while the agents run: the critic's findings land on the open document.
+    await openFile(page, 'shapes.ts');
+    await page.locator('.tabs-container .tab', { hasText: 'nootropic tasks' }).first().click();
+    await frame.getByText('Run all').click();
+    // Cards leave "To do" as progress notifications arrive, and end in Done (or Failed, with the reason in the trace).
+    await frame.locator('.col[data-status="todo"] .card').first().waitFor({ state: 'detached', timeout: 3 * LIMIT.ui });
+    await frame.locator('.col[data-status="done"] .card[data-id="use-multiply"]').waitFor({ timeout: 3 * LIMIT.ui });
+    await frame.locator('.col[data-status="failed"] .card[data-id="add-area"]').waitFor({ timeout: 3 * LIMIT.ui });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(artifacts, 'taskboard-run.png') });
+    ranAgents = true;
+    const done = await frame.locator('.col[data-status="done"] .card').count();
+    const failed = await frame.locator('.col[data-status="failed"] .card').count();
+    if (done !== 2 || failed !== 1) throw new Error(`expected 2 done and add-area failed, got ${done} done, ${failed} failed: see taskboard-run.png`);
+    await frame.locator('.card[data-id="add-area"]').getByText('Retry').waitFor({ timeout: LIMIT.ui });
+    return `${done} done, ${failed} failed; math.ts ${readFileSync(path.join(currentWorkspace, 'math.ts'), 'utf8').includes('multiply(n, 2)') ? 'now uses multiply' : 'unchanged'}`;
+  });
+
+  if (ranAgents) {
+    await check(page, "trace viewer shows the agent run's steps (model calls, edits, critic)", async () => {
+      const board = await webviewFrame(page, '.board .card');
+      await board.locator('.card[data-id="use-multiply"]').getByText('Trace').click();
+      await page.locator('.tabs-container .tab.active', { hasText: 'nootropic traces' }).waitFor({ timeout: LIMIT.ui });
+      const frame = await webviewFrame(page, '#timeline tr.step');
+      await frame.locator('.runs li.sel', { hasText: 'agent run' }).waitFor({ timeout: LIMIT.ui });
+      const model = frame.locator('#timeline tr.step[data-kind="model"]').first();
+      await model.click();
+      await frame.locator('#timeline tr.detail h4', { hasText: 'Prompt' }).first().waitFor({ timeout: LIMIT.ui });
+      await page.screenshot({ path: path.join(artifacts, 'trace-agent-run.png') });
+      const kinds = await frame.locator('.filters .chip[data-kind]').allInnerTexts();
+      return `steps by kind: ${kinds.join(', ')}`;
+    });
+  }
+}
+
+async function firstRunChecks(page) {
+  await check(page, 'first run: the walkthrough opens with its steps', async () => {
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'nootropic: Get Started');
+    await page.getByText('Get started with nootropic').first().waitFor({ timeout: LIMIT.ui });
+    for (const step of ['Check your model endpoint', 'Build the index', 'Cloud keys (optional)', 'Ask in the chat']) {
+      await page.getByText(step).first().waitFor({ timeout: LIMIT.ui });
+    }
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(artifacts, 'walkthrough.png') });
+    return 'Get started with nootropic: 4 steps';
+  });
+}
+
 async function phaseB() {
   const ws = writeWorkspace('ws-b');
   const userData = writeUserData('ud-b');
@@ -532,6 +781,10 @@ async function phaseB() {
       await statusItem.locator(degraded ? '.codicon-warning' : '.codicon-check').waitFor({ timeout: 30_000 });
       return degraded ? `$(warning) with ${degraded} degraded item(s) in the report` : '$(check), nothing degraded';
     });
+
+    await chatChecks(page, ws);
+    await panelChecks(page);
+    await firstRunChecks(page);
   } finally {
     await closeBrowser(browser);
     await stopServer(cs.child);
@@ -557,6 +810,11 @@ async function main() {
   if (!existsSync(vsix)) throw new SetupError(`${path.relative(root, vsix)} not found: run \`npm run package\` (or drop --no-package)`);
   log(`${path.relative(root, vsix)}: ${(statSync(vsix).size / 1024 / 1024).toFixed(1)} MB`);
   await timed('build the extension-host suite', buildSuite);
+  const e2eModel = await import(pathToFileURL(modelJs).href);
+  MATH_TS = e2eModel.MATH_TS;
+  SHAPES_TS = e2eModel.SHAPES_TS;
+  model = await e2eModel.startE2eModel(() => [currentWorkspace]);
+  log(`stand-in model server on ${model.url}`);
 
   scratch = mkdtempSync(path.join(os.tmpdir(), 'nootropic-e2e-'));
   mkdirSync(path.join(scratch, 'tmp'), { recursive: true });

@@ -1,5 +1,5 @@
 // nootropic/chat/send and nootropic/models/list in-process, against the stand-in over real HTTP.
-import dc from 'node:diagnostics_channel';
+import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
@@ -124,10 +124,14 @@ describe('nootropic/chat/send', () => {
   });
 
   it('refuses a non-loopback endpoint without opt-in, with no connection attempted, and says how to opt in', async () => {
-    const connects: unknown[] = [];
-    const onConnect = (m: unknown) => connects.push(m);
-    dc.subscribe('undici:client:beforeConnect', onConnect);
-    dc.subscribe('net.client.socket', onConnect);
+    // Every client (fetch/undici, http, tls) ends in net.Socket#connect: record each attempt's target there.
+    const dialled: string[] = [];
+    const original = net.Socket.prototype.connect;
+    net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+      const first = (Array.isArray(args[0]) ? args[0][0] : args[0]) as { host?: string; port?: number; path?: string } | number;
+      dialled.push(typeof first === 'object' ? (first.path ?? `${first.host ?? 'localhost'}:${first.port}`) : `${typeof args[1] === 'string' ? args[1] : 'localhost'}:${first}`);
+      return (original as (...a: unknown[]) => net.Socket).apply(this, args);
+    } as typeof original;
     try {
       server = startInProcessServer(env({ NOOTROPIC_PROVIDER: 'openai', NOOTROPIC_BASE_URL: 'https://203.0.113.9/v1', NOOTROPIC_MODEL: 'gpt-4o' }));
       await server.initialize(null);
@@ -135,11 +139,16 @@ describe('nootropic/chat/send', () => {
         code: NootropicErrorCodes.PolicyRefused,
         message: expect.stringContaining('NOOTROPIC_ALLOW_CLOUD=1'),
       });
-      expect(connects).toEqual([]);
       await expect.poll(() => (server!.notifications('nootropic/server/status').at(-1) as { degraded?: string[] })?.degraded?.join() ?? '').toContain('cloud use is off');
+      // Nothing dialled the refused host; anything else dialled (a local Ollama probed for discovery) is loopback.
+      expect(dialled.filter((t) => t.includes('203.0.113.9'))).toEqual([]);
+      expect(dialled.filter((t) => !/^(127\.0\.0\.1|localhost|\[?::1\]?):/.test(t))).toEqual([]);
+      // Control: the recorder does see connection attempts.
+      const port = await closedPort();
+      await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
+      expect(dialled).toContain(`127.0.0.1:${port}`);
     } finally {
-      dc.unsubscribe('undici:client:beforeConnect', onConnect);
-      dc.unsubscribe('net.client.socket', onConnect);
+      net.Socket.prototype.connect = original;
     }
   });
 

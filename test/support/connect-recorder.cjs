@@ -1,13 +1,20 @@
-// Preloaded (NODE_OPTIONS=--require) into spawned servers: records every outgoing TCP connection attempt to
-// the file named by NOOTROPIC_TEST_CONNECT_LOG, from Node's own diagnostics channels. Tests use it to show that
-// a refused endpoint saw no connection attempt at all.
-const dc = require('node:diagnostics_channel');
+// Preloaded (NODE_OPTIONS=--require) into spawned servers: records every outgoing TCP connection attempt, as
+// `host:port`, to the file named by NOOTROPIC_TEST_CONNECT_LOG. Every client (undici/fetch, http, tls, the
+// official model clients) ends in net.Socket#connect, so that is where attempts are seen. Tests use it to show
+// that a refused endpoint saw no connection attempt at all (and that only loopback was ever dialled).
+const net = require('node:net');
 const fs = require('node:fs');
 const file = process.env.NOOTROPIC_TEST_CONNECT_LOG;
 if (file) {
-  dc.subscribe('undici:client:beforeConnect', (m) => {
-    const p = m && m.connectParams;
-    fs.appendFileSync(file, `${p ? `${p.hostname}:${p.port}` : 'unknown'}\n`);
-  });
-  dc.subscribe('net.client.socket', () => fs.appendFileSync(file, 'net.client.socket\n'));
+  const connect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function (...args) {
+    // net.connect() hands over its normalized [options, cb] array; direct callers pass (options) or (port, host).
+    const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+    const target =
+      first && typeof first === 'object'
+        ? first.path ?? `${first.host ?? 'localhost'}:${first.port}`
+        : `${typeof args[1] === 'string' ? args[1] : 'localhost'}:${first}`;
+    fs.appendFileSync(file, `${target}\n`);
+    return connect.apply(this, args);
+  };
 }

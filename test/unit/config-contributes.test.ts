@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configurationContribution } from '../../shared/config/contributes';
@@ -45,7 +45,20 @@ describe('package.json contributes.configuration', () => {
   });
 
   it('contributes the commands the extension registers', () => {
-    expect(pkg.contributes.commands.map((c) => c.command).sort()).toEqual(['nootropic.clearApiKey', 'nootropic.restartServer', 'nootropic.setApiKey', 'nootropic.showStatus']);
+    // Every contributed command is registered by the extension (its id appears in extension/ as a string), and
+    // every registerCommand id is contributed (so it has a title in the palette and menus).
+    const dir = path.join(__dirname, '..', '..', 'extension');
+    const sources = readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n');
+    const contributed = pkg.contributes.commands.map((c) => c.command).sort();
+    for (const id of contributed) expect(sources, id).toContain(`'${id}'`);
+    const registered = [...sources.matchAll(/registerCommand\(\s*'([^']+)'/g)].map((m) => m[1]!);
+    expect(registered.length).toBeGreaterThan(10);
+    for (const id of registered) expect(contributed, id).toContain(id);
+    expect(contributed).toEqual(expect.arrayContaining(['nootropic.clearApiKey', 'nootropic.restartServer', 'nootropic.setApiKey', 'nootropic.showStatus', 'nootropic.fixDiagnostic', 'nootropic.explainDiagnostic']));
     expect(pkg.activationEvents).toContain('onStartupFinished');
   });
 });

@@ -8,6 +8,8 @@ describe('secret redaction', () => {
     expect(redactValue('apiKey', 'anything')).toBe('[redacted]');
     expect(redactValue('', { headers: { authorization: 'x' }, model: 'llama3' })).toEqual({ headers: { authorization: '[redacted]' }, model: 'llama3' });
     expect(redactValue('prompt', 'refactor the tokenizer')).toBe('refactor the tokenizer');
+    // Token counts (GenAI conventions) stay readable; a token string does not.
+    expect(redactValue('', { 'gen_ai.usage.input_tokens': 42, access_token: 'abc' })).toEqual({ 'gen_ai.usage.input_tokens': 42, access_token: '[redacted]' });
   });
 
   it('masks a registered secret wherever it appears', () => {

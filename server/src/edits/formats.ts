@@ -51,6 +51,8 @@ export interface WholeFileEdit {
   kind: 'whole-file';
   path: string;
   content: string;
+  /** The text also has SEARCH/REPLACE, diff or SYMBOL edits: this block may be an illustration, not a file. */
+  mixed?: boolean;
 }
 
 export interface ReplaceSymbolEdit {
@@ -345,7 +347,8 @@ export function parseModelEdits(text: string, opts: ParseOptions = {}): ParsedEd
   // Whole files: a fenced block under a file path line. In the single-file form one unnamed block counts too,
   // but only when nothing else in the text is an edit (prose with snippets is not a whole file).
   const named = wholeFileCandidates.filter((c) => c.named);
-  if (named.length) edits.push(...named.map((c) => c.edit));
+  const others = edits.length > 0;
+  if (named.length) edits.push(...named.map((c): WholeFileEdit => (others ? { ...c.edit, mixed: true } : c.edit)));
   else if (opts.singleFile && !edits.length && wholeFileCandidates.length === 1) edits.push(wholeFileCandidates[0]!.edit);
   else if (opts.singleFile && !edits.length && wholeFileCandidates.length > 1)
     problems.push(`${wholeFileCandidates.length} code blocks and no SEARCH/REPLACE or diff: cannot tell which one is the whole file`);

@@ -275,6 +275,13 @@ async function resolveTarget(root: string, written: string, label: string): Prom
     if (err instanceof ConfinementError) throw new Refusal(`${label}: ${err.message}`);
     throw err;
   }
+  // A symlink that stays inside the workspace is followed: the file it points to is edited, the link is kept.
+  try {
+    const real = await fs.realpath(abs);
+    if (real !== abs) abs = path.join(root, path.relative(await fs.realpath(root), real));
+  } catch {
+    // does not exist yet: created where named
+  }
   const rel = toRel(root, abs);
   if (FORBIDDEN_DIRS.some((d) => rel === d || rel.startsWith(`${d}/`))) throw new Refusal(`${label}: refused path ${written}: nootropic does not edit ${rel.split('/')[0]}/`);
   return { abs, rel };
@@ -308,15 +315,22 @@ export async function planEdits(req: PlanRequest): Promise<Plan> {
     const labelled = labelEdits(parsed.edits);
     const target = req.targetFile !== undefined ? await resolveTarget(root, path.isAbsolute(req.targetFile) ? path.relative(root, req.targetFile) || req.targetFile : req.targetFile, 'target file') : undefined;
     const groups = new Map<string, { abs: string; edits: Labelled[] }>();
+    const warnings: string[] = [];
     for (const l of labelled) {
       if (!target && !l.edit.path) throw new Refusal(`${l.label}: no file path`);
       const t = target ?? (await resolveTarget(root, l.edit.path, l.label));
+      // Next to other edits, a fenced block under a file name replaces that file only when it is new: an existing
+      // file is not overwritten by what may be an illustration.
+      if (l.edit.kind === 'whole-file' && l.edit.mixed && (req.overlay?.(t.abs) !== undefined || (await readDisk(t.abs, t.rel)) !== null)) {
+        warnings.push(`ignored the fenced block under ${l.edit.path || t.rel}: ${t.rel} exists and the text also has other edits (send a whole file alone to replace it)`);
+        continue;
+      }
       const g = groups.get(t.rel) ?? { abs: t.abs, edits: [] };
       g.edits.push(l);
       groups.set(t.rel, g);
     }
+    if (!groups.size) return { ok: false, reason: `no edits to apply: ${warnings.join('; ')}` };
     const files: PlannedFile[] = [];
-    const warnings: string[] = [];
     for (const [rel, g] of groups) {
       const onDisk = await readDisk(g.abs, rel);
       const before = req.overlay?.(g.abs) ?? onDisk;

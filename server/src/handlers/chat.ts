@@ -10,6 +10,7 @@ import { LSPErrorCodes } from 'vscode-languageserver';
 import { URI } from 'vscode-uri';
 import { ChatDelta, ChatSend, NootropicErrorCodes, type ChatSendResult, type Citation } from '../../../shared/protocol';
 import type { ServerContext } from '../context';
+import { resolveMentions } from '../context/mentions';
 import { ModelError } from '../models/errors';
 import { fitToWindow, renderPiece, type BudgetResult, type ContextPiece } from '../models/prompt-budget';
 import type { Attempt, WindowInfo } from '../models/router';
@@ -75,7 +76,7 @@ function renderCommandResult(result: unknown): string {
   return `\`\`\`json\n${JSON.stringify(result, null, 2)}\n\`\`\``;
 }
 
-export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'pluginCommands'>): void {
+export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'index' | 'pluginCommands'>): void {
   ctx.rpc.request(ChatSend, async (params, token) => {
     const signal = abortSignalFor(token);
     const root = ctx.config.workspaceRoot;
@@ -132,6 +133,10 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 
         pieces.push({ kind: 'diagnostics', score: 1, path: where, text: c.diagnostics.map((d) => (d.line !== undefined ? `line ${d.line + 1}: ${d.message}` : d.message)).join('\n') });
       }
     }
+    const mentioned = c?.mentions?.length
+      ? await resolveMentions({ root, openText: (u) => ctx.documents.get(u)?.getText(), index: () => ctx.index.whenReady() }, c.mentions)
+      : { pieces: [], problems: [] };
+    pieces.push(...mentioned.pieces);
     const retriever = ctx.retriever();
     const retrieverStatus = retriever.status();
     if (params.retrieveLimit > 0) {
@@ -162,6 +167,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 
 
     const streamId = params.streamId;
     try {
+      // The router makes each model call a `chat {model}` span (GenAI conventions) under this request's span.
       const routed = await ctx.models.chat({
         role: params.role,
         signal,
@@ -192,6 +198,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 
           ...routed.result.warnings,
           ...(routed.window.contextSource === 'fallback' ? [`the context window of ${routed.endpoint.model} is unknown; assumed ${routed.window.contextLength} tokens (set contextLength in the role's endpoint)`] : []),
           ...(b.dropped.length ? [`${b.dropped.length} context piece(s) left out to fit the ${b.window}-token window`] : []),
+          ...mentioned.problems,
         ],
         ...(routed.result.usage ? { usage: routed.result.usage } : {}),
       };

@@ -19,7 +19,8 @@ export function redactText(text: string): string {
 }
 
 export function redactValue(key: string, value: unknown): unknown {
-  if (SECRET_KEY.test(key) && value !== undefined && value !== null && value !== '') return '[redacted]';
+  // A number under a "token" key is a count (gen_ai.usage.input_tokens), never a credential.
+  if (SECRET_KEY.test(key) && value !== undefined && value !== null && value !== '' && typeof value !== 'number') return '[redacted]';
   if (typeof value === 'string') return redactText(value);
   if (Array.isArray(value)) return value.map((v) => redactValue('', v));
   if (typeof value === 'object' && value !== null) {

@@ -8,6 +8,7 @@
  *   followed by the error's stack, and a closing `N passed, N failed`.
  */
 import Mocha from 'mocha';
+import { registerChatTests, registerPanelTests } from './chat.test';
 import { registerExtensionTests } from './extension.test';
 
 const { EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_RUN_END, EVENT_SUITE_BEGIN } = Mocha.Runner.constants;
@@ -40,6 +41,8 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 90_000, color: false, reporter: LineReporter });
   mocha.suite.emit('pre-require', globalThis, 'nootropic-e2e', mocha);
   registerExtensionTests();
+  registerChatTests();
+  registerPanelTests();
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {
       if (failures > 0) reject(new Error(`${failures} extension test(s) failed`));

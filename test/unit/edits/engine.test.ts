@@ -1,6 +1,6 @@
 // The edit engine in-process: each format, each tolerance, refusals that name the block, AST safety, confinement,
 // all-or-nothing commits and undo. Every test works on a real temp folder.
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -163,6 +163,15 @@ describe('refusals leave the file byte-for-byte untouched', () => {
     } finally {
       outside.dispose();
     }
+  });
+
+  it('a symlink that stays inside the workspace is followed: the target file changes, the link stays a link', async () => {
+    setup({ 'real/a.txt': 'alpha\n' });
+    symlinkSync(path.join(ws.root, 'real', 'a.txt'), path.join(ws.root, 'link.txt'));
+    const r = await applyEdits({ root: ws.root, text: sr('link.txt', 'alpha', 'ALPHA') });
+    expect(r).toMatchObject({ applied: true, changes: [{ path: 'real/a.txt' }] });
+    expect(read('real/a.txt')).toBe('ALPHA\n');
+    expect(lstatSync(path.join(ws.root, 'link.txt')).isSymbolicLink()).toBe(true);
   });
 
   it('multi-file: when the second write fails the first file is restored and nothing is journaled', async () => {
@@ -357,5 +366,30 @@ describe('repairs', () => {
     expect(read('a.txt')).toBe('uno\ndos\n');
     const bad = await applyEdits({ root: ws.root, text: [sr('a.txt', 'uno', 'eins'), sr('a.txt', 'zwei', 'drei')].join('\n') });
     expect(bad).toMatchObject({ applied: false, reason: expect.stringMatching(/^block 2 \(a\.txt\): search text not found/) });
+  });
+});
+
+describe('whole files next to other edits, symbols with wrappers', () => {
+  it('a fenced block under an existing file name next to SEARCH/REPLACE blocks is not taken as the whole file; a new file is', async () => {
+    setup({ 'a.ts': 'export const a = 1;\n', 'b.ts': 'export const b = 1;\n' });
+    const text = [sr('a.ts', 'export const a = 1;', 'export const a = 2;'), 'Use it like this in b.ts:', '', 'b.ts', '```ts', "import { a } from './a';", '```', '', 'c.ts', '```ts', 'export const c = 3;', '```'].join('\n');
+    const r = await applyEdits({ root: ws.root, text });
+    expect(r.applied, r.reason).toBe(true);
+    expect(read('a.ts')).toBe('export const a = 2;\n');
+    expect(read('b.ts')).toBe('export const b = 1;\n');
+    expect(read('c.ts')).toBe('export const c = 3;\n');
+    expect(r.warnings?.join('\n')).toMatch(/ignored the fenced block under b\.ts/);
+  });
+
+  it('replace-symbol includes export and decorators when the new text has them', async () => {
+    setup({ 'm.ts': 'export function f(): number {\n  return 1;\n}\n\nexport function g() {}\n', 'p.py': 'class A:\n    @staticmethod\n    def f():\n        return 1\n\n    def g(self):\n        pass\n' });
+    const ts = await applyEdits({ root: ws.root, text: 'm.ts\n<<<<<<< SYMBOL f\nexport function f(): number {\n  return 2;\n}\n>>>>>>> REPLACE\n' });
+    expect(ts.applied, ts.reason).toBe(true);
+    expect(read('m.ts')).toBe('export function f(): number {\n  return 2;\n}\n\nexport function g() {}\n');
+    const py = await applyEdits({ root: ws.root, text: 'p.py\n<<<<<<< SYMBOL A.f\n@staticmethod\ndef f():\n    return 2\n>>>>>>> REPLACE\n' });
+    expect(py.applied, py.reason).toBe(true);
+    expect(read('p.py')).toBe('class A:\n    @staticmethod\n    def f():\n        return 2\n\n    def g(self):\n        pass\n');
+    const amb = await applyEdits({ root: ws.root, text: 'p.py\n<<<<<<< SYMBOL nope.f\ndef f(): pass\n>>>>>>> REPLACE\n' });
+    expect(amb.reason).toMatch(/no function, method or class named nope\.f/);
   });
 });

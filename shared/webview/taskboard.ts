@@ -1,0 +1,46 @@
+/** Messages between the extension and the task board webview. */
+import { z } from 'zod';
+
+export const BoardTask = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  deps: z.array(z.string()),
+  acceptance: z.array(z.string()),
+  files: z.array(z.string()),
+  estimate: z.number().optional(),
+  status: z.enum(['todo', 'in_progress', 'review', 'done', 'failed']),
+  /** The latest step seen for this task (live, from nootropic/agent/progress). */
+  lastStep: z.string().optional(),
+  runId: z.string().optional(),
+});
+export type BoardTask = z.infer<typeof BoardTask>;
+
+export const ToBoardWebview = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('loading') }),
+  z.object({
+    type: z.literal('board'),
+    name: z.string(),
+    tasks: z.array(BoardTask),
+    progress: z.object({ done: z.number(), remaining: z.number(), failed: z.number() }).optional(),
+    running: z.array(z.string()),
+    canRun: z.boolean(),
+    note: z.string().optional(),
+  }),
+  z.object({ type: z.literal('empty'), message: z.string() }),
+  z.object({ type: z.literal('error'), message: z.string() }),
+]);
+export type ToBoardWebview = z.infer<typeof ToBoardWebview>;
+
+export const FromBoardWebview = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('refresh') }),
+  z.object({ type: z.literal('run'), taskId: z.string().optional() }),
+  z.object({ type: z.literal('stop'), taskId: z.string().optional() }),
+  z.object({ type: z.literal('retry'), taskId: z.string() }),
+  z.object({ type: z.literal('openTask'), taskId: z.string() }),
+  z.object({ type: z.literal('openTrace'), taskId: z.string() }),
+  z.object({ type: z.literal('openEdits'), taskId: z.string() }),
+  z.object({ type: z.literal('plan') }),
+]);
+export type FromBoardWebview = z.infer<typeof FromBoardWebview>;
