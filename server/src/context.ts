@@ -9,6 +9,7 @@ import type { ConfigStore } from './config/store';
 import type { ContextRetriever } from './context/retriever';
 import type { Logger } from './log';
 import type { ModelRouter } from './models/router';
+import type { PluginCommands } from './plugins/command-port';
 import type { IndexService } from './rag/index-service';
 import type { RpcRegistry } from './rpc/registry';
 import type { Secrets } from './secrets';
@@ -39,4 +40,6 @@ export interface ServerContext {
   diagnostics: DiagnosticsHub;
   /** Workspace context for chat and ask (the index when it exists; see context/workspace-retriever.ts). */
   retriever(): ContextRetriever;
+  /** Commands of active plugins, for chat's `/command` routing (attached by the plugins domain). */
+  pluginCommands: PluginCommands;
 }

@@ -34,6 +34,7 @@ import { RpcRegistry } from './rpc/registry';
 import { Secrets } from './secrets';
 import { StatusReporter } from './status';
 import { Telemetry } from './telemetry/telemetry';
+import { PluginCommands } from './plugins/command-port';
 import { SERVER_VERSION } from './version';
 
 export interface ServerOptions {
@@ -72,6 +73,10 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   // API keys are never configuration: Secrets holds them and registers them for redaction everywhere.
   const secrets = new Secrets(env);
   const index = new IndexService(log.child('index'));
+  telemetry.observeIndexSize(() => {
+    const s = index.current();
+    return { files: s.files, chunks: s.chunks };
+  });
   const ctx: ServerContext = {
     connection,
     rpc,
@@ -83,9 +88,10 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     index,
     info: { version: SERVER_VERSION, transport: options.transport, startedAt: Date.now() },
     secrets,
-    models: new ModelRouter({ models: () => config.config.models, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons) }),
+    models: new ModelRouter({ models: () => config.config.models, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons), telemetry }),
     diagnostics: new DiagnosticsHub(connection, log.child('diagnostics')),
     retriever: () => workspaceRetriever(config.workspaceRoot, index),
+    pluginCommands: new PluginCommands(),
   };
   for (const register of DOMAINS) register(ctx);
 

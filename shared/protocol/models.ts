@@ -126,8 +126,11 @@ export const AttemptReport = z.object({
 export const ChatSendResult = z.object({
   answer: z.string(),
   model: z.string(),
-  endpoint: z.object({ role: z.enum(ROLES), label: z.string(), provider: z.enum(PROVIDERS), baseUrl: z.string() }),
+  /** `provider: 'plugin'` (label `plugin:<name>`, no baseUrl) when a `/command` of a plugin answered, not a model. */
+  endpoint: z.object({ role: z.enum(ROLES), label: z.string(), provider: z.union([z.enum(PROVIDERS), z.literal('plugin')]), baseUrl: z.string() }),
   finishReason: z.enum(['stop', 'length', 'tool_calls', 'other']),
+  /** Set when the message was `/command args` for a plugin command: what it returned (the answer renders it). */
+  command: z.object({ plugin: z.string(), command: z.string(), result: z.json(), durationMs: z.number() }).optional(),
   /** Only sources that were actually in the prompt. */
   citations: z.array(Citation),
   context: z.object({

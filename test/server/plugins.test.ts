@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  ChatSend,
   DescribeRegistry,
   PluginsList,
   PluginsListResult,
@@ -15,6 +16,7 @@ import {
   type PluginInfo,
 } from '../../shared/protocol';
 import { startInProcessServer, type InProcessServer } from '../support/in-process';
+import { startModelStandin } from '../support/model-standin';
 import { tempWorkspace, type TempWorkspace } from '../support/paths';
 import { commandPlugin, EXITS_IN_ACTIVATE, GOOD, HANGS_IN_ACTIVATE, THROWS_IN_ACTIVATE, writePlugin } from '../support/plugin-fixtures';
 
@@ -120,6 +122,36 @@ describe('plugins (server in-process, worker threads)', () => {
     expect(byName(await list(s), 'flaky')).toMatchObject({ state: 'failed', reason: 'called process.exit(7)' });
     await expect(s.client.sendRequest(PluginsRun.method, { command: 'hello' })).resolves.toMatchObject({ result: 'hello world' });
     await expect(s.client.sendRequest(PluginsRun.method, { command: 'nope' })).rejects.toMatchObject({ code: -32602, message: expect.stringMatching(/no plugin command "nope" \(available: .*hello/) });
+  });
+
+  it('routes `/command` in chat to the active plugin that owns it; failed plugins\' and unknown commands go to the model', async () => {
+    const standin = await startModelStandin({ defaultReply: (q) => ({ text: `model: ${q}` }) });
+    cleanups.push(() => void standin.close());
+    ws = tempWorkspace('nootropic-plugins-');
+    GOOD(ws);
+    THROWS_IN_ACTIVATE(ws);
+    EXITS_IN_ACTIVATE(ws);
+    commandPlugin(ws, 'shape', { shape: '() => ({ sides: 4 })', boom: '() => { throw new Error("bad input") }' });
+    ws.write('.nootropic/config.yaml', 'plugins:\n  activateTimeoutMs: 10000\n  commandTimeoutMs: 10000\n');
+    server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent/nootropic.yaml', NOOTROPIC_PROVIDER: 'ollama', NOOTROPIC_BASE_URL: standin.url, NOOTROPIC_MODEL: 'qwen2.5-coder:7b' });
+    await server.initialize(ws.root);
+    const s = server;
+    const chat = async (content: string, streamId?: string) =>
+      ChatSend.result.parse(await s.client.sendRequest(ChatSend.method, { ...(streamId ? { streamId } : {}), retrieveLimit: 0, messages: [{ role: 'user', content }] }));
+
+    const hello = await chat('/hello from chat', 'h1');
+    expect(hello).toMatchObject({ answer: 'hello from chat', model: 'plugin:good', endpoint: { provider: 'plugin', label: 'plugin:good' }, command: { plugin: 'good', command: 'hello', result: 'hello from chat' } });
+    expect(s.notifications('nootropic/chat/delta')).toEqual([{ streamId: 'h1', text: 'hello from chat' }]);
+    expect((await chat('/good/hello')).answer).toBe('hello world');
+    expect((await chat('/shape')).answer).toBe('```json\n{\n  "sides": 4\n}\n```');
+    await expect(chat('/boom')).rejects.toThrow(/\/boom: shape\/boom failed: bad input/);
+    expect(standin.calls('/api/chat')).toHaveLength(0); // plugin commands never reached the model
+
+    // Not a command of an active plugin: an ordinary question for the model.
+    expect((await chat('/nosuch thing')).answer).toBe('model: /nosuch thing');
+    expect((await chat('what does /hello do?')).answer).toBe('model: what does /hello do?');
+    expect(standin.calls('/api/chat')).toHaveLength(2);
+    expect(byName(await list(s), 'throws').state).toBe('failed');
   });
 
   it('stops a command that hangs past the command timeout', async () => {

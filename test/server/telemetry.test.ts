@@ -3,9 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Doctor, TracesList } from '../../shared/protocol';
+import { ChatSend, Doctor, IndexBuild, TracesList } from '../../shared/protocol';
 import { startInProcessServer, type InProcessServer } from '../support/in-process';
-import { closedPort } from '../support/model-standin';
+import { closedPort, startModelStandin } from '../support/model-standin';
 import { tempWorkspace, type TempWorkspace } from '../support/paths';
 
 let server: InProcessServer | undefined;
@@ -82,6 +82,39 @@ describe('telemetry (in-process)', () => {
     await expect.poll(() => received.length, { timeout: 10_000 }).toBeGreaterThan(0);
     expect(received[0]).toMatch(/^POST \/v1\/traces /);
     expect(received.join('\n')).toContain('nootropic/doctor');
+  });
+
+  it('serves request latency, error counts, token usage and index size on a loopback Prometheus endpoint', async () => {
+    const standin = await startModelStandin({ replies: [{ text: 'It adds.' }] });
+    try {
+      ws = tempWorkspace();
+      ws.write('src/math.ts', 'export function add(a: number, b: number): number {\n  return a + b;\n}\n');
+      ws.write('src/sub.ts', 'export const sub = (a: number, b: number) => a - b;\n');
+      const port = await closedPort();
+      server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_PROVIDER: 'ollama', NOOTROPIC_BASE_URL: standin.url, NOOTROPIC_MODEL: 'qwen2.5-coder:7b' });
+      await server.initialize(ws.root, { settings: { telemetry: { prometheusPort: port } } });
+      const built = IndexBuild.result.parse(await server.client.sendRequest(IndexBuild.method, {}));
+      expect(built.chunks).toBeGreaterThan(0);
+      ChatSend.result.parse(await server.client.sendRequest(ChatSend.method, { retrieveLimit: 0, messages: [{ role: 'user', content: 'what does add do?' }] }));
+      await server.client.sendRequest('nootropic/no-such-method', {}).catch(() => undefined);
+      await server.client.sendRequest(ChatSend.method, { messages: [] }).catch(() => undefined); // invalid params: an error
+      const scrape = async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+        return res.text();
+      };
+      await expect.poll(scrape, { timeout: 10_000 }).toMatch(/nootropic_index_chunks/);
+      const text = await scrape();
+      const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+      expect(value(/^nootropic_index_chunks(?:\{[^}]*\})? (\d+)/m)).toBe(built.chunks);
+      expect(value(/^nootropic_index_files(?:\{[^}]*\})? (\d+)/m)).toBe(built.files);
+      expect(text).toMatch(/^nootropic_rpc_duration_count\{[^}]*rpc_method="nootropic\/chat\/send"[^}]*outcome="ok"[^}]*\} 1$/m);
+      expect(text).toMatch(/^nootropic_rpc_duration_bucket\{[^}]*rpc_method="nootropic\/index\/build"/m);
+      expect(text).toMatch(/^nootropic_rpc_errors(?:_total)?\{[^}]*rpc_method="nootropic\/chat\/send"[^}]*\} 1$/m);
+      expect(value(/^gen_ai_client_token_usage_sum\{[^}]*gen_ai_token_type="output"[^}]*\} (\d+)/m)).toBeGreaterThan(0);
+      expect(value(/^gen_ai_client_token_usage_sum\{[^}]*gen_ai_token_type="input"[^}]*\} (\d+)/m)).toBeGreaterThan(0);
+    } finally {
+      await standin.close();
+    }
   });
 
   it('never writes the API key from the environment into the cache, traces or logs', async () => {

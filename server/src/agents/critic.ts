@@ -6,7 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { grammarFor } from '../syntax/grammars';
+import { withToolSpan } from '../telemetry/genai';
+import type { Telemetry } from '../telemetry/telemetry';
 import { parse } from '../syntax/parser';
 import { syntaxProblems } from '../syntax/errors';
 import { runShell, type CommandResult } from '../workflow/commands';
@@ -22,6 +25,8 @@ export interface CriticInput {
   tests?: { command: string; approvedBy: string };
   timeoutMs: number;
   signal?: AbortSignal;
+  /** When given, semgrep and the tests command each run inside an `execute_tool` span. */
+  telemetry?: Telemetry;
 }
 
 export interface TestOutcome {
@@ -77,14 +82,24 @@ export async function criticize(input: CriticInput): Promise<CriticReport> {
   const ts = typeScriptFindings(input.root, input.files);
   if (ts.unavailable) notes.push(ts.unavailable);
   findings.push(...ts.findings);
-  const semgrep = await runSemgrep(input.root, input.files, { timeoutMs: input.timeoutMs, ...(input.signal ? { signal: input.signal } : {}) });
+  const tool = <T>(name: string, attributes: Record<string, string | number | boolean>, fn: () => Promise<T>): Promise<T> =>
+    input.telemetry ? withToolSpan(input.telemetry, name, attributes, fn) : fn();
+  const semgrep = input.files.length
+    ? await tool('semgrep', { 'nootropic.files': input.files.length }, () => runSemgrep(input.root, input.files, { timeoutMs: input.timeoutMs, ...(input.signal ? { signal: input.signal } : {}) }))
+    : await runSemgrep(input.root, input.files, { timeoutMs: input.timeoutMs, ...(input.signal ? { signal: input.signal } : {}) });
   if (semgrep.status !== 'ran' && semgrep.status !== 'skipped') notes.push(semgrep.detail);
   findings.push(...semgrep.findings);
 
   let tests: TestOutcome | undefined;
   if (input.tests) {
     const { command, approvedBy } = input.tests;
-    const result = await runShell(command, input.root, { timeoutMs: input.timeoutMs, ...(input.signal ? { signal: input.signal } : {}) });
+    const result = await tool('tests', { 'nootropic.command': command, 'nootropic.approved_by': approvedBy }, async () => {
+      const r = await runShell(command, input.root, { timeoutMs: input.timeoutMs, ...(input.signal ? { signal: input.signal } : {}) });
+      const span = trace.getActiveSpan();
+      span?.setAttributes({ 'process.exit.code': r.exitCode ?? -1, 'nootropic.timed_out': r.timedOut });
+      if (r.exitCode !== 0 || r.timedOut) span?.setStatus({ code: SpanStatusCode.ERROR, message: r.timedOut ? 'timed out' : `exit code ${r.exitCode ?? r.signal}` });
+      return r;
+    });
     tests = { command, approved: true, approvedBy, passed: result.exitCode === 0 && !result.timedOut, result };
     if (!tests.passed) findings.push(testFinding(tests));
   } else notes.push('no tests command (set `tests:` in project-spec.yaml): only static checks ran');

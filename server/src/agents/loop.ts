@@ -82,9 +82,13 @@ function hash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 16);
 }
 
-/** The edit part of a model answer, whitespace-normalised: two answers that would make the same edit hash alike. */
+/**
+ * The edit part of a model answer, whitespace-normalised: two answers that would make the same edit hash alike.
+ * A block's target (the path line before it) is part of the edit: the same SEARCH/REPLACE aimed at another file
+ * is another edit.
+ */
 export function editHash(response: string): string {
-  const blocks = response.match(/<{5,9} SEARCH[\s\S]*?>{5,9} REPLACE|^--- [\s\S]*$/gm) ?? [response];
+  const blocks = response.match(/(?:^[^\n`]*\S\n(?:```[^\n]*\n)?)?<{5,9} SEARCH[\s\S]*?>{5,9} REPLACE|^--- [\s\S]*$/gm) ?? [response];
   return hash(blocks.join('\n').replace(/[ \t]+$/gm, '').trim());
 }
 
@@ -294,7 +298,7 @@ export async function runTaskLoop(log: RunLog, task: LoopTask, deps: LoopDeps): 
       }
       case 'critic': {
         const { value: report, startedAt, durationMs, spanIds } = await timed('critic', () =>
-          criticize({ root: deps.root, files: [...s.touched], timeoutMs: deps.commandTimeoutMs, signal: deps.signal }),
+          criticize({ root: deps.root, files: [...s.touched], timeoutMs: deps.commandTimeoutMs, signal: deps.signal, ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) }),
         );
         const errors = report.findings.filter((f) => f.severity === 'error').length;
         record({
@@ -319,7 +323,7 @@ export async function runTaskLoop(log: RunLog, task: LoopTask, deps: LoopDeps): 
           break;
         }
         const tests = deps.tests;
-        const { value: report, startedAt, durationMs, spanIds } = await timed('tests', () => criticize({ root: deps.root, files: [], tests, timeoutMs: deps.commandTimeoutMs, signal: deps.signal }));
+        const { value: report, startedAt, durationMs, spanIds } = await timed('tests', () => criticize({ root: deps.root, files: [], tests, timeoutMs: deps.commandTimeoutMs, signal: deps.signal, ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) }));
         const t = report.tests!;
         const testFindings = report.findings.filter((f) => f.source === 'tests');
         record({

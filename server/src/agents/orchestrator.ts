@@ -11,6 +11,8 @@ import type { Config } from '../../../shared/config/schema';
 import type { TaskGraph, TaskStatus } from '../../../shared/protocol/agents';
 import type { ContextRetriever } from '../context/retriever';
 import type { ModelRouter } from '../models/router';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { withAgentSpan } from '../telemetry/genai';
 import type { Telemetry } from '../telemetry/telemetry';
 import { approveCommand, type Approver } from '../workflow/commands';
 import { readRun, RunLog, type RunStep } from '../workflow/run-log';
@@ -175,63 +177,74 @@ export async function runAgents(req: RunRequest, env: AgentEnv): Promise<RunResu
     onStep: (step: RunStep) => env.onStep?.(runId, step),
   };
 
-  try {
-    if ('instruction' in mode) {
-      const out = await runTaskLoop(log, { id: 'task', instruction: mode.instruction }, loopDeps);
-      await log.update({ iterations: out.iterations, edits: out.edits });
-      await log.finish(out.status, out.reason);
-      return { status: out.status, iterations: out.iterations, runId, edits: out.edits, ...(out.reason ? { reason: out.reason } : {}) };
-    }
-    const pm = new ProjectManager(env.root, graph!);
-    const ids = 'taskId' in mode ? [mode.taskId] : graph!.order;
-    const results: NonNullable<RunResult['tasks']> = [];
-    const edits: TaskOutcome['edits'] = [];
-    let iterations = 0;
-    let overall: RunResult['status'] = 'succeeded';
-    let reason: string | undefined;
-    for (const id of ids) {
-      const node = pm.graph.tasks.find((t) => t.id === id)!;
-      if (node.status === 'done') continue;
-      const blocked = node.deps.filter((d) => pm.graph.tasks.find((t) => t.id === d)?.status !== 'done');
-      if (blocked.length) {
-        results.push({ id, status: node.status, iterations: 0, reason: `waiting on ${blocked.join(', ')}` });
-        continue;
+  const execute = async (): Promise<RunResult> => {
+    try {
+      if ('instruction' in mode) {
+        const out = await runTaskLoop(log, { id: 'task', instruction: mode.instruction }, loopDeps);
+        await log.update({ iterations: out.iterations, edits: out.edits });
+        await log.finish(out.status, out.reason);
+        return { status: out.status, iterations: out.iterations, runId, edits: out.edits, ...(out.reason ? { reason: out.reason } : {}) };
       }
-      if (node.status !== 'in_progress') await pm.transition(id, 'in_progress');
-      env.onTask?.(runId, { id, status: 'in_progress' });
-      const task: LoopTask = {
-        id,
-        instruction: `${node.title}${node.description ? `: ${node.description}` : ''}`,
-        title: node.title,
-        description: node.description,
-        acceptance: node.acceptance,
-        files: node.files,
-      };
-      const out = await runTaskLoop(log, task, loopDeps);
-      iterations += out.iterations;
-      edits.push(...out.edits);
-      const status: TaskStatus = out.status === 'succeeded' ? 'done' : 'failed';
-      await pm.transition(id, status);
-      env.onTask?.(runId, { id, status });
-      results.push({ id, status, iterations: out.iterations, ...(out.reason ? { reason: out.reason } : {}) });
-      if (out.status !== 'succeeded') {
-        overall = out.status;
-        reason = `task ${id}: ${out.reason ?? out.status}`;
-        if (out.status === 'stopped' && out.reason === 'cancelled') break;
+      const pm = new ProjectManager(env.root, graph!);
+      const ids = 'taskId' in mode ? [mode.taskId] : graph!.order;
+      const results: NonNullable<RunResult['tasks']> = [];
+      const edits: TaskOutcome['edits'] = [];
+      let iterations = 0;
+      let overall: RunResult['status'] = 'succeeded';
+      let reason: string | undefined;
+      for (const id of ids) {
+        const node = pm.graph.tasks.find((t) => t.id === id)!;
+        if (node.status === 'done') continue;
+        const blocked = node.deps.filter((d) => pm.graph.tasks.find((t) => t.id === d)?.status !== 'done');
+        if (blocked.length) {
+          results.push({ id, status: node.status, iterations: 0, reason: `waiting on ${blocked.join(', ')}` });
+          continue;
+        }
+        if (node.status !== 'in_progress') await pm.transition(id, 'in_progress');
+        env.onTask?.(runId, { id, status: 'in_progress' });
+        const task: LoopTask = {
+          id,
+          instruction: `${node.title}${node.description ? `: ${node.description}` : ''}`,
+          title: node.title,
+          description: node.description,
+          acceptance: node.acceptance,
+          files: node.files,
+        };
+        const out = await runTaskLoop(log, task, loopDeps);
+        iterations += out.iterations;
+        edits.push(...out.edits);
+        const status: TaskStatus = out.status === 'succeeded' ? 'done' : 'failed';
+        await pm.transition(id, status);
+        env.onTask?.(runId, { id, status });
+        results.push({ id, status, iterations: out.iterations, ...(out.reason ? { reason: out.reason } : {}) });
+        if (out.status !== 'succeeded') {
+          overall = out.status;
+          reason = `task ${id}: ${out.reason ?? out.status}`;
+          if (out.status === 'stopped' && out.reason === 'cancelled') break;
+        }
       }
+      if (overall === 'succeeded' && results.some((r) => r.status !== 'done')) {
+        overall = 'failed';
+        reason = `not done: ${results.filter((r) => r.status !== 'done').map((r) => `${r.id} (${r.reason ?? r.status})`).join(', ')}`;
+      }
+      await log.update({ iterations, edits });
+      await log.finish(overall, reason);
+      return { status: overall, iterations, runId, edits, ...(reason ? { reason } : {}), tasks: results };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const cancelled = env.signal.aborted;
+      log.append({ kind: 'decision', status: cancelled ? 'stopped' : 'failed', title: cancelled ? 'cancelled' : 'run failed', rationale: message, startedAt: new Date().toISOString(), durationMs: 0, iteration: 0, detail: { reason: message } });
+      await log.finish(cancelled ? 'stopped' : 'failed', cancelled ? 'cancelled' : message);
+      return { status: cancelled ? 'stopped' : 'failed', iterations: log.meta.iterations, runId, edits: log.meta.edits, reason: cancelled ? 'cancelled' : message };
     }
-    if (overall === 'succeeded' && results.some((r) => r.status !== 'done')) {
-      overall = 'failed';
-      reason = `not done: ${results.filter((r) => r.status !== 'done').map((r) => `${r.id} (${r.reason ?? r.status})`).join(', ')}`;
-    }
-    await log.update({ iterations, edits });
-    await log.finish(overall, reason);
-    return { status: overall, iterations, runId, edits, ...(reason ? { reason } : {}), tasks: results };
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const cancelled = env.signal.aborted;
-    log.append({ kind: 'decision', status: cancelled ? 'stopped' : 'failed', title: cancelled ? 'cancelled' : 'run failed', rationale: message, startedAt: new Date().toISOString(), durationMs: 0, iteration: 0, detail: { reason: message } });
-    await log.finish(cancelled ? 'stopped' : 'failed', cancelled ? 'cancelled' : message);
-    return { status: cancelled ? 'stopped' : 'failed', iterations: log.meta.iterations, runId, edits: log.meta.edits, reason: cancelled ? 'cancelled' : message };
-  }
+  };
+  if (!env.telemetry) return execute();
+  // `invoke_agent nootropic`: the whole run, parent of each step's agent span, its model calls and tools.
+  const mode_ = 'instruction' in mode ? 'instruction' : 'taskId' in mode ? 'task' : 'all';
+  return withAgentSpan(env.telemetry, 'nootropic', { 'gen_ai.conversation.id': runId, 'nootropic.run_id': runId, 'nootropic.run_mode': mode_, ...(req.resume ? { 'nootropic.resumed': true } : {}) }, async (span) => {
+    const result = await execute();
+    span.setAttributes({ 'nootropic.run_status': result.status, 'nootropic.iterations': result.iterations });
+    if (result.status === 'failed') span.setStatus({ code: SpanStatusCode.ERROR, message: result.reason ?? 'failed' });
+    return result;
+  });
 }

@@ -5,8 +5,8 @@
  * aborts the model's HTTP request.
  */
 import { readFile } from 'node:fs/promises';
-import { SpanKind } from '@opentelemetry/api';
 import path from 'node:path';
+import { LSPErrorCodes } from 'vscode-languageserver';
 import { URI } from 'vscode-uri';
 import { ChatDelta, ChatSend, NootropicErrorCodes, type ChatSendResult, type Citation } from '../../../shared/protocol';
 import type { ServerContext } from '../context';
@@ -67,12 +67,47 @@ function errorCode(e: ModelError): number {
   return NootropicErrorCodes.ModelUnavailable;
 }
 
-export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'index' | 'telemetry'>): void {
+/** `/name rest`: a slash command; `name` may be `plugin/command`. */
+const SLASH = /^\/([A-Za-z0-9_.:@-]+(?:\/[A-Za-z0-9_.:-]+)?)(?:\s+([\s\S]*))?$/;
+
+/** A plugin command's result as the chat answer: text as is, anything else as a JSON block. */
+function renderCommandResult(result: unknown): string {
+  if (typeof result === 'string') return result;
+  return `\`\`\`json\n${JSON.stringify(result, null, 2)}\n\`\`\``;
+}
+
+export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'index' | 'pluginCommands'>): void {
   ctx.rpc.request(ChatSend, async (params, token) => {
     const signal = abortSignalFor(token);
     const root = ctx.config.workspaceRoot;
     const question = params.messages[params.messages.length - 1]!.content;
     const history = params.messages.slice(0, -1);
+
+    // `/command args` naming an active plugin's command runs it (in its isolate) instead of asking a model.
+    const slash = SLASH.exec(question.trim());
+    if (slash && (await ctx.pluginCommands.has(slash[1]!))) {
+      const rest = slash[2]?.trim();
+      let ran;
+      try {
+        ran = await ctx.pluginCommands.run(slash[1]!, rest ? [rest] : []);
+      } catch (err) {
+        throw new RpcError(LSPErrorCodes.RequestFailed, redactSecrets(`/${slash[1]}: ${(err as Error).message}`));
+      }
+      const answer = renderCommandResult(ran.result);
+      if (params.streamId) ctx.rpc.send(ChatDelta, { streamId: params.streamId, text: answer });
+      const result: ChatSendResult = {
+        answer,
+        model: `plugin:${ran.plugin}`,
+        endpoint: { role: params.role, label: `plugin:${ran.plugin}`, provider: 'plugin', baseUrl: '' },
+        finishReason: 'stop',
+        citations: [],
+        context: { ...ctx.retriever().status(), used: [], dropped: [], window: { contextLength: 0, contextSource: 'fallback', promptTokens: 0, reservedForAnswer: 0 } },
+        attempts: [],
+        warnings: [],
+        command: ran,
+      };
+      return result;
+    }
     const pieces: ContextPiece[] = [];
 
     const c = params.context;
@@ -132,26 +167,13 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 
 
     const streamId = params.streamId;
     try {
-      // One `chat <model>` span (GenAI conventions) under the request's span: the trace viewer's model call.
-      const routed = await ctx.telemetry.withSpan(
-        'chat',
-        { 'gen_ai.operation.name': 'chat', 'nootropic.role': params.role },
-        async (span) => {
-          const r = await ctx.models.chat({
-            role: params.role,
-            signal,
-            prepare,
-            ...(streamId ? { onDelta: (text: string) => ctx.rpc.send(ChatDelta, { streamId, text }) } : {}),
-          });
-          span.updateName(`chat ${r.endpoint.model}`);
-          span.setAttributes({ 'gen_ai.provider.name': r.endpoint.provider, 'gen_ai.request.model': r.endpoint.model, 'nootropic.attempts': r.attempts.length });
-          const usage = r.result.usage;
-          span.setAttribute('gen_ai.usage.input_tokens', usage?.promptTokens ?? budget?.promptTokens ?? 0);
-          if (usage?.outputTokens !== undefined) span.setAttribute('gen_ai.usage.output_tokens', usage.outputTokens);
-          return r;
-        },
-        SpanKind.CLIENT,
-      );
+      // The router makes each model call a `chat {model}` span (GenAI conventions) under this request's span.
+      const routed = await ctx.models.chat({
+        role: params.role,
+        signal,
+        prepare,
+        ...(streamId ? { onDelta: (text: string) => ctx.rpc.send(ChatDelta, { streamId, text }) } : {}),
+      });
       const b = budget!;
       const ref = (p: { kind: ContextPiece['kind']; path?: string; startLine?: number; endLine?: number }) => ({
         kind: p.kind,

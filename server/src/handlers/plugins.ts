@@ -28,9 +28,10 @@ import { PluginFolderWatcher } from '../plugins/hot-reload';
 import { PluginManager, PluginRunError, RESTRICTED_REASON } from '../plugins/manager';
 import { McpServers } from '../plugins/mcp-servers';
 import { RpcError } from '../rpc/registry';
+import { withToolSpan } from '../telemetry/genai';
 import { GRAMMARS } from '../syntax/grammars';
 
-export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'status' | 'info'>): void {
+export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'status' | 'info' | 'telemetry' | 'pluginCommands'>): void {
   const log = ctx.log.child('plugins');
   const dist = distDir();
   const hostScript = path.join(dist, 'plugin-host.js');
@@ -132,6 +133,17 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'st
     await writing;
   };
 
+  // `execute_tool <command>`: a plugin command as a GenAI tool call, under the request's span.
+  const runPluginCommand = (command: string, args: string[]) =>
+    withToolSpan(ctx.telemetry, command, { 'nootropic.tool.kind': 'plugin-command', 'nootropic.args': args.length }, () => manager.run(command, args));
+  ctx.pluginCommands.attach({
+    has: async (name) => {
+      await settled();
+      return manager.list().some((p) => p.state === 'active' && p.commands.some((c) => c.name === name || `${p.name}/${c.name}` === name));
+    },
+    run: runPluginCommand,
+  });
+
   ctx.rpc.request(PluginsList, async () => {
     await settled();
     return listResult();
@@ -167,14 +179,14 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'st
       }
       const started = performance.now();
       try {
-        const result = await mcp.callTool(server, tool, args, timeoutMs);
+        const result = await withToolSpan(ctx.telemetry, `mcp:${server}/${tool}`, { 'nootropic.tool.kind': 'mcp' }, () => mcp.callTool(server, tool, args, timeoutMs));
         return { plugin: `mcp:${server}`, command: tool, result: JSON.parse(JSON.stringify(result)) as never, durationMs: Math.round(performance.now() - started) };
       } catch (err) {
         throw new RpcError(LSPErrorCodes.RequestFailed, `mcp:${server}/${tool} failed: ${(err as Error).message}`);
       }
     }
     try {
-      return await manager.run(params.command, params.args);
+      return await runPluginCommand(params.command, params.args);
     } catch (err) {
       if (err instanceof PluginRunError)
         throw new RpcError(err.kind === 'unknown-command' ? NootropicErrorCodes.InvalidParams : LSPErrorCodes.RequestFailed, err.message);

@@ -8,6 +8,8 @@
 import { ROLES, type Config, type Role } from '../../../shared/config/schema';
 import type { Logger } from '../log';
 import type { Secrets } from '../secrets';
+import { withChatSpan } from '../telemetry/genai';
+import type { Telemetry } from '../telemetry/telemetry';
 import { AnthropicAdapter } from './anthropic';
 import { CircuitBreaker } from './circuit-breaker';
 import { checkEndpoint, isLoopbackHost } from './endpoint-policy';
@@ -63,6 +65,8 @@ export interface RouterDeps {
   log: Logger;
   /** Called with one line per unhealthy endpoint whenever that set changes. */
   onHealth?: (reasons: string[]) => void;
+  /** When given, every model call is a `chat {model}` span (GenAI conventions) with its token usage. */
+  telemetry?: Telemetry;
 }
 
 export class ModelRouter {
@@ -246,11 +250,22 @@ export class ModelRouter {
           ...(opts.onDelta ? { onDelta: opts.onDelta } : {}),
           ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
         });
-      if (!opts.tools?.length) return send({ messages: plan.messages });
-      const outcome = await chatWithTools(send, plan.messages, opts.tools, w.toolMode);
-      repaired = outcome.repaired;
-      toolCalls = outcome.toolCalls;
-      return outcome.result;
+      const call = async (): Promise<ChatResult> => {
+        if (!opts.tools?.length) return send({ messages: plan.messages });
+        const outcome = await chatWithTools(send, plan.messages, opts.tools, w.toolMode);
+        repaired = outcome.repaired;
+        toolCalls = outcome.toolCalls;
+        return outcome.result;
+      };
+      const t = this.deps.telemetry;
+      if (!t) return call();
+      const traced = await withChatSpan(t, { provider: ep.provider, model: ep.model }, async (span) => {
+        span.setAttributes({ 'nootropic.base_url': ep.baseUrl, 'nootropic.role': opts.role, 'nootropic.endpoint': ep.label });
+        const result = await call();
+        span.setAttribute('gen_ai.response.finish_reasons', [result.finishReason]);
+        return { result, usage: { inputTokens: result.usage?.promptTokens ?? plan.promptTokens, ...(result.usage?.outputTokens !== undefined ? { outputTokens: result.usage.outputTokens } : {}) } };
+      });
+      return traced.result;
     });
     return { result: routed.value, toolCalls: opts.tools?.length ? toolCalls : routed.value.toolCalls, endpoint: routed.endpoint, window: window!, attempts: routed.attempts, repaired };
   }

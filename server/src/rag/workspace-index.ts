@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { IndexSummary, SearchHit } from '../../../shared/protocol';
+import { redactText } from '../telemetry/redact';
 import { chunkFile } from './chunk';
 import { ChunkStore, type ChunkRow } from './chunk-store';
 import type { Embedder } from './embedder';
@@ -275,7 +276,8 @@ export class WorkspaceIndex {
     const hash = createHash('sha1').update(buf).digest('hex');
     if (hash === previousHash) return 'unchanged';
     // Invalid UTF-8 becomes U+FFFD: the file is still searchable, nothing is dropped.
-    const chunks = await chunkFile(rel, buf.toString('utf8'));
+    // Secrets (known API keys, key-shaped strings) never reach the store: hits are read back from the file itself.
+    const chunks = (await chunkFile(rel, buf.toString('utf8'))).map((c) => ({ ...c, text: redactText(c.text) }));
     const vectors = this.opts.embedder && chunks.length ? await this.opts.embedder.embed(chunks.map((c) => `${c.symbol} ${rel}\n${c.text}`.slice(0, 2_000))) : undefined;
     return chunks.map((c, i) => ({
       id: `${rel}#${i}`,

@@ -2,7 +2,7 @@
  * OpenTelemetry for the server: spans around every RPC request, agent step, tool call and model call
  * (GenAI semantic conventions: `invoke_agent`, `chat`, `execute_tool`), kept in the local span store for the
  * trace viewer, and exported over OTLP/HTTP only when an endpoint is configured. Metrics: request latency,
- * errors and token usage, optionally served to Prometheus on a loopback port.
+ * errors, token usage and index size, optionally served to Prometheus on a loopback port.
  */
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
@@ -38,8 +38,19 @@ class SwitchableProcessor implements SpanProcessor {
   }
 }
 
-function createInstruments(meters: MeterProvider, version: string) {
+/** What the index gauges report (files and chunks of the workspace index). */
+export type IndexSizeSource = () => { files: number; chunks: number } | undefined;
+
+function createInstruments(meters: MeterProvider, version: string, indexSize: () => IndexSizeSource | undefined) {
   const meter = meters.getMeter('nootropic', version);
+  const files = meter.createObservableGauge('nootropic.index.files', { description: 'files in the workspace index' });
+  const chunks = meter.createObservableGauge('nootropic.index.chunks', { description: 'chunks in the workspace index' });
+  meter.addBatchObservableCallback((obs) => {
+    const size = indexSize()?.();
+    if (!size) return;
+    obs.observe(files, size.files);
+    obs.observe(chunks, size.chunks);
+  }, [files, chunks]);
   return {
     rpcDuration: meter.createHistogram('nootropic.rpc.duration', { unit: 'ms', description: 'LSP/JSON-RPC request latency' }),
     rpcErrors: meter.createCounter('nootropic.rpc.errors', { description: 'requests answered with an error' }),
@@ -109,7 +120,7 @@ export class Telemetry {
         );
       }
       this.meters = new MeterProvider({ resource: this.resource, readers });
-      this.instruments = createInstruments(this.meters, this.version);
+      this.instruments = createInstruments(this.meters, this.version, () => this.indexSize);
     }
   }
 
@@ -126,6 +137,13 @@ export class Telemetry {
         span.end();
       }
     });
+  }
+
+  private indexSize: IndexSizeSource | undefined;
+
+  /** Where the `nootropic.index.files` / `nootropic.index.chunks` gauges read the index size. */
+  observeIndexSize(source: IndexSizeSource): void {
+    this.indexSize = source;
   }
 
   recordRpc(method: string, ms: number, outcome: 'ok' | 'error' | 'cancelled'): void {

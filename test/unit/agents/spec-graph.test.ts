@@ -99,6 +99,10 @@ describe('loop state from the run log', () => {
     const block = '<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE';
     expect(editHash(`Plan one.\nf.js\n${block}`)).toBe(editHash(`Another plan.\nf.js\n${block.replace('b\n', 'b  \n')}`));
     expect(editHash(block)).not.toBe(editHash(block.replace('b\n', 'c\n')));
+    // The same block aimed at another file is another edit (fenced or not).
+    expect(editHash(`Plan.\nf.js\n${block}`)).not.toBe(editHash(`Plan.\ng.js\n${block}`));
+    expect(editHash(`Plan.\n\n../f.js\n\`\`\`js\n${block}\n\`\`\``)).not.toBe(editHash(`Plan.\n\n/tmp/f.js\n\`\`\`js\n${block}\n\`\`\``));
+    expect(editHash(`One.\n\nf.js\n\`\`\`js\n${block}\n\`\`\``)).toBe(editHash(`Two.\n\nf.js\n\`\`\`js\n${block}\n\`\`\``));
   });
 });
 
