@@ -35,7 +35,9 @@ function readWs(workspace: string, file: string): string {
 export function replyFor(question: string, workspace: string): ScriptedReply {
   if (/^Goal: /.test(question)) return { text: `\`\`\`json\n${PLAN_JSON}\n\`\`\``, delayMs: 5 };
   // The coder agent (server/src/agents/coder.ts): one SEARCH/REPLACE per task of the plan above.
-  const task = /^Task: (.*)$/m.exec(question)?.[1] ?? '';
+  // The task being asked for is the prompt's last `Task:` line: earlier ones belong to the similar past tasks
+  // (episodic memory) quoted above it.
+  const task = [...question.matchAll(/^Task: (.*)$/gm)].at(-1)?.[1] ?? '';
   if (/multiply function/i.test(task)) {
     return { text: 'Add multiply after add.\n\nmath.ts\n```ts\n<<<<<<< SEARCH\nexport function twice(n: number): number {\n=======\nexport function multiply(a: number, b: number): number {\n  return a * b;\n}\n\nexport function twice(n: number): number {\n>>>>>>> REPLACE\n```\n', delayMs: 5 };
   }
