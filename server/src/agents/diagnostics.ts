@@ -47,7 +47,7 @@ export function codeActionsFor(uri: string, diagnostics: readonly Diagnostic[]):
       actions.push({ title: `Apply fix: ${d.code ?? 'semgrep'}`, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit: { changes: { [uri]: [{ range: d.range, newText: data.fix }] } } });
     }
     actions.push({ title: 'Fix with nootropic', kind: CodeActionKind.QuickFix, diagnostics: [d], command: { title: 'Fix with nootropic', command: 'nootropic.fixDiagnostic', arguments: [{ uri, diagnostic: d }] } });
-    actions.push({ title: 'Explain this problem', kind: CodeActionKind.Empty, diagnostics: [d], command: { title: 'Explain this problem', command: 'nootropic.explainDiagnostic', arguments: [{ uri, diagnostic: d }] } });
+    actions.push({ title: 'Explain this problem', kind: CodeActionKind.QuickFix, diagnostics: [d], command: { title: 'Explain this problem', command: 'nootropic.explainDiagnostic', arguments: [{ uri, diagnostic: d }] } });
   }
   return actions;
 }
