@@ -659,6 +659,7 @@ async function panelChecks(page) {
   });
 
   let ranAgents = false;
+  let areaFailed = false;
   await check(page, 'task board: /plan puts the tasks on the board, Run all moves them live', async () => {
     const { turn } = await chatSend(page, '/plan add a multiply function and use it in twice');
     const missing = turn.locator('.error', { hasText: 'does not offer nootropic/agent/plan' });
@@ -679,8 +680,9 @@ async function panelChecks(page) {
     await frame.getByText('Run all').click();
     // Cards leave "To do" as progress notifications arrive, and end in Done (or Failed, with the reason in the trace).
     await frame.locator('.col[data-status="todo"] .card').first().waitFor({ state: 'detached', timeout: 3 * LIMIT.ui });
-    await frame.locator('.col[data-status="done"] .card[data-id="use-multiply"]').waitFor({ timeout: 3 * LIMIT.ui });
     await frame.locator('.col[data-status="failed"] .card[data-id="add-area"]').waitFor({ timeout: 3 * LIMIT.ui });
+    areaFailed = true; // the critic's finding on shapes.ts is checked below even if the rest of this check fails
+    await frame.locator('.col[data-status="done"] .card[data-id="use-multiply"]').waitFor({ timeout: 3 * LIMIT.ui });
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(artifacts, 'taskboard-run.png') });
     ranAgents = true;
@@ -704,6 +706,43 @@ async function panelChecks(page) {
       await page.screenshot({ path: path.join(artifacts, 'trace-agent-run.png') });
       const kinds = await frame.locator('.filters .chip[data-kind]').allInnerTexts();
       return `steps by kind: ${kinds.join(', ')}`;
+    });
+  }
+
+  if (areaFailed) {
+    await check(page, "code actions on the critic's diagnostic after the agent run: Fix with nootropic / Explain this problem", async () => {
+      const step = (what, p) => p.catch((err) => {
+        throw new Error(`${what}: ${String(err?.message ?? err).split('\n')[0]}`);
+      });
+      // add-area ended Failed with the coder's wrong edit in place: `return \`${w * h}\`` (or String(w * h)) in a
+      // function declared to return number. The critic's tsc finding (TS2322) stays on shapes.ts.
+      // shapes.ts has been open since the run started: its tab (quick open is unreliable after a webview had focus).
+      const shapesTab = page.locator('.tabs-container .tab', { hasText: 'shapes.ts' }).first();
+      if (await shapesTab.count()) {
+        await shapesTab.click();
+        await step('activate shapes.ts', page.locator('.tabs-container .tab.active', { hasText: 'shapes.ts' }).waitFor({ timeout: LIMIT.ui }));
+      } else await step('open shapes.ts', openFile(page, 'shapes.ts'));
+      // (The editor renders spaces as non-breaking spaces: \s matches both.)
+      const wrong = page.locator('.monaco-editor .view-line', { hasText: /return\s+(`\$\{w\s\*\sh\}`|String\(w\s\*\sh\));/ }).first();
+      await step("the coder's wrong return line in the editor", wrong.waitFor({ timeout: LIMIT.ui }));
+      await step('a squiggle in shapes.ts', page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: LIMIT.ui }));
+      // The Problems panel names the critic as the source, with its TypeScript code.
+      await runCommand(page, 'View: Focus Problems');
+      const problem = page.locator('.part.panel .monaco-list-row', { hasText: 'nootropic-critic' }).filter({ hasText: 'not assignable' }).first();
+      await step("the critic's TS2322 in the Problems panel", problem.waitFor({ timeout: LIMIT.ui }));
+      const problemText = (await problem.innerText()).replace(/\s+/g, ' ').trim();
+      if (!/TS2322/.test(problemText)) throw new Error(`the critic's problem does not carry TS2322: ${problemText}`);
+      // Back in the editor: the cursor on the line, then Ctrl+. as a person would; the Problems panel stays open
+      // below, so the screenshot shows the critic's message next to its actions.
+      await page.locator('.tabs-container .tab', { hasText: 'shapes.ts' }).first().click();
+      await step("click the wrong return line", wrong.click());
+      await page.keyboard.press('End');
+      const menu = await step('"Fix with nootropic" in the quick-fix menu', quickFixMenu(page, 'Fix with nootropic'));
+      await step('"Explain this problem" in the quick-fix menu', menu.getByText('Explain this problem').first().waitFor({ timeout: LIMIT.ui }));
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(artifacts, 'diagnostics-critic-code-actions.png') });
+      await page.keyboard.press('Escape');
+      return `"${problemText.slice(0, 160)}"; both actions listed`;
     });
   }
 }
