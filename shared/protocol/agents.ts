@@ -166,24 +166,20 @@ export const AgentApprove = request(
   z.object({ approved: z.boolean() }),
 );
 
+/** One verdict on an agent's edit or an answer; the feedback store adds an id and a time. */
+export const FeedbackInput = z.object({
+  kind: z.enum(['edit', 'answer']),
+  verdict: z.enum(['accept', 'reject']),
+  prompt: z.string(),
+  response: z.string(),
+  /** What the person used instead, for a preference pair. */
+  preferred: z.string().optional(),
+  runId: z.string().optional(),
+  comment: z.string().optional(),
+});
+
 /** client→server: the person accepted or rejected an agent's edit or an answer (FeedbackAgent). */
-export const AgentFeedback = request(
-  'nootropic/agent/feedback',
-  'client→server',
-  z
-    .object({
-      kind: z.enum(['edit', 'answer']),
-      verdict: z.enum(['accept', 'reject']),
-      prompt: z.string(),
-      response: z.string(),
-      /** What the person used instead, for a preference pair. */
-      preferred: z.string().optional(),
-      runId: z.string().optional(),
-      comment: z.string().optional(),
-    })
-    .strict(),
-  z.object({ id: z.string() }),
-);
+export const AgentFeedback = request('nootropic/agent/feedback', 'client→server', FeedbackInput.strict(), z.object({ id: z.string() }));
 
 export const FeedbackExport = request(
   'nootropic/feedback/export',

@@ -9,19 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { FeedbackInput } from '../../../shared/protocol';
 import { redactText } from '../telemetry/redact';
 
-export const FeedbackEntry = z.object({
-  id: z.string(),
-  at: z.string(),
-  kind: z.enum(['edit', 'answer']),
-  verdict: z.enum(['accept', 'reject']),
-  prompt: z.string(),
-  response: z.string(),
-  preferred: z.string().optional(),
-  runId: z.string().optional(),
-  comment: z.string().optional(),
-});
+export const FeedbackEntry = FeedbackInput.extend({ id: z.string(), at: z.string() });
 export type FeedbackEntry = z.infer<typeof FeedbackEntry>;
 
 const SYSTEM = 'You are nootropic, a coding assistant working in the user\'s workspace.';

@@ -6,31 +6,18 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import {
   AgentApprove,
   AgentPlan,
   AgentProgress,
   AgentRun,
   FeedbackExport,
-  NootropicErrorCodes,
   RunsGet,
   RunsList,
 } from '../../../../shared/protocol';
-import { printJson, table } from '../render';
+import { exitCodeForServerError, printJson, table } from '../render';
 import type { ServerClient } from '../server-client';
-
-function failure(e: unknown): number {
-  if (e instanceof ResponseError) {
-    if (e.code === NootropicErrorCodes.RequestCancelled) {
-      process.stderr.write('nootropic: cancelled\n');
-      return 130;
-    }
-    process.stderr.write(`nootropic: ${e.message}\n`);
-    return 1;
-  }
-  throw e;
-}
 
 export async function planCommand(client: ServerClient, spec: string | undefined, opts: { json: boolean; instruction?: string }): Promise<number> {
   try {
@@ -50,7 +37,7 @@ export async function planCommand(client: ServerClient, spec: string | undefined
     if (out.files) process.stderr.write(`wrote ${out.files.graph}, ${out.files.domain}, ${out.files.problem}\n`);
     return 0;
   } catch (e) {
-    return failure(e);
+    return exitCodeForServerError(e);
   }
 }
 
@@ -115,7 +102,7 @@ export async function runCommand(client: ServerClient, instruction: string | und
     }
     return result.status === 'succeeded' ? 0 : 1;
   } catch (e) {
-    return failure(e);
+    return exitCodeForServerError(e);
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -148,7 +135,7 @@ export async function runsCommand(client: ServerClient, runId: string | undefine
     process.stdout.write(table(out.runs.map((r) => [r.runId, r.status, `${r.iterations} it.`, r.instruction ?? r.taskId ?? '(task graph)', r.reason ?? ''])) + '\n');
     return 0;
   } catch (e) {
-    return failure(e);
+    return exitCodeForServerError(e);
   }
 }
 
@@ -159,7 +146,7 @@ export async function feedbackExportCommand(client: ServerClient, opts: { json: 
     else process.stdout.write(`wrote ${out.file}: ${out.sft} SFT example(s), ${out.preference} preference pair(s)${out.redacted ? `, ${out.redacted} redaction(s)` : ''}\n`);
     return 0;
   } catch (e) {
-    return failure(e);
+    return exitCodeForServerError(e);
   }
 }
 

@@ -4,9 +4,9 @@
  * `{answer, citations, model, ...}` once. Ctrl-C cancels the request, which aborts the model's HTTP stream.
  */
 import { randomUUID } from 'node:crypto';
-import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
-import { ChatDelta, ChatSend, NootropicErrorCodes } from '../../../../shared/protocol';
-import { printJson } from '../render';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
+import { ChatDelta, ChatSend } from '../../../../shared/protocol';
+import { exitCodeForServerError, printJson } from '../render';
 import type { ServerClient } from '../server-client';
 
 export interface AskOptions {
@@ -57,15 +57,7 @@ export async function ask(client: ServerClient, question: string, opts: AskOptio
     for (const a of result.attempts) err(`note: ${a.label} failed first: ${a.error}`);
     return 0;
   } catch (e) {
-    if (e instanceof ResponseError) {
-      if (e.code === NootropicErrorCodes.RequestCancelled) {
-        process.stderr.write('nootropic: cancelled\n');
-        return 130;
-      }
-      process.stderr.write(`nootropic: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    return exitCodeForServerError(e);
   } finally {
     process.off('SIGINT', onSigint);
   }
