@@ -23,9 +23,16 @@ export interface CommitHooks {
   /** After the temp files are written, before targets are checked for changes made meanwhile. */
   afterStage?: () => void | Promise<void>;
   beforeRename?: (index: number, rel: string) => void | Promise<void>;
+  /** After target `index` was replaced. */
+  afterRename?: (index: number, rel: string) => void | Promise<void>;
 }
 
 export class CommitError extends Error {}
+
+/** Temp files this module writes beside `abs` (any process): `.<name>.<pid>.<hex>.nootropic-tmp`. */
+export function isTempFor(name: string, base: string): boolean {
+  return name.startsWith(`.${base}.`) && /^\.\d+\.[0-9a-f]{8}\.nootropic-tmp$/.test(name.slice(base.length + 1));
+}
 
 function tempName(abs: string): string {
   return path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${randomBytes(4).toString('hex')}.nootropic-tmp`);
@@ -98,7 +105,14 @@ export async function commitWrites(root: string, writes: PlannedWrite[], hooks: 
       await confinedPath(root, w.rel); // a folder created meanwhile must not be a symlink out
       const tmp = tempName(abs);
       staged.push({ abs, tmp, ...(mode !== undefined ? { mode } : {}) });
-      await fs.writeFile(tmp, w.after, { flag: 'wx', ...(mode !== undefined ? { mode } : {}) });
+      // Synced before any rename: a crash after a rename must find the new content there, not an empty file.
+      const fh = await fs.open(tmp, 'wx', mode ?? 0o666);
+      try {
+        await fh.writeFile(w.after);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       if (mode !== undefined) await fs.chmod(tmp, mode);
     }
     await hooks.afterStage?.();
@@ -117,6 +131,7 @@ export async function commitWrites(root: string, writes: PlannedWrite[], hooks: 
       if (s.tmp) await fs.rename(s.tmp, s.abs);
       else await fs.rm(s.abs);
       done.push(i);
+      await hooks.afterRename?.(i, writes[i]!.rel);
     }
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);

@@ -4,10 +4,15 @@
  * server (LSP preview/apply, the agent loop) and by the CLI (`nootropic edit apply`, `nootropic undo`).
  * See docs/edits.md.
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { confinedPath } from '../workspace/confinement';
 import { commitWrites, CommitError, type CommitHooks } from './commit';
 import { unifiedDiff } from './diff-text';
-import { isChangeSetId, newChangeSetId, readRecords, writeRecord, type ChangeSetRecord } from './journal';
+import { commitPending, dropPending, isChangeSetId, newChangeSetId, readRecords, writePending, writeRecord, type ChangeSetRecord } from './journal';
+import { recoverPending } from './recover';
+
+export { recoverPending, type RecoveryReport } from './recover';
 import { planEdits } from './plan';
 
 export { parseModelEdits, type ModelEdit, type ParsedEdits } from './formats';
@@ -52,9 +57,16 @@ export interface ApplyEditsResult {
   warnings?: string[];
 }
 
+export interface JournalHooks extends CommitHooks {
+  /** After the pending record is durable, before any target is staged or replaced. */
+  afterJournal?: () => void | Promise<void>;
+  /** After every target is replaced, before the record is committed. */
+  beforeJournalCommit?: () => void | Promise<void>;
+}
+
 export interface ApplyEditsInternals {
-  /** Fault injection for tests of the all-or-nothing commit. */
-  hooks?: CommitHooks;
+  /** Fault injection for tests of the all-or-nothing commit and the journal (a test child kills itself here). */
+  hooks?: JournalHooks;
 }
 
 export async function applyEdits(req: ApplyEditsRequest, internals: ApplyEditsInternals = {}): Promise<ApplyEditsResult> {
@@ -63,18 +75,8 @@ export async function applyEdits(req: ApplyEditsRequest, internals: ApplyEditsIn
   if (!plan.ok) return { applied: false, reason: plan.reason, changes: [], diff: '' };
   const changes: FileChange[] = plan.files.map((f) => ({ path: f.rel, before: f.before, after: f.after }));
   const diff = unifiedDiff(changes);
-  const warnings = plan.warnings.length ? { warnings: plan.warnings } : {};
+  const warnings: { warnings?: string[] } = plan.warnings.length ? { warnings: plan.warnings } : {};
   if (req.dryRun || !changes.length) return { applied: true, changes, diff, ...warnings };
-  try {
-    await commitWrites(
-      root,
-      plan.files.map((f) => ({ rel: f.rel, onDisk: f.onDisk, after: f.after })),
-      internals.hooks,
-    );
-  } catch (err) {
-    if (err instanceof CommitError) return { applied: false, reason: err.message, changes: [], diff: '' };
-    throw err;
-  }
   const record: ChangeSetRecord = {
     version: 1,
     id: newChangeSetId(),
@@ -84,21 +86,49 @@ export async function applyEdits(req: ApplyEditsRequest, internals: ApplyEditsIn
     // The journal keeps what was on disk, which is what undo must restore.
     files: plan.files.map((f) => ({ path: f.rel, before: f.onDisk, after: f.after })),
   };
+  const hooks = internals.hooks ?? {};
+  const journalWarnings: string[] = [];
+  const recovered = await recoverPending(root);
+  journalWarnings.push(...recovered.problems);
+  // Journal first: the record is durable before any target is replaced, so a kill at any point leaves either the
+  // old files and a pending record that recovery marks not applied, or the new files and their record.
   try {
-    await writeRecord(root, record);
+    await writePending(root, { ...record, pid: process.pid });
   } catch (err) {
-    // An edit that cannot be undone is not applied: put the files back.
-    try {
-      await commitWrites(root, plan.files.map((f) => ({ rel: f.rel, onDisk: f.after, after: f.onDisk })));
-    } catch (restoreErr) {
-      return { applied: false, reason: `the undo journal could not be written (${(err as Error).message}) and restoring failed: ${(restoreErr as Error).message}`, changes: [], diff: '' };
-    }
-    return { applied: false, reason: `the undo journal could not be written (${(err as Error).message}); every file was restored`, changes: [], diff: '' };
+    return { applied: false, reason: `the undo journal could not be written (${(err as Error).message}); nothing was changed`, changes: [], diff: '' };
   }
+  await hooks.afterJournal?.();
+  try {
+    await commitWrites(
+      root,
+      plan.files.map((f) => ({ rel: f.rel, onDisk: f.onDisk, after: f.after })),
+      hooks,
+    );
+  } catch (err) {
+    await dropPending(root, record.id).catch(() => undefined);
+    if (err instanceof CommitError) return { applied: false, reason: err.message, changes: [], diff: '' };
+    throw err;
+  }
+  await hooks.beforeJournalCommit?.();
+  try {
+    await commitPending(root, record.id);
+  } catch (err) {
+    // Every file holds its new content and the record is durable: recovery commits it on the next apply or undo.
+    journalWarnings.push(`the change set is recorded as pending (${(err as Error).message}); the next apply, undo or list settles it`);
+  }
+  if (journalWarnings.length) Object.assign(warnings, { warnings: [...(warnings.warnings ?? []), ...journalWarnings] });
   return { applied: true, changes, diff, changeSetId: record.id, ...warnings };
 }
 
 export class UndoError extends Error {}
+
+async function readOrNull(root: string, rel: string): Promise<string | null | undefined> {
+  try {
+    return await fs.readFile(await confinedPath(root, rel), 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined;
+  }
+}
 
 /**
  * No id: the last change set not yet undone. An id: that change set, or every change set of that runId (newest
@@ -106,8 +136,9 @@ export class UndoError extends Error {}
  */
 export async function undo(root: string, id?: string): Promise<{ restored: string[]; changeSetIds: string[] }> {
   root = path.resolve(root);
+  await recoverPending(root);
   const { records } = await readRecords(root);
-  const live = records.filter((r) => !r.undoneAt);
+  const live = records.filter((r) => !r.undoneAt && !r.notAppliedAt);
   let sets: ChangeSetRecord[];
   if (id === undefined) {
     const last = live.at(-1);
@@ -117,6 +148,7 @@ export async function undo(root: string, id?: string): Promise<{ restored: strin
     const r = records.find((x) => x.id === id);
     if (!r) throw new UndoError(`no change set ${id}`);
     if (r.undoneAt) throw new UndoError(`change set ${id} was already undone at ${r.undoneAt}`);
+    if (r.notAppliedAt) throw new UndoError(`change set ${id} was never applied (interrupted before any file was replaced)`);
     sets = [r];
   } else {
     sets = live.filter((r) => r.runId === id).reverse();
@@ -132,18 +164,23 @@ export async function undo(root: string, id?: string): Promise<{ restored: strin
     }
   }
   const writes = [...state].map(([rel, s]) => ({ rel, onDisk: s.current, after: s.restore }));
-  try {
-    await commitWrites(root, writes);
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new UndoError(`undo refused: ${why.replace('while the edit was being prepared', 'since the edit (undoing would lose that work)')}`);
+  // An undo killed after its restore but before its records were marked finds the files already restored.
+  const already = (await Promise.all(writes.map(async (w) => (await readOrNull(root, w.rel)) === w.after))).every(Boolean);
+  if (!already) {
+    try {
+      await commitWrites(root, writes);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new UndoError(`undo refused: ${why.replace('while the edit was being prepared', 'since the edit (undoing would lose that work)')}`);
+    }
   }
   const at = new Date().toISOString();
   for (const s of sets) await writeRecord(root, { ...s, undoneAt: at });
   return { restored: writes.map((w) => w.rel), changeSetIds: sets.map((s) => s.id) };
 }
 
-export async function listChangeSets(root: string): Promise<Array<{ id: string; runId?: string; label?: string; at: string; files: string[]; undoneAt?: string }>> {
+export async function listChangeSets(root: string): Promise<Array<{ id: string; runId?: string; label?: string; at: string; files: string[]; undoneAt?: string; notAppliedAt?: string }>> {
+  await recoverPending(path.resolve(root));
   const { records } = await readRecords(path.resolve(root));
   return records.map((r) => ({
     id: r.id,
@@ -152,5 +189,6 @@ export async function listChangeSets(root: string): Promise<Array<{ id: string; 
     at: r.at,
     files: r.files.map((f) => f.path),
     ...(r.undoneAt ? { undoneAt: r.undoneAt } : {}),
+    ...(r.notAppliedAt ? { notAppliedAt: r.notAppliedAt } : {}),
   }));
 }

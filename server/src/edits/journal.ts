@@ -1,7 +1,15 @@
 /**
- * The undo journal: one JSON file per change set under `<root>/.nootropic-cache/edits/`, with each file's content
- * before and after. Ids sort by time. Undo marks a set undone (it stays listed) and restores through the same
- * all-or-nothing commit, refusing when a file changed since the edit (undoing would lose that work).
+ * The undo journal: one JSON file per change set under `<root>/.nootropic-cache/edits/` (mode 0600: it holds file
+ * contents verbatim, secrets included, because undo must restore them), with each file's content before and after.
+ * Ids sort by time. Undo marks a set undone (it stays listed) and restores through the same all-or-nothing commit,
+ * refusing when a file changed since the edit (undoing would lose that work).
+ *
+ * Journal first: a change set is written as `<id>.pending.json` (written, fsynced, folder fsynced) BEFORE any
+ * target is replaced, and renamed to `<id>.json` once every target holds its new content. A kill in between
+ * leaves a pending record; `recoverPending` (run before every apply, undo and list) compares each of its files
+ * with what the record says: all still as before → the set was never applied and is marked so; all as after →
+ * it was applied and is committed; some replaced and some not → rolled forward (the rest written), so the files
+ * and the journal always agree.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -18,6 +26,10 @@ export const ChangeSetRecord = z.object({
   at: z.string(),
   files: z.array(FileChangeSchema),
   undoneAt: z.string().optional(),
+  /** A pending record whose targets were never replaced (a kill before the first rename), found on recovery. */
+  notAppliedAt: z.string().optional(),
+  /** The process that wrote a pending record: while it lives, its record is in flight, not abandoned. */
+  pid: z.number().int().optional(),
 });
 export type ChangeSetRecord = z.infer<typeof ChangeSetRecord>;
 
@@ -41,22 +53,91 @@ export function isChangeSetId(id: string): boolean {
   return ID.test(id);
 }
 
-export async function writeRecord(root: string, record: ChangeSetRecord): Promise<void> {
-  const dir = journalDir(root);
-  await fs.mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${record.id}.json`);
+const PENDING = '.pending.json';
+
+/** Writes, fsyncs and closes `file` (0600), then fsyncs its folder once renamed in: durable before it returns. */
+async function durableWrite(dir: string, file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await fs.writeFile(tmp, JSON.stringify(record), { flag: 'wx' });
+    const fh = await fs.open(tmp, 'wx', 0o600);
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await fs.rename(tmp, file);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;
   }
+  await syncDir(dir);
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function ensureJournalDir(root: string): Promise<string> {
+  const dir = journalDir(root);
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+export async function writeRecord(root: string, record: ChangeSetRecord): Promise<void> {
+  const dir = await ensureJournalDir(root);
+  await durableWrite(dir, path.join(dir, `${record.id}.json`), JSON.stringify(record));
+}
+
+/** Journal first: the record of a change not yet applied, durable before any target is replaced. */
+export async function writePending(root: string, record: ChangeSetRecord): Promise<void> {
+  const dir = await ensureJournalDir(root);
+  await durableWrite(dir, path.join(dir, `${record.id}${PENDING}`), JSON.stringify(record));
+}
+
+/** Every target holds its new content: the pending record becomes the change set. */
+export async function commitPending(root: string, id: string): Promise<void> {
+  const dir = journalDir(root);
+  await fs.rename(path.join(dir, `${id}${PENDING}`), path.join(dir, `${id}.json`));
+  await syncDir(dir);
+}
+
+/** The change was refused or rolled back before it took effect: its pending record goes. */
+export async function dropPending(root: string, id: string): Promise<void> {
+  await fs.rm(path.join(journalDir(root), `${id}${PENDING}`), { force: true });
 }
 
 export async function removeRecord(root: string, id: string): Promise<void> {
   await fs.rm(path.join(journalDir(root), `${id}.json`), { force: true });
+}
+
+/** Pending records left by a process killed between journal and commit (oldest first); unreadable ones reported. */
+export async function readPending(root: string): Promise<{ records: ChangeSetRecord[]; problems: string[] }> {
+  const dir = journalDir(root);
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], problems: [] };
+    throw err;
+  }
+  const records: ChangeSetRecord[] = [];
+  const problems: string[] = [];
+  for (const name of names.filter((n) => n.endsWith(PENDING)).sort()) {
+    try {
+      const parsed = ChangeSetRecord.safeParse(JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')));
+      if (parsed.success) records.push(parsed.data);
+      else problems.push(`${name}: ${parsed.error.message}`);
+    } catch (err) {
+      problems.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return { records, problems };
 }
 
 /** Every readable change set, oldest first; unreadable entries are reported in `problems`, never deleted. */
@@ -71,7 +152,7 @@ export async function readRecords(root: string): Promise<{ records: ChangeSetRec
   }
   const records: ChangeSetRecord[] = [];
   const problems: string[] = [];
-  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+  for (const name of names.filter((n) => n.endsWith('.json') && !n.endsWith(PENDING)).sort()) {
     try {
       const parsed = ChangeSetRecord.safeParse(JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')));
       if (parsed.success) records.push(parsed.data);
