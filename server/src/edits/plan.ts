@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ConfinementError, confinedPath } from '../workspace/confinement';
 import { parseModelEdits, type DiffHunk, type ModelEdit } from './formats';
 import { buildReplacement, locateBlock, type Match } from './locate';
+import { commentStylesFor, ElisionError, hasElisionMarkers, resolveElisions } from './elision';
 import { findSymbol } from './symbols';
 import { checkSyntax, grammarForPath } from './syntax-check';
 import { endsWithNewline, joinFile, leadingWs, matchIndentStyle, modelLines, splitFile, type FileText, type Line } from './text';
@@ -89,6 +90,17 @@ function ambiguous(label: string, rel: string, matches: Match[]): string {
   return `${label}: search text matches ${matches.length} places in ${rel} (lines ${where.join(', ')}${matches.length > 5 ? ', …' : ''}); include more surrounding lines so it matches one`;
 }
 
+/** Elision markers in what the model wrote resolved against `orig`; a failure is a refusal. */
+function expandElisions(model: string[], orig: string[], rel: string, label: string): string[] {
+  if (!hasElisionMarkers(model, rel)) return model;
+  try {
+    return resolveElisions(model, orig, commentStylesFor(rel), { label });
+  } catch (err) {
+    if (err instanceof ElisionError) throw new Refusal(err.message);
+    throw err;
+  }
+}
+
 function searchReplace(file: FileText, rel: string, label: string, searchText: string, replaceText: string): Replacement {
   const search = modelLines(searchText);
   if (!search.length || search.every((l) => l.trim() === '')) throw new Refusal(`${label}: the SEARCH text is empty; quote the lines to replace`);
@@ -96,7 +108,9 @@ function searchReplace(file: FileText, rel: string, label: string, searchText: s
   if (!r.matches.length) throw new NotFound(notFound(label, rel, search, file));
   if (r.matches.length > 1) throw new Refusal(ambiguous(label, rel, r.matches));
   const m = r.matches[0]!;
-  return { start: m.start, end: m.end, lines: buildReplacement(file, m, r.search, r.replace), label, ...(r.tabWidth ? { tabWidth: r.tabWidth } : {}) };
+  // `// ... existing code ...` in the REPLACE side stands for lines of the SEARCH text.
+  const replace = expandElisions(r.replace, r.search, rel, label);
+  return { start: m.start, end: m.end, lines: buildReplacement(file, m, r.search, replace), label, ...(r.tabWidth ? { tabWidth: r.tabWidth } : {}) };
 }
 
 /**
@@ -156,12 +170,11 @@ async function symbolReplacement(file: FileText, rel: string, label: string, sym
   while (rep.length && rep.at(-1)!.trim() === '') rep.pop();
   while (rep.length && rep[0]!.trim() === '') rep.shift();
   const base = leadingWs(rep.find((l) => l.trim() !== '') ?? '');
-  const lines = rep.map((r) => ({
-    // A line indented less than the first one (inside a multi-line string, say) is kept as written.
-    text: r.trim() === '' ? '' : r.startsWith(base) ? found.indent + r.slice(base.length) : r,
-    eol: file.eol,
-    added: true,
-  }));
+  // A line indented less than the first one (inside a multi-line string, say) is kept as written.
+  const reindented = rep.map((r) => (r.trim() === '' ? '' : r.startsWith(base) ? found.indent + r.slice(base.length) : r));
+  // Markers in the new body stand for lines of the definition's old text.
+  const expanded = expandElisions(reindented, file.lines.slice(found.startLine, found.endLine).map((l) => l.text), rel, label);
+  const lines = expanded.map((text) => ({ text, eol: file.eol, added: true }));
   return { start: found.startLine, end: found.endLine, lines, label };
 }
 
@@ -215,7 +228,10 @@ async function applyToFile(rel: string, before: string | null, edits: Labelled[]
   if (before === null) {
     if (edits.length !== 1) throw new Refusal(`${edits[0]!.label}: ${rel} does not exist; create it with one whole-file block, one diff or one SEARCH/REPLACE block with an empty SEARCH`);
     const { edit, label } = edits[0]!;
-    if (edit.kind === 'whole-file') return edit.content;
+    if (edit.kind === 'whole-file') {
+      if (hasElisionMarkers(modelLines(edit.content), rel)) throw new Refusal(`${label}: ${rel} does not exist, so its elision markers ("... existing code ...") stand for nothing`);
+      return edit.content;
+    }
     if (edit.kind === 'search-replace' && edit.search.trim() === '') return newFileText(modelLines(edit.replace), true);
     if (edit.kind === 'unified-diff' && edit.parsed.every((h) => h.oldLines.length === 0))
       return newFileText(edit.parsed.flatMap((h) => h.newLines), !edit.parsed.at(-1)?.noEolNew);
@@ -227,7 +243,8 @@ async function applyToFile(rel: string, before: string | null, edits: Labelled[]
   const file = splitFile(before);
   if (whole.length) {
     const e = whole[0]!.edit as Extract<ModelEdit, { kind: 'whole-file' }>;
-    const lines = modelLines(e.content);
+    // `// ... existing code ...` lines stand for the original lines between the anchors around them.
+    const lines = expandElisions(modelLines(e.content), file.lines.map((l) => l.text), rel, whole[0]!.label);
     const hadNewline = before === '' || endsWithNewline(file);
     return joinFile({ ...file, lines: lines.map((text, i) => ({ text, eol: i < lines.length - 1 || hadNewline ? file.eol : '' })) });
   }

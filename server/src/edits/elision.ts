@@ -1,0 +1,334 @@
+/**
+ * Elided code: models (and "fast apply" prompts) write whole files, REPLACE sides and symbol bodies with the
+ * unchanged parts replaced by a comment — `// ... existing code ...`, `# ... rest of the code unchanged ...`,
+ * `<!-- ... -->`. Such a line stands for the original lines between the anchors around it. Each marker is resolved
+ * to exactly one span of the original or the edit is refused with the reason; a marker never deletes code.
+ *
+ * How a marker is resolved (the original is the whole file, the SEARCH text or the symbol's old text):
+ * - the text before it ends at its *tail anchor*: the last line(s) of that text that occur exactly once in the
+ *   original (after the previous anchor); the text after it starts at its *head anchor*, found the same way;
+ * - the marker stands for the original lines between the two anchors; new lines the model wrote between an anchor
+ *   and the marker are insertions, except a line that is a rewrite of the original line at the span's edge
+ *   (similar text, same indentation), which replaces it;
+ * - a marker indented into a body stands for statements of that body: a span line indented less than the marker
+ *   means the anchors were found in another block, and the edit is refused;
+ * - the text before the first marker starts where the original starts, the text after the last one ends where it
+ *   ends (for a whole file: the file's first and last lines).
+ * Only a line that is nothing but a comment counts, so real code (`...args`, Python's `...`, Go's `xs...`) never
+ * does. The result goes through the same syntax check as any edit.
+ */
+import path from 'node:path';
+import { leadingWs } from './text';
+
+type CommentStyle = 'slash' | 'hash' | 'block' | 'dash' | 'html';
+
+const STYLES_BY_EXT: Record<string, CommentStyle[]> = {
+  ts: ['slash', 'block'], tsx: ['slash', 'block', 'html'], js: ['slash', 'block'], jsx: ['slash', 'block', 'html'], mjs: ['slash', 'block'], cjs: ['slash', 'block'],
+  mts: ['slash', 'block'], cts: ['slash', 'block'], go: ['slash', 'block'], rs: ['slash', 'block'], java: ['slash', 'block'], kt: ['slash', 'block'],
+  cs: ['slash', 'block'], c: ['slash', 'block'], h: ['slash', 'block'], cc: ['slash', 'block'], cpp: ['slash', 'block'], hpp: ['slash', 'block'],
+  swift: ['slash', 'block'], scala: ['slash', 'block'], dart: ['slash', 'block'], css: ['block'], scss: ['slash', 'block'], less: ['slash', 'block'],
+  php: ['slash', 'hash', 'block'], py: ['hash'], pyi: ['hash'], rb: ['hash'], sh: ['hash'], bash: ['hash'], zsh: ['hash'], yaml: ['hash'], yml: ['hash'],
+  toml: ['hash'], r: ['hash'], pl: ['hash'], ex: ['hash'], exs: ['hash'], nim: ['hash'], sql: ['dash', 'block'], lua: ['dash'], hs: ['dash'],
+  html: ['html'], htm: ['html'], xml: ['html'], svg: ['html'], vue: ['html', 'slash', 'block'], svelte: ['html', 'slash', 'block'], md: ['html'],
+};
+const ALL_STYLES: CommentStyle[] = ['slash', 'hash', 'block', 'dash', 'html'];
+
+export function commentStylesFor(relPath: string): CommentStyle[] {
+  const ext = path.extname(relPath).slice(1).toLowerCase();
+  return STYLES_BY_EXT[ext] ?? ALL_STYLES;
+}
+
+const COMMENT: Record<CommentStyle, RegExp> = {
+  slash: /^\/\/+(.*)$/,
+  hash: /^#+(?![!\[{(])(.*)$/,
+  block: /^\/\*+(.*?)\*+\/$/,
+  dash: /^--+(.*)$/,
+  html: /^<!--(.*?)-->$/,
+};
+
+const ELLIPSIS = /\.{3,}|…/;
+const KEYWORD = /\b(existing|rest|remaining|unchanged|same|previous|other|omitted|original|as before|keep|more)\b/;
+const PLAIN = new RegExp(
+  '^(?:' +
+    [
+      '(?:the )?rest of (?:the )?(?:code|file|function|method|class|body|implementation|module|component|imports?)(?: (?:is|remains|stays))?(?: the same| unchanged| as before)?',
+      '(?:existing|remaining|other|unchanged|previous) (?:code|methods|functions|imports|tests|statements|fields|properties|cases|lines)(?: (?:is|are|remain|remains|stay|stays))?(?: the same| unchanged| as before)?',
+      'unchanged',
+      '(?:keep|keeps) (?:the )?existing code',
+      '(?:code|lines) (?:omitted|unchanged)(?: for brevity)?',
+    ].join('|') +
+    ')[.:;!]*$',
+);
+
+/** The comment's text when `line` is nothing but one comment in one of `styles`. */
+function commentBody(line: string, styles: CommentStyle[]): string | undefined {
+  const t = line.trim();
+  for (const s of styles) {
+    const m = COMMENT[s].exec(t);
+    if (m) return m[1]!;
+  }
+  return undefined;
+}
+
+/** Is this line an elision marker (a comment standing for unchanged code) in a file with these comment styles? */
+export function isElisionMarker(line: string, styles: CommentStyle[]): boolean {
+  const body = commentBody(line, styles);
+  if (body === undefined) return false;
+  const t = body.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (!t) return false;
+  if (/^(?:\.{3,}|…)(?:\s*(?:\.{3,}|…))*$/.test(t)) return true;
+  if (ELLIPSIS.test(t)) {
+    // `... existing code ...`, `… rest of the file unchanged …`: an ellipsis plus a word saying "the old code".
+    const words = t.replace(/\.{3,}|…/g, ' ').trim();
+    return KEYWORD.test(words) && words.split(' ').length <= 10;
+  }
+  return PLAIN.test(t);
+}
+
+export function hasElisionMarkers(lines: readonly string[], relPath: string): boolean {
+  const styles = commentStylesFor(relPath);
+  return lines.some((l) => isElisionMarker(l, styles));
+}
+
+export class ElisionError extends Error {}
+
+const norm = (s: string) => s.trim();
+
+function indentWidth(s: string): number {
+  let w = 0;
+  for (const c of leadingWs(s)) w += c === '\t' ? 4 : 1;
+  return w;
+}
+
+/** Character-bigram Dice similarity of two trimmed lines (1 = same). */
+function similarity(a: string, b: string): number {
+  const x = a.trim();
+  const y = b.trim();
+  if (x === y) return 1;
+  if (x.length < 2 || y.length < 2) return 0;
+  const grams = new Map<string, number>();
+  for (let i = 0; i < x.length - 1; i++) grams.set(x.slice(i, i + 2), (grams.get(x.slice(i, i + 2)) ?? 0) + 1);
+  let both = 0;
+  for (let i = 0; i < y.length - 1; i++) {
+    const g = y.slice(i, i + 2);
+    const n = grams.get(g) ?? 0;
+    if (n > 0) {
+      both++;
+      grams.set(g, n - 1);
+    }
+  }
+  return (2 * both) / (x.length - 1 + (y.length - 1));
+}
+
+/** A model line that rewrites an original line: same indentation, clearly related text, not a bracket alone. */
+function rewrites(model: string, orig: string): boolean {
+  if (!/[\w$]{2}/.test(model) || !/[\w$]{2}/.test(orig)) return false;
+  if (leadingWs(model) !== leadingWs(orig)) return false;
+  return similarity(model, orig) >= 0.6;
+}
+
+/** Positions in orig[lo, hi) where block (trimmed lines) occurs. */
+function occurrences(orig: string[], block: string[], lo: number, hi: number, limit = 2): number[] {
+  const out: number[] = [];
+  const first = block[0]!;
+  for (let s = lo; s + block.length <= hi; s++) {
+    if (orig[s] !== first) continue;
+    let ok = true;
+    for (let k = 1; k < block.length; k++)
+      if (orig[s + k] !== block[k]) {
+        ok = false;
+        break;
+      }
+    if (ok) {
+      out.push(s);
+      if (out.length >= limit) break;
+    }
+  }
+  return out;
+}
+
+interface Anchor {
+  /** Index in the segment of the anchor's first line and its length. */
+  at: number;
+  len: number;
+  /** Where it sits in the original. */
+  pos: number;
+}
+
+/**
+ * The anchor at one end of a segment: the lines nearest the marker that occur exactly once in orig[lo, hi).
+ * `fromEnd` searches the segment's tail (text before a marker), else its head (text after one).
+ */
+function findAnchor(seg: string[], orig: string[], lo: number, hi: number, fromEnd: boolean): Anchor | 'ambiguous' | undefined {
+  let sawAmbiguous = false;
+  const idx = seg.map((_, i) => i).filter((i) => seg[i] !== '');
+  const order = fromEnd ? [...idx].reverse() : idx;
+  for (const t of order) {
+    for (let h = 1; ; h++) {
+      const at = fromEnd ? t - h + 1 : t;
+      if (at < 0 || at + h > seg.length) {
+        sawAmbiguous = true;
+        break;
+      }
+      const block = seg.slice(at, at + h);
+      const occ = occurrences(orig, block, lo, hi);
+      if (occ.length === 1) return { at, len: h, pos: occ[0]! };
+      if (occ.length === 0) break;
+    }
+  }
+  return sawAmbiguous ? 'ambiguous' : undefined;
+}
+
+export interface ElisionContext {
+  /** 'whole': the text before the first marker starts at the original's start, after the last ends at its end. */
+  label: string;
+  /** Line numbers in messages are 1-based positions in what the model wrote. */
+  firstLine?: number;
+}
+
+/**
+ * Replaces every marker line in `model` by the original lines it stands for. `orig` is what the model's text
+ * replaces as a whole (the file, the SEARCH text, the symbol's old text); returns the complete new lines.
+ */
+export function resolveElisions(model: string[], orig: string[], styles: CommentStyle[], ctx: ElisionContext): string[] {
+  const markers = model.map((l, i) => (isElisionMarker(l, styles) ? i : -1)).filter((i) => i >= 0);
+  if (!markers.length) return model;
+  const at = (i: number) => `line ${i + (ctx.firstLine ?? 1)}`;
+  const segs: string[][] = [];
+  let from = 0;
+  for (const m of markers) {
+    segs.push(model.slice(from, m));
+    from = m + 1;
+  }
+  segs.push(model.slice(from));
+  for (let k = 1; k < segs.length - 1; k++) {
+    if (segs[k]!.every((l) => l.trim() === '')) throw new ElisionError(`${ctx.label}: the elision markers at ${at(markers[k - 1]!)} and ${at(markers[k]!)} have no code between them to anchor them`);
+  }
+  const o = orig.map(norm);
+  const segsN = segs.map((s) => s.map(norm));
+  // Head anchors, in order: each segment after a marker must start from a place found exactly once.
+  const heads: (Anchor | undefined)[] = [undefined];
+  let lo = 0;
+  for (let k = 1; k < segs.length; k++) {
+    if (segsN[k]!.every((l) => l === '')) {
+      // Nothing after the last marker: it runs to the end.
+      heads.push(undefined);
+      continue;
+    }
+    let a = findAnchor(segsN[k]!, o, lo, o.length, false);
+    // The last segment ends where the original ends: when its head is not unique (`}` alone), its tail lines that
+    // end the original anchor it.
+    if (typeof a !== 'object' && k === segs.length - 1) a = endAnchor(segsN[k]!, o, lo) ?? a;
+    // Nothing of it is in the original: all new lines, written just before the original's end.
+    if (a === undefined && k === segs.length - 1) a = { at: segs[k]!.length, len: 0, pos: o.length };
+    if (a === 'ambiguous') throw new ElisionError(`${ctx.label}: the code after the elision marker at ${at(markers[k - 1]!)} matches several places of the original; quote more unchanged lines around the marker`);
+    if (!a) throw new ElisionError(`${ctx.label}: the code after the elision marker at ${at(markers[k - 1]!)} is not found in the original, so what the marker stands for is unknown`);
+    heads.push(a);
+    lo = a.pos + a.len;
+  }
+  const out: string[] = [];
+  let regionStart = 0; // where the current segment's region starts in orig
+  for (let k = 0; k < segs.length; k++) {
+    const seg = segs[k]!;
+    const head = heads[k];
+    if (k === segs.length - 1) {
+      out.push(...seg);
+      break;
+    }
+    // Tail anchor of this segment, between its start and the next segment's head.
+    const next = heads[k + 1];
+    const hi = next ? next.pos : o.length;
+    const segStart = head ? head.pos : regionStart;
+    let spanStart: number;
+    let pre: string[];
+    const keep: string[] = [...seg];
+    if (segsN[k]!.every((l) => l === '')) {
+      spanStart = segStart;
+      pre = seg;
+      keep.length = 0;
+    } else {
+      let tail = findAnchor(segsN[k]!, o, segStart, hi, true);
+      // The first segment starts where the original starts: its first lines anchor it when nothing else does.
+      if (typeof tail !== 'object' && k === 0) tail = startAnchor(segsN[k]!, o, hi) ?? tail;
+      if (typeof tail === 'object' && head && tail.at < head.at) tail = 'ambiguous';
+      // Nothing of it is in the original: all new lines, written at the original's start.
+      if (tail === undefined && k === 0) tail = { at: 0, len: 0, pos: 0 };
+      if (tail === 'ambiguous') throw new ElisionError(`${ctx.label}: the code before the elision marker at ${at(markers[k]!)} matches several places of the original; quote more unchanged lines around the marker`);
+      if (!tail) throw new ElisionError(`${ctx.label}: the code before the elision marker at ${at(markers[k]!)} is not found in the original, so what the marker stands for is unknown`);
+      spanStart = tail.pos + tail.len;
+      pre = seg.slice(tail.at + tail.len);
+      keep.length = tail.at + tail.len;
+    }
+    // The segment after the marker: new lines before its head anchor.
+    const nextSeg = segs[k + 1]!;
+    const post = next ? nextSeg.slice(0, next.at) : [];
+    let spanEnd = next ? next.pos : o.length;
+    if (spanEnd < spanStart) throw new ElisionError(`${ctx.label}: the code around the elision marker at ${at(markers[k]!)} is out of order with the original`);
+    // New lines next to the marker that rewrite the span's edge lines replace them (a changed line beside "...").
+    let p = 0;
+    const preNonBlank = pre.filter((l) => l.trim() !== '');
+    while (p < preNonBlank.length && spanStart < spanEnd && rewrites(preNonBlank[p]!, orig[spanStart]!)) {
+      spanStart++;
+      p++;
+    }
+    const postNonBlank = post.filter((l) => l.trim() !== '');
+    let q = postNonBlank.length - 1;
+    while (q >= 0 && spanEnd > spanStart && rewrites(postNonBlank[q]!, orig[spanEnd - 1]!)) {
+      spanEnd--;
+      q--;
+    }
+    const span = orig.slice(spanStart, spanEnd);
+    const markerIndent = indentWidth(model[markers[k]!]!);
+    const shallow = span.findIndex((l) => l.trim() !== '' && indentWidth(l) < markerIndent);
+    if (shallow >= 0)
+      throw new ElisionError(`${ctx.label}: the elision marker at ${at(markers[k]!)} is indented into a block, but the original lines it would stand for run out of that block (original line ${spanStart + shallow + 1}); quote more unchanged lines around it`);
+    // Blank lines around the marker are the model's spacing: the span's own blank lines win.
+    let preOut = pre;
+    const dropPre = Math.min(trailingBlank(preOut), leadingBlank(span));
+    if (dropPre) preOut = preOut.slice(0, preOut.length - dropPre);
+    out.push(...keep, ...preOut, ...span);
+    // Leading blank lines of the next segment that the span already ends with.
+    if (next) {
+      const spanTrail = trailingBlank(span);
+      const lead = leadingBlank(nextSeg);
+      const drop = Math.min(spanTrail, lead, next.at);
+      segs[k + 1] = nextSeg.slice(drop);
+      segsN[k + 1] = segsN[k + 1]!.slice(drop);
+      heads[k + 1] = { ...next, at: next.at - drop };
+    }
+    regionStart = spanEnd;
+  }
+  return out;
+}
+
+/** The segment's last lines equal the original's last lines (at or after lo): anchored at the end. */
+function endAnchor(seg: string[], orig: string[], lo: number): Anchor | undefined {
+  let st = seg.length;
+  while (st > 0 && seg[st - 1] === '') st--;
+  let ot = orig.length;
+  while (ot > lo && orig[ot - 1] === '') ot--;
+  let m = 0;
+  while (m < st && ot - m - 1 >= lo && seg[st - 1 - m] === orig[ot - 1 - m]) m++;
+  if (!m) return undefined;
+  return { at: st - m, len: m, pos: ot - m };
+}
+
+/** The segment's first lines equal the original's first lines (before hi): anchored at the start. */
+function startAnchor(seg: string[], orig: string[], hi: number): Anchor | undefined {
+  let m = 0;
+  while (m < seg.length && m < hi && seg[m] === orig[m]) m++;
+  if (!m) return undefined;
+  return { at: 0, len: m, pos: 0 };
+}
+
+function leadingBlank(lines: string[]): number {
+  let n = 0;
+  while (n < lines.length && lines[n]!.trim() === '') n++;
+  return n;
+}
+
+function trailingBlank(lines: string[]): number {
+  let n = 0;
+  while (n < lines.length && lines[lines.length - 1 - n]!.trim() === '') n++;
+  return n;
+}

@@ -1,0 +1,155 @@
+// Elided code ("// ... existing code ..."): which lines are markers in each language (and which `...` is real
+// code), how a marker resolves to the original lines between its anchors, and refusals that leave the file as it
+// was. Engine tests work on real temp folders through applyEdits, as the server and CLI call it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyEdits } from '../../../server/src/edits';
+import { commentStylesFor, isElisionMarker, resolveElisions } from '../../../server/src/edits/elision';
+import { tempWorkspace, type TempWorkspace } from '../../support/paths';
+
+let ws: TempWorkspace | undefined;
+afterEach(() => ws?.dispose());
+const marker = (file: string, line: string) => isElisionMarker(line, commentStylesFor(file));
+
+describe('marker recognition per language', () => {
+  const cases: [string, string[], string[]][] = [
+    // [file, markers, not markers (real code or ordinary comments)]
+    ['a.ts', ['// ...', '  // ... existing code ...', '// … existing code …', '//... rest of the file unchanged ...', '/* ... */', '// Rest of the code unchanged', '// existing code unchanged', '// UNCHANGED', '// ...existing methods...'],
+      ['const xs = [...a, ...b];', 'function f(...rest: number[]) {}', '  ...spread,', 'return { ...obj };', '// wait... this is slow', '// see the docs for more', 'x = "// ..."', '# ...']],
+    ['a.tsx', ['{/* ... */}'.replace(/[{}]/g, ''), '<!-- ... -->', '// ... existing code ...'], ['<Foo {...props} />', '{...rest}']],
+    ['a.js', ['// ...', '/* … rest of code unchanged … */', '// rest of the function unchanged'], ['fn(...args);', 'const { a, ...others } = o;', '// TODO: more later']],
+    ['m.py', ['# ...', '    # ... existing code ...', '# rest of the code unchanged', '# … unchanged …', '## ... other methods ...'],
+      ['...', '    ...', 'x = a[..., 0]', 'def f(): ...', 'Ellipsis', '#!/usr/bin/env python', '# compute the sum', '// ...']],
+    ['m.go', ['// ...', '\t// ... existing code ...', '// rest of the function unchanged'], ['func f(args ...string) {}', 'append(a, b...)', 'fmt.Println(xs...)', '// Deprecated: use G.']],
+    ['m.rs', ['// ...', '    // ... rest of impl unchanged ...'], ['let v = [0; 3];', 'Foo { a, ..Default::default() }', '..=10', '#[derive(Debug)]']],
+    ['m.java', ['// ...', '/* ... existing methods ... */'], ['void f(String... args) {}']],
+    ['m.rb', ['# ...', '  # ... existing code ...'], ['(1...10).each { }', '# frozen_string_literal: true']],
+    ['s.sh', ['# ...', '# rest of the script unchanged ...'], ['echo "..."', '#!/bin/bash']],
+    ['s.css', ['/* ... */', '  /* ... existing rules ... */'], ['a { color: red; }', '// ...x']],
+    ['q.sql', ['-- ...', '-- ... existing columns ...'], ['SELECT 1;']],
+    ['m.lua', ['-- ...', '-- rest of the module unchanged'], ['local t = {...}', 'print(...)']],
+    ['p.html', ['<!-- ... -->', '  <!-- ... existing markup ... -->'], ['<p>...</p>', '<!-- header -->']],
+    ['p.php', ['// ...', '# ...', '/* ... */'], ['function f(...$args) {}']],
+    ['c.c', ['// ...', '/* ... */'], ['int printf(const char *fmt, ...);', 'va_start(ap, fmt);']],
+  ];
+  for (const [file, yes, no] of cases) {
+    it(`${path.extname(file)}: markers and literal code`, () => {
+      for (const l of yes) expect(marker(file, l), `${file}: ${l}`).toBe(true);
+      for (const l of no) expect(marker(file, l), `${file}: ${l}`).toBe(false);
+    });
+  }
+});
+
+describe('resolving a marker to the original lines between its anchors', () => {
+  const styles = commentStylesFor('a.ts');
+  const orig = ['import a from "a";', '', 'function one() {', '  return 1;', '}', '', 'function two() {', '  return 2;', '}', '', 'function three() {', '  return 3;', '}'];
+  it('a marker between two definitions stands for the definitions between them', () => {
+    const model = ['import a from "a";', '', '// ... existing code ...', '', 'function three() {', '  return 33;', '}'];
+    expect(resolveElisions(model, orig, styles, { label: 'x' })).toEqual([...orig.slice(0, 11), '  return 33;', '}']);
+  });
+  it('a marker inside a body stands for the unchanged statements; a changed line beside it replaces its original', () => {
+    const o = ['function f() {', '  const x = oldCall();', '  a();', '  b();', '  return x;', '}'];
+    const model = ['function f() {', '  const x = newCall();', '  // ... rest of the function unchanged', '  return x + 1;', '}'];
+    expect(resolveElisions(model, o, styles, { label: 'x' })).toEqual(['function f() {', '  const x = newCall();', '  a();', '  b();', '  return x + 1;', '}']);
+  });
+  it('a marker at the end stands for the rest; at the start for everything before the first anchor', () => {
+    expect(resolveElisions(['// ...', 'function three() {', '  return 3;', '}', '', 'function four() {}'], orig, styles, { label: 'x' })).toEqual([...orig, '', 'function four() {}']);
+    expect(resolveElisions(['import b from "b";', 'import a from "a";', '// ...'], orig, styles, { label: 'x' })).toEqual(['import b from "b";', ...orig]);
+  });
+  it('refuses when the anchor matches several places or none', () => {
+    const o = ['function f() {', '  return 1;', '}', 'function g() {', '  return 1;', '}'];
+    expect(() => resolveElisions(['// ...', '  return 1;', '  // ...'], o, styles, { label: 'block 1' })).toThrow(/matches several places/);
+    expect(() => resolveElisions(['// ...', 'function nothere() {', '  x();', '// ...'], o, styles, { label: 'block 1' })).toThrow(/not found in the original/);
+    // A body marker whose anchors lie outside any body it could be in.
+    expect(() => resolveElisions(['function nothere() {', '  // ...', '}'], o, styles, { label: 'block 1' })).toThrow(/indented into a block/);
+  });
+});
+
+describe('elided edits through the engine', () => {
+  const SRC = [
+    'export function add(a: number, b: number) {',
+    '  return a + b;',
+    '}',
+    '',
+    'export function mul(a: number, b: number) {',
+    '  const r = a * b;',
+    '  log(r);',
+    '  check(r);',
+    '  return r;',
+    '}',
+    '',
+    'export function sub(a: number, b: number) {',
+    '  return a - b;',
+    '}',
+    '',
+  ].join('\n');
+  const setup = () => {
+    ws = tempWorkspace('nootropic-elision-');
+    ws.write('src/m.ts', SRC);
+  };
+  const read = () => readFileSync(path.join(ws!.root, 'src/m.ts'), 'utf8');
+
+  it('whole file with untouched definitions elided applies exactly', async () => {
+    setup();
+    const text = 'src/m.ts\n```ts\n// ... existing code ...\n\nexport function sub(a: number, b: number) {\n  return b - a;\n}\n```\n';
+    const r = await applyEdits({ root: ws!.root, text });
+    expect(r, r.reason).toMatchObject({ applied: true });
+    expect(read()).toBe(SRC.replace('return a - b', 'return b - a'));
+  });
+
+  it('REPLACE side with the middle elided keeps the elided statements', async () => {
+    setup();
+    const text = 'src/m.ts\n<<<<<<< SEARCH\n  const r = a * b;\n  log(r);\n  check(r);\n  return r;\n=======\n  const r = a * b * 1;\n  // ... existing code ...\n  return r;\n>>>>>>> REPLACE\n';
+    const r = await applyEdits({ root: ws!.root, text });
+    expect(r, r.reason).toMatchObject({ applied: true });
+    expect(read()).toBe(SRC.replace('a * b;', 'a * b * 1;'));
+  });
+
+  it('SYMBOL body with an elided middle', async () => {
+    setup();
+    const text = 'src/m.ts\n<<<<<<< SYMBOL mul\nexport function mul(a: number, b: number) {\n  const r = a * b;\n  // ...\n  return r * 2;\n}\n>>>>>>> REPLACE\n';
+    const r = await applyEdits({ root: ws!.root, text });
+    expect(r, r.reason).toMatchObject({ applied: true });
+    expect(read()).toBe(SRC.replace('  return r;', '  return r * 2;'));
+  });
+
+  it('an ambiguous or unanchored marker is refused with the reason and the file untouched', async () => {
+    setup();
+    const amb = await applyEdits({ root: ws!.root, text: 'src/m.ts\n```ts\n// ...\n}\n// ...\n```\n' });
+    expect(amb.applied).toBe(false);
+    expect(amb.reason).toMatch(/elision marker/);
+    const lost = await applyEdits({ root: ws!.root, text: 'src/m.ts\n```ts\nexport function nowhere() {\n  // ... existing code ...\n}\n```\n' });
+    expect(lost.applied).toBe(false);
+    expect(lost.reason).toMatch(/elision marker at line 2 is indented into a block/);
+    expect(read()).toBe(SRC);
+  });
+
+  it('a marker in a new file is refused: it stands for nothing', async () => {
+    ws = tempWorkspace('nootropic-elision-');
+    const r = await applyEdits({ root: ws.root, text: 'src/new.ts\n```ts\nexport const a = 1;\n// ... rest of the file unchanged\n```\n' });
+    expect(r).toMatchObject({ applied: false, reason: expect.stringMatching(/stand for nothing/) });
+  });
+
+  it("Python's literal ... stays code; a # ... comment is a marker", async () => {
+    ws = tempWorkspace('nootropic-elision-');
+    const py = 'class P:\n    def a(self):\n        ...\n\n    def b(self):\n        return 1\n\n    def c(self):\n        return 2\n';
+    ws.write('p.py', py);
+    const text = 'p.py\n```python\nclass P:\n    def a(self):\n        ...\n\n    # ... existing methods ...\n\n    def c(self):\n        return 3\n```\n';
+    const r = await applyEdits({ root: ws.root, text });
+    expect(r, r.reason).toMatchObject({ applied: true });
+    expect(readFileSync(path.join(ws.root, 'p.py'), 'utf8')).toBe(py.replace('return 2', 'return 3'));
+  });
+
+  it('JS spread and Go variadic lines are written as code, not resolved', async () => {
+    ws = tempWorkspace('nootropic-elision-');
+    ws.write('a.js', 'function f(...args) {\n  return g(...args);\n}\n');
+    const r = await applyEdits({ root: ws.root, text: 'a.js\n```js\nfunction f(...args) {\n  return h(...args);\n}\n```\n' });
+    expect(r, r.reason).toMatchObject({ applied: true });
+    expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe('function f(...args) {\n  return h(...args);\n}\n');
+    ws.write('m.go', 'package m\n\nfunc f(xs ...int) int {\n\treturn g(xs...)\n}\n');
+    const g = await applyEdits({ root: ws.root, text: 'm.go\n```go\npackage m\n\nfunc f(xs ...int) int {\n\treturn h(xs...)\n}\n```\n' });
+    expect(g, g.reason).toMatchObject({ applied: true });
+    expect(readFileSync(path.join(ws.root, 'm.go'), 'utf8')).toContain('return h(xs...)');
+  });
+});
