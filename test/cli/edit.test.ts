@@ -1,5 +1,5 @@
 // `nootropic edit apply` and `nootropic undo` as a user runs them (the built CLI in a subprocess).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli-run';
@@ -40,6 +40,39 @@ describe('nootropic edit apply / undo (CLI subprocess)', () => {
     const again = await runCli(['undo'], { cwd: ws.root });
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/nothing to undo/);
+  });
+
+  it('--root DIR EDITFILE takes the paths from the edit: several files all or nothing, a failure in the last file writes none', async () => {
+    ws = tempWorkspace();
+    const files: Record<string, string> = { 'src/a.ts': 'export const a = 1;\n', 'src/b.py': 'b = 2\r\n', 'lib/c.go': 'package c\n\nconst C = 3\n' };
+    for (const [p, t] of Object.entries(files)) ws.write(p, t);
+    const blocks = (last: string) =>
+      ['src/a.ts', '<<<<<<< SEARCH', 'export const a = 1;', '=======', 'export const a = 10;', '>>>>>>> REPLACE', '',
+        '```diff', '--- a/src/b.py', '+++ b/src/b.py', '@@ -1 +1 @@', '-b = 2', '+b = 20', '```', '',
+        'lib/c.go', '<<<<<<< SEARCH', last, '=======', 'const C = 30', '>>>>>>> REPLACE', ''].join('\n');
+    const edit = ws.write('../edit-' + path.basename(ws.root) + '.txt', blocks('const C = 4'));
+    const before = Object.fromEntries(Object.keys(files).map((p) => [p, readFileSync(path.join(ws.root, p))]));
+    const bad = await runCli(['edit', 'apply', '--root', ws.root, edit, '--json'], { cwd: path.dirname(ws.root) });
+    expect(bad.code, bad.stderr).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ applied: false, reason: expect.stringMatching(/lib\/c\.go/) });
+    for (const p of Object.keys(files)) expect(readFileSync(path.join(ws.root, p)).equals(before[p]!), p).toBe(true);
+    expect(JSON.parse((await runCli(['edit', 'list', '--json', '--root', ws.root])).stdout)).toEqual({ changeSets: [] });
+
+    writeFileSync(edit, blocks('const C = 3'));
+    const good = await runCli(['edit', 'apply', '--root', ws.root, edit, '--json'], { cwd: path.dirname(ws.root) });
+    expect(good.code, good.stderr).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ applied: true, files: ['src/a.ts', 'src/b.py', 'lib/c.go'] });
+    expect(readFileSync(path.join(ws.root, 'src/b.py'), 'utf8')).toBe('b = 20\r\n');
+    expect(readFileSync(path.join(ws.root, 'lib/c.go'), 'utf8')).toBe('package c\n\nconst C = 30\n');
+    // Paths stay confined to DIR.
+    writeFileSync(edit, '../outside.txt\n<<<<<<< SEARCH\n=======\nx\n>>>>>>> REPLACE\n');
+    const out = await runCli(['edit', 'apply', '--root', ws.root, edit], { cwd: path.dirname(ws.root) });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/refused/);
+    const u = await runCli(['undo', '--root', ws.root, '--json']);
+    expect(u.code, u.stderr).toBe(0);
+    for (const p of Object.keys(files)) expect(readFileSync(path.join(ws.root, p)).equals(before[p]!), p).toBe(true);
+    rmSync(edit);
   });
 
   it('refuses with exit 1, the reason on stderr and FILE byte-for-byte untouched', async () => {

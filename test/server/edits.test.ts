@@ -82,6 +82,30 @@ describe('nootropic/edit/preview and nootropic/edit/apply (in-process)', () => {
     ]);
   });
 
+  it('multi-file answer: preview returns every file; a failure in the last file refuses the whole set, nothing written', async () => {
+    ws = tempWorkspace('nootropic-lsp-edits-');
+    const files = { 'src/a.ts': 'export const a = 1;\n', 'src/b.ts': 'export const b = 2;\n', 'lib/c.ts': 'export const c = 3;\n' };
+    for (const [p, t] of Object.entries(files)) ws.write(p, t);
+    server = startInProcessServer();
+    await server.initialize(ws.root);
+    const diff = ['```diff', '--- a/lib/c.ts', '+++ b/lib/c.ts', '@@ -1 +1 @@', '-export const c = 3;', '+export const c = 30;', '```', ''].join('\n');
+    const good = block('src/a.ts', 'export const a = 1;', 'export const a = 10;') + block('src/b.ts', 'export const b = 2;', 'export const b = 20;') + diff;
+    const preview = (await server.client.sendRequest(EditPreview.method, { text: good })) as ResultOf<typeof EditPreview>;
+    expect(preview.applied, preview.reason).toBe(true);
+    expect(preview.files.map((f) => path.relative(ws.root, new URL(f.uri).pathname)).sort()).toEqual(['lib/c.ts', 'src/a.ts', 'src/b.ts']);
+    const applied = (await server.client.sendRequest(EditApply.method, { text: good })) as ResultOf<typeof EditApply>;
+    expect(applied.edit?.documentChanges).toHaveLength(3);
+
+    const bad = good.replace('-export const c = 3;', '-export const c = 4;');
+    for (const method of [EditPreview.method, EditApply.method]) {
+      const r = (await server.client.sendRequest(method, { text: bad })) as ResultOf<typeof EditApply>;
+      expect(r).toMatchObject({ applied: false, files: [] });
+      expect(r.reason).toMatch(/lib\/c\.ts/);
+      expect(r.edit).toBeUndefined();
+    }
+    for (const [p, t] of Object.entries(files)) expect(readFileSync(path.join(ws.root, p), 'utf8')).toBe(t);
+  });
+
   it('without a workspace folder the request fails with a clear error', async () => {
     server = startInProcessServer();
     await server.initialize(null);

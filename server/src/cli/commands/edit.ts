@@ -1,5 +1,5 @@
 /**
- * `nootropic edit apply FILE EDITFILE [--json] [--dry-run]`, `nootropic edit list [--json]` and
+ * `nootropic edit apply [FILE] EDITFILE [--json] [--dry-run]` (no FILE: the paths in EDITFILE, under --root), `nootropic edit list [--json]` and
  * `nootropic undo [ID] [--json]`. Unlike the other commands these run the edit engine in this process instead of
  * spawning the server: the engine needs no server state (no models, index or editor buffers), it is the same code
  * the server runs, and a one-shot edit then costs no server start-up. Writes, the journal and undo behave exactly as
@@ -24,8 +24,9 @@ function readEditFile(file: string): string {
   }
 }
 
-export async function editApply(root: string, file: string, editFile: string, opts: { json: boolean; dryRun: boolean }): Promise<number> {
+export async function editApply(root: string, file: string | undefined, editFile: string, opts: { json: boolean; dryRun: boolean }): Promise<number> {
   const text = readEditFile(editFile);
+  if (file === undefined) return report(await applyEdits({ root, text, dryRun: opts.dryRun, label: `nootropic edit apply ${path.basename(editFile)}` }), opts);
   const abs = path.resolve(file);
   const rel = path.relative(root, abs);
   if (rel.startsWith('..') || path.isAbsolute(rel)) {
@@ -34,7 +35,10 @@ export async function editApply(root: string, file: string, editFile: string, op
     process.stderr.write(`nootropic: refused: ${reason}\n`);
     return 1;
   }
-  const result = await applyEdits({ root, text, targetFile: abs, dryRun: opts.dryRun, label: `nootropic edit apply ${rel.split(path.sep).join('/')}` });
+  return report(await applyEdits({ root, text, targetFile: abs, dryRun: opts.dryRun, label: `nootropic edit apply ${rel.split(path.sep).join('/')}` }), opts);
+}
+
+function report(result: Awaited<ReturnType<typeof applyEdits>>, opts: { json: boolean; dryRun: boolean }): number {
   if (opts.json) {
     printJson({
       applied: result.applied,
@@ -43,6 +47,7 @@ export async function editApply(root: string, file: string, editFile: string, op
       ...(result.changeSetId ? { changeSetId: result.changeSetId } : {}),
       ...(opts.dryRun ? { dryRun: true } : {}),
       ...(result.warnings ? { warnings: result.warnings } : {}),
+      files: result.changes.map((c) => c.path),
     });
   }
   if (!result.applied) {
@@ -88,12 +93,17 @@ export function registerEditCommands(program: Command): void {
   const edit = program.command('edit').description('apply model-written edits exactly (or refuse, touching nothing) and list change sets');
   edit
     .command('apply')
-    .description('apply EDITFILE (SEARCH/REPLACE blocks, a unified diff, a whole file or a SYMBOL block) to FILE; paths inside EDITFILE are ignored')
-    .argument('<file>', 'the file to edit')
-    .argument('<editfile>', "the model's edit text ('-' reads stdin)")
-    .option('--json', 'print {applied, reason?, diff, changeSetId?}')
+    .description(
+      'apply EDITFILE (SEARCH/REPLACE blocks, unified diffs, whole files or SYMBOL blocks) to FILE (paths inside EDITFILE ignored), ' +
+        'or, without FILE, to the files it names under --root (all or nothing)',
+    )
+    .usage('[options] [FILE] EDITFILE')
+    .argument('<file-or-editfile>', "FILE, the file to edit; alone, EDITFILE, the model's edit text ('-' reads stdin)")
+    .argument('[editfile]', "EDITFILE after FILE")
+    .option('--json', 'print {applied, reason?, diff, changeSetId?, files}')
     .option('--dry-run', 'show the diff, write nothing')
-    .action(async (file: string, editFile: string, opts: { json?: boolean; dryRun?: boolean }) => {
+    .action(async (a: string, b: string | undefined, opts: { json?: boolean; dryRun?: boolean }) => {
+      const [file, editFile] = b === undefined ? [undefined, a] : [a, b];
       process.exitCode = await editApply(rootOf(program), file, editFile, { json: Boolean(opts.json), dryRun: Boolean(opts.dryRun) });
     });
   edit
