@@ -15,7 +15,8 @@ import { applyEdits } from '../../server/src/edits';
 import { parseModelEdits } from '../../server/src/edits/formats';
 // @ts-expect-error plain JS helper shared by the benchmarks
 import { percentile } from '../fetch-npm.mjs';
-import { buildPairs, renderCases, VERSION_PAIRS, type Case, type Kind } from './devset';
+import { buildLargePairs, buildPairs, renderCases, VERSION_PAIRS, type Case, type Kind } from './devset';
+import { renderElided, renderLarge, renderMulti } from './more-cases';
 
 const argNum = (name: string, dflt: number) => {
   const i = process.argv.indexOf(name);
@@ -29,47 +30,82 @@ interface Outcome {
   applied: boolean;
   /** Applied but not byte-identical, or refused yet the file changed. */
   corrupted: boolean;
+  /** Elided kinds: applied with fewer lines than expected (code lost to a marker). */
+  deleted?: boolean;
   ms?: number;
   reason?: string;
 }
 
-function judge(c: Case, applied: boolean, disk: string): Omit<Outcome, 'ms' | 'reason'> {
-  if (c.expect === 'apply') return { applied, correct: applied && disk === c.expected, corrupted: (applied && disk !== c.expected) || (!applied && disk !== c.before) };
-  return { applied, correct: !applied && disk === c.before, corrupted: !applied && disk !== c.before };
+function filesOf(c: Case): { rel: string; before: string; expected?: string }[] {
+  return c.files ?? [{ rel: c.rel, before: c.before, ...(c.expected !== undefined ? { expected: c.expected } : {}) }];
 }
 
-function exactBaseline(c: Case, file: string): Outcome {
+function writeCase(c: Case, dir: string): void {
+  for (const f of filesOf(c)) {
+    mkdirSync(path.dirname(path.join(dir, f.rel)), { recursive: true });
+    writeFileSync(path.join(dir, f.rel), f.before);
+  }
+}
+
+/** Judged on every file of the case, as they are on disk now. */
+function judge(c: Case, applied: boolean, dir: string): Omit<Outcome, 'ms' | 'reason'> {
+  const fs = filesOf(c).map((f) => ({ ...f, disk: readFileSync(path.join(dir, f.rel), 'utf8') }));
+  const untouched = fs.every((f) => f.disk === f.before);
+  const exact = fs.every((f) => f.disk === f.expected);
+  const deleted = c.elided ? applied && fs.some((f) => f.disk.split('\n').length < (f.expected ?? '').split('\n').length) : undefined;
+  const d = deleted !== undefined ? { deleted } : {};
+  if (c.expect === 'apply') return { applied, correct: applied && exact, corrupted: (applied && !exact) || (!applied && !untouched), ...d };
+  return { applied, correct: !applied && untouched, corrupted: !applied && !untouched, ...d };
+}
+
+/** Unique indexOf, blocks applied in order, each file written as its blocks succeed (what a plain applier does). */
+function exactBaseline(c: Case, dir: string): Outcome {
   const parsed = parseModelEdits(c.text);
-  let text = c.before;
   let ok = parsed.problems.length === 0 && parsed.edits.length > 0;
   for (const e of parsed.edits) {
     if (!ok || e.kind !== 'search-replace') {
       ok = false;
       break;
     }
+    const file = path.join(dir, c.files ? e.path : c.rel);
+    const text = readFileSync(file, 'utf8');
     const at = text.indexOf(e.search);
     if (at < 0 || text.indexOf(e.search, at + 1) >= 0 || e.search === '') {
       ok = false;
       break;
     }
-    text = text.slice(0, at) + e.replace + text.slice(at + e.search.length);
+    writeFileSync(file, text.slice(0, at) + e.replace + text.slice(at + e.search.length));
   }
-  if (ok) writeFileSync(file, text);
-  return judge(c, ok, readFileSync(file, 'utf8'));
+  return judge(c, ok, dir);
 }
 
-function patchBaseline(c: Case, dir: string, file: string): Outcome {
-  const diff = c.text.replace(/^```diff\n/, '').replace(/```\n?$/, '');
+function patchBaseline(c: Case, dir: string): Outcome {
+  const diff = c.text.replace(/^```diff\n/gm, '').replace(/^```\n?/gm, '');
   const patchFile = path.join(os.tmpdir(), `nootropic-bench-${process.pid}.patch`);
   writeFileSync(patchFile, diff);
   const r = spawnSync('patch', ['-p1', '--batch', '--forward', '--no-backup-if-mismatch', '--reject-file=-', '-s', '-i', patchFile], { cwd: dir, encoding: 'utf8' });
-  return judge(c, r.status === 0, readFileSync(file, 'utf8'));
+  return judge(c, r.status === 0, dir);
+}
+
+/** Elided kinds: what a tool that takes the text as written does (whole file written as is; REPLACE applied as is). */
+function naiveBaseline(c: Case, dir: string): Outcome {
+  if (c.format !== 'whole') return exactBaseline(c, dir);
+  const e = parseModelEdits(c.text).edits[0];
+  if (e?.kind !== 'whole-file') return judge(c, false, dir);
+  writeFileSync(path.join(dir, c.rel), e.content);
+  return judge(c, true, dir);
 }
 
 async function main(): Promise<void> {
   const t0 = Date.now();
   const pairs = buildPairs(argNum('--per-version', 60));
   const { cases, skipped } = await renderCases(pairs);
+  const skip = (k: string) => (skipped[k] = (skipped[k] ?? 0) + 1);
+  cases.push(...(await renderElided(pairs, 500, { whole: 'elided-whole-file', fn: 'elided-function' }, skip)));
+  const large = buildLargePairs();
+  cases.push(...(await renderLarge(large, skip)));
+  cases.push(...renderMulti(pairs, skip));
+  console.log(`large files (2,500–20,000 lines): ${large.length} changed files (${large.map((p) => `${p.rel} ${p.before.split('\n').length}`).join(', ')})`);
   const patchVersion = execFileSync('patch', ['--version'], { encoding: 'utf8' }).split('\n')[0];
   console.log(`dev set: ${pairs.length} changed files from ${VERSION_PAIRS.length} version pairs (${VERSION_PAIRS.map(([a, b]) => `${a}→${b.split('@').pop()}`).join(', ')})`);
   console.log(`cases: ${cases.length} (${cases.filter((c) => c.expect === 'refuse').length} must be refused); not renderable: ${JSON.stringify(skipped)}; built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -86,17 +122,16 @@ async function main(): Promise<void> {
   await applyEdits({ root: ws, text: 'w.ts\n<<<<<<< SEARCH\nconst a = 1;\n=======\nconst a = 2;\n>>>>>>> REPLACE\n', dryRun: true });
   await applyEdits({ root: ws, text: 'w.js\n<<<<<<< SEARCH\nconst a = 1;\n=======\nconst a = 2;\n>>>>>>> REPLACE\n', dryRun: true });
   let tempLeft = 0;
+  const naive = new Map<string, Outcome>();
   for (const c of cases) {
     rmSync(ws, { recursive: true, force: true });
-    const file = path.join(ws, c.rel);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, c.before);
+    writeCase(c, ws);
     const s = performance.now();
     const r = await applyEdits({ root: ws, text: c.text, label: c.id });
     const ms = performance.now() - s;
-    engine.set(c.id, { ...judge(c, r.applied, readFileSync(file, 'utf8')), ms, ...(r.reason ? { reason: r.reason } : {}) });
-    tempLeft += readdirSync(path.dirname(file)).filter((n) => n.includes('nootropic-tmp')).length;
-    writeFileSync(file, c.before);
+    engine.set(c.id, { ...judge(c, r.applied, ws), ms, ...(r.reason ? { reason: r.reason } : {}) });
+    for (const f of filesOf(c)) tempLeft += readdirSync(path.dirname(path.join(ws, f.rel))).filter((n) => n.includes('nootropic-tmp')).length;
+    writeCase(c, ws);
     const reps: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t = performance.now();
@@ -105,19 +140,23 @@ async function main(): Promise<void> {
     }
     engine.get(c.id)!.computeMs = reps.sort((x, y) => x - y)[1]!;
     if (c.format === 'sr') {
-      writeFileSync(file, c.before);
-      exact.set(c.id, exactBaseline(c, file));
+      writeCase(c, ws);
+      exact.set(c.id, exactBaseline(c, ws));
     }
     if (c.format === 'udiff') {
-      writeFileSync(file, c.before);
-      gnu.set(c.id, patchBaseline(c, ws, file));
+      writeCase(c, ws);
+      gnu.set(c.id, patchBaseline(c, ws));
+    }
+    if (c.elided) {
+      writeCase(c, ws);
+      naive.set(c.id, naiveBaseline(c, ws));
     }
   }
   rmSync(ws, { recursive: true, force: true });
 
   const kinds = [...new Set(cases.map((c) => c.kind))] as Kind[];
   const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '—');
-  const rows: string[][] = [['kind', 'cases', 'expect', 'nootropic', 'exact S/R', 'GNU patch', 'ms p50', 'ms p95', 'compute p50']];
+  const rows: string[][] = [['kind', 'cases', 'expect', 'nootropic', 'exact S/R', 'GNU patch', 'naive', 'ms p50', 'ms p95', 'compute p50', 'compute p95']];
   const rate = (m: Map<string, Outcome>, cs: Case[]) => {
     const got = cs.filter((c) => m.has(c.id));
     return got.length ? pct(got.filter((c) => m.get(c.id)!.correct).length, got.length) : 'n/a';
@@ -126,12 +165,12 @@ async function main(): Promise<void> {
     const cs = cases.filter((c) => c.kind === k);
     const ms = cs.map((c) => engine.get(c.id)!.ms!);
     const cms = cs.map((c) => engine.get(c.id)!.computeMs!);
-    rows.push([k, String(cs.length), cs[0]!.expect, rate(engine, cs), rate(exact, cs), rate(gnu, cs), percentile(ms, 50).toFixed(1), percentile(ms, 95).toFixed(1), percentile(cms, 50).toFixed(1)]);
+    rows.push([k, String(cs.length), cs[0]!.expect, rate(engine, cs), rate(exact, cs), rate(gnu, cs), rate(naive, cs), percentile(ms, 50).toFixed(1), percentile(ms, 95).toFixed(1), percentile(cms, 50).toFixed(1), percentile(cms, 95).toFixed(1)]);
   }
   const all = cases;
   const allMs = all.map((c) => engine.get(c.id)!.ms!);
   const allCompute = all.map((c) => engine.get(c.id)!.computeMs!);
-  rows.push(['ALL', String(all.length), '', rate(engine, all), `${rate(exact, all)} of S/R`, `${rate(gnu, all)} of diffs`, percentile(allMs, 50).toFixed(1), percentile(allMs, 95).toFixed(1), percentile(allCompute, 50).toFixed(1)]);
+  rows.push(['ALL', String(all.length), '', rate(engine, all), `${rate(exact, all)} of S/R`, `${rate(gnu, all)} of diffs`, `${rate(naive, all)} of elided`, percentile(allMs, 50).toFixed(1), percentile(allMs, 95).toFixed(1), percentile(allCompute, 50).toFixed(1), percentile(allCompute, 95).toFixed(1)]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
 
@@ -148,6 +187,14 @@ async function main(): Promise<void> {
   const smallCompute = small.map((c) => engine.get(c.id)!.computeMs!);
   console.log(`ms per edit (applyEdits in-process, write + journal included), files < 2,000 lines (${small.length} cases): p50 ${percentile(smallMs, 50).toFixed(1)}, p95 ${percentile(smallMs, 95).toFixed(1)}, max ${Math.max(...smallMs).toFixed(1)}; all files: p50 ${percentile(allMs, 50).toFixed(1)}, p95 ${percentile(allMs, 95).toFixed(1)}, max ${Math.max(...allMs).toFixed(1)} (largest ${Math.max(...all.map((c) => c.lines))} lines)`);
   console.log(`ms per edit computing only (dryRun: parse, locate, AST check, diff; median of 3), files < 2,000 lines: p50 ${percentile(smallCompute, 50).toFixed(1)}, p95 ${percentile(smallCompute, 95).toFixed(1)}; all files: p50 ${percentile(allCompute, 50).toFixed(1)}, p95 ${percentile(allCompute, 95).toFixed(1)}`);
+  const elided = all.filter((c) => c.elided);
+  const deleted = (m: Map<string, Outcome>) => elided.filter((c) => m.get(c.id)?.deleted).length;
+  console.log(`elided cases: nootropic ${elided.filter((c) => engine.get(c.id)!.correct).length}/${elided.length} exact, files with code deleted by a marker: nootropic ${deleted(engine)}, naive ${deleted(naive)}; refused: ${elided.filter((c) => !engine.get(c.id)!.applied).length} (every refusal untouched: ${elided.filter((c) => !engine.get(c.id)!.applied).every((c) => !engine.get(c.id)!.corrupted)})`);
+  console.log('compute time per edit by file size (dryRun, engine only, median of 3 per case):');
+  for (const [lo, hi] of [[0, 500], [500, 2500], [2500, 20_001]] as const) {
+    const cs = all.filter((c) => c.lines >= lo && c.lines < hi).map((c) => engine.get(c.id)!.computeMs!);
+    if (cs.length) console.log(`  ${lo}–${hi > 20_000 ? '20,000' : hi} lines: ${cs.length} cases, p50 ${percentile(cs, 50).toFixed(1)} ms, p95 ${percentile(cs, 95).toFixed(1)} ms, max ${Math.max(...cs).toFixed(1)} ms`);
+  }
   console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end (timings are wall-clock; other work on the machine inflates them)`);
 
   const show = argNum('--show', 15);
