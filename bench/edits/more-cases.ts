@@ -68,20 +68,27 @@ async function elidedFunction(p: Pair, rand: () => number): Promise<{ text: stri
     const oldLines = a.slice(inner.startLine, inner.endLine);
     const newLines = b.slice(inB[0]!.startLine, inB[0]!.endLine);
     if (countAt(a, oldLines) !== 1) continue;
-    // Untouched runs of the new body (not its first or last line), longest first.
+    // The longest untouched run of the new body; its first and last lines stay as context (the anchors a model
+    // writes around "// ..."), the lines between them are elided. Without unchanged lines beside it a marker
+    // cannot say whether the changed lines next to it replace or add to the original, so none is generated.
     let best: { s: number; e: number } | undefined;
     let j = 0;
     for (const part of diffArrays(oldLines, newLines)) {
       const n = part.value.length;
       if (!part.added && !part.removed) {
-        const s = Math.max(j, 1);
-        const e = Math.min(j + n, newLines.length - 1);
+        const s = Math.max(j + 1, 1);
+        const e = Math.min(j + n - 1, newLines.length - 1);
         if (e - s >= 3 && (!best || e - s > best.e - best.s)) best = { s, e };
       }
       if (!part.removed) j += n;
     }
     if (!best) continue;
-    const indent = /^[ \t]*/.exec(newLines.slice(best.s, best.e).find((l) => l.trim()) ?? '')![0];
+    // The marker sits at the shallowest indentation of what it stands for.
+    const indent = newLines
+      .slice(best.s, best.e)
+      .filter((l) => l.trim())
+      .map((l) => /^[ \t]*/.exec(l)![0])
+      .reduce((x, y) => (y.length < x.length ? y : x));
     const replace = [...newLines.slice(0, best.s), indent + comment(p.rel, MARKERS[Math.floor(rand() * MARKERS.length)]!), ...newLines.slice(best.e)];
     const expected = [...a.slice(0, inner.startLine), ...newLines, ...a.slice(inner.endLine)].join('\n');
     if (expected === p.before) continue;

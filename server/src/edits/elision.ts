@@ -147,6 +147,11 @@ function occurrences(orig: string[], block: string[], lo: number, hi: number, li
   return out;
 }
 
+/** A line that can anchor by itself: it has a word, not only brackets, comment stars or punctuation. */
+function distinctive(line: string): boolean {
+  return /[\w$]{3}/.test(line);
+}
+
 interface Anchor {
   /** Index in the segment of the anchor's first line and its length. */
   at: number;
@@ -164,6 +169,9 @@ function findAnchor(seg: string[], orig: string[], lo: number, hi: number, fromE
   const idx = seg.map((_, i) => i).filter((i) => seg[i] !== '');
   const order = fromEnd ? [...idx].reverse() : idx;
   for (const t of order) {
+    // New lines between the marker and the anchor: the anchor's edge toward them must say something (a `}` there
+    // may close the new code, not the original's).
+    if (!distinctive(seg[t]!) && (fromEnd ? seg.slice(t + 1) : seg.slice(0, t)).some(distinctive)) continue;
     for (let h = 1; ; h++) {
       const at = fromEnd ? t - h + 1 : t;
       if (at < 0 || at + h > seg.length) {
@@ -172,7 +180,8 @@ function findAnchor(seg: string[], orig: string[], lo: number, hi: number, fromE
       }
       const block = seg.slice(at, at + h);
       const occ = occurrences(orig, block, lo, hi);
-      if (occ.length === 1) return { at, len: h, pos: occ[0]! };
+      // Unique is not enough for `}` or ` *`: an anchor needs a line that says something.
+      if (occ.length === 1 && block.some(distinctive)) return { at, len: h, pos: occ[0]! };
       if (occ.length === 0) break;
     }
   }
