@@ -6,13 +6,15 @@
 import { syntaxProblems, type SyntaxProblem } from '../syntax/errors';
 import { grammarFor, type GrammarName } from '../syntax/grammars';
 import { parse } from '../syntax/parser';
+import { parseEdited } from './tree-cache';
 
 export type SyntaxVerdict =
   | { checked: false; why: string }
   | { checked: true; introduced: SyntaxProblem[] };
 
-async function problems(grammar: GrammarName, text: string): Promise<SyntaxProblem[]> {
-  const tree = await parse(grammar, text);
+async function problems(grammar: GrammarName, text: string, before?: string | null): Promise<SyntaxProblem[]> {
+  // The after-text is re-parsed incrementally from the before-text's tree when one is cached (tree-cache.ts).
+  const tree = before !== undefined ? (await parseEdited(grammar, before, text)).tree : await parse(grammar, text);
   try {
     return syntaxProblems(tree);
   } finally {
@@ -30,7 +32,7 @@ export async function checkSyntax(relPath: string, before: string | null, after:
   let was: SyntaxProblem[];
   let now: SyntaxProblem[];
   try {
-    now = await problems(grammar, after);
+    now = await problems(grammar, after, before);
     if (!now.length) return { checked: true, introduced: [] };
     was = before === null ? [] : await problems(grammar, before);
   } catch (err) {
