@@ -38,7 +38,7 @@ function tempName(abs: string): string {
   return path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${randomBytes(4).toString('hex')}.nootropic-tmp`);
 }
 
-async function readOrNull(abs: string): Promise<string | null> {
+export async function readOrNull(abs: string): Promise<string | null> {
   try {
     return await fs.readFile(abs, 'utf8');
   } catch (err) {

@@ -118,30 +118,10 @@ export async function removeRecord(root: string, id: string): Promise<void> {
 
 /** Pending records left by a process killed between journal and commit (oldest first); unreadable ones reported. */
 export async function readPending(root: string): Promise<{ records: ChangeSetRecord[]; problems: string[] }> {
-  const dir = journalDir(root);
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], problems: [] };
-    throw err;
-  }
-  const records: ChangeSetRecord[] = [];
-  const problems: string[] = [];
-  for (const name of names.filter((n) => n.endsWith(PENDING)).sort()) {
-    try {
-      const parsed = ChangeSetRecord.safeParse(JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')));
-      if (parsed.success) records.push(parsed.data);
-      else problems.push(`${name}: ${parsed.error.message}`);
-    } catch (err) {
-      problems.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  return { records, problems };
+  return readDir(root, (n) => n.endsWith(PENDING));
 }
 
-/** Every readable change set, oldest first; unreadable entries are reported in `problems`, never deleted. */
-export async function readRecords(root: string): Promise<{ records: ChangeSetRecord[]; problems: string[] }> {
+async function readDir(root: string, want: (name: string) => boolean): Promise<{ records: ChangeSetRecord[]; problems: string[] }> {
   const dir = journalDir(root);
   let names: string[];
   try {
@@ -152,7 +132,7 @@ export async function readRecords(root: string): Promise<{ records: ChangeSetRec
   }
   const records: ChangeSetRecord[] = [];
   const problems: string[] = [];
-  for (const name of names.filter((n) => n.endsWith('.json') && !n.endsWith(PENDING)).sort()) {
+  for (const name of names.filter(want).sort()) {
     try {
       const parsed = ChangeSetRecord.safeParse(JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')));
       if (parsed.success) records.push(parsed.data);
@@ -163,4 +143,9 @@ export async function readRecords(root: string): Promise<{ records: ChangeSetRec
   }
   records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { records, problems };
+}
+
+/** Every readable change set, oldest first; unreadable entries are reported in `problems`, never deleted. */
+export async function readRecords(root: string): Promise<{ records: ChangeSetRecord[]; problems: string[] }> {
+  return readDir(root, (n) => n.endsWith('.json') && !n.endsWith(PENDING));
 }

@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { confinedPath } from '../workspace/confinement';
-import { commitWrites, isTempFor } from './commit';
+import { commitWrites, isTempFor, readOrNull } from './commit';
 import { commitPending, dropPending, readPending, writeRecord, type ChangeSetRecord } from './journal';
 
 export interface RecoveryReport {
@@ -28,15 +28,6 @@ function alive(pid: number | undefined): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function readOrNull(abs: string): Promise<string | null> {
-  try {
-    return await fs.readFile(abs, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
   }
 }
 
