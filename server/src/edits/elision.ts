@@ -288,6 +288,13 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
     }
     const span = orig.slice(spanStart, spanEnd);
     const markerIndent = indentWidth(model[markers[k]!]!);
+    // Inside a body, a new statement between an anchor and the marker may replace the statement at the span's
+    // edge (a multi-line one, say) or come before it: the text does not say which, so nothing is guessed. Between
+    // definitions (a marker at the left margin) new lines are new definitions.
+    if (markerIndent > 0 && span.some((l) => l.trim() !== '') && (p < preNonBlank.length || q >= 0))
+      throw new ElisionError(
+        `${ctx.label}: the changed lines next to the elision marker at ${at(markers[k]!)} may replace original lines it stands for or be added before them; quote the unchanged line next to the marker`,
+      );
     const shallow = span.findIndex((l) => l.trim() !== '' && indentWidth(l) < markerIndent);
     if (shallow >= 0)
       throw new ElisionError(`${ctx.label}: the elision marker at ${at(markers[k]!)} is indented into a block, but the original lines it would stand for run out of that block (original line ${spanStart + shallow + 1}); quote more unchanged lines around it`);

@@ -57,6 +57,12 @@ describe('resolving a marker to the original lines between its anchors', () => {
     expect(resolveElisions(['// ...', 'function three() {', '  return 3;', '}', '', 'function four() {}'], orig, styles, { label: 'x' })).toEqual([...orig, '', 'function four() {}']);
     expect(resolveElisions(['import b from "b";', 'import a from "a";', '// ...'], orig, styles, { label: 'x' })).toEqual(['import b from "b";', ...orig]);
   });
+  it('inside a body, a new statement beside the marker is ambiguous (replace or add?) and refused', () => {
+    const o = ['function f() {', '  this.raw = range', '    .trim();', '  a();', '  b();', '}'];
+    const model = ['function f() {', '  this.raw = range.trim().replace(X, " ");', '  // ... existing code ...', '}'];
+    expect(() => resolveElisions(model, o, styles, { label: 'block 1' })).toThrow(/may replace original lines it stands for or be added/);
+  });
+
   it('refuses when the anchor matches several places or none', () => {
     const o = ['function f() {', '  return 1;', '}', 'function g() {', '  return 1;', '}'];
     expect(() => resolveElisions(['// ...', '  return 1;', '  // ...'], o, styles, { label: 'block 1' })).toThrow(/matches several places/);
@@ -121,7 +127,7 @@ describe('elided edits through the engine', () => {
     expect(amb.reason).toMatch(/elision marker/);
     const lost = await applyEdits({ root: ws!.root, text: 'src/m.ts\n```ts\nexport function nowhere() {\n  // ... existing code ...\n}\n```\n' });
     expect(lost.applied).toBe(false);
-    expect(lost.reason).toMatch(/elision marker at line 2 is indented into a block/);
+    expect(lost.reason).toMatch(/elision marker at line 2 (is indented into a block|may replace original lines)/);
     expect(read()).toBe(SRC);
   });
 
