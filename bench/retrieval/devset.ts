@@ -168,7 +168,7 @@ export async function addRepo(repo: { name: string; lang: Lang; dir: string }, f
       for (const d of defs) {
         const q = d.doc && firstSentence(d.doc.text);
         if (!q) continue;
-        const docStart = d.doc && repo.lang !== 'python' ? tree.rootNode.descendantForIndex(d.doc.blank[0]![0]).startPosition.row : d.outer.startPosition.row;
+        const docStart = d.doc && repo.lang !== 'python' ? (tree.rootNode.descendantForIndex(d.doc.blank[0]![0])?.startPosition.row ?? d.outer.startPosition.row) : d.outer.startPosition.row;
         queries.push({
           id: '',
           query: q,

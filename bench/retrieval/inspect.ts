@@ -5,6 +5,7 @@
 import { FIELDS, KIND_PRIOR, LexicalIndex, TUNING } from '../../server/src/rag/lexical-index';
 import { cleanResults } from '../../server/src/rag/result-hygiene';
 import type { Chunk } from '../../server/src/rag/chunk';
+import type { DevQuery } from './devset';
 import { bm25Baseline, byLanguage, chunksOf, fmt, loadHalf, relevant } from './quality';
 
 async function main() {
@@ -12,28 +13,39 @@ async function main() {
   const set = await loadHalf(half, process.argv.includes('--rebuild'));
   const chunks = await chunksOf(set.dir);
   console.log(`${half}: ${set.queries.length} queries, ${chunks.length} chunks`);
-  const rank = (idx: LexicalIndex, q: string): Chunk[] =>
-    cleanResults(idx.search(q, 40).map((h) => ({ ...chunks[h.doc]!, score: h.score })), q, 10);
+  // One index per repository, as a workspace is one repository.
+  const build = () => {
+    const byRepo = new Map<string, { idx: LexicalIndex; docs: Chunk[] }>();
+    for (const c of chunks) {
+      const repo = c.path.split('/')[0]!;
+      let r = byRepo.get(repo);
+      if (!r) byRepo.set(repo, (r = { idx: new LexicalIndex(), docs: [] }));
+      r.idx.add(c);
+      r.docs.push(c);
+    }
+    for (const r of byRepo.values()) r.idx.freeze();
+    return byRepo;
+  };
+  const rank = (indexes: ReturnType<typeof build>, q: DevQuery): Chunk[] => {
+    const r = indexes.get(q.repo)!;
+    return cleanResults(r.idx.search(q.query, 40).map((h) => ({ ...r.docs[h.doc]!, score: h.score })), q.query, 10);
+  };
   const evaluate = () => {
-    const idx = new LexicalIndex();
-    for (const c of chunks) idx.add(c);
-    idx.freeze();
+    const idx = build();
     const ranks = set.queries.map((q) => {
-      const i = rank(idx, q.query).findIndex((c) => relevant(c, q));
+      const i = rank(idx, q).findIndex((c) => relevant(c, q));
       return i >= 0 ? i + 1 : undefined;
     });
     return byLanguage(set.queries, ranks);
   };
   const mode = process.argv[2];
   if (mode === 'misses') {
-    const idx = new LexicalIndex();
-    for (const c of chunks) idx.add(c);
-    idx.freeze();
+    const idx = build();
     const lang = process.argv[4];
     let shown = 0;
     for (const q of set.queries) {
       if (lang && q.lang !== lang) continue;
-      const top = rank(idx, q.query);
+      const top = rank(idx, q);
       if (top.some((c) => relevant(c, q)) || shown++ >= Number(process.argv[3] ?? 20)) continue;
       console.log(`Q: ${q.query}\n   target ${q.path}:${q.startLine}-${q.endLine} ${q.name}`);
       for (const c of top.slice(0, 3)) console.log(`   got ${c.path}:${c.startLine}-${c.endLine} ${c.kind} ${c.symbol}`);

@@ -3,7 +3,7 @@
  * the report half — with their queries, scores ranked lists, and computes plain BM25 over the same chunks as the
  * baseline. Shared by bench.ts (the real server over stdio) and inspect.ts (in-process tuning aid).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chunkFile, type Chunk } from '../../server/src/rag/chunk';
 import { plainTokens } from '../../server/src/rag/tokenize';
@@ -21,7 +21,10 @@ export function listRel(dir: string, include: RegExp): string[] {
     for (const n of readdirSync(d)) {
       if (n === '.nootropic-cache') continue;
       const p = path.join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
+      const st = lstatSync(p);
+      // Debian packages link shared files (jquery.js) to other packages: not this repository's source.
+      if (st.isSymbolicLink()) continue;
+      if (st.isDirectory()) walk(p);
       else if (include.test(path.relative(dir, p).split(path.sep).join('/'))) out.push(p);
     }
   };
@@ -87,31 +90,41 @@ export function metrics(ranks: (number | undefined)[]): Metrics {
   return { n, r1: at(1), r5: at(5), r10: at(10), mrr };
 }
 
-/** Plain BM25 (k1 1.2, b 0.75, lower-cased `\w+` tokens) over the chunk texts: the baseline. Returns ranks. */
-export function bm25Baseline(chunks: Chunk[], queries: DevQuery[]): (number | undefined)[] {
-  const docs = chunks.map((c) => plainTokens(c.text));
-  const avg = docs.reduce((s, d) => s + d.length, 0) / docs.length;
-  const post = new Map<string, { id: number; tf: number }[]>();
-  docs.forEach((d, id) => {
-    const tf = new Map<string, number>();
-    for (const t of d) tf.set(t, (tf.get(t) ?? 0) + 1);
-    for (const [t, n] of tf) (post.get(t) ?? post.set(t, []).get(t)!).push({ id, tf: n });
-  });
-  return queries.map((q) => {
-    const scores = new Map<number, number>();
-    for (const t of new Set(plainTokens(q.query))) {
-      const p = post.get(t);
-      if (!p) continue;
-      const idf = Math.log(1 + (docs.length - p.length + 0.5) / (p.length + 0.5));
-      for (const { id, tf } of p) {
-        const norm = 1 - 0.75 + (0.75 * docs[id]!.length) / avg;
-        scores.set(id, (scores.get(id) ?? 0) + (idf * tf * 2.2) / (tf + 1.2 * norm));
+/**
+ * Plain BM25 (k1 1.2, b 0.75, lower-cased `\w+` tokens) over the chunk texts: the baseline. Each query is
+ * searched in its own repository's chunks (a workspace is one repository). Returns ranks. `tokens` swaps the
+ * tokenizer (the second baseline: BM25 over nootropic's code-aware tokens, one field).
+ */
+export function bm25Baseline(all: Chunk[], queries: DevQuery[], tokens: (text: string) => string[] = plainTokens): (number | undefined)[] {
+  const byRepo = new Map<string, Chunk[]>();
+  for (const c of all) (byRepo.get(c.path.split('/')[0]!) ?? byRepo.set(c.path.split('/')[0]!, []).get(c.path.split('/')[0]!)!).push(c);
+  const engines = new Map<string, (q: DevQuery) => number | undefined>();
+  for (const [repo, chunks] of byRepo) {
+    const docs = chunks.map((c) => tokens(c.text));
+    const avg = docs.reduce((s, d) => s + d.length, 0) / docs.length;
+    const post = new Map<string, { id: number; tf: number }[]>();
+    docs.forEach((d, id) => {
+      const tf = new Map<string, number>();
+      for (const t of d) tf.set(t, (tf.get(t) ?? 0) + 1);
+      for (const [t, n] of tf) (post.get(t) ?? post.set(t, []).get(t)!).push({ id, tf: n });
+    });
+    engines.set(repo, (q) => {
+      const scores = new Map<number, number>();
+      for (const t of new Set(tokens(q.query))) {
+        const p = post.get(t);
+        if (!p) continue;
+        const idf = Math.log(1 + (docs.length - p.length + 0.5) / (p.length + 0.5));
+        for (const { id, tf } of p) {
+          const norm = 1 - 0.75 + (0.75 * docs[id]!.length) / avg;
+          scores.set(id, (scores.get(id) ?? 0) + (idf * tf * 2.2) / (tf + 1.2 * norm));
+        }
       }
-    }
-    const top = [...scores].sort((a, b) => b[1] - a[1]).slice(0, 10);
-    const i = top.findIndex(([id]) => relevant(chunks[id]!, q));
-    return i >= 0 ? i + 1 : undefined;
-  });
+      const top = [...scores].sort((a, b) => b[1] - a[1]).slice(0, 10);
+      const i = top.findIndex(([id]) => relevant(chunks[id]!, q));
+      return i >= 0 ? i + 1 : undefined;
+    });
+  }
+  return queries.map((q) => engines.get(q.repo)?.(q));
 }
 
 /** Overall and per-language figures for one ranked run. */
