@@ -53,7 +53,8 @@ function preferredInside(inner: RankedChunk, outer: RankedChunk): boolean {
 /**
  * Re-ranks `hits` (best first) and returns at most `limit`: tests and docs demoted unless asked for, then each
  * hit checked against those kept from the same file: a definition inside a kept window or container replaces
- * it in its slot; a hit whose lines are mostly shown already (a third of its span or more) is dropped.
+ * it in its slot; a hit whose lines are mostly shown already (a third of its span or more), or another window
+ * of the same definition, is dropped.
  */
 export function cleanResults<T extends RankedChunk>(hits: T[], query: string, limit: number): T[] {
   const wantTests = ASKS_FOR_TESTS.test(query);
@@ -80,7 +81,9 @@ export function cleanResults<T extends RankedChunk>(hits: T[], query: string, li
         replace = k;
         continue;
       }
-      if (shared * 3 >= lines(h) || preferredInside(o, h)) {
+      // Windows of one definition (a long function cut into parts) or of one stretch of loose code overlap by a
+      // few lines: the same code, shown once.
+      if (shared * 3 >= lines(h) || preferredInside(o, h) || (o.symbol === h.symbol && o.kind === h.kind)) {
         drop = true;
         break;
       }
