@@ -1,9 +1,12 @@
 /**
- * Retrieval benchmark (npm run bench:retrieval). Dev data: real npm packages (see PACKAGES), doc comments
- * blanked in the indexed copy, queries = first sentence of each function's JSDoc (bench/retrieval/devset.ts).
- * nootropic runs as the real server (dist/server.js over stdio); the baseline is plain BM25 (k1 1.2, b 0.75,
- * lower-cased \w+ tokens) over the same function-level chunks, computed in the same run.
- * Flags: --queries N (default 800), --no-scale (skip the ~100k-chunk figures).
+ * Retrieval benchmark (npm run bench:retrieval). Dev data: real source in five languages (Python, Go, Rust,
+ * Java, JS/TS) from Debian packages and npm tarballs (sources.ts), doc comments blanked in the indexed copy,
+ * queries = the first sentence of each function's doc comment (devset.ts). Repositories are split into a tune
+ * half (constants chosen on it with inspect.ts) and a report half tuning never saw; both are printed. Each
+ * repository is its own workspace: nootropic runs as the real server (dist/server.js over stdio) on it. The
+ * baselines are plain BM25 (k1 1.2, b 0.75, lower-cased \w+ tokens) and BM25 over nootropic's code-aware
+ * tokens, over the same chunks, computed in the same run.
+ * Flags: --no-scale (skip the ~100k-chunk figures), --rebuild (rebuild the dev set).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
@@ -11,39 +14,15 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { SERVER_MALLOC_ENV } from '../../server/src/cli/server-client';
-import { chunkFile, type Chunk } from '../../server/src/rag/chunk';
-import { plainTokens } from '../../server/src/rag/tokenize';
+import { tokenize } from '../../server/src/rag/tokenize';
 import { IndexBuild, Search, type IndexSummary, type SearchHit } from '../../shared/protocol';
 // @ts-expect-error plain JS helper shared by the benchmarks
-import { fetchPackage, percentile } from '../fetch-npm.mjs';
-import { buildDevSet, type DevQuery } from './devset';
+import { percentile } from '../fetch-npm.mjs';
+import { bm25Baseline, byLanguage, CACHE, chunksOf, fmt, loadHalf, relevant, type Metrics } from './quality';
+import { REPOS, type Half } from './sources';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const CACHE = path.join(ROOT, 'bench', '.cache', 'retrieval');
-const PACKAGES: { spec: string; include: RegExp }[] = [
-  { spec: 'lodash-es@4.17.21', include: /^[^/]+\.js$/ },
-  { spec: 'ramda@0.29.1', include: /^src\/.*\.js$/ },
-  { spec: 'rxjs@7.8.1', include: /^src\/internal\/.*\.ts$/ },
-  { spec: 'underscore@1.13.6', include: /^modules\/.*\.js$/ },
-  { spec: 'axios@1.7.7', include: /^lib\/.*\.js$/ },
-  { spec: 'express@4.21.1', include: /^lib\/.*\.js$/ },
-];
 const arg = (name: string) => process.argv.includes(name);
-const QUERY_LIMIT = Number(process.argv[process.argv.indexOf('--queries') + 1]) || 800;
-
-function listRel(dir: string, include: RegExp): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      if (n === '.nootropic-cache') continue;
-      const p = path.join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (include.test(path.relative(dir, p).split(path.sep).join('/'))) out.push(p);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 interface Server {
   child: ChildProcess;
@@ -90,107 +69,78 @@ function duMb(dir: string): number {
   return total / 1e6;
 }
 
-/**
- * The target chunk (same file, starting within 2 lines of the function), or a definition of the same name in
- * another package: lodash, underscore and ramda document the same functions, and a query with two right
- * answers must not count one of them as a miss. The same rule scores the baseline.
- */
-function relevant(hit: { path: string; startLine: number; symbol: string; kind: string }, q: DevQuery): boolean {
-  if (hit.path === q.path && Math.abs(hit.startLine - q.startLine) <= 2) return true;
-  const pkg = (p: string) => p.split('/')[0];
-  return hit.symbol === q.name && /^(function|method)$/.test(hit.kind) && pkg(hit.path) !== pkg(q.path);
+interface HalfResult {
+  half: Half;
+  queries: number;
+  files: number;
+  chunks: number;
+  buildMs: number;
+  latency: number[];
+  bm25: Record<string, Metrics>;
+  bm25Code: Record<string, Metrics>;
+  ours: Record<string, Metrics>;
 }
 
-interface Metrics {
-  r1: number;
-  r5: number;
-  r10: number;
-  mrr: number;
-}
-
-function metrics(ranks: (number | undefined)[]): Metrics {
-  const n = ranks.length;
-  const at = (k: number) => ranks.filter((r) => r !== undefined && r <= k).length / n;
-  const mrr = ranks.reduce<number>((s, r) => s + (r !== undefined && r <= 10 ? 1 / r : 0), 0) / n;
-  return { r1: at(1), r5: at(5), r10: at(10), mrr };
-}
-
-/** Plain BM25 over chunk text: the baseline. */
-function bm25Baseline(chunks: Chunk[], queries: DevQuery[]): (number | undefined)[] {
-  const docs = chunks.map((c) => plainTokens(c.text));
-  const avg = docs.reduce((s, d) => s + d.length, 0) / docs.length;
-  const post = new Map<string, { id: number; tf: number }[]>();
-  docs.forEach((d, id) => {
-    const tf = new Map<string, number>();
-    for (const t of d) tf.set(t, (tf.get(t) ?? 0) + 1);
-    for (const [t, n] of tf) (post.get(t) ?? post.set(t, []).get(t)!).push({ id, tf: n });
-  });
-  return queries.map((q) => {
-    const scores = new Map<number, number>();
-    for (const t of new Set(plainTokens(q.query))) {
-      const p = post.get(t);
-      if (!p) continue;
-      const idf = Math.log(1 + (docs.length - p.length + 0.5) / (p.length + 0.5));
-      for (const { id, tf } of p) {
-        const norm = 1 - 0.75 + (0.75 * docs[id]!.length) / avg;
-        scores.set(id, (scores.get(id) ?? 0) + (idf * tf * 2.2) / (tf + 1.2 * norm));
-      }
+async function runHalf(half: Half): Promise<HalfResult> {
+  const set = await loadHalf(half, arg('--rebuild'));
+  const chunks = await chunksOf(set.dir);
+  const bm25 = byLanguage(set.queries, bm25Baseline(chunks, set.queries));
+  const bm25Code = byLanguage(set.queries, bm25Baseline(chunks, set.queries, (t) => tokenize(t, { stopwords: true })));
+  const ranks: (number | undefined)[] = new Array(set.queries.length);
+  const latency: number[] = [];
+  let files = 0;
+  let nChunks = 0;
+  let buildMs = 0;
+  // Each repository is one workspace, indexed from scratch by the real server.
+  for (const repo of REPOS.filter((r) => r.half === half)) {
+    const dir = path.join(set.dir, repo.name);
+    rmSync(path.join(dir, '.nootropic-cache'), { recursive: true, force: true });
+    const server = await startServer(dir);
+    const summary = (await server.rpc.sendRequest(IndexBuild.method, {})) as IndexSummary;
+    files += summary.files;
+    nChunks += summary.chunks;
+    buildMs += summary.ms;
+    for (const [i, q] of set.queries.entries()) {
+      if (q.repo !== repo.name) continue;
+      const t0 = performance.now();
+      const { hits } = (await server.rpc.sendRequest(Search.method, { query: q.query, limit: 10 })) as { hits: SearchHit[] };
+      latency.push(performance.now() - t0);
+      const at = hits.findIndex((h) => relevant({ ...h, path: `${repo.name}/${h.path}` }, q));
+      ranks[i] = at >= 0 ? at + 1 : undefined;
     }
-    const top = [...scores].sort((a, b) => b[1] - a[1]).slice(0, 10);
-    const i = top.findIndex(([id]) => relevant(chunks[id]!, q));
-    return i >= 0 ? i + 1 : undefined;
-  });
+    await stopServer(server);
+  }
+  return { half, queries: set.queries.length, files, chunks: nChunks, buildMs, latency, bm25, bm25Code, ours: byLanguage(set.queries, ranks) };
 }
 
-const fmt = (m: Metrics) => `R@1 ${m.r1.toFixed(3)}  R@5 ${m.r5.toFixed(3)}  R@10 ${m.r10.toFixed(3)}  MRR@10 ${m.mrr.toFixed(3)}`;
+function printHalf(r: HalfResult): void {
+  const repos = REPOS.filter((x) => x.half === r.half).map((x) => x.name).join(', ');
+  console.log(`\n${r.half === 'tune' ? 'TUNE half (constants chosen on it)' : 'REPORT half (held out: never tuned on)'}: ${r.queries} queries, ${r.files} files, ${r.chunks} chunks; ${repos}`);
+  for (const k of Object.keys(r.ours)) {
+    const o = r.ours[k]!;
+    const b = r.bm25[k]!;
+    console.log(`  ${k.padEnd(6)} n=${String(o.n).padEnd(4)} nootropic ${fmt(o)}  |  BM25 ${fmt(b)}  |  BM25 code tokens MRR@10 ${r.bm25Code[k]!.mrr.toFixed(3)}  |  MRR ratio ${(o.mrr / b.mrr).toFixed(2)}x`);
+  }
+}
 
 async function main(): Promise<void> {
-  const repo = path.join(CACHE, 'repo');
-  const devFile = path.join(CACHE, 'queries.json');
-  let queries: DevQuery[];
-  if (!existsSync(devFile) || arg('--rebuild')) {
-    rmSync(repo, { recursive: true, force: true });
-    const pkgs = PACKAGES.map((p) => ({ name: p.spec.split('@')[0]!.replace('/', '_'), dir: fetchPackage(p.spec) as string, include: p.include }));
-    const all = await buildDevSet(pkgs, repo, (dir) => listRel(dir, pkgs.find((p) => p.dir === dir)!.include));
-    writeFileSync(devFile, JSON.stringify(all));
-  }
-  queries = JSON.parse(readFileSync(devFile, 'utf8')) as DevQuery[];
-  // The scoring constants were tuned on the odd-numbered queries (inspect.ts); figures are reported on the
-  // even-numbered half, which tuning never saw.
-  queries = queries.filter((_, i) => i % 2 === 0).slice(0, QUERY_LIMIT);
-  const repoFiles = listRel(repo, /./);
-  console.log(`dev set: ${queries.length} held-out queries over ${repoFiles.length} files from ${PACKAGES.map((p) => p.spec).join(', ')}`);
-
-  // Baseline over the same chunk boundaries nootropic uses.
-  const chunks: Chunk[] = [];
-  for (const f of repoFiles) chunks.push(...(await chunkFile(path.relative(repo, f).split(path.sep).join('/'), readFileSync(f, 'utf8'))));
-  const base = metrics(bm25Baseline(chunks, queries));
-
-  rmSync(path.join(repo, '.nootropic-cache'), { recursive: true, force: true });
-  const server = await startServer(repo);
-  const summary = (await server.rpc.sendRequest(IndexBuild.method, {})) as IndexSummary;
-  const ranks: (number | undefined)[] = [];
-  const lat: number[] = [];
-  for (const q of queries) {
-    const t0 = performance.now();
-    const { hits } = (await server.rpc.sendRequest(Search.method, { query: q.query, limit: 10 })) as { hits: SearchHit[] };
-    lat.push(performance.now() - t0);
-    const i = hits.findIndex((h) => relevant(h, q));
-    ranks.push(i >= 0 ? i + 1 : undefined);
-  }
-  await stopServer(server);
-  const ours = metrics(ranks);
-  console.log(`\nquality (${queries.length} queries)`);
-  console.log(`  BM25 baseline  ${fmt(base)}`);
-  console.log(`  nootropic      ${fmt(ours)}`);
-  console.log(`  MRR@10 ratio ${(ours.mrr / base.mrr).toFixed(2)}x  (target >= 1.3x; Recall@10 target >= 0.75)`);
-  console.log(`\ncold index (lexical-only): ${summary.files} files, ${summary.chunks} chunks in ${summary.ms} ms = ${((summary.files * 1000) / summary.ms).toFixed(0)} files/s, ${((summary.chunks * 1000) / summary.ms).toFixed(0)} chunks/s`);
-  console.log(`query latency at ${summary.chunks} chunks: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms`);
-  const results: Record<string, unknown> = { queries: queries.length, baseline: base, nootropic: ours, cold: summary, latencySmall: { p50: percentile(lat, 50), p95: percentile(lat, 95) } };
+  const tune = await runHalf('tune');
+  const report = await runHalf('report');
+  printHalf(tune);
+  printHalf(report);
+  const o = report.ours.all!;
+  console.log(`\nheld-out (report half): MRR@10 ${o.mrr.toFixed(3)} = ${(o.mrr / report.bm25.all!.mrr).toFixed(2)}x plain BM25 (target >= 1.4x), Recall@10 ${o.r10.toFixed(3)} (target >= 0.75)`);
+  const all = [...tune.latency, ...report.latency];
+  console.log(`cold index (lexical-only, each repository its own workspace): ${tune.files + report.files} files, ${tune.chunks + report.chunks} chunks in ${((tune.buildMs + report.buildMs) / 1000).toFixed(1)} s`);
+  console.log(`query latency: p50 ${percentile(all, 50).toFixed(1)} ms, p95 ${percentile(all, 95).toFixed(1)} ms (a machine shared with parallel sessions: timings are noisy)`);
+  const results: Record<string, unknown> = { tune: { ...tune, latency: undefined }, report: { ...report, latency: undefined } };
+  const repo = path.join(CACHE, 'multi-report');
+  const summary = { chunks: report.chunks };
+  const queries = (await loadHalf('report')).queries;
 
   if (!arg('--no-scale')) {
-    // ~100k chunks: the dev repo replicated under rep<i>/.
-    const big = path.join(CACHE, 'big');
+    // ~100k chunks: the report half replicated under rep<i>/.
+    const big = path.join(CACHE, 'big-multi');
     const copies = Math.ceil(100_000 / Math.max(1, summary.chunks));
     if (!existsSync(path.join(big, `rep${copies - 1}`))) {
       rmSync(big, { recursive: true, force: true });

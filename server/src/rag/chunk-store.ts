@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { z } from 'zod';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 const TABLE = 'chunks';
 
 export interface ChunkRow {

@@ -128,6 +128,35 @@ function windows(path: string, lines: string[], from: number, to: number, kind: 
   }
 }
 
+/** Definitions whose members are chunked on their own: a large one is not also cut into overlapping windows. */
+const CONTAINERS = new Set(['class', 'interface', 'impl', 'module', 'enum', 'type']);
+
+/**
+ * A container too large for one chunk (a class of many methods) is its members' chunks plus what lies between
+ * them: the header (declaration, fields, up to the first member) under the container's name and kind, later
+ * stretches (fields between methods, the closing lines) as blocks scoped to it. Overlapping 60-line windows of
+ * the whole class would repeat every method two or three times in a result list.
+ */
+function containerRest(path: string, lines: string[], out: Chunk[], membersFrom: number, c: { start: number; end: number; name: string; kind: string; scope: string }): void {
+  const inMember = new Uint8Array(c.end - c.start + 2);
+  for (const m of out.slice(membersFrom)) {
+    for (let l = Math.max(m.startLine, c.start); l <= Math.min(m.endLine, c.end); l++) inMember[l - c.start] = 1;
+  }
+  const inner = c.scope ? `${c.scope}.${c.name}` : c.name;
+  let run = 0;
+  let first = true;
+  for (let l = c.start; l <= c.end + 1; l++) {
+    const free = l <= c.end && !inMember[l - c.start];
+    if (free && !run) run = l;
+    if (!free && run) {
+      if (first) windows(path, lines, run, l - 1, c.kind, out, c.name, c.scope);
+      else windows(path, lines, run, l - 1, 'block', out, '', inner);
+      first = false;
+      run = 0;
+    }
+  }
+}
+
 function markdownChunks(path: string, lines: string[]): Chunk[] {
   const out: Chunk[] = [];
   let start = 1;
@@ -189,11 +218,14 @@ export async function chunkFile(path: string, text: string, languageId?: string)
       if (kind) {
         const start = startWithComments(outer) + 1;
         const end = node.endPosition.row + 1;
-        pushBounded(out, lines, { path, startLine: start, endLine: end, symbol: name, kind, scope: scope.join('.') });
+        const split = CONTAINERS.has(kind) && (end - start + 1 > MAX_LINES || node.text.length > MAX_CHARS);
+        if (!split) pushBounded(out, lines, { path, startLine: start, endLine: end, symbol: name, kind, scope: scope.join('.') });
         if (topLevel) for (let l = start; l <= end; l++) covered[l] = 1;
         // Members of containers get their own chunks; so do functions nested in functions (helpers defined
         // inside a long operator), which a query may well be about.
+        const before = out.length;
         for (const c of node.namedChildren) if (c) visit(c, [...scope, name], false);
+        if (split) containerRest(path, lines, out, before, { start, end, name, kind, scope: scope.join('.') });
         return;
       }
       for (const c of node.namedChildren) if (c) visit(c, scope, topLevel && node.type !== 'function_body');

@@ -13,6 +13,7 @@ import { chunkFile } from './chunk';
 import { ChunkStore, type ChunkRow } from './chunk-store';
 import type { Embedder } from './embedder';
 import { LexicalIndex } from './lexical-index';
+import { cleanResults, oneEntryPerDefinition } from './result-hygiene';
 import { looksBinary, walkWorkspace, type SkipCounts } from './walk';
 
 export interface IndexProgress {
@@ -168,11 +169,14 @@ export class WorkspaceIndex {
   }
 
   async search(query: string, limit: number, signal?: AbortSignal): Promise<SearchHit[]> {
-    const ranked = this.opts.embedder ? await this.hybrid(query, limit, this.opts.embedder, signal) : this.lexical.search(query, limit);
-    const hits = ranked.flatMap(({ doc, score }) => {
+    // A deeper list than asked for, so that dropping overlaps and demoting tests still fills `limit` slots.
+    const depth = Math.max(limit * 4, 40);
+    const ranked = this.opts.embedder ? await this.hybrid(query, depth, this.opts.embedder, signal) : this.lexical.search(query, depth);
+    const candidates = ranked.flatMap(({ doc, score }) => {
       const r = this.rows[doc];
-      return r ? [{ row: r, score }] : [];
+      return r ? [{ row: r, score, path: r.path, startLine: r.start_line, endLine: r.end_line, symbol: r.symbol, kind: r.kind }] : [];
     });
+    const hits = cleanResults(candidates, query, limit);
     const files = new Map<string, Promise<string[] | undefined>>();
     const linesOf = (rel: string) => {
       let p = files.get(rel);
@@ -226,7 +230,7 @@ export class WorkspaceIndex {
       if (score) scored.push({ row, score });
     }
     scored.sort((a, b) => b.score - a.score || a.row.symbol.length - b.row.symbol.length);
-    return scored.slice(0, limit).map((s) => s.row);
+    return oneEntryPerDefinition(scored.map((s) => s.row)).slice(0, limit);
   }
 
   summary(ms: number, changedFiles: number): IndexSummary {
