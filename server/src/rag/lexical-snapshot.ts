@@ -238,7 +238,7 @@ export function snapshotInfo(dir: string): SnapshotInfo | undefined {
       closeSync(fd);
     }
     const { header } = parseHeader(head);
-    return { files: header.files.filter((f) => !f[4]).length, chunks: header.docs, embedder: header.embedder, builtAt: header.builtAt, lanceVersion: header.lanceVersion };
+    return { files: header.rows.paths.length, chunks: header.docs, embedder: header.embedder, builtAt: header.builtAt, lanceVersion: header.lanceVersion };
   } catch {
     return undefined;
   }
