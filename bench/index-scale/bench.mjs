@@ -6,7 +6,7 @@
 //   - didOpen → syntax diagnostics (debounce 0) p50/p95 while a full `index --force` build runs
 //   - event-loop stall at start-up on a tree with a 20k-file node_modules (max latency of a no-op request
 //     sent every 10 ms during the first seconds)
-// Usage: npm run bench:index-scale [-- --checkout DIR] [--label NAME]
+// Usage: npm run bench:index-scale [-- --checkout DIR] [--label NAME] [--skip-build-latency]
 //   --checkout: another checkout's root (with dist/ built) to measure, e.g. main's code in a second worktree, so
 //   before/after run the same script on the same machine.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -114,7 +114,7 @@ const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/s
   await stop(s);
 }
 
-{
+if (!process.argv.includes('--skip-build-latency')) {
   // Syntax diagnostics while a full build runs.
   const s = await startServer(ws);
   await s.conn.sendRequest('nootropic/search', { query: 'warm up', limit: 1 });

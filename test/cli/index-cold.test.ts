@@ -36,7 +36,7 @@ describe('CLI cold start on an indexed workspace', () => {
       const result = ChatSendResult.parse(JSON.parse(r.stdout));
       expect(result.context.index).toBe('ready');
       expect(result.citations.map((c) => c.path)).toContain('src/billing/invoice.ts');
-    });
+    }, 240_000);
   }
 
   it('doctor --json right after start reports the persisted index', async () => {
@@ -46,7 +46,7 @@ describe('CLI cold start on an indexed workspace', () => {
     const report = DoctorReport.parse(JSON.parse(r.stdout));
     expect(report.indexOnDisk).toMatchObject({ present: true, files: built.files, chunks: built.chunks, mode: 'lexical' });
     expect(report.index.chunks).toBe(built.chunks);
-  });
+  }, 240_000);
 
   it('two `index --force` at once: one writes, the other waits; no duplicated hits afterwards', async () => {
     const w = workspace();
@@ -61,5 +61,5 @@ describe('CLI cold start on an indexed workspace', () => {
     const again = JSON.parse((await runCli(['--root', w.root, 'index', '--json'], { timeoutMs: 60_000 })).stdout) as { chunks: number; changedFiles: number; recovered?: string };
     expect(again.chunks).toBe(42);
     expect(again.changedFiles).toBe(0);
-  });
+  }, 300_000);
 });
