@@ -50,6 +50,15 @@ async function buildOnce(root: string): Promise<IndexSummary> {
 
 const QUESTION = 'how is the invoice total computed?';
 
+/** A new workspace (nothing indexed), a server with `settings`, and one ask straight away (OpenAI protocol). */
+async function askOnFreshWorkspace(settings: Record<string, unknown>) {
+  const w = workspace();
+  standin = await startModelStandin({ replies: [{ text: 'ok' }] });
+  server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_PROVIDER: 'openai', NOOTROPIC_BASE_URL: `${standin.url}/v1`, NOOTROPIC_MODEL: 'qwen2.5-coder:7b' });
+  await server.initialize(w.root, { settings });
+  return ChatSend.result.parse(await server.client.sendRequest(ChatSend.method, { messages: [{ role: 'user', content: QUESTION }] }));
+}
+
 describe('cold start: requests wait for the persisted index', () => {
   for (const protocol of ['openai', 'ollama'] as const) {
     it(`ask right after start gets citations from the index (${protocol})`, async () => {
@@ -70,21 +79,13 @@ describe('cold start: requests wait for the persisted index', () => {
   }
 
   it('a first build (nothing on disk) is waited for too, and an ask gets its citations', async () => {
-    const w = workspace();
-    standin = await startModelStandin({ replies: [{ text: 'ok' }] });
-    server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_PROVIDER: 'openai', NOOTROPIC_BASE_URL: `${standin.url}/v1`, NOOTROPIC_MODEL: 'qwen2.5-coder:7b' });
-    await server.initialize(w.root, { settings: { index: { watch: false } } });
-    const result = ChatSend.result.parse(await server.client.sendRequest(ChatSend.method, { messages: [{ role: 'user', content: QUESTION }] }));
+    const result = await askOnFreshWorkspace({ index: { watch: false } });
     expect(result.citations.map((c) => c.path)).toContain('src/billing/invoice.ts');
     expect(result.context.index).toBe('ready');
   });
 
   it('says exactly why there is no context when indexing is disabled', async () => {
-    const w = workspace();
-    standin = await startModelStandin({ replies: [{ text: 'ok' }] });
-    server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_PROVIDER: 'openai', NOOTROPIC_BASE_URL: `${standin.url}/v1`, NOOTROPIC_MODEL: 'qwen2.5-coder:7b' });
-    await server.initialize(w.root, { settings: { index: { enabled: false } } });
-    const result = ChatSend.result.parse(await server.client.sendRequest(ChatSend.method, { messages: [{ role: 'user', content: QUESTION }] }));
+    const result = await askOnFreshWorkspace({ index: { enabled: false } });
     expect(result.context.index).toBe('unavailable');
     expect(result.context.detail).toContain('nootropic.index.enabled');
   });
