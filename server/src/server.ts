@@ -4,6 +4,7 @@
  * `initialize` with what they registered.
  */
 import {
+  DidChangeWatchedFilesNotification,
   TextDocumentSyncKind,
   TextDocuments,
   type Connection,
@@ -63,6 +64,28 @@ function workspaceRoot(params: InitializeParams): string | null {
   return params.rootPath ?? null;
 }
 
+/** LSP work-done progress while a request waits for the index (clients that support server-initiated progress). */
+function indexWaitProgress(connection: Connection, index: IndexService, client: { workDone: boolean }): () => void {
+  if (!client.workDone) return () => undefined;
+  let ended = false;
+  let timer: NodeJS.Timeout | undefined;
+  void connection.window
+    .createWorkDoneProgress()
+    .then((p) => {
+      if (ended) return p.done();
+      const message = () => {
+        const s = index.current();
+        return s.total ? `${s.state}: ${s.processed ?? 0}/${s.total} files` : `${s.state}: ${s.chunks} chunks`;
+      };
+      p.begin('nootropic: waiting for the workspace index', undefined, message());
+      timer = setInterval(() => (ended ? (clearInterval(timer), p.done()) : p.report(message())), 250);
+    })
+    .catch(() => undefined);
+  return () => {
+    ended = true;
+  };
+}
+
 export function createServer(connection: Connection, options: ServerOptions): ServerContext {
   const log = options.log ?? createLogger();
   const env = options.env ?? process.env;
@@ -73,6 +96,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   // API keys are never configuration: Secrets holds them and registers them for redaction everywhere.
   const secrets = new Secrets(env);
   const index = new IndexService(log.child('index'));
+  const clientProgress = { workDone: false };
   telemetry.observeIndexSize(() => {
     const s = index.current();
     return { files: s.files, chunks: s.chunks };
@@ -90,7 +114,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     secrets,
     models: new ModelRouter({ models: () => config.config.models, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons), telemetry }),
     diagnostics: new DiagnosticsHub(connection, log.child('diagnostics')),
-    retriever: () => workspaceRetriever(config.workspaceRoot, index),
+    retriever: () => workspaceRetriever(config.workspaceRoot, index, () => indexWaitProgress(connection, index, clientProgress)),
     pluginCommands: new PluginCommands(),
   };
   for (const register of DOMAINS) register(ctx);
@@ -99,6 +123,9 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     const init = InitializationOptions.safeParse(params.initializationOptions ?? {});
     if (!init.success) log.warn('ignored malformed initializationOptions', { error: init.error.message });
     const root = workspaceRoot(params);
+    // Editors that watch files for us (VS Code, Neovim) replace the server's own watcher.
+    clientProgress.workDone = params.capabilities.window?.workDoneProgress === true;
+    index.useClientWatcher(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true);
     ctx.secrets.setFromClient(init.success ? init.data.secrets?.apiKey : undefined);
     ctx.config.initialize(root, init.success ? init.data : {});
     log.setLevel(ctx.config.config.server.logLevel);
@@ -119,10 +146,17 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   // Ready is normally declared by the first health probe (handlers/doctor.ts); this is the safety net.
   connection.onInitialized(() => {
     setTimeout(() => ctx.status.markReady(), 15_000).unref();
+    if (index.clientWatches) {
+      connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*' }] }).catch((err: unknown) => {
+        log.warn('the client refused to watch files; the server watches instead', { error: String(err) });
+        index.clientWatchFailed();
+      });
+    }
   });
+  connection.onDidChangeWatchedFiles((p) => void index.filesChanged(p.changes.map((c) => URI.parse(c.uri).fsPath)));
   connection.onShutdown(async () => {
     log.info('shutdown requested');
-    ctx.index.dispose();
+    await ctx.index.dispose();
     await ctx.models.dispose();
     await telemetry.shutdown();
   });

@@ -166,7 +166,14 @@ const IndexSchema = z
     watch: z
       .boolean()
       .default(true)
-      .meta(meta({ description: 'Re-index files when they change on disk (saves in the editor are picked up either way).', restartRequired: true })),
+      .meta(meta({ description: 'Re-index files when they change on disk (saves in the editor are picked up either way). Editors that support it watch for the server (`workspace/didChangeWatchedFiles`); otherwise the server watches, honouring `.gitignore` and never descending into `node_modules` or `.git`.', restartRequired: true })),
+    waitMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(60_000)
+      .meta(meta({ description: 'How long ask, chat, run, plan and the coder wait for the workspace index to be ready (with progress) before answering from what is indexed so far. Another process writing the index is waited for as long.' })),
   })
   .strict();
 

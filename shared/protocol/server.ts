@@ -52,6 +52,19 @@ export const DoctorReport = z.object({
     grammars: ProbeResult.extend({ languages: z.array(z.string()) }),
   }),
   index: IndexState,
+  /** The index persisted under .nootropic-cache/index, read from disk whatever the server is doing right now. */
+  indexOnDisk: z
+    .object({
+      dir: z.string(),
+      present: z.boolean(),
+      files: z.number().optional(),
+      chunks: z.number().optional(),
+      mode: z.enum(['lexical', 'hybrid']).optional(),
+      embedder: z.string().optional(),
+      builtAt: z.string().optional(),
+      ageMs: z.number().optional(),
+    })
+    .optional(),
   hardware: HardwareSummary,
   /** The local model suggested for this machine (null when none in the registry fits). */
   recommended: Recommendation.nullable(),

@@ -40,9 +40,11 @@ describe('nootropic/chat/send', () => {
       { streamId: 's1', text: 'sums ' },
       { streamId: 's1', text: 'two numbers.' },
     ]);
-    expect(result.citations).toEqual([{ path: 'src/math.ts', startLine: 1, endLine: 5 }]);
+    // The first request waits for the workspace index (built at start) and cites its chunk of the file.
+    expect(result.citations.map((c) => c.path)).toEqual(['src/math.ts']);
+    expect(result.citations[0]!.endLine).toBe(4);
     expect(result.model).toBe('qwen2.5-coder:7b');
-    expect(result.context).toMatchObject({ index: 'unavailable', retriever: 'named-files' });
+    expect(result.context).toMatchObject({ index: 'ready', retriever: 'workspace index (lexical)' });
     // The model really received the cited file.
     const sent = standin.calls('/v1/chat/completions')[0]!.body as { messages: { role: string; content: string }[] };
     expect(sent.messages.at(-1)!.content).toContain('return a + b;');

@@ -69,8 +69,19 @@ export async function buildDoctorReport(
     }
     const recommended = recommendLocalModel(hardware, registryModels(), installed);
     // A report right after start-up should show the index, not "loading": wait for it within the probe budget.
-    await Promise.race([ctx.index.whenReady(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    await ctx.index.waitUntilSearchable(timeoutMs);
     const index = ctx.index.current();
+    const persisted = ctx.index.persisted();
+    const snap = persisted?.snapshot;
+    const indexOnDisk = persisted
+      ? {
+          dir: persisted.dir,
+          present: Boolean(snap),
+          ...(snap
+            ? { files: snap.files, chunks: snap.chunks, mode: snap.embedder === 'none' ? ('lexical' as const) : ('hybrid' as const), embedder: snap.embedder, builtAt: new Date(snap.builtAt).toISOString(), ageMs: snap.ageMs }
+            : {}),
+        }
+      : undefined;
     const embedder = ctx.index.embedderStatus();
     const context = ctx.retriever().status();
     const node = { version: process.version, required: REQUIRED_NODE, ok: nodeSatisfies(REQUIRED_NODE, process.version) };
@@ -80,6 +91,7 @@ export async function buildDoctorReport(
     if (!ctx.config.workspaceTrusted) degraded.push('workspace not trusted: no agent writes, commands or workspace plugins (restricted mode)');
     for (const m of models) if (!m.reachable || m.error) degraded.push(`model ${m.role} (${m.provider} ${m.baseUrl}): ${m.error ?? 'unreachable'}`);
     if (context.index === 'unavailable') degraded.push(`workspace index: ${context.detail}`);
+    else if (indexOnDisk && !indexOnDisk.present && index.state !== 'ready') degraded.push(`workspace index: none on disk yet (${index.state}); run \`nootropic index\` to build it`);
     if (!semgrep.available) degraded.push(`semgrep: ${semgrep.error}`);
     if (!ollama.available) degraded.push(`ollama: ${ollama.error}`);
     if (!embedder.available) degraded.push(`embedder: ${embedder.error}`);
@@ -110,6 +122,7 @@ export async function buildDoctorReport(
         },
       },
       index,
+      ...(indexOnDisk ? { indexOnDisk } : {}),
       degraded,
     };
     return report;

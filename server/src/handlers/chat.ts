@@ -138,12 +138,13 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'models' | 
       : { pieces: [], problems: [] };
     pieces.push(...mentioned.pieces);
     const retriever = ctx.retriever();
-    const retrieverStatus = retriever.status();
     if (params.retrieveLimit > 0) {
       for (const chunk of await retriever.retrieve(question, params.retrieveLimit, signal)) {
         pieces.push({ kind: 'retrieved', score: chunk.score, path: chunk.path, startLine: chunk.startLine, endLine: chunk.endLine, text: chunk.text });
       }
     }
+    // After retrieval: it may have waited for the index, and the status says what it found.
+    const retrieverStatus = retriever.status();
 
     let budget: BudgetResult | undefined;
     // Workspace content is data: fenced with a boundary drawn for this request, explained in the system prompt.

@@ -2,7 +2,7 @@
  * The on-disk half of the index: chunk rows in LanceDB under `<root>/.nootropic-cache/index/lancedb`, keyed by
  * path + content hash, plus `meta.json` (schema version, embedder id and dimension). A schema or embedder
  * change rebuilds instead of crashing; a table that cannot be opened or read is moved aside and rebuilt, and
- * the caller is told so it can report it. Every LanceDB write is atomic (a new version), so a server killed
+ * the caller is told so it can report it. The lexical postings that make opening fast are in lexical-snapshot.ts. Every LanceDB write is atomic (a new version), so a server killed
  * mid-write leaves the previous version intact.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,10 +54,10 @@ export class ChunkStore {
   }
 
   /**
-   * Opens the store and streams every persisted row to `onRow` in batches (never all rows at once, to bound
-   * memory). `recovered` says why the store was rebuilt, if it was.
+   * Opens the store without reading its rows (the lexical snapshot usually makes that unnecessary; `scan`
+   * reads them when it does not). `recovered` says why the store was reset, if it was.
    */
-  async open(onRow: (row: ChunkRow) => void): Promise<{ recovered?: string }> {
+  async open(): Promise<{ recovered?: string }> {
     process.env.LANCEDB_LOG ??= 'error';
     let recovered: string | undefined;
     const meta = this.readMeta();
@@ -66,32 +66,58 @@ export class ChunkStore {
       rmSync(this.dir, { recursive: true, force: true });
     }
     try {
-      await this.openAndRead(onRow);
+      await this.openTable();
       this.writeMeta();
       return recovered ? { recovered } : {};
     } catch (err) {
-      const aside = `${this.dir}.corrupt-${Date.now()}`;
-      if (existsSync(this.dir)) renameSync(this.dir, aside);
-      this.db = undefined;
-      this.table = undefined;
-      await this.openAndRead(() => undefined);
-      this.writeMeta();
-      return { recovered: `the index could not be read (${(err as Error).message.split('\n')[0]}); moved it to ${path.basename(aside)} and rebuilt` };
+      return { recovered: await this.moveAside(err) };
     }
   }
 
-  private async openAndRead(onRow: (row: ChunkRow) => void): Promise<void> {
-    this.db = await lancedb.connect(path.resolve(this.dir));
+  /** A table that cannot be opened or read is moved aside and the store starts empty; returns what to report. */
+  async moveAside(err: unknown): Promise<string> {
+    const aside = `${this.dir}.corrupt-${Date.now()}`;
+    this.close();
+    if (existsSync(this.dir)) renameSync(this.dir, aside);
+    this.db = undefined;
+    this.table = undefined;
+    await this.openTable();
+    this.writeMeta();
+    return `the index could not be read (${String((err as Error)?.message ?? err).split('\n')[0]}); moved it to ${path.basename(aside)} and rebuilt`;
+  }
+
+  private async openTable(): Promise<void> {
+    this.db ??= await lancedb.connect(path.resolve(this.dir));
+    if (this.table) return;
     const names = await this.db.tableNames();
-    if (!names.includes(TABLE)) return;
-    this.table = await this.db.openTable(TABLE);
-    await this.scan(onRow);
+    if (names.includes(TABLE)) this.table = await this.db.openTable(TABLE);
+  }
+
+  /** The table's version (0: no table yet), after catching up with writes by other processes. */
+  async version(): Promise<number> {
+    await this.openTable();
+    if (!this.table) return 0;
+    await this.table.checkoutLatest();
+    return await this.table.version();
+  }
+
+  /** Rows in the table (metadata only: cheap). */
+  async count(): Promise<number> {
+    await this.openTable();
+    return this.table ? await this.table.countRows() : 0;
+  }
+
+  /** Deletes every row (a forced rebuild), including rows of files this process does not know about. */
+  async clearAll(): Promise<void> {
+    await this.openTable();
+    if (this.table) await this.table.delete('true');
   }
 
   /** Every row, batch by batch. A caller that throws stops the scan (and the open fails: corrupt data). */
   async scan(onRow: (row: ChunkRow) => void): Promise<void> {
     if (!this.table) return;
-    for await (const batch of this.table.query()) {
+    // Vectors are not read: they stay on disk, where LanceDB searches them.
+    for await (const batch of this.table.query().select(['id', 'path', 'hash', 'size', 'mtime', 'start_line', 'end_line', 'symbol', 'kind', 'scope', 'text'])) {
       for (const r of batch.toArray() as unknown as ChunkRow[]) {
         onRow({
           id: String(r.id),
@@ -106,7 +132,6 @@ export class ChunkStore {
           scope: String(r.scope),
           text: String(r.text),
         });
-        // Vectors stay on disk: LanceDB searches them there.
       }
     }
   }
@@ -114,6 +139,7 @@ export class ChunkStore {
   /** Replaces all rows of `paths` with `rows` (which may be empty: the files were deleted). */
   async replace(paths: string[], rows: ChunkRow[]): Promise<void> {
     if (!this.db) throw new Error('chunk store is not open');
+    await this.openTable();
     if (this.table && paths.length) {
       for (let i = 0; i < paths.length; i += 500) {
         await this.table.delete(`path IN (${paths.slice(i, i + 500).map(sqlString).join(', ')})`);
@@ -146,6 +172,13 @@ export class ChunkStore {
   close(): void {
     this.table?.close();
     this.db?.close();
+    this.table = undefined;
+    this.db = undefined;
+  }
+
+  /** The index folder (lexical snapshot, writer lock and meta.json live here, next to the LanceDB table). */
+  get indexDir(): string {
+    return path.dirname(this.dir);
   }
 
   private readMeta(): z.infer<typeof Meta> | undefined {

@@ -3,26 +3,37 @@
  * in the background, kept current by saves and a file watcher, and reported (state, counts, embedder, mode)
  * through `nootropic/index/status`, the status bar and doctor. Failures are states with messages, never
  * silence; what was indexed before a failure stays searchable.
+ *
+ * Requests wait for context (`waitUntilSearchable`, bounded by `nootropic.index.waitMs`): a persisted index is
+ * searchable as soon as its snapshot is loaded (milliseconds), a first build when it ends. Editors that can
+ * watch files for the server do (`useClientWatcher`); otherwise the server watches (rag/watcher.ts).
  */
-import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../../shared/config/schema';
 import type { IndexState, IndexSummary, SearchHit } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import { createEmbedder, type EmbedderState } from './embedder';
+import { snapshotInfo, type SnapshotInfo } from './lexical-snapshot';
+import { ignoreMatcher } from './walk';
+import { watchWorkspace, type WorkspaceWatcher } from './watcher';
 import { WorkspaceIndex, type IndexProgress } from './workspace-index';
 
 export type IndexListener = (state: IndexState) => void;
 
-const IGNORED_WATCH = /(^|\/)(\.git|\.nootropic-cache|node_modules)(\/|$)/;
+/** What is on disk for a workspace, whatever the server is doing (doctor). */
+export interface PersistedIndex {
+  dir: string;
+  snapshot?: SnapshotInfo & { ageMs: number };
+}
 
 export class IndexService {
   private index: WorkspaceIndex | undefined;
   private ready: Promise<IndexSummary> | undefined;
   private state: IndexState = { state: 'no-workspace', files: 0, chunks: 0, skipped: 0, embedder: 'none', mode: 'lexical' };
-  private watcher: FSWatcher | undefined;
-  private pending = new Set<string>();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private watcher: WorkspaceWatcher | undefined;
+  private loaded: Promise<void> | undefined;
+  clientWatches = false;
+  private root: string | null = null;
   private readonly listeners: IndexListener[] = [];
   private settings: { index: Config['index']; embeddings: Config['embeddings']; baseUrl: string } | undefined;
   private embedderState: EmbedderState = { reason: 'no embedding model configured: search runs in lexical-only mode' };
@@ -52,6 +63,7 @@ export class IndexService {
     this.settings = settings;
     if (same) return;
     this.dispose();
+    this.root = root;
     if (!root || !config.index.enabled) {
       this.setState({ state: root ? 'idle' : 'no-workspace', files: 0, chunks: 0, skipped: 0, embedder: 'none', mode: 'lexical', ...(root ? { message: 'indexing is disabled (nootropic.index.enabled)' } : {}) });
       return;
@@ -64,9 +76,16 @@ export class IndexService {
         this.embedderState = await createEmbedder(config, apiKey, this.log);
         if (generation !== this.generation) throw new Error('superseded by a newer configuration');
         if (!this.embedderState.embedder) this.log.info('lexical-only mode', { reason: this.embedderState.reason });
-        this.index = new WorkspaceIndex(root, { maxFileBytes: config.index.maxFileBytes, ...(this.embedderState.embedder ? { embedder: this.embedderState.embedder } : {}) });
-        if (config.index.watch) this.startWatcher(root);
-        return this.build(false);
+        const index = new WorkspaceIndex(root, {
+          maxFileBytes: config.index.maxFileBytes,
+          lockWaitMs: config.index.waitMs,
+          onLockWait: (h) => this.setState({ ...this.counts(index), state: 'loading', message: `waiting for another nootropic process (pid ${h.pid}: ${h.what}) to finish writing the index` }),
+          ...(this.embedderState.embedder ? { embedder: this.embedderState.embedder } : {}),
+        });
+        this.index = index;
+        this.watchEnabled = config.index.watch;
+        if (config.index.watch && !this.clientWatches) this.startWatcher(root);
+        return this.build(false, undefined, (loaded) => (this.loaded = loaded));
       })(),
     };
     initial.summary.then(
@@ -87,6 +106,67 @@ export class IndexService {
     return this.index;
   }
 
+  /**
+   * The index once it can answer: right after the persisted index is loaded when it holds chunks, else when
+   * the running build ends; at most `waitMs` (then whatever is indexed so far). `onWait` is called when the
+   * caller will actually wait (for progress).
+   */
+  async waitUntilSearchable(waitMs: number, signal?: AbortSignal, onWait?: () => void): Promise<WorkspaceIndex | undefined> {
+    const deadline = Date.now() + waitMs;
+    const bounded = async (p: Promise<unknown> | undefined) => {
+      if (!p) return;
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const aborted = new Promise((r) => signal?.addEventListener('abort', r, { once: true }));
+      await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, left))), aborted]);
+      clearTimeout(timer);
+    };
+    const state = this.state.state;
+    if (state !== 'ready' && state !== 'idle' && state !== 'no-workspace') onWait?.();
+    // The embedder probe and the index's creation come first; then its load.
+    while (!this.loaded && this.ready && Date.now() < deadline && !signal?.aborted && this.state.state !== 'error') {
+      await bounded(Promise.race([this.ready, new Promise((r) => setTimeout(r, 20))]));
+      if (this.state.state === 'ready') break;
+    }
+    await bounded(this.loaded);
+    if (!this.index || this.index.chunkCount === 0) await bounded(this.ready);
+    return this.index;
+  }
+
+  /** The configured wait for context (nootropic.index.waitMs). */
+  get waitMs(): number {
+    return this.settings?.index.waitMs ?? 60_000;
+  }
+
+  /** Whether indexing is configured for a workspace (even if it has not loaded yet). */
+  get configured(): boolean {
+    return Boolean(this.root && this.settings?.index.enabled);
+  }
+
+  /** The persisted index's metadata, read from disk (not from this process's memory, which may be loading). */
+  persisted(): PersistedIndex | undefined {
+    if (!this.root) return undefined;
+    const dir = path.join(this.root, '.nootropic-cache', 'index');
+    const info = snapshotInfo(dir);
+    return { dir, ...(info ? { snapshot: { ...info, ageMs: Date.now() - info.builtAt } } : {}) };
+  }
+
+  /**
+   * The client watches files for the server (dynamic `workspace/didChangeWatchedFiles` registration): no
+   * server-side watcher. Call before `configure`; `clientWatchFailed` falls back to the server's watcher.
+   */
+  useClientWatcher(on: boolean): void {
+    this.clientWatches = on;
+  }
+
+  clientWatchFailed(): void {
+    this.clientWatches = false;
+    if (this.root && this.watchEnabled && !this.watcher && this.index) this.startWatcher(this.root);
+  }
+
+  private watchEnabled = false;
+
   async rebuild(force: boolean, signal?: AbortSignal): Promise<IndexSummary> {
     const initial = this.initial;
     if (!this.index && !initial) throw new Error(this.state.message ?? 'no workspace folder is open');
@@ -99,7 +179,7 @@ export class IndexService {
   }
 
   async search(query: string, limit: number): Promise<SearchHit[]> {
-    const index = await this.whenReady();
+    const index = await this.waitUntilSearchable(this.waitMs);
     return index ? await index.search(query, limit, AbortSignal.timeout(30_000)) : [];
   }
 
@@ -107,7 +187,9 @@ export class IndexService {
   async filesChanged(absPaths: string[]): Promise<void> {
     const index = this.index;
     if (!index) return;
-    const rels = absPaths.map((p) => path.relative(index.root, p).split(path.sep).join('/')).filter((r) => r && !r.startsWith('..') && !IGNORED_WATCH.test(r));
+    const rules = (this.rules ??= ignoreMatcher(index.root));
+    if (absPaths.some((p) => /(^|[\\/])\.(git|nootropic)ignore$/.test(p))) rules.invalidate();
+    const rels = absPaths.map((p) => path.relative(index.root, p).split(path.sep).join('/')).filter((r) => r && !r.startsWith('..') && !rules.ignored(r, false));
     if (!rels.length) return;
     await this.whenReady();
     try {
@@ -118,14 +200,19 @@ export class IndexService {
     }
   }
 
-  dispose(): void {
+  private rules: ReturnType<typeof ignoreMatcher> | undefined;
+
+  /** Stops watching and closes the index; a snapshot still pending after recent saves is written first. */
+  dispose(): Promise<void> {
     this.generation++;
-    this.watcher?.close();
+    const watcher = this.watcher;
     this.watcher = undefined;
-    clearTimeout(this.flushTimer);
-    this.index?.close();
+    const index = this.index;
     this.index = undefined;
     this.ready = undefined;
+    this.loaded = undefined;
+    this.rules = undefined;
+    return Promise.all([watcher?.close().catch(() => undefined), index?.flushAndClose()]).then(() => undefined);
   }
 
   private counts(index: WorkspaceIndex): Omit<IndexState, 'state'> {
@@ -134,12 +221,15 @@ export class IndexService {
     return { files: index.fileCount, chunks: index.chunkCount, skipped, embedder: e.embedder?.id ?? 'none', mode: index.mode, ...(e.embedder ? {} : { message: e.reason }) };
   }
 
-  private async build(force: boolean, signal?: AbortSignal): Promise<IndexSummary> {
+  private async build(force: boolean, signal?: AbortSignal, onLoad?: (loaded: Promise<void>) => void): Promise<IndexSummary> {
     const index = this.index!;
     const started = Date.now();
     try {
       this.setState({ ...this.counts(index), state: 'loading' });
-      await index.load();
+      const loaded = index.load();
+      onLoad?.(loaded.catch(() => undefined));
+      await loaded;
+      if (index.loadedFrom) this.log.info('index loaded', { ...index.loadedFrom, files: index.fileCount, chunks: index.chunkCount });
       if (index.recovered) this.log.warn('index rebuilt', { reason: index.recovered });
       this.setState({ ...this.counts(index), state: 'indexing', processed: 0 });
       const onProgress = (p: IndexProgress) => this.setState({ ...this.counts(index), state: 'indexing', processed: p.processed, total: p.total });
@@ -157,22 +247,8 @@ export class IndexService {
 
   private startWatcher(root: string): void {
     try {
-      this.watcher = watch(root, { recursive: true }, (_event, file) => {
-        if (!file) return;
-        const rel = String(file).split(path.sep).join('/');
-        if (IGNORED_WATCH.test(rel)) return;
-        this.pending.add(path.join(root, rel));
-        clearTimeout(this.flushTimer);
-        this.flushTimer = setTimeout(() => {
-          const batch = [...this.pending];
-          this.pending.clear();
-          void this.filesChanged(batch);
-        }, 150);
-      });
-      this.watcher.on('error', (err) => {
-        this.log.warn('file watcher stopped; saves in the editor are still indexed', { error: String(err) });
-        this.watcher?.close();
-        this.watcher = undefined;
+      this.watcher = watchWorkspace(root, (batch) => void this.filesChanged(batch), {
+        onError: (err) => this.log.warn('file watcher error; saves in the editor are still indexed', { error: String(err) }),
       });
     } catch (err) {
       this.log.warn('file watcher unavailable; saves in the editor are still indexed', { error: String(err) });

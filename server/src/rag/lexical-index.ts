@@ -53,6 +53,18 @@ function fieldsOf(doc: LexicalDoc): Record<Field, string[]> {
   };
 }
 
+/** A tombstone-free copy of the index (see `exportState`). */
+export interface LexicalState {
+  terms: string[];
+  /** Term t's postings are ids/weights[offsets[t] .. offsets[t+1]). */
+  offsets: Uint32Array;
+  ids: Int32Array;
+  weights: Float32Array;
+  prior: Float32Array;
+  docs: number;
+  remap: Int32Array;
+}
+
 export interface LexicalHit {
   doc: number;
   score: number;
@@ -152,6 +164,69 @@ export class LexicalIndex {
     this.docTerms[id] = undefined;
     this.aliveCount--;
     this.dead++;
+  }
+
+  /**
+   * The index's state without tombstones (documents renumbered in order), for the on-disk snapshot
+   * (lexical-snapshot.ts). `remap[old]` is the new id, or -1 for a removed document.
+   */
+  exportState(): LexicalState {
+    this.freeze();
+    const remap = new Int32Array(this.docTerms.length).fill(-1);
+    let n = 0;
+    for (let d = 0; d < this.docTerms.length; d++) if (this.docTerms[d]) remap[d] = n++;
+    const terms: string[] = [];
+    const oldTid: number[] = [];
+    for (const [t, tid] of this.termIds) if (this.df[tid]! > 0) (terms.push(t), oldTid.push(tid));
+    const offsets = new Uint32Array(terms.length + 1);
+    let total = 0;
+    oldTid.forEach((tid, i) => {
+      offsets[i] = total;
+      total += this.df[tid]!;
+    });
+    offsets[terms.length] = total;
+    const ids = new Int32Array(total);
+    const weights = new Float32Array(total);
+    let k = 0;
+    for (const tid of oldTid) {
+      const fi = this.frozenIds[tid]!;
+      const fw = this.frozenW[tid]!;
+      for (let i = 0; i < fi.length; i++) {
+        const nd = remap[fi[i]!]!;
+        if (nd < 0) continue;
+        ids[k] = nd;
+        weights[k++] = fw[i]!;
+      }
+    }
+    const prior = new Float32Array(n);
+    for (let d = 0; d < this.docTerms.length; d++) if (remap[d]! >= 0) prior[remap[d]!] = this.prior[d]!;
+    return { terms, offsets, ids, weights, prior, docs: n, remap };
+  }
+
+  /** An index from an exported state; posting lists are views into `state`'s arrays (no copy). */
+  static fromState(state: Omit<LexicalState, 'remap'>): LexicalIndex {
+    const ix = new LexicalIndex();
+    // Per-document term lists (for removal) inverted from the postings, as views into one array.
+    const start = new Uint32Array(state.docs + 1);
+    for (let i = 0; i < state.ids.length; i++) start[state.ids[i]! + 1]!++;
+    for (let d = 0; d < state.docs; d++) start[d + 1]! += start[d]!;
+    const flat = new Int32Array(state.ids.length);
+    const fill = start.slice(0, state.docs);
+    for (let t = 0; t < state.terms.length; t++) {
+      const from = state.offsets[t]!;
+      const to = state.offsets[t + 1]!;
+      ix.termIds.set(state.terms[t]!, t);
+      ix.frozenIds.push(state.ids.subarray(from, to));
+      ix.frozenW.push(state.weights.subarray(from, to));
+      ix.postIds.push([]);
+      ix.postW.push([]);
+      ix.df.push(to - from);
+      for (let i = from; i < to; i++) flat[fill[state.ids[i]!]!++] = t;
+    }
+    for (let d = 0; d < state.docs; d++) ix.docTerms.push(flat.subarray(start[d]!, start[d + 1]!));
+    for (let d = 0; d < state.docs; d++) ix.prior.push(state.prior[d]!);
+    ix.aliveCount = state.docs;
+    return ix;
   }
 
   search(query: string, limit: number): LexicalHit[] {

@@ -80,7 +80,7 @@ export function tokenize(text: string, opts: TokenOptions = {}): string[] {
       if (opts.stopwords && STOPWORDS.has(p)) continue;
       const s = stem(p);
       out.push(s);
-      const expanded = ABBREVIATIONS[p];
+      const expanded = Object.hasOwn(ABBREVIATIONS, p) ? ABBREVIATIONS[p] : undefined; // not `constructor` from the prototype
       if (expanded) out.push(stem(expanded));
     }
   }

@@ -1,9 +1,10 @@
 /**
  * Walks a workspace for indexing: .gitignore files (nested), .nootropicignore and .git/info/exclude respected;
  * binary, oversized and unreadable files skipped and counted; symlinks followed only inside the workspace
- * (a loop or an escape is skipped, never read).
+ * (a loop or an escape is skipped, never read). The one walker and one set of ignore rules for the index, the
+ * workspace file list (workspace/file-list.ts) and the file watcher (`ignoreMatcher`).
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 
@@ -28,8 +29,9 @@ export interface WalkResult {
   skipped: SkipCounts;
 }
 
-/** Never indexed, whatever the ignore files say. */
-const ALWAYS_IGNORED = ['.git/', '.nootropic-cache/', 'node_modules/', '.hg/', '.svn/'];
+/** Never indexed, listed or watched, whatever the ignore files say. */
+export const ALWAYS_IGNORED = ['.git/', '.nootropic-cache/', 'node_modules/', '.hg/', '.svn/'];
+export const ALWAYS_IGNORED_DIRS = new Set(ALWAYS_IGNORED.map((d) => d.slice(0, -1)));
 
 export const BINARY_PROBE_BYTES = 8_000;
 
@@ -60,15 +62,65 @@ function ignoredBy(scopes: Scope[], rel: string, isDir: boolean): boolean {
   return false;
 }
 
-export async function walkWorkspace(root: string, opts: { maxFileBytes: number; signal?: AbortSignal }): Promise<WalkResult> {
+function rootScopeOf(root: string): Scope {
+  const rootScope: Scope = { base: '', ig: ignore().add(ALWAYS_IGNORED) };
+  for (const f of [path.join(root, '.git', 'info', 'exclude'), path.join(root, '.nootropicignore')]) {
+    try {
+      rootScope.ig.add(readFileSync(f, 'utf8'));
+    } catch {
+      /* absent */
+    }
+  }
+  return rootScope;
+}
+
+/**
+ * The walker's rules as a synchronous test for any workspace-relative path (for the file watcher): the root's
+ * rules, then each ancestor folder's .gitignore (read once, cached; `invalidate` after a .gitignore changes).
+ */
+export function ignoreMatcher(root: string): { ignored(rel: string, isDir: boolean): boolean; invalidate(): void } {
+  let rootScope = rootScopeOf(root);
+  const dirScopes = new Map<string, Scope | null>();
+  const scopeOf = (relDir: string): Scope | null => {
+    let s = dirScopes.get(relDir);
+    if (s !== undefined) return s;
+    try {
+      s = { base: relDir, ig: ignore().add(readFileSync(path.join(root, relDir, '.gitignore'), 'utf8')) };
+    } catch {
+      s = null;
+    }
+    dirScopes.set(relDir, s);
+    return s;
+  };
+  return {
+    ignored(rel, isDir) {
+      if (!rel || rel === '.') return false;
+      const parts = rel.split('/');
+      if (parts.some((p) => ALWAYS_IGNORED_DIRS.has(p))) return true;
+      const scopes: Scope[] = [rootScope];
+      // Every ancestor must itself be kept (an ignored folder hides everything under it).
+      for (let i = 0; i < parts.length; i++) {
+        const dir = parts.slice(0, i).join('/');
+        const own = i === 0 ? scopeOf('') : scopeOf(dir);
+        if (own) scopes.push(own);
+        const sub = parts.slice(0, i + 1).join('/');
+        if (ignoredBy(scopes, sub, i < parts.length - 1 || isDir)) return true;
+      }
+      return false;
+    },
+    invalidate() {
+      rootScope = rootScopeOf(root);
+      dirScopes.clear();
+    },
+  };
+}
+
+export async function walkWorkspace(root: string, opts: { maxFileBytes: number; signal?: AbortSignal; maxFiles?: number; followSymlinks?: boolean }): Promise<WalkResult> {
   const rootReal = await fs.realpath(root);
   const skipped: SkipCounts = { binary: 0, tooLarge: 0, unreadable: 0, outsideWorkspace: 0, symlinkLoop: 0 };
   const files: WalkedFile[] = [];
-  const rootScope: Scope = { base: '', ig: ignore().add(ALWAYS_IGNORED) };
-  for (const f of [path.join(root, '.git', 'info', 'exclude'), path.join(root, '.nootropicignore')]) {
-    const text = await readIgnoreFile(f);
-    if (text) rootScope.ig.add(text);
-  }
+  const maxFiles = opts.maxFiles ?? Infinity;
+  const rootScope = rootScopeOf(root);
   const visitedDirs = new Set<string>();
 
   const walkDir = async (absDir: string, relDir: string, scopes: Scope[]): Promise<void> => {
@@ -100,11 +152,13 @@ export async function walkWorkspace(root: string, opts: { maxFileBytes: number; 
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
+      if (files.length >= maxFiles) return;
       const rel = relDir ? `${relDir}/${e.name}` : e.name;
       const abs = path.join(absDir, e.name);
       let isDir = e.isDirectory();
       let isFile = e.isFile();
       if (e.isSymbolicLink()) {
+        if (opts.followSymlinks === false) continue;
         try {
           const st = await fs.stat(abs);
           isDir = st.isDirectory();

@@ -3,16 +3,24 @@
  * incremental update that keeps both in step with the files: unchanged files (same size and mtime, or same
  * content hash) are skipped, changed ones re-chunked, deleted ones removed. Updates are serialised; a failed
  * update leaves everything indexed before it in place.
+ *
+ * Opening reads the lexical snapshot (lexical-snapshot.ts) instead of every row; the rows are scanned only when
+ * there is no usable snapshot. One process writes at a time (index-lock.ts); before each write the paths about
+ * to be replaced are recorded in `pending.json`, so a writer killed mid-write is detected on the next open and
+ * exactly those files are re-indexed. After an update the table's row count must equal the chunks in memory;
+ * a mismatch (duplicates from concurrent writers of an older build) is repaired from the rows.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IndexSummary, SearchHit } from '../../../shared/protocol';
 import { redactText } from '../telemetry/redact';
 import { chunkFile } from './chunk';
 import { ChunkStore, type ChunkRow } from './chunk-store';
 import type { Embedder } from './embedder';
+import { acquireIndexLock, pidAlive, type HeldLock, type LockHolder } from './index-lock';
 import { LexicalIndex } from './lexical-index';
+import { readSnapshot, writeSnapshot, type Snapshot } from './lexical-snapshot';
 import { cleanResults, oneEntryPerDefinition } from './result-hygiene';
 import { looksBinary, walkWorkspace, type SkipCounts } from './walk';
 
@@ -36,6 +44,16 @@ interface FileEntry {
   size: number;
   mtime: number;
   docs: number[];
+  /** Skipped as binary: remembered (with no chunks) so an unchanged binary file is neither re-read nor counted. */
+  binary?: boolean;
+}
+
+const PENDING_FILE = 'pending.json';
+
+/** Options for writers: how long to wait for another process's writer lock, and whom to tell. */
+export interface WriteOptions {
+  lockWaitMs?: number;
+  onLockWait?: (holder: LockHolder) => void;
 }
 
 const BATCH_FILES = 200;
@@ -54,21 +72,38 @@ export class WorkspaceIndex {
   private queue: Promise<unknown> = Promise.resolve();
   private lastSkips: SkipCounts = emptySkips();
   private loaded = false;
-  recovered: string | undefined;
+  /** The table version memory reflects (after our own writes, or the snapshot/scan we loaded). */
+  private knownVersion = 0;
+  /** The snapshot no longer matches memory (written after updates, debounced after saves). */
+  private snapshotDirty = false;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  /** What opening found and did about it (an interrupted build resumed, a stale snapshot rebuilt, duplicates). */
+  private notes: string[] = [];
+  builtAt: number | undefined;
+  /** How the in-memory index was loaded: from the snapshot, or by reading every row (and why). */
+  loadedFrom: { source: 'snapshot' | 'rows' | 'empty'; ms: number; reason?: string } | undefined;
 
   constructor(
     readonly root: string,
-    private readonly opts: { maxFileBytes: number; embedder?: Embedder },
+    private readonly opts: { maxFileBytes: number; embedder?: Embedder } & WriteOptions,
   ) {
     this.store = new ChunkStore(root, opts.embedder?.id ?? 'none');
+  }
+
+  /** Why the index was rebuilt or repaired, if it was (shown in the summary, status and doctor). */
+  get recovered(): string | undefined {
+    return this.notes.length ? this.notes.join('; ') : undefined;
   }
 
   get mode(): 'lexical' | 'hybrid' {
     return this.opts.embedder ? 'hybrid' : 'lexical';
   }
 
+  /** Files with at least one chunk (empty and binary files are remembered but not counted). */
   get fileCount(): number {
-    return this.files.size;
+    let n = 0;
+    for (const f of this.files.values()) if (f.docs.length) n++;
+    return n;
   }
 
   get chunkCount(): number {
@@ -79,15 +114,43 @@ export class WorkspaceIndex {
     return this.lastSkips;
   }
 
-  /** Loads what was persisted (fast: no file is read). */
+  /** Loads what was persisted: the snapshot when it is usable (no row is read), otherwise every row. */
   async load(): Promise<void> {
     await this.serial(async () => {
       if (this.loaded) return;
-      const { recovered } = await this.store.open((row) => this.addRow(row));
-      this.lexical.freeze();
-      this.recovered = recovered;
+      await this.loadNow();
       this.loaded = true;
     });
+  }
+
+  private async loadNow(): Promise<void> {
+    const started = Date.now();
+    this.reset();
+    const { recovered } = await this.store.open();
+    if (recovered) this.notes.push(recovered);
+    const version = await this.store.version();
+    const pending = this.readPending();
+    const interrupted = pending && (pending.pid === process.pid ? !this.writing : !pidAlive(pending.pid)) ? pending : undefined;
+    const read = version === 0 ? { stale: 'no index yet' } : readSnapshot(this.store.indexDir, { lanceVersion: version, embedder: this.opts.embedder?.id ?? 'none' });
+    const snap = 'snapshot' in read ? read.snapshot : undefined;
+    if (snap && interrupted?.paths !== 'all') {
+      this.importSnapshot(snap);
+      this.loadedFrom = { source: 'snapshot', ms: Date.now() - started };
+    } else if (version > 0) {
+      const dups = await this.scanRows();
+      const reason = interrupted?.paths === 'all' ? 'a forced rebuild was interrupted' : 'stale' in read ? read.stale : 'unknown';
+      this.loadedFrom = { source: 'rows', ms: Date.now() - started, reason };
+      if (reason !== 'no saved lexical index' || dups.size) this.notes.push(`rebuilt the lexical index from the chunk table (${reason})`);
+      if (dups.size) this.notes.push(`repaired ${dups.size} files with duplicated chunks`);
+      this.snapshotDirty = true;
+    } else this.loadedFrom = { source: 'empty', ms: Date.now() - started };
+    this.knownVersion = version;
+    if (interrupted) {
+      const paths = interrupted.paths === 'all' ? [] : interrupted.paths;
+      for (const p of paths) this.forget(p);
+      this.notes.push(`resumed an interrupted build (pid ${interrupted.pid} stopped while writing ${interrupted.paths === 'all' ? 'a full rebuild' : `${paths.length} files`})`);
+      this.snapshotDirty = true;
+    }
   }
 
   /** Brings the index up to date with the workspace on disk. */
@@ -95,41 +158,76 @@ export class WorkspaceIndex {
     return this.serial(async () => {
       const started = Date.now();
       if (!this.loaded) throw new Error('index not loaded');
-      if (opts.force) await this.clear();
       const walked = await walkWorkspace(this.root, { maxFileBytes: this.opts.maxFileBytes, ...(opts.signal ? { signal: opts.signal } : {}) });
       const skips = walked.skipped;
-      const seen = new Set(walked.files.map((f) => f.rel));
-      const removed = [...this.files.keys()].filter((p) => !seen.has(p));
-      let changedFiles = removed.length;
-      let batchPaths: string[] = [...removed];
-      let batchRows: ChunkRow[] = [];
-      const flush = async () => {
-        if (!batchPaths.length) return;
-        await this.apply(batchPaths, batchRows);
-        batchPaths = [];
-        batchRows = [];
+      let changedFiles = 0;
+      let lock: HeldLock | undefined;
+      // The writer lock is taken at the first write: an update that finds nothing changed writes nothing.
+      const writeLock = async () => {
+        if (!lock) lock = await this.lockForWrite(opts.signal);
       };
-      for (const [i, f] of walked.files.entries()) {
-        if (opts.signal?.aborted) throw new Error('indexing cancelled');
-        const existing = this.files.get(f.rel);
-        if (existing && existing.size === f.size && existing.mtime === f.mtimeMs) continue;
-        const fresh = await this.readAndChunk(f.rel, f.abs, f.size, f.mtimeMs, existing?.hash, skips);
-        if (fresh === 'unchanged') {
-          existing!.mtime = f.mtimeMs;
-          continue;
+      try {
+        if (opts.force) {
+          await writeLock();
+          this.writePending('all');
+          await this.store.clearAll();
+          this.reset();
         }
-        changedFiles++;
-        batchPaths.push(f.rel);
-        if (fresh !== 'skip') batchRows.push(...fresh);
-        if (batchPaths.length >= BATCH_FILES) {
-          await flush();
-          opts.onProgress?.({ processed: i + 1, total: walked.files.length });
+        const seen = new Set(walked.files.map((f) => f.rel));
+        const removed = [...this.files.keys()].filter((p) => !seen.has(p));
+        changedFiles = removed.length;
+        let batchPaths: string[] = [...removed];
+        let batchRows: ChunkRow[] = [];
+        let batchMeta = new Map<string, Omit<FileEntry, 'docs'>>();
+        const flush = async () => {
+          if (!batchPaths.length) return;
+          await writeLock();
+          await this.apply(batchPaths, batchRows, batchMeta);
+          batchPaths = [];
+          batchRows = [];
+          batchMeta = new Map();
+        };
+        for (const [i, f] of walked.files.entries()) {
+          if (opts.signal?.aborted) throw new Error('indexing cancelled');
+          const existing = this.files.get(f.rel);
+          if (existing && existing.size === f.size && existing.mtime === f.mtimeMs) {
+            if (existing.binary) skips.binary++;
+            continue;
+          }
+          const fresh = await this.readAndChunk(f.rel, f.abs, f.size, f.mtimeMs, existing?.hash, skips);
+          if (fresh === 'unchanged') {
+            existing!.mtime = f.mtimeMs;
+            existing!.size = f.size;
+            this.snapshotDirty = true;
+            continue;
+          }
+          if (fresh.kind === 'unreadable') {
+            if (existing) batchPaths.push(f.rel), changedFiles++;
+            continue;
+          }
+          changedFiles++;
+          batchPaths.push(f.rel);
+          batchRows.push(...fresh.rows);
+          batchMeta.set(f.rel, { hash: fresh.hash, size: f.size, mtime: f.mtimeMs, ...(fresh.kind === 'binary' ? { binary: true } : {}) });
+          if (batchPaths.length >= BATCH_FILES) {
+            await flush();
+            opts.onProgress?.({ processed: i + 1, total: walked.files.length });
+          }
         }
+        await flush();
+        if (changedFiles) await this.store.optimize();
+        this.lexical.freeze();
+        if (lock) this.knownVersion = await this.store.version();
+        // Another process writing right now moves the table under us: the check is only meaningful when the
+        // table is at the version memory reflects.
+        if (lock || (await this.store.version()) === this.knownVersion) await this.checkRowCount(writeLock);
+        if (this.snapshotDirty || !this.builtAt) await this.saveSnapshot();
+        // An interrupted writer's record is cleared once its files are re-indexed (under the lock).
+        if (!lock && this.readPending()) await writeLock();
+        if (lock) this.clearPending();
+      } finally {
+        lock?.release();
       }
-      await flush();
-      if (changedFiles) await this.store.optimize();
-      this.lexical.freeze();
-      await this.compactIfNeeded();
       this.lastSkips = skips;
       opts.onProgress?.({ processed: walked.files.length, total: walked.files.length });
       return this.summary(Date.now() - started, changedFiles);
@@ -141,6 +239,7 @@ export class WorkspaceIndex {
     return this.serial(async () => {
       const paths: string[] = [];
       const rows: ChunkRow[] = [];
+      const meta = new Map<string, Omit<FileEntry, 'docs'>>();
       const skips = emptySkips();
       for (const rel of new Set(rels)) {
         const abs = path.join(this.root, rel);
@@ -155,14 +254,28 @@ export class WorkspaceIndex {
           continue;
         }
         const existing = this.files.get(rel);
+        if (existing && existing.size === st.size && existing.mtime === st.mtimeMs) continue;
         const fresh = await this.readAndChunk(rel, abs, st.size, st.mtimeMs, existing?.hash, skips);
         if (fresh === 'unchanged') continue;
+        if (fresh.kind === 'unreadable') {
+          if (existing) paths.push(rel);
+          continue;
+        }
         paths.push(rel);
-        if (fresh !== 'skip') rows.push(...fresh);
+        rows.push(...fresh.rows);
+        meta.set(rel, { hash: fresh.hash, size: st.size, mtime: st.mtimeMs, ...(fresh.kind === 'binary' ? { binary: true } : {}) });
       }
       if (paths.length) {
-        await this.apply(paths, rows);
-        this.lexical.freeze();
+        const lock = await this.lockForWrite();
+        try {
+          await this.apply(paths, rows, meta);
+          this.lexical.freeze();
+          this.knownVersion = await this.store.version();
+          this.clearPending();
+        } finally {
+          lock.release();
+        }
+        this.scheduleSnapshot();
       }
       return paths.length;
     });
@@ -236,7 +349,7 @@ export class WorkspaceIndex {
   summary(ms: number, changedFiles: number): IndexSummary {
     const skipped = Object.values(this.lastSkips).reduce((a, b) => a + b, 0);
     return {
-      files: this.files.size,
+      files: this.fileCount,
       chunks: this.lexical.size,
       skipped,
       skippedBy: { ...this.lastSkips },
@@ -248,7 +361,17 @@ export class WorkspaceIndex {
     };
   }
 
+  /** Writes a pending snapshot now (a debounced one after saves would otherwise be lost), then closes. */
+  async flushAndClose(): Promise<void> {
+    clearTimeout(this.snapshotTimer);
+    await this.serial(async () => {
+      if (this.loaded && this.snapshotDirty) await this.saveSnapshot().catch(() => undefined);
+    }).catch(() => undefined);
+    this.store.close();
+  }
+
   close(): void {
+    clearTimeout(this.snapshotTimer);
     this.store.close();
   }
 
@@ -258,6 +381,174 @@ export class WorkspaceIndex {
     return next;
   }
 
+  /** Set while this process writes the store (so its own pending record is not mistaken for a dead writer's). */
+  private writing = false;
+
+  /**
+   * Takes the cross-process writer lock; if another process wrote since memory was loaded, memory is reloaded
+   * first (from its snapshot), so this writer never works from a stale picture (which duplicated rows).
+   */
+  private async lockForWrite(signal?: AbortSignal): Promise<HeldLock> {
+    const lock = await acquireIndexLock(this.store.indexDir, `indexing ${this.root}`, {
+      waitMs: this.opts.lockWaitMs ?? 120_000,
+      ...(signal ? { signal } : {}),
+      ...(this.opts.onLockWait ? { onWait: this.opts.onLockWait } : {}),
+    });
+    try {
+      if ((await this.store.version()) !== this.knownVersion) await this.loadNow();
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+    return {
+      release: () => {
+        this.writing = false;
+        lock.release();
+      },
+    };
+  }
+
+  private readPending(): { pid: number; paths: string[] | 'all' } | undefined {
+    try {
+      const raw = JSON.parse(readFileSync(path.join(this.store.indexDir, PENDING_FILE), 'utf8')) as { pid?: unknown; paths?: unknown };
+      if (typeof raw.pid !== 'number') return undefined;
+      if (raw.paths === 'all') return { pid: raw.pid, paths: 'all' };
+      return { pid: raw.pid, paths: Array.isArray(raw.paths) ? raw.paths.filter((p): p is string => typeof p === 'string') : 'all' };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private writePending(paths: string[] | 'all'): void {
+    if (this.readPending()?.paths === 'all') return; // a forced rebuild stays "all" until it completes
+    this.writing = true;
+    writeFileSync(path.join(this.store.indexDir, PENDING_FILE), JSON.stringify({ pid: process.pid, paths }));
+  }
+
+  private clearPending(): void {
+    rmSync(path.join(this.store.indexDir, PENDING_FILE), { force: true });
+  }
+
+  /** The table must hold exactly the chunks in memory; otherwise (duplicates, orphans) memory is rebuilt from it. */
+  private async checkRowCount(lockForWrite: () => Promise<void>): Promise<void> {
+    const rows = await this.store.count();
+    const chunks = this.lexical.size;
+    if (rows === chunks) return;
+    this.reset();
+    const dups = await this.scanRows();
+    this.notes.push(`repaired the index: the chunk table held ${rows} rows for ${chunks} chunks${dups.size ? ` (${dups.size} files had duplicated chunks)` : ''}`);
+    if (dups.size) {
+      await lockForWrite();
+      {
+        const meta = new Map<string, Omit<FileEntry, 'docs'>>();
+        const rows: ChunkRow[] = [];
+        for (const rel of dups) {
+          const abs = path.join(this.root, rel);
+          const st = await fs.stat(abs).catch(() => undefined);
+          const fresh = st ? await this.readAndChunk(rel, abs, st.size, st.mtimeMs, undefined, emptySkips()) : 'unchanged';
+          if (fresh === 'unchanged' || fresh.kind === 'unreadable' || !st) continue;
+          rows.push(...fresh.rows);
+          meta.set(rel, { hash: fresh.hash, size: st.size, mtime: st.mtimeMs, ...(fresh.kind === 'binary' ? { binary: true } : {}) });
+        }
+        await this.apply([...dups], rows, meta);
+        this.lexical.freeze();
+        this.knownVersion = await this.store.version();
+      }
+    }
+    this.snapshotDirty = true;
+  }
+
+  /** Reads every row into memory; returns the paths whose chunks appear more than once (to re-index). */
+  private async scanRows(): Promise<Set<string>> {
+    const seen = new Set<string>();
+    const dups = new Set<string>();
+    try {
+      await this.store.scan((row) => {
+        if (seen.has(row.id)) dups.add(row.path);
+        else seen.add(row.id);
+        if (!dups.has(row.path)) this.addRow(row);
+      });
+    } catch (err) {
+      this.reset();
+      this.notes.push(await this.store.moveAside(err));
+      return dups;
+    }
+    for (const p of dups) this.forget(p);
+    this.lexical.freeze();
+    return dups;
+  }
+
+  private scheduleSnapshot(): void {
+    this.snapshotDirty = true;
+    clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = setTimeout(() => void this.serial(() => this.saveSnapshot()).catch(() => undefined), 2_000);
+    this.snapshotTimer.unref?.();
+  }
+
+  /**
+   * Compacts memory (tombstones dropped, documents renumbered) and writes the snapshot for the table version
+   * memory reflects. Memory then serves from the same arrays the snapshot holds.
+   */
+  private async saveSnapshot(): Promise<void> {
+    clearTimeout(this.snapshotTimer);
+    const state = this.lexical.exportState();
+    const rows: IndexedChunk[] = [];
+    const ids: string[] = [];
+    this.rows.forEach((r, doc) => {
+      const nd = state.remap[doc] ?? -1;
+      if (!r || nd < 0) return;
+      rows[nd] = r;
+      if (this.opts.embedder) ids[nd] = this.idOf.get(doc) ?? '';
+    });
+    const snap: Snapshot = {
+      lanceVersion: this.knownVersion,
+      embedder: this.opts.embedder?.id ?? 'none',
+      builtAt: Date.now(),
+      files: [...this.files].map(([p, f]) => ({ path: p, hash: f.hash, size: f.size, mtime: f.mtime, ...(f.binary ? { binary: true } : {}) })),
+      rows,
+      ...(this.opts.embedder ? { ids } : {}),
+      lexical: state,
+    };
+    this.importSnapshot(snap);
+    await writeSnapshot(this.store.indexDir, snap);
+    this.builtAt = snap.builtAt;
+    this.snapshotDirty = false;
+  }
+
+  private importSnapshot(snap: Snapshot): void {
+    this.lexical = LexicalIndex.fromState(snap.lexical);
+    this.rows = snap.rows.slice();
+    this.files.clear();
+    this.docById.clear();
+    this.idOf.clear();
+    for (const f of snap.files) this.files.set(f.path, { hash: f.hash, size: f.size, mtime: f.mtime, docs: [], ...(f.binary ? { binary: true } : {}) });
+    snap.rows.forEach((r, doc) => {
+      const entry = this.files.get(r.path);
+      if (entry) entry.docs.push(doc);
+      const id = snap.ids?.[doc];
+      if (id) {
+        this.docById.set(id, doc);
+        this.idOf.set(doc, id);
+      }
+    });
+    this.builtAt = snap.builtAt;
+  }
+
+  private reset(): void {
+    this.lexical = new LexicalIndex();
+    this.rows = [];
+    this.files.clear();
+    this.docById.clear();
+    this.idOf.clear();
+  }
+
+  /** Drops a file from memory (not from the table): the next update re-indexes it from disk. */
+  private forget(rel: string): void {
+    const entry = this.files.get(rel);
+    if (entry) for (const d of entry.docs) this.removeDoc(d);
+    this.files.delete(rel);
+  }
+
   private async readAndChunk(
     rel: string,
     abs: string,
@@ -265,25 +556,25 @@ export class WorkspaceIndex {
     mtime: number,
     previousHash: string | undefined,
     skips: SkipCounts,
-  ): Promise<ChunkRow[] | 'unchanged' | 'skip'> {
+  ): Promise<{ kind: 'chunks' | 'binary'; hash: string; rows: ChunkRow[] } | { kind: 'unreadable' } | 'unchanged'> {
     let buf: Buffer;
     try {
       buf = await fs.readFile(abs);
     } catch {
       skips.unreadable++;
-      return 'skip';
-    }
-    if (looksBinary(buf)) {
-      skips.binary++;
-      return 'skip';
+      return { kind: 'unreadable' };
     }
     const hash = createHash('sha1').update(buf).digest('hex');
+    if (looksBinary(buf)) {
+      skips.binary++;
+      return hash === previousHash ? 'unchanged' : { kind: 'binary', hash, rows: [] };
+    }
     if (hash === previousHash) return 'unchanged';
     // Invalid UTF-8 becomes U+FFFD: the file is still searchable, nothing is dropped.
     // Secrets (known API keys, key-shaped strings) never reach the store: hits are read back from the file itself.
     const chunks = (await chunkFile(rel, buf.toString('utf8'))).map((c) => ({ ...c, text: redactText(c.text) }));
     const vectors = this.opts.embedder && chunks.length ? await this.opts.embedder.embed(chunks.map((c) => `${c.symbol} ${rel}\n${c.text}`.slice(0, 2_000))) : undefined;
-    return chunks.map((c, i) => ({
+    const rows = chunks.map((c, i) => ({
       id: `${rel}#${i}`,
       path: rel,
       hash,
@@ -297,17 +588,21 @@ export class WorkspaceIndex {
       text: c.text,
       ...(vectors ? { vector: Array.from(vectors[i]!) } : {}),
     }));
+    return { kind: 'chunks', hash, rows };
   }
 
-  /** Persist first, then update memory: a failed write leaves memory consistent with disk. */
-  private async apply(paths: string[], rows: ChunkRow[]): Promise<void> {
+  /**
+   * Persist first, then update memory: a failed write leaves memory consistent with disk. The paths are
+   * recorded as pending before the write, so a kill in between is found on the next open.
+   */
+  private async apply(paths: string[], rows: ChunkRow[], meta: Map<string, Omit<FileEntry, 'docs'>>): Promise<void> {
+    this.writePending(paths);
     await this.store.replace(paths, rows);
-    for (const p of paths) {
-      const entry = this.files.get(p);
-      if (entry) for (const d of entry.docs) this.removeDoc(d);
-      this.files.delete(p);
-    }
+    for (const p of paths) this.forget(p);
     for (const row of rows) this.addRow(row);
+    // Files without chunks (empty, binary) are remembered too, so they are not counted as changed every run.
+    for (const [p, m] of meta) if (!this.files.has(p)) this.files.set(p, { ...m, docs: [] });
+    this.snapshotDirty = true;
   }
 
   private addRow(row: ChunkRow): void {
@@ -331,22 +626,5 @@ export class WorkspaceIndex {
       if (this.docById.get(id) === doc) this.docById.delete(id);
     }
     this.rows[doc] = undefined;
-  }
-
-  /** Too many tombstones slow queries: rebuild the lexical index from the store (texts are not kept in memory). */
-  private async compactIfNeeded(): Promise<void> {
-    if (this.lexical.tombstones < 1_000 || this.lexical.tombstones < this.lexical.size * 0.3) return;
-    this.lexical = new LexicalIndex();
-    this.rows = [];
-    this.files.clear();
-    this.docById.clear();
-    this.idOf.clear();
-    await this.store.scan((row) => this.addRow(row));
-    this.lexical.freeze();
-  }
-
-  private async clear(): Promise<void> {
-    const paths = [...this.files.keys()];
-    if (paths.length) await this.apply(paths, []);
   }
 }

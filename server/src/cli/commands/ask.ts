@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
-import { ChatDelta, ChatSend } from '../../../../shared/protocol';
+import { ChatDelta, ChatSend, IndexState, IndexStatus } from '../../../../shared/protocol';
+import { ProgressBar } from '../progress';
 import { exitCodeForServerError, printJson } from '../render';
 import type { ServerClient } from '../server-client';
 
@@ -18,10 +19,21 @@ export interface AskOptions {
 export async function ask(client: ServerClient, question: string, opts: AskOptions): Promise<number> {
   const streamId = randomUUID();
   let streamed = false;
+  // The server waits for the workspace index before answering (nootropic.index.waitMs): show it on a terminal.
+  const bar = new ProgressBar('waiting for the workspace index', !opts.json && Boolean(process.stderr.isTTY));
+  let answering = false;
+  client.connection.onNotification(IndexStatus.method, (raw: unknown) => {
+    const s = IndexState.safeParse(raw);
+    if (!s.success || answering) return;
+    if (s.data.state === 'indexing' || s.data.state === 'loading') bar.update(s.data.processed ?? 0, s.data.total);
+    else bar.done();
+  });
   if (!opts.json) {
     client.connection.onNotification(ChatDelta.method, (raw: unknown) => {
       const p = ChatDelta.params.safeParse(raw);
       if (!p.success || p.data.streamId !== streamId) return;
+      if (!answering) bar.done();
+      answering = true;
       streamed = true;
       process.stdout.write(p.data.text);
     });
@@ -43,6 +55,8 @@ export async function ask(client: ServerClient, question: string, opts: AskOptio
       },
       cancel.token,
     );
+    answering = true;
+    bar.done();
     if (opts.json) {
       printJson(result);
       return 0;

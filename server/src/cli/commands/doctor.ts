@@ -49,6 +49,17 @@ export function renderDoctor(r: DoctorReport): string {
         ix.state,
         `${ix.files} files, ${ix.chunks} chunks, ${ix.skipped} skipped; ${ix.mode} mode (embedder: ${ix.embedder})${ix.message ? `: ${ix.message}` : ''}`,
       ],
+      ...(r.indexOnDisk
+        ? [
+            [
+              mark(r.indexOnDisk.present),
+              'on disk',
+              r.indexOnDisk.present
+                ? `${r.indexOnDisk.files} files, ${r.indexOnDisk.chunks} chunks, ${r.indexOnDisk.mode} mode, built ${Math.round((r.indexOnDisk.ageMs ?? 0) / 1000)} s ago (${r.indexOnDisk.dir})`
+                : `no index yet in ${r.indexOnDisk.dir}: run \`nootropic index\``,
+            ],
+          ]
+        : []),
     ]),
   );
   lines.push('hardware');

@@ -1,0 +1,211 @@
+// The index from a cold start: a request made right after the server starts waits for the persisted index and
+// gets its citations (OpenAI-compatible and Ollama protocols, against the stand-in over real HTTP); doctor
+// reports the index on disk right after start; a writer killed mid-write is found and repaired on the next
+// open; duplicated rows (two writers at once) are repaired; unchanged empty/binary files are not "changed".
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChatSend, Doctor, IndexBuild, Search, type IndexSummary } from '../../shared/protocol';
+import { ChunkStore } from '../../server/src/rag/chunk-store';
+import { acquireIndexLock, IndexLockBusy } from '../../server/src/rag/index-lock';
+import { WorkspaceIndex } from '../../server/src/rag/workspace-index';
+import { startInProcessServer, type InProcessServer } from '../support/in-process';
+import { startModelStandin, type Standin } from '../support/model-standin';
+import { tempWorkspace, type TempWorkspace } from '../support/paths';
+
+let server: InProcessServer | undefined;
+let standin: Standin | undefined;
+let ws: TempWorkspace | undefined;
+const open: WorkspaceIndex[] = [];
+afterEach(async () => {
+  if (server) {
+    await server.client.sendRequest('shutdown').catch(() => undefined);
+    server.dispose();
+  }
+  for (const ix of open.splice(0)) ix.close();
+  await standin?.close();
+  ws?.dispose();
+  server = standin = ws = undefined;
+});
+
+function workspace(): TempWorkspace {
+  ws = tempWorkspace('nootropic-cold-');
+  ws.write('src/billing/invoice.ts', 'export function computeInvoiceTotal(lines: { price: number; qty: number }[]) {\n  return lines.reduce((s, l) => s + l.price * l.qty, 0);\n}\n');
+  ws.write('src/net/retry.ts', 'export async function retryWithBackoff(fn: () => Promise<void>, attempts = 3) {\n  for (let i = 0; i < attempts; i++) await fn();\n}\n');
+  ws.write('lib/geo.py', 'def haversine_distance(a, b):\n    return abs(a - b)\n');
+  ws.write('src/empty.ts', '');
+  writeFileSync(path.join(ws.root, 'src/logo.bin'), Buffer.from([0, 1, 2, 3, 0, 255]));
+  return ws;
+}
+
+/** Builds the index with one server and shuts it down: what a previous session left on disk. */
+async function buildOnce(root: string): Promise<IndexSummary> {
+  const s = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_BASE_URL: 'http://127.0.0.1:9' });
+  await s.initialize(root, { settings: { index: { watch: false } } });
+  const summary = IndexBuild.result.parse(await s.client.sendRequest(IndexBuild.method, {}));
+  await s.client.sendRequest('shutdown');
+  s.dispose();
+  return summary;
+}
+
+const QUESTION = 'how is the invoice total computed?';
+
+/** A new workspace (nothing indexed), a server with `settings`, and one ask straight away (OpenAI protocol). */
+async function askOnFreshWorkspace(settings: Record<string, unknown>) {
+  const w = workspace();
+  standin = await startModelStandin({ replies: [{ text: 'ok' }] });
+  server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_PROVIDER: 'openai', NOOTROPIC_BASE_URL: `${standin.url}/v1`, NOOTROPIC_MODEL: 'qwen2.5-coder:7b' });
+  await server.initialize(w.root, { settings });
+  return ChatSend.result.parse(await server.client.sendRequest(ChatSend.method, { messages: [{ role: 'user', content: QUESTION }] }));
+}
+
+describe('cold start: requests wait for the persisted index', () => {
+  for (const protocol of ['openai', 'ollama'] as const) {
+    it(`ask right after start gets citations from the index (${protocol})`, async () => {
+      const w = workspace();
+      await buildOnce(w.root);
+      standin = await startModelStandin({ replies: [{ text: 'It sums price × qty (src/billing/invoice.ts).' }] });
+      const baseUrl = protocol === 'openai' ? `${standin.url}/v1` : standin.url;
+      server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_PROVIDER: protocol, NOOTROPIC_BASE_URL: baseUrl, NOOTROPIC_MODEL: 'qwen2.5-coder:7b' });
+      await server.initialize(w.root, { settings: { index: { watch: false } } });
+      // No wait, no index/build: the very first request.
+      const result = ChatSend.result.parse(await server.client.sendRequest(ChatSend.method, { messages: [{ role: 'user', content: QUESTION }] }));
+      expect(result.context).toMatchObject({ index: 'ready' });
+      expect(result.context.retriever).toContain('workspace index');
+      expect(result.citations.map((c) => c.path)).toContain('src/billing/invoice.ts');
+      const calls = standin.calls(protocol === 'openai' ? '/v1/chat/completions' : '/api/chat');
+      expect(JSON.stringify(calls[0]!.body)).toContain('computeInvoiceTotal');
+    });
+  }
+
+  it('a first build (nothing on disk) is waited for too, and an ask gets its citations', async () => {
+    const result = await askOnFreshWorkspace({ index: { watch: false } });
+    expect(result.citations.map((c) => c.path)).toContain('src/billing/invoice.ts');
+    expect(result.context.index).toBe('ready');
+  });
+
+  it('says exactly why there is no context when indexing is disabled', async () => {
+    const result = await askOnFreshWorkspace({ index: { enabled: false } });
+    expect(result.context.index).toBe('unavailable');
+    expect(result.context.detail).toContain('nootropic.index.enabled');
+  });
+
+  it('doctor right after start reports the index on disk (files, chunks, mode, age)', async () => {
+    const w = workspace();
+    const built = await buildOnce(w.root);
+    server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_BASE_URL: 'http://127.0.0.1:9' });
+    await server.initialize(w.root, { settings: { index: { watch: false } } });
+    const report = Doctor.result.parse(await server.client.sendRequest(Doctor.method, {}));
+    expect(report.indexOnDisk).toMatchObject({ present: true, files: built.files, chunks: built.chunks, mode: 'lexical' });
+    expect(report.indexOnDisk!.ageMs).toBeGreaterThanOrEqual(0);
+    expect(report.context.index).toBe('ready');
+    expect(report.degraded.join('\n')).not.toContain('workspace index');
+  });
+});
+
+describe('persistence, interrupted writes, duplicates, one writer', () => {
+  const newIndex = (root: string, lockWaitMs = 5_000) => {
+    const ix = new WorkspaceIndex(root, { maxFileBytes: 1_000_000, lockWaitMs });
+    open.push(ix);
+    return ix;
+  };
+
+  it('opens from the snapshot without reading rows; unchanged empty and binary files are not counted as changed', async () => {
+    const w = workspace();
+    const a = newIndex(w.root);
+    await a.load();
+    const first = await a.update();
+    expect(first.changedFiles).toBe(5);
+    expect(first.skippedBy.binary).toBe(1);
+    const again = await a.update();
+    expect(again.changedFiles).toBe(0);
+    expect(again.skippedBy.binary).toBe(1);
+    a.close();
+    const b = newIndex(w.root);
+    await b.load();
+    expect(b.loadedFrom?.source).toBe('snapshot');
+    expect(b.chunkCount).toBe(first.chunks);
+    expect((await b.search('invoice total', 3))[0]?.symbol).toBe('computeInvoiceTotal');
+    const third = await b.update();
+    expect(third.changedFiles).toBe(0);
+    expect(third.recovered).toBeUndefined();
+  });
+
+  it('a writer killed mid-write is found on the next open, reported, and its files re-indexed', async () => {
+    const w = workspace();
+    const a = newIndex(w.root);
+    await a.load();
+    await a.update();
+    a.close();
+    // What a kill between "record pending" and the table write leaves: the pending record of a dead process, and
+    // the file's rows gone from the table (deleted, not yet re-added).
+    const dir = path.join(w.root, '.nootropic-cache', 'index');
+    writeFileSync(path.join(dir, 'pending.json'), JSON.stringify({ pid: 2 ** 22 + 12345, paths: ['src/net/retry.ts'] }));
+    const store = new ChunkStore(w.root, 'none');
+    await store.open();
+    await store.replace(['src/net/retry.ts'], []);
+    store.close();
+    const b = newIndex(w.root);
+    await b.load();
+    const summary = await b.update();
+    expect(summary.recovered).toContain('resumed an interrupted build');
+    expect(summary.changedFiles).toBe(1);
+    expect((await b.search('retry with backoff', 3))[0]?.path).toBe('src/net/retry.ts');
+    const store2 = new ChunkStore(w.root, 'none');
+    await store2.open();
+    expect(await store2.count()).toBe(b.chunkCount);
+    store2.close();
+  });
+
+  it('duplicated rows (two writers of an older build at once) are repaired: every hit once', async () => {
+    const w = workspace();
+    const a = newIndex(w.root);
+    await a.load();
+    const built = await a.update();
+    a.close();
+    // A second writer without the lock appends the same file's rows again.
+    const store = new ChunkStore(w.root, 'none');
+    await store.open();
+    const rows: import('../../server/src/rag/chunk-store').ChunkRow[] = [];
+    await store.scan((r) => {
+      if (r.path === 'src/billing/invoice.ts') rows.push(r);
+    });
+    await store.replace([], rows);
+    expect(await store.count()).toBe(built.chunks + rows.length);
+    store.close();
+    const b = newIndex(w.root);
+    await b.load();
+    const summary = await b.update();
+    expect(summary.recovered).toMatch(/repaired/);
+    expect(summary.chunks).toBe(built.chunks);
+    const hits = await b.search('invoice total computed', 10);
+    expect(hits.filter((h) => h.path === 'src/billing/invoice.ts')).toHaveLength(1);
+  });
+
+  it('a second writer waits for the lock holder, then says who holds it', async () => {
+    const w = workspace();
+    const a = newIndex(w.root, 300);
+    await a.load();
+    // Another live process (this test's parent) holds the lock.
+    const dir = path.join(w.root, '.nootropic-cache', 'index');
+    writeFileSync(path.join(dir, 'writer.lock'), JSON.stringify({ pid: process.ppid, startedAt: Date.now(), what: 'indexing elsewhere' }));
+    const err = await a.update().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IndexLockBusy);
+    expect(String(err)).toContain(`pid ${process.ppid}`);
+    // A dead holder's lock is stale: taken over.
+    writeFileSync(path.join(dir, 'writer.lock'), JSON.stringify({ pid: 2 ** 22 + 4321, startedAt: Date.now(), what: 'killed' }));
+    const lock = await acquireIndexLock(dir, 'test', { waitMs: 0 });
+    expect(lock.tookOverFrom?.pid).toBe(2 ** 22 + 4321);
+    lock.release();
+    expect((await a.update()).chunks).toBeGreaterThan(0);
+  });
+
+  it('search over LSP answers from the persisted index right after start', async () => {
+    const w = workspace();
+    await buildOnce(w.root);
+    server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_BASE_URL: 'http://127.0.0.1:9' });
+    await server.initialize(w.root, { settings: { index: { watch: false } } });
+    const r = Search.result.parse(await server.client.sendRequest(Search.method, { query: 'haversine distance', limit: 3 }));
+    expect(r.hits[0]).toMatchObject({ path: 'lib/geo.py', symbol: 'haversine_distance' });
+  });
+});
