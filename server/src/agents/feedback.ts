@@ -10,7 +10,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FeedbackInput } from '../../../shared/protocol';
-import { redactText } from '../telemetry/redact';
+import { redactText } from '../security/redact';
 
 export const FeedbackEntry = FeedbackInput.extend({ id: z.string(), at: z.string() });
 export type FeedbackEntry = z.infer<typeof FeedbackEntry>;

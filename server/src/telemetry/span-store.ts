@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { StoredSpan } from '../../../shared/protocol/traces';
-import { redactValue } from './redact';
+import { redactValue } from '../security/redact';
 
 
 

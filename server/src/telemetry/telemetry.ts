@@ -20,7 +20,7 @@ import {
 import type { Config } from '../../../shared/config/schema';
 import type { Logger } from '../log';
 import { isLoopbackHost } from '../models/endpoint-policy';
-import { redactValue } from './redact';
+import { redactValue } from '../security/redact';
 import { LocalSpanStore } from './span-store';
 
 /** A processor whose OTLP target can be switched on, off or elsewhere while the server runs. */
