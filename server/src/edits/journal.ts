@@ -43,11 +43,13 @@ export function isChangeSetId(id: string): boolean {
 
 export async function writeRecord(root: string, record: ChangeSetRecord): Promise<void> {
   const dir = journalDir(root);
-  await fs.mkdir(dir, { recursive: true });
+  // Records hold file contents verbatim (undo needs them, secrets included): owner-only.
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await fs.writeFile(path.join(dir, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
   const file = path.join(dir, `${record.id}.json`);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await fs.writeFile(tmp, JSON.stringify(record), { flag: 'wx' });
+    await fs.writeFile(tmp, JSON.stringify(record), { flag: 'wx', mode: 0o600 });
     await fs.rename(tmp, file);
   } catch (err) {
     await fs.rm(tmp, { force: true });
