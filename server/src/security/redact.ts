@@ -49,14 +49,25 @@ function countNewlines(text: string, from: number, to: number): number {
   return n;
 }
 
-export function redactValue(key: string, value: unknown): unknown {
+/**
+ * `text` redacted, and at most `max` characters: clipped after redaction (a prefix of redacted text holds no
+ * secret); a string over 16 × `max` is not even scanned, only its length is kept.
+ */
+export function redactClipped(text: string, max: number): string {
+  if (text.length > 16 * max) return `[${text.length} characters omitted]`;
+  const r = redactText(text);
+  return r.length <= max ? r : `${r.slice(0, max)}… [${r.length - max} more characters]`;
+}
+
+/** `value` with secrets masked in every string; `maxString` also clips each string (stores that must stay small). */
+export function redactValue(key: string, value: unknown, maxString?: number): unknown {
   // A number under a "token" key is a count (gen_ai.usage.input_tokens), never a credential.
   if (SECRET_KEY.test(key) && value !== undefined && value !== null && value !== '' && typeof value !== 'number') return REDACTED;
-  if (typeof value === 'string') return redactText(value);
-  if (Array.isArray(value)) return value.map((v) => redactValue('', v));
+  if (typeof value === 'string') return maxString === undefined ? redactText(value) : redactClipped(value, maxString);
+  if (Array.isArray(value)) return value.map((v) => redactValue('', v, maxString));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactValue(k, v);
+    for (const [k, v] of Object.entries(value)) out[k] = redactValue(k, v, maxString);
     return out;
   }
   return value;
