@@ -63,7 +63,7 @@ function reserveStdout(): Writable {
 export const MAX_CONTENT_LENGTH = 64 * 1024 * 1024;
 const MAX_HEADER_BYTES = 8 * 1024;
 const HEADER_LINE = /^[A-Za-z][A-Za-z0-9-]*:[ \t]*[\x20-\x7e]*$/;
-const HEADER_PREFIX = /^[A-Za-z][A-Za-z0-9-]*(?::[ \t]*[\x20-\x7e]*)?\r?$/;
+const HEADER_PREFIX = /^(?:[A-Za-z][A-Za-z0-9-]*(?::[ \t]*[\x20-\x7e]*)?)?\r?$/;
 
 /**
  * Checks LSP base-protocol framing (`Content-Length: N\r\n...\r\n\r\n` + N bytes) on a byte stream as it passes

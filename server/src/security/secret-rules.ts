@@ -26,13 +26,21 @@ const PRESET_OPTIONS: Record<string, Record<string, unknown>> = {
   // Access key ids are masked too, not only their secrets.
   '@secretlint/secretlint-rule-aws': { enableIDScanRule: true },
 };
+/**
+ * Reports kept only when the reported text passes. The aws rule (10.x) reports a secret access key at the start of
+ * the whole `aws_secret_access_key = …` match with the key's length, so its range covers the name and misses the
+ * key's tail: only its key-shaped reports are kept; `aws-secret-access-key` below masks the secret itself.
+ */
+const PRESET_REPORT_FILTER: Record<string, (reported: string) => boolean> = {
+  '@secretlint/secretlint-rule-aws': (reported) => /^[A-Za-z0-9/+=]+$/.test(reported),
+};
 
-let sink: Range[] = [];
+let sink: Array<{ id: string; range: Range }> = [];
 const preset = (presetRules as unknown as SecretlintRule[])
   .filter((r) => !PRESET_SKIPPED.has(r.meta.id))
   .map((rule) => {
     const context = {
-      report: (d: { range: Range }) => sink.push(d.range),
+      report: (d: { range: Range }) => sink.push({ id: rule.meta.id, range: d.range }),
       ignore: () => undefined,
       createTranslator: () => (key: string) => key,
       sharedOptions: {},
@@ -112,7 +120,8 @@ export function shannonEntropy(s: string): number {
 /** Ranges to mask in `text`, unsorted, possibly overlapping. */
 export function findSecretRanges(text: string): Range[] {
   const out: Range[] = [];
-  sink = out;
+  const reported: typeof sink = [];
+  sink = reported;
   try {
     const source = { content: text, contentType: 'text', ext: '', filePath: undefined };
     for (const p of preset) {
@@ -122,6 +131,10 @@ export function findSecretRanges(text: string): Range[] {
     }
   } finally {
     sink = [];
+  }
+  for (const { id, range } of reported) {
+    const keep = PRESET_REPORT_FILTER[id];
+    if (!keep || keep(text.slice(range[0], range[1]))) out.push(range);
   }
   for (const rule of SUPPLEMENTARY_RULES) {
     if (rule.hint && !text.includes(rule.hint)) continue;
