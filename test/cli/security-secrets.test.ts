@@ -2,15 +2,15 @@
 // run, in a question, in the model's answers and in feedback — appear in no file under .nootropic-cache (index,
 // run logs, memory, traces, feedback, the exported dataset, the journal of the files the run edited) and in no
 // log line. The CLI and the bundled server over stdio, the stand-in model over real HTTP; every byte is searched.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentRunResult } from '../../shared/protocol';
 import { discountRepo, RIGHT_FIX, searchReplace } from '../support/agent-fixtures';
 import { spawnStdioServer } from '../support/lsp-process';
 import { startModelStandin, type Standin } from '../support/model-standin';
-import { CLI_BUNDLE, cleanEnv, type TempWorkspace } from '../support/paths';
+import { runCli as runCliProcess } from '../support/cli-run';
+import { filesUnder, type TempWorkspace } from '../support/paths';
 import { AWS_KEY_ID, AWS_SECRET, DB_PASSWORD, GITHUB_TOKEN, NEEDLES, PEM, SECRET_CONFIG, SECRET_SOURCE } from '../support/secret-fixtures';
 
 let standin: Standin | undefined;
@@ -21,26 +21,7 @@ afterEach(async () => {
   standin = ws = undefined;
 });
 
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_BUNDLE, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
+const runCli = (args: string[], env: Record<string, string>) => runCliProcess(args, { env, timeoutMs: 120_000 });
 
 const leaks = (text: string) => NEEDLES.filter((n) => text.includes(n));
 
