@@ -5,7 +5,7 @@
  */
 import { redactText, registerSecret } from './redact';
 
-// One registry of secret values for logs, traces and errors alike (telemetry/redact.ts).
+// One registry of secret values for logs, traces and errors alike (security/redact.ts).
 export { registerSecret };
 export const redactSecrets = redactText;
 
