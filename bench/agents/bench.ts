@@ -14,7 +14,7 @@ import { runAgents } from '../../server/src/agents/orchestrator';
 import { typeScriptFindings } from '../../server/src/agents/ts-diagnostics';
 import { createLogger } from '../../server/src/log';
 import { ModelRouter } from '../../server/src/models/router';
-import { Secrets } from '../../server/src/secrets';
+import { Secrets } from '../../server/src/security/secrets';
 import { runShell } from '../../server/src/workflow/commands';
 import { readRun, RunLog } from '../../server/src/workflow/run-log';
 import { discountRepo, RIGHT_FIX, WRONG_FIX } from '../../test/support/agent-fixtures';

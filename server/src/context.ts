@@ -12,7 +12,7 @@ import type { ModelRouter } from './models/router';
 import type { PluginCommands } from './plugins/command-port';
 import type { IndexService } from './rag/index-service';
 import type { RpcRegistry } from './rpc/registry';
-import type { Secrets } from './secrets';
+import type { Secrets } from './security/secrets';
 import type { StatusReporter } from './status';
 import type { Telemetry } from './telemetry/telemetry';
 

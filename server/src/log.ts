@@ -3,7 +3,7 @@
  * editors show a server's stderr in their log/output panes, so this is where a person looks.
  */
 import { LOG_LEVELS, type LogLevel } from '../../shared/config/schema';
-import { redactText, redactValue } from './telemetry/redact';
+import { redactText, redactValue } from './security/redact';
 
 export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;

@@ -28,14 +28,21 @@ function main(argv: string[]): void {
     process.exit(2);
   }
   const log = createLogger();
-  const { reader, writer } = openTransport(choice);
   let exiting = false;
   const exit = (code: number) => {
+    if (exiting) return;
     exiting = true;
     log.info('exit', { code });
     // Let the last protocol bytes and log lines drain before leaving.
     setImmediate(() => process.exit(code));
   };
+  // A stream that cannot be framed never finds the next message: say so and exit non-zero, so the client
+  // (vscode-languageclient, Neovim, the CLI) sees the server die and restarts it, instead of waiting forever.
+  const broken = (reason: string) => {
+    log.error('protocol stream broken; exiting so the client can restart the server', { reason });
+    exit(1);
+  };
+  const { reader, writer } = openTransport(choice, { onBroken: broken });
   const connection = createLspConnection(reader, writer, exit, (parentPid) => {
     // Editors that die without `exit` must not leave an orphan server behind.
     const timer = setInterval(() => {
@@ -47,7 +54,7 @@ function main(argv: string[]): void {
       }
     }, 3_000);
     timer.unref();
-  });
+  }, broken);
   reader.onClose(() => {
     if (!exiting) {
       log.warn('client closed the connection without exit');

@@ -32,7 +32,7 @@ import { createLogger, type Logger } from './log';
 import { ModelRouter } from './models/router';
 import { IndexService } from './rag/index-service';
 import { RpcRegistry } from './rpc/registry';
-import { Secrets } from './secrets';
+import { Secrets } from './security/secrets';
 import { StatusReporter } from './status';
 import { Telemetry } from './telemetry/telemetry';
 import { PluginCommands } from './plugins/command-port';

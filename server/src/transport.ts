@@ -2,7 +2,7 @@
  * Transports for `nootropic-lsp`: --stdio, --node-ipc, --socket=PORT. For stdio, stdout is reserved for the
  * protocol: everything else that writes to stdout (console.log in a dependency) is sent to stderr instead.
  */
-import { Writable } from 'node:stream';
+import { Transform, Writable, type TransformCallback } from 'node:stream';
 import {
   createConnection as createCommonConnection,
   createProtocolConnection,
@@ -18,6 +18,7 @@ import {
   StreamMessageWriter,
   createServerSocketTransport,
 } from 'vscode-languageserver/node';
+import { LifecycleReader } from './rpc/lifecycle';
 
 export type TransportKind = 'stdio' | 'node-ipc' | 'socket';
 
@@ -58,10 +59,91 @@ function reserveStdout(): Writable {
   return protocolOut;
 }
 
-export function openTransport(choice: TransportChoice): { reader: MessageReader; writer: MessageWriter } {
+/** The largest message accepted (a 5 MB edit text, JSON-escaped, with room to spare). */
+export const MAX_CONTENT_LENGTH = 64 * 1024 * 1024;
+const MAX_HEADER_BYTES = 8 * 1024;
+const HEADER_LINE = /^[A-Za-z][A-Za-z0-9-]*:[ \t]*[\x20-\x7e]*$/;
+const HEADER_PREFIX = /^(?:[A-Za-z][A-Za-z0-9-]*(?::[ \t]*[\x20-\x7e]*)?)?\r?$/;
+
+/**
+ * Checks LSP base-protocol framing (`Content-Length: N\r\n...\r\n\r\n` + N bytes) on a byte stream as it passes
+ * through. vscode-jsonrpc's reader waits forever for a header end that binary garbage never brings and stops
+ * reading after a bad Content-Length; here the first byte that cannot start or continue a header, a missing,
+ * non-numeric or oversized Content-Length, or a header over 8 KiB calls `onBroken` (once, naming the offset and
+ * the reason, never the bytes), and nothing more is passed on.
+ */
+export class FrameGuard extends Transform {
+  private header = '';
+  private remaining = 0;
+  private offset = 0;
+  private broken = false;
+
+  constructor(private readonly onBroken: (reason: string) => void) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.broken) return cb();
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.remaining > 0) {
+        const n = Math.min(this.remaining, chunk.length - at);
+        this.remaining -= n;
+        at += n;
+        continue;
+      }
+      const end = chunk.indexOf('\n', at);
+      const piece = chunk.subarray(at, end === -1 ? chunk.length : end + 1).toString('latin1');
+      this.header += piece;
+      at += piece.length;
+      const problem = this.checkHeader();
+      if (problem) {
+        this.broken = true;
+        this.onBroken(`framing error at byte ${this.offset + at}: ${problem}`);
+        return cb();
+      }
+    }
+    this.offset += chunk.length;
+    cb(null, chunk);
+  }
+
+  /** Validates the header read so far; at its end (a blank line), sets the body length. */
+  private checkHeader(): string | undefined {
+    if (this.header.length > MAX_HEADER_BYTES) return `a header longer than ${MAX_HEADER_BYTES} bytes`;
+    const lastNewline = this.header.lastIndexOf('\n');
+    const partial = this.header.slice(lastNewline + 1);
+    if (partial && !HEADER_PREFIX.test(partial)) return 'bytes that are not a header';
+    if (lastNewline === -1) return undefined;
+    const complete = this.header.slice(0, lastNewline + 1);
+    if (!complete.endsWith('\r\n')) return 'a header line not ended by CRLF';
+    const lines = complete.slice(0, -2).split('\r\n');
+    const blank = lines.indexOf('');
+    const fields = blank === -1 ? lines : lines.slice(0, blank);
+    if (!fields.every((l) => HEADER_LINE.test(l))) return 'a header line that is not "Name: value"';
+    if (blank === -1) return undefined;
+    this.header = '';
+    if (!fields.length) return 'an empty header';
+    const lengths = fields.filter((l) => /^content-length:/i.test(l)).map((l) => l.slice(l.indexOf(':') + 1).trim());
+    if (lengths.length !== 1) return lengths.length ? 'more than one Content-Length' : 'no Content-Length';
+    if (!/^\d{1,12}$/.test(lengths[0]!)) return 'a Content-Length that is not a number';
+    const n = Number(lengths[0]);
+    if (n > MAX_CONTENT_LENGTH) return `a Content-Length over ${MAX_CONTENT_LENGTH} bytes`;
+    this.remaining = n;
+    return undefined;
+  }
+}
+
+export interface TransportHooks {
+  /** The byte stream cannot be framed: log and exit non-zero so the client restarts the server. */
+  onBroken(reason: string): void;
+}
+
+export function openTransport(choice: TransportChoice, hooks?: TransportHooks): { reader: MessageReader; writer: MessageWriter } {
   switch (choice.kind) {
-    case 'stdio':
-      return { reader: new StreamMessageReader(process.stdin), writer: new StreamMessageWriter(reserveStdout()) };
+    case 'stdio': {
+      const input = hooks ? process.stdin.pipe(new FrameGuard(hooks.onBroken)) : process.stdin;
+      return { reader: new StreamMessageReader(input), writer: new StreamMessageWriter(reserveStdout()) };
+    }
     case 'node-ipc':
       return { reader: new IPCMessageReader(process), writer: new IPCMessageWriter(process) };
     case 'socket': {
@@ -73,14 +155,17 @@ export function openTransport(choice: TransportChoice): { reader: MessageReader;
 
 /**
  * An LSP connection whose `exit` goes through `onExit` instead of vscode-languageserver's process.exit, so
- * the same server runs in-process in tests. `exit` after `shutdown` → 0, otherwise 1 (LSP spec).
+ * the same server runs in-process in tests. `exit` after `shutdown` → 0, otherwise 1 (LSP spec). Messages pass
+ * the lifecycle rules first (rpc/lifecycle.ts); a stream that breaks calls `onBroken`.
  */
 export function createLspConnection(
-  reader: MessageReader,
+  rawReader: MessageReader,
   writer: MessageWriter,
   onExit: (code: number) => void,
   onParentPid?: (pid: number) => void,
+  onBroken: (reason: string) => void = () => onExit(1),
 ): Connection {
+  const reader = new LifecycleReader(rawReader, writer, onBroken);
   let shutdownReceived = false;
   const watchDog = {
     initialize: (params: InitializeParams) => {

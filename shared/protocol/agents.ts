@@ -3,7 +3,7 @@
  * the trace viewer consume `nootropic/agent/progress`, `nootropic/runs/get` and `nootropic/tasks/graph`.
  */
 import { z } from 'zod';
-import { notification, request } from './method';
+import { LIMITS, notification, request } from './method';
 
 export const TASK_STATUSES = ['todo', 'in_progress', 'review', 'done', 'failed'] as const;
 export const TaskStatus = z.enum(TASK_STATUSES);
@@ -75,11 +75,11 @@ export const AgentRun = request(
   'client→server',
   z
     .object({
-      instruction: z.string().min(1).optional(),
-      taskId: z.string().optional(),
+      instruction: z.string().min(1).max(LIMITS.prompt).optional(),
+      taskId: z.string().max(LIMITS.id).optional(),
       all: z.boolean().optional(),
       /** Continue an interrupted run from its last completed step. */
-      resume: z.string().optional(),
+      resume: z.string().max(LIMITS.id).optional(),
       progressToken: z.union([z.string(), z.number()]).optional(),
     })
     .strict()
@@ -145,7 +145,7 @@ export const RunStepInfo = z.object({
 export const RunsGet = request(
   'nootropic/runs/get',
   'client→server',
-  z.object({ runId: z.string() }).strict(),
+  z.object({ runId: z.string().max(LIMITS.id) }).strict(),
   z.object({ run: RunSummary.extend({ edits: z.array(RunEdit) }), steps: z.array(RunStepInfo) }),
 );
 
@@ -170,12 +170,12 @@ export const AgentApprove = request(
 export const FeedbackInput = z.object({
   kind: z.enum(['edit', 'answer']),
   verdict: z.enum(['accept', 'reject']),
-  prompt: z.string(),
-  response: z.string(),
+  prompt: z.string().max(LIMITS.prompt),
+  response: z.string().max(LIMITS.prompt),
   /** What the person used instead, for a preference pair. */
-  preferred: z.string().optional(),
-  runId: z.string().optional(),
-  comment: z.string().optional(),
+  preferred: z.string().max(LIMITS.prompt).optional(),
+  runId: z.string().max(LIMITS.id).optional(),
+  comment: z.string().max(LIMITS.comment).optional(),
 });
 
 /** client→server: the person accepted or rejected an agent's edit or an answer (FeedbackAgent). */
@@ -184,6 +184,6 @@ export const AgentFeedback = request('nootropic/agent/feedback', 'client→serve
 export const FeedbackExport = request(
   'nootropic/feedback/export',
   'client→server',
-  z.object({ out: z.string().optional() }).strict(),
+  z.object({ out: z.string().max(LIMITS.path).optional() }).strict(),
   z.object({ file: z.string(), sft: z.number().int(), preference: z.number().int(), redacted: z.number().int() }),
 );

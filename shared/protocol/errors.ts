@@ -21,13 +21,18 @@ export const NootropicErrorCodes = {
   SpecInvalid: -32006,
 } as const;
 
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max)}… (${s.length} characters)`;
+}
+
 /** "params.root: expected string, received number" — names the field a person has to fix. */
 export function describeZodError(prefix: string, error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => {
-      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-      return `${path || prefix}: ${issue.message}`;
+      // Paths and messages can carry input (a field name): bounded, so an error never echoes a huge value.
+      const path = [prefix, ...issue.path.map((p) => clip(String(p), 64))].filter(Boolean).join('.');
+      return `${path || prefix}: ${clip(issue.message, 300)}`;
     })
     .join('; ');
 }

@@ -46,3 +46,9 @@ export type AnyRequestDef = RequestDef<string, z.ZodType, z.ZodType>;
 export type AnyNotificationDef = NotificationDef<string, z.ZodType>;
 export type ParamsOf<D extends { params: z.ZodType }> = z.input<D['params']>;
 export type ResultOf<D extends AnyRequestDef> = z.output<D['result']>;
+
+/**
+ * Size limits for params fields, in characters. Every string and array in any params also meets the server's
+ * generic limits (server/src/rpc/registry.ts `PARAM_LIMITS`); these are the tighter ones for ids and prompts.
+ */
+export const LIMITS = { id: 200, path: 4_096, comment: 10_000, prompt: 200_000 } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactText, redactValue, registerSecret } from '../../server/src/telemetry/redact';
+import { redactText, redactValue, registerSecret } from '../../server/src/security/redact';
 
 describe('secret redaction', () => {
   it('masks values that look like API keys and keys that name secrets', () => {

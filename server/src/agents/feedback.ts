@@ -3,17 +3,21 @@
  * `.nootropic-cache/feedback/feedback.jsonl`, and exported as a chat-format JSONL dataset for LoRA fine-tuning
  * with an external trainer (docs/agents.md): accepted pairs as SFT examples (`{"messages": [...]}`), and
  * preference pairs (`{"prompt": [...], "chosen": [...], "rejected": [...]}`) where a rejected response has the
- * person's preferred one. Secrets are redacted on the way in and again on the way out.
+ * person's preferred one. Secrets are redacted on the way in and again on the way out. Bounded: each text by the
+ * protocol (`LIMITS.prompt`), the store by `FEEDBACK_FILE_MAX_BYTES` (one rotated file kept).
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FeedbackInput } from '../../../shared/protocol';
-import { redactText } from '../telemetry/redact';
+import { redactText } from '../security/redact';
 
 export const FeedbackEntry = FeedbackInput.extend({ id: z.string(), at: z.string() });
 export type FeedbackEntry = z.infer<typeof FeedbackEntry>;
+
+/** The store's bound: past this size `feedback.jsonl` becomes `feedback.1.jsonl` (replacing the older one). */
+export const FEEDBACK_FILE_MAX_BYTES = 20 * 1024 * 1024;
 
 const SYSTEM = 'You are nootropic, a coding assistant working in the user\'s workspace.';
 
@@ -35,12 +39,19 @@ export class FeedbackStore {
       ...(e.comment !== undefined ? { comment: redactText(e.comment) } : {}),
     };
     await mkdir(path.dirname(this.file), { recursive: true });
+    const size = await stat(this.file).then((s) => s.size, () => 0);
+    if (size > FEEDBACK_FILE_MAX_BYTES) await rename(this.file, this.rotated);
     await appendFile(this.file, JSON.stringify(entry) + '\n');
     return entry.id;
   }
 
+  private get rotated(): string {
+    return this.file.replace(/\.jsonl$/, '.1.jsonl');
+  }
+
+  /** Oldest first: the rotated file, then the current one. */
   async entries(): Promise<FeedbackEntry[]> {
-    const text = await readFile(this.file, 'utf8').catch(() => '');
+    const text = (await readFile(this.rotated, 'utf8').catch(() => '')) + (await readFile(this.file, 'utf8').catch(() => ''));
     const out: FeedbackEntry[] = [];
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Logger } from '../log';
-import { redactText } from '../telemetry/redact';
+import { redactText } from '../security/redact';
 import type { Example } from './coder';
 import type { EpisodeMemory } from './loop';
 

@@ -17,7 +17,7 @@ import type { Attempt, WindowInfo } from '../models/router';
 import type { ChatMessage } from '../models/types';
 import { fenceContent, newFence, untrustedInstruction } from '../models/untrusted-context';
 import { abortSignalFor, RpcError } from '../rpc/registry';
-import { redactSecrets } from '../secrets';
+import { redactSecrets } from '../security/secrets';
 
 export const SYSTEM_PROMPT = [
   'You are nootropic, a coding assistant working in the user\'s workspace.',

@@ -7,7 +7,7 @@
  */
 import { ROLES, type Config, type Role } from '../../../shared/config/schema';
 import type { Logger } from '../log';
-import type { Secrets } from '../secrets';
+import type { Secrets } from '../security/secrets';
 import { withChatSpan } from '../telemetry/genai';
 import type { Telemetry } from '../telemetry/telemetry';
 import { AnthropicAdapter } from './anthropic';

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IndexSummary, SearchHit } from '../../../shared/protocol';
-import { redactText } from '../telemetry/redact';
+import { redactText } from '../security/redact';
 import { chunkFile } from './chunk';
 import { ChunkStore, type ChunkRow } from './chunk-store';
 import type { Embedder } from './embedder';
@@ -571,8 +571,10 @@ export class WorkspaceIndex {
     }
     if (hash === previousHash) return 'unchanged';
     // Invalid UTF-8 becomes U+FFFD: the file is still searchable, nothing is dropped.
-    // Secrets (known API keys, key-shaped strings) never reach the store: hits are read back from the file itself.
-    const chunks = (await chunkFile(rel, buf.toString('utf8'))).map((c) => ({ ...c, text: redactText(c.text) }));
+    // Secrets (security/secret-rules.ts) never reach the store: masked in the whole file before chunking, so a
+    // PEM block or key pair is found whole whatever the chunk boundaries; masks keep line breaks, so line numbers
+    // stay true. Hits are read back from the file itself.
+    const chunks = await chunkFile(rel, redactText(buf.toString('utf8')));
     const vectors = this.opts.embedder && chunks.length ? await this.opts.embedder.embed(chunks.map((c) => `${c.symbol} ${rel}\n${c.text}`.slice(0, 2_000))) : undefined;
     const rows = chunks.map((c, i) => ({
       id: `${rel}#${i}`,

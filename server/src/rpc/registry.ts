@@ -51,6 +51,52 @@ export function abortSignalFor(token: CancellationToken): AbortSignal {
   return controller.signal;
 }
 
+/**
+ * vscode-jsonrpc calls an untyped handler with `(params, token)`, with just `(token)` when `params` is omitted, and
+ * with `(...positional, token)` for array params. The token is always last; params omitted read as `undefined`
+ * (then `{}`: a method whose fields are all optional accepts it, as JSON-RPC allows).
+ */
+export function splitRequestArgs(args: readonly unknown[]): { raw: unknown; token: CancellationToken } {
+  const token = args[args.length - 1] as CancellationToken;
+  if (args.length <= 1) return { raw: undefined, token };
+  if (args.length === 2) return { raw: args[0], token };
+  return { raw: args.slice(0, -1), token };
+}
+
+/** Generic limits on every params object; schemas add tighter `.max()`s (ids, prompts) in shared/protocol. */
+export const PARAM_LIMITS = { stringChars: 5_000_000, arrayItems: 50_000, objectKeys: 5_000, keyChars: 1_000, depth: 64, totalChars: 20_000_000 } as const;
+
+/** The first limit `raw` breaks, described by path and size only (never by content), or undefined. */
+export function checkParamSize(raw: unknown): string | undefined {
+  let total = 0;
+  const walk = (v: unknown, at: string, depth: number): string | undefined => {
+    if (depth > PARAM_LIMITS.depth) return `${at}: nested deeper than ${PARAM_LIMITS.depth} levels`;
+    if (typeof v === 'string') {
+      total += v.length;
+      if (v.length > PARAM_LIMITS.stringChars) return `${at}: string too long (${v.length} characters, at most ${PARAM_LIMITS.stringChars})`;
+    } else if (Array.isArray(v)) {
+      if (v.length > PARAM_LIMITS.arrayItems) return `${at}: too many items (${v.length}, at most ${PARAM_LIMITS.arrayItems})`;
+      for (let i = 0; i < v.length; i++) {
+        const p = walk(v[i], `${at}.${i}`, depth + 1);
+        if (p) return p;
+      }
+    } else if (v !== null && typeof v === 'object') {
+      const keys = Object.keys(v);
+      if (keys.length > PARAM_LIMITS.objectKeys) return `${at}: too many fields (${keys.length}, at most ${PARAM_LIMITS.objectKeys})`;
+      for (const k of keys) {
+        total += k.length;
+        if (k.length > PARAM_LIMITS.keyChars) return `${at}: a field name too long (${k.length} characters, at most ${PARAM_LIMITS.keyChars})`;
+        // A key is input too: name it only when it is short.
+        const p = walk((v as Record<string, unknown>)[k], k.length <= 64 ? `${at}.${k}` : `${at}.<field name of ${k.length} characters>`, depth + 1);
+        if (p) return p;
+      }
+    }
+    if (total > PARAM_LIMITS.totalChars) return `params: too large (over ${PARAM_LIMITS.totalChars} characters in all)`;
+    return undefined;
+  };
+  return walk(raw, 'params', 0);
+}
+
 export type RequestHandler<P extends z.ZodType, R extends z.ZodType> = (
   params: z.output<P>,
   token: CancellationToken,
@@ -72,7 +118,8 @@ export class RpcRegistry {
   ): void {
     if (this.requests.has(def.method)) throw new Error(`${def.method} registered twice`);
     this.requests.add(def.method);
-    this.connection.onRequest(def.method, async (raw: unknown, token: CancellationToken) => {
+    this.connection.onRequest(def.method, async (...args: unknown[]) => {
+      const { raw, token } = splitRequestArgs(args);
       const started = Date.now();
       const execute = async (span?: Span): Promise<z.output<R> | ResponseError<unknown>> => {
         const answer = await this.execute(def, handler, raw, token);
@@ -95,6 +142,12 @@ export class RpcRegistry {
     raw: unknown,
     token: CancellationToken,
   ): Promise<z.output<R> | ResponseError<unknown>> {
+    const tooBig = checkParamSize(raw);
+    if (tooBig) {
+      // Never the value itself: a 10 MB string must not come back in the error, the log or a span.
+      this.log.warn('params over the size limits', { method: def.method, problem: tooBig });
+      return new ResponseError(ErrorCodes.InvalidParams, `${def.method}: invalid params: ${tooBig}`);
+    }
     const parsed = def.params.safeParse(raw ?? {});
     if (!parsed.success) {
       const message = `${def.method}: invalid params: ${describeZodError('params', parsed.error)}`;
@@ -127,6 +180,11 @@ export class RpcRegistry {
   ): void {
     this.notifications.add(def.method);
     this.connection.onNotification(def.method, async (raw: unknown) => {
+      const tooBig = checkParamSize(raw);
+      if (tooBig) {
+        this.log.warn('notification params over the size limits', { method: def.method, problem: tooBig });
+        return;
+      }
       const parsed = def.params.safeParse(raw ?? {});
       if (!parsed.success) {
         this.log.warn('invalid notification params', { method: def.method, error: describeZodError('params', parsed.error) });

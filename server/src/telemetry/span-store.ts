@@ -1,18 +1,19 @@
 /**
  * The local span store: finished spans appended as JSON lines (redacted) under
  * `<root>/.nootropic-cache/traces/spans.jsonl`, the file the trace viewer and `nootropic traces` read. Rotated
- * at a size limit so it never grows without bound. With no workspace, spans live in a bounded ring in memory.
+ * at 20 MB (one older file kept, `spans.jsonl.1`) and every string in a span clipped to 4 KB, so it never grows
+ * without bound. With no workspace, spans live in a bounded ring in memory.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { StoredSpan } from '../../../shared/protocol/traces';
-import { redactValue } from './redact';
-
-
+import { redactValue } from '../security/redact';
 
 const MAX_BYTES = 20 * 1024 * 1024;
+/** Per string attribute, status message or event attribute: a span is a record of what happened, not a copy of data. */
+export const MAX_SPAN_STRING = 4_096;
 const RING = 2_000;
 
 const hrToMs = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
@@ -28,13 +29,37 @@ export function toStoredSpan(span: ReadableSpan): StoredSpan {
     kind: span.kind,
     startMs: hrToMs(span.startTime),
     durationMs: hrToMs(span.duration),
-    status: { code: span.status.code, ...(span.status.message ? { message: String(redactValue('', span.status.message)) } : {}) },
-    attributes: redactValue('', { ...span.attributes }) as Record<string, unknown>,
+    status: { code: span.status.code, ...(span.status.message ? { message: String(redactValue('', span.status.message, MAX_SPAN_STRING)) } : {}) },
+    attributes: redactValue('', { ...span.attributes }, MAX_SPAN_STRING) as Record<string, unknown>,
     events: span.events.map((e) => ({
       name: e.name,
       timeMs: hrToMs(e.time),
-      ...(e.attributes ? { attributes: redactValue('', { ...e.attributes }) as Record<string, unknown> } : {}),
+      ...(e.attributes ? { attributes: redactValue('', { ...e.attributes }, MAX_SPAN_STRING) as Record<string, unknown> } : {}),
     })),
+  };
+}
+
+/** The same span with every string redacted and clipped, for exporters that send spans elsewhere (OTLP). */
+export function redactedSpan(span: ReadableSpan): ReadableSpan {
+  const clean = <T>(v: T): T => redactValue('', v, MAX_SPAN_STRING) as T;
+  return {
+    name: span.name,
+    kind: span.kind,
+    spanContext: () => span.spanContext(),
+    parentSpanContext: span.parentSpanContext,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    status: { code: span.status.code, ...(span.status.message ? { message: clean(span.status.message) } : {}) },
+    attributes: clean({ ...span.attributes }),
+    links: span.links,
+    events: span.events.map((e) => ({ ...e, ...(e.attributes ? { attributes: clean({ ...e.attributes }) } : {}) })),
+    duration: span.duration,
+    ended: span.ended,
+    resource: span.resource,
+    instrumentationScope: span.instrumentationScope,
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
   };
 }
 

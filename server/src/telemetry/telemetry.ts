@@ -20,15 +20,16 @@ import {
 import type { Config } from '../../../shared/config/schema';
 import type { Logger } from '../log';
 import { isLoopbackHost } from '../models/endpoint-policy';
-import { redactValue } from './redact';
-import { LocalSpanStore } from './span-store';
+import { redactValue } from '../security/redact';
+import { LocalSpanStore, redactedSpan } from './span-store';
 
 /** A processor whose OTLP target can be switched on, off or elsewhere while the server runs. */
 class SwitchableProcessor implements SpanProcessor {
   inner: BatchSpanProcessor | undefined;
   onStart(): void {}
   onEnd(span: ReadableSpan): void {
-    this.inner?.onEnd(span);
+    // Attributes, statuses and exception events set after a span started are redacted here, before they leave.
+    this.inner?.onEnd(redactedSpan(span));
   }
   async forceFlush(): Promise<void> {
     await this.inner?.forceFlush();

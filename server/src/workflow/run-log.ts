@@ -9,7 +9,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile, open } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { redactText } from '../telemetry/redact';
+import { redactText } from '../security/redact';
 
 /** Masks secret-looking values in every string (keys like `tokens` here are counts, not credentials). */
 function redactStrings<T>(v: T): T {

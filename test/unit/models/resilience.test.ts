@@ -7,7 +7,7 @@ import { CircuitBreaker } from '../../../server/src/models/circuit-breaker';
 import { ModelError } from '../../../server/src/models/errors';
 import { backoffDelay, withRetries } from '../../../server/src/models/retry';
 import { ModelRouter, type WindowInfo } from '../../../server/src/models/router';
-import { Secrets } from '../../../server/src/secrets';
+import { Secrets } from '../../../server/src/security/secrets';
 import { closedPort, startModelStandin, type Standin } from '../../support/model-standin';
 
 const standins: Standin[] = [];

@@ -3,9 +3,9 @@
  * extension, from SecretStorage). A key is held in memory only, and every value registered here is scrubbed
  * from log lines and error messages, so it cannot reach logs, traces, caches or exports even by accident.
  */
-import { redactText, registerSecret } from './telemetry/redact';
+import { redactText, registerSecret } from './redact';
 
-// One registry of secret values for logs, traces and errors alike (telemetry/redact.ts).
+// One registry of secret values for logs, traces and errors alike (security/redact.ts).
 export { registerSecret };
 export const redactSecrets = redactText;
 
