@@ -4,6 +4,7 @@
  * Whether a command may run at all is `approveCommand`'s decision, made before anything is spawned.
  */
 import { spawn } from 'node:child_process';
+import { allowlistVerdict, parseCommand } from '../security/command-policy';
 
 export interface CommandResult {
   command: string;
@@ -71,7 +72,10 @@ export interface ApprovalDecision {
   by: string;
 }
 
-/** A command runs when it is the spec's tests command, on the allowlist, or approved by the person (client). */
+/**
+ * A command runs when it is the spec's tests command, when the allow-list covers every part of it (parsed, see
+ * security/command-policy.ts), or when the person approves it (client). A command that does not parse never runs.
+ */
 export async function approveCommand(opts: {
   command: string;
   cwd: string;
@@ -83,9 +87,12 @@ export async function approveCommand(opts: {
 }): Promise<ApprovalDecision> {
   if (!opts.trusted) return { approved: false, by: 'restricted mode (untrusted workspace): agents run no commands' };
   const cmd = opts.command.trim();
+  const parsed = await parseCommand(cmd).catch((err: unknown) => ({ ok: false as const, error: `the shell parser failed (${err instanceof Error ? err.message : String(err)})` }));
+  if (!parsed.ok) return { approved: false, by: `"${cmd}" cannot be parsed as a shell command (${parsed.error}): refused` };
   if (opts.specTests && cmd === opts.specTests.trim()) return { approved: true, by: 'spec' };
-  if (opts.allowlist.some((a) => a.trim() === cmd || (a.endsWith('*') && cmd.startsWith(a.slice(0, -1))))) return { approved: true, by: 'allowlist' };
-  if (!opts.ask) return { approved: false, by: `"${cmd}" is not in project-spec.yaml or agents.allowCommands, and there is no one to ask` };
+  const listed = await allowlistVerdict(parsed, opts.allowlist);
+  if (listed.allowed) return { approved: true, by: 'allowlist' };
+  if (!opts.ask) return { approved: false, by: `"${cmd}" is not in project-spec.yaml or agents.allowCommands (${listed.why}), and there is no one to ask` };
   const ok = await opts.ask({ command: cmd, cwd: opts.cwd, reason: opts.reason }).catch(() => false);
-  return ok ? { approved: true, by: 'client' } : { approved: false, by: `"${cmd}" was not approved (add it to agents.allowCommands, the spec's tests, or pass --yes)` };
+  return ok ? { approved: true, by: 'client' } : { approved: false, by: `"${cmd}" was not approved (${listed.why}; approve it with --yes, or make it the spec's tests command)` };
 }
