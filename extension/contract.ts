@@ -102,4 +102,10 @@ export type RunStep = z.infer<typeof RunStep>;
 export const RunsGetResult = z.looseObject({ run: RunSummary, steps: z.array(RunStep) });
 export type RunsGetResult = z.infer<typeof RunsGetResult>;
 
-export const ApproveParams = z.looseObject({ command: z.string(), cwd: z.string().optional(), reason: z.string().optional() });
+export const ApproveParams = z.looseObject({
+  command: z.string(),
+  cwd: z.string().optional(),
+  reason: z.string().optional(),
+  kind: z.enum(['command', 'edit']).catch('command').optional(),
+  files: z.array(z.looseObject({ path: z.string(), why: z.string() })).optional(),
+});

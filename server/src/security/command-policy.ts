@@ -23,11 +23,14 @@ export type ParsedCommand =
 
 const MAX_COMMAND = 10_000;
 
+const kids = (n: Node): Node[] => n.children.filter((c): c is Node => c !== null);
+const named = (n: Node): Node[] => n.namedChildren.filter((c): c is Node => c !== null);
+
 /** Redirections that write no file: duplicating a descriptor (`2>&1`), or /dev/null. */
 function harmlessRedirect(node: Node): boolean {
   if (node.type !== 'file_redirect') return false;
-  const op = node.children.find((c) => !c.isNamed && /[<>]/.test(c.type))?.type ?? '';
-  const dest = node.childForFieldName('destination') ?? node.namedChildren.filter((c) => c.type !== 'file_descriptor').pop();
+  const op = kids(node).find((c) => !c.isNamed && /[<>]/.test(c.type))?.type ?? '';
+  const dest = node.childForFieldName('destination') ?? named(node).filter((c) => c.type !== 'file_descriptor').pop();
   if (!dest) return false;
   if ((op === '>&' || op === '<&') && /^(\d+|-)$/.test(dest.text)) return true;
   return dest.text === '/dev/null';
@@ -49,7 +52,7 @@ function literal(node: Node, w: Walk): string | null {
     case 'string': {
       let out = '';
       let dynamic = false;
-      for (const c of node.namedChildren) {
+      for (const c of named(node)) {
         if (c.type === 'string_content') out += c.text.replace(/\\([$`"\\\n])/g, '$1');
         else {
           dynamic = true;
@@ -61,7 +64,7 @@ function literal(node: Node, w: Walk): string | null {
     case 'concatenation': {
       let out = '';
       let dynamic = false;
-      for (const c of node.namedChildren) {
+      for (const c of named(node)) {
         const v = literal(c, w);
         if (v === null) dynamic = true;
         else out += v;
@@ -77,23 +80,23 @@ function literal(node: Node, w: Walk): string | null {
 /** Expansions inside words: substitutions are commands of their own; anything else just makes the word dynamic. */
 function walkExpansion(node: Node, w: Walk): void {
   if (node.type === 'command_substitution' || node.type === 'process_substitution') {
-    for (const c of node.namedChildren) walkStatement(c, w);
+    for (const c of named(node)) walkStatement(c, w);
     return;
   }
-  for (const c of node.namedChildren) walkExpansion(c, w);
+  for (const c of named(node)) walkExpansion(c, w);
 }
 
 function walkCommand(node: Node, w: Walk): void {
   const words: Array<string | null> = [];
-  for (const c of node.namedChildren) {
+  for (const c of named(node)) {
     if (c.type === 'variable_assignment') {
       // `NODE_OPTIONS=--require=x npm test` is not `npm test`: the assignment is part of what must match.
-      const name = c.childForFieldName('name')?.text ?? c.namedChildren[0]?.text ?? '';
-      const value = c.childForFieldName('value') ?? c.namedChildren[1];
+      const name = c.childForFieldName('name')?.text ?? named(c)[0]?.text ?? '';
+      const value = c.childForFieldName('value') ?? named(c)[1];
       const v = value ? literal(value, w) : '';
       words.push(v === null ? null : `${name}=${v}`);
     } else if (c.type === 'command_name') {
-      const inner = c.namedChildren[0];
+      const inner = named(c)[0];
       words.push(inner ? literal(inner, w) : null);
     } else if (c.type.endsWith('_redirect')) {
       walkRedirect(c, w);
@@ -108,7 +111,7 @@ function walkCommand(node: Node, w: Walk): void {
 function walkRedirect(node: Node, w: Walk): void {
   if (node.type === 'heredoc_redirect' || node.type === 'herestring_redirect') w.blockers.add(`here-document or here-string (${node.text.split('\n')[0]})`);
   else if (!harmlessRedirect(node)) w.blockers.add(`redirection \`${node.text}\``);
-  for (const c of node.namedChildren) walkExpansion(c, w);
+  for (const c of named(node)) walkExpansion(c, w);
 }
 
 function walkStatement(node: Node, w: Walk): void {
@@ -117,7 +120,7 @@ function walkStatement(node: Node, w: Walk): void {
     case 'list':
     case 'pipeline':
     case 'negated_command':
-      for (const c of node.children) {
+      for (const c of kids(node)) {
         if (!c.isNamed) {
           if (c.type === '&') w.blockers.add('backgrounding (`&`)');
           continue;
@@ -126,7 +129,7 @@ function walkStatement(node: Node, w: Walk): void {
       }
       return;
     case 'redirected_statement':
-      for (const c of node.namedChildren) {
+      for (const c of named(node)) {
         if (c.type.endsWith('_redirect')) walkRedirect(c, w);
         else walkStatement(c, w);
       }
@@ -140,7 +143,7 @@ function walkStatement(node: Node, w: Walk): void {
       // Subshells, functions, loops, conditionals, bare assignments, `[[ … ]]`: too much for a word list to vouch for.
       w.blockers.add(`shell syntax \`${node.type.replace(/_/g, ' ')}\``);
       const nested: Walk = { parts: [], blockers: new Set() };
-      for (const c of node.namedChildren) if (c.type !== 'word') walkStatement(c, nested);
+      for (const c of named(node)) if (c.type !== 'word') walkStatement(c, nested);
       w.parts.push(...nested.parts);
       for (const b of nested.blockers) w.blockers.add(b);
     }
@@ -149,7 +152,7 @@ function walkStatement(node: Node, w: Walk): void {
 
 function firstError(node: Node): Node | undefined {
   if (node.type === 'ERROR' || node.isMissing) return node;
-  for (const c of node.children) {
+  for (const c of kids(node)) {
     const e = firstError(c);
     if (e) return e;
   }
