@@ -1,8 +1,11 @@
 // Commands are parsed, not prefix-matched: every part of a chain, pipeline or substitution is checked on its own,
 // redirections/backgrounding/compound syntax are left to the person, and what does not parse never runs.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allowlistVerdict, parseCommand } from '../../server/src/security/command-policy';
-import { approveCommand } from '../../server/src/workflow/commands';
+import { approveCommand, runShell } from '../../server/src/workflow/commands';
 
 async function allowed(command: string, allowlist: string[]): Promise<boolean> {
   const p = await parseCommand(command);
@@ -89,5 +92,25 @@ describe('approveCommand', () => {
     const d = await approveCommand({ ...base, command: 'npm test "', allowlist: ['*'], specTests: 'npm test "', ask: async () => (asked++, true) });
     expect(d).toMatchObject({ approved: false, by: expect.stringMatching(/cannot be parsed as a shell command/) });
     expect(asked).toBe(0);
+  });
+});
+
+describe('the approval gate in front of runShell (as the orchestrator uses it)', () => {
+  it('`npm test; touch CANARY` under allowCommands `npm test*` is refused and the canary never appears; `node -e 0` under `node *` runs', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nootropic-canary-'));
+    try {
+      const canary = path.join(dir, 'CANARY');
+      const gate = async (command: string, allowlist: string[]) => {
+        const d = await approveCommand({ command, cwd: dir, reason: 'tests', trusted: true, allowlist });
+        return d.approved ? runShell(command, dir, { timeoutMs: 20_000 }) : d;
+      };
+      const refused = await gate(`npm test; touch ${canary}`, ['npm test*']);
+      expect(refused).toMatchObject({ approved: false });
+      expect(existsSync(canary)).toBe(false);
+      const ran = await gate('node -e 0', ['node *']);
+      expect(ran).toMatchObject({ exitCode: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
