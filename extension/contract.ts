@@ -23,6 +23,7 @@ export const EditPreviewResult = z.looseObject({
   reason: z.string().optional(),
   files: z.array(EditFile).default([]),
   diff: z.string().default(''),
+  controlFiles: z.array(z.looseObject({ path: z.string(), why: z.string() })).default([]),
 });
 export type EditPreviewResult = z.infer<typeof EditPreviewResult>;
 export const EditApplyResult = EditPreviewResult.extend({ edit: z.unknown().optional() });
