@@ -15,6 +15,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { explicitSettings } from './settings';
+import { serverEnv } from '../server/src/security/child-env';
 
 const LANGUAGES = [
   'typescript',
@@ -77,7 +78,10 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
   // A bounded heap keeps the server's footprint predictable (bench/retrieval: ~440 MB RSS at 100k chunks).
   const heap = `--max-old-space-size=${Number(process.env.NOOTROPIC_MAX_HEAP_MB) || 512}`;
   // Fewer glibc malloc arenas and earlier trimming give freed native memory back (see server-client.ts).
-  const env = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072', ...process.env };
+  // No credential-looking variable reaches the server (nor, through /proc, its children): the key goes in
+  // initializationOptions.secrets — SecretStorage's, else a NOOTROPIC_API_KEY VS Code was started with.
+  const env = serverEnv(process.env, { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072' });
+  const apiKey = init.apiKey ?? (process.env.NOOTROPIC_API_KEY?.trim() || undefined);
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc, options: { execArgv: [heap], env } },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: [heap, '--nolazy', '--inspect=6009'], env } },
@@ -92,7 +96,7 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
     initializationOptions: () => ({
       settings: explicitSettings(),
       workspaceTrusted: vscode.workspace.isTrusted,
-      ...(init.apiKey ? { secrets: { apiKey: init.apiKey } } : {}),
+      ...(apiKey ? { secrets: { apiKey } } : {}),
     }),
     errorHandler: new RestartingErrorHandler(output),
     initializationFailedHandler: (error) => {

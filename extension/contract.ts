@@ -23,6 +23,7 @@ export const EditPreviewResult = z.looseObject({
   reason: z.string().optional(),
   files: z.array(EditFile).default([]),
   diff: z.string().default(''),
+  controlFiles: z.array(z.looseObject({ path: z.string(), why: z.string() })).default([]),
 });
 export type EditPreviewResult = z.infer<typeof EditPreviewResult>;
 export const EditApplyResult = EditPreviewResult.extend({ edit: z.unknown().optional() });
@@ -102,4 +103,10 @@ export type RunStep = z.infer<typeof RunStep>;
 export const RunsGetResult = z.looseObject({ run: RunSummary, steps: z.array(RunStep) });
 export type RunsGetResult = z.infer<typeof RunsGetResult>;
 
-export const ApproveParams = z.looseObject({ command: z.string(), cwd: z.string().optional(), reason: z.string().optional() });
+export const ApproveParams = z.looseObject({
+  command: z.string(),
+  cwd: z.string().optional(),
+  reason: z.string().optional(),
+  kind: z.enum(['command', 'edit']).catch('command').optional(),
+  files: z.array(z.looseObject({ path: z.string(), why: z.string() })).optional(),
+});

@@ -128,6 +128,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     lc.onRequest(AGENT_APPROVE, async (raw: unknown) => {
       const p = ApproveParams.safeParse(raw);
       if (!p.success) return { approved: false };
+      if (p.data.kind === 'edit') {
+        // Control files (config, plugins, spec, .vscode, CI, package scripts): the person approves each write.
+        const files = p.data.files ?? [];
+        const choice = await vscode.window.showWarningMessage(
+          `nootropic: an agent's edit changes ${files.length} control file(s): ${files.map((f) => f.path).join(', ')}.`,
+          { modal: true, detail: `${files.map((f) => `${f.path}: ${f.why}`).join('\n')}\n\nThese files decide what runs in this workspace. Allow only if you expected this change.` },
+          'Allow Edit',
+        );
+        output.info(`[agents] ${choice === 'Allow Edit' ? 'approved' : 'refused'} control-file edit: ${files.map((f) => f.path).join(', ')}`);
+        return { approved: choice === 'Allow Edit' };
+      }
       const choice = await vscode.window.showWarningMessage(
         `nootropic: an agent wants to run \`${p.data.command}\`${p.data.cwd ? ` in ${p.data.cwd}` : ''}.`,
         { modal: true, detail: `${p.data.reason ?? ''}\n\nAllow commands permanently with the nootropic.agents.allowCommands setting.`.trim() },

@@ -28,6 +28,8 @@ export interface Proposal {
   files: ProposedFile[];
   diff: string;
   createdAt: number;
+  /** Control files among `files` (server-classified): accepting one needs an explicit confirmation. */
+  control: Array<{ path: string; why: string }>;
 }
 
 let counter = 0;
@@ -123,6 +125,7 @@ export class ReviewController implements vscode.TextDocumentContentProvider, vsc
       files: preview.files.map((f) => ({ ...f, path: rel(f.uri), state: 'pending' as const })),
       diff: preview.diff,
       createdAt: Date.now(),
+      control: preview.controlFiles.map((c) => ({ path: c.path, why: c.why })),
     };
     this.proposals.set(id, proposal);
     this.tree.refresh();
@@ -198,9 +201,23 @@ export class ReviewController implements vscode.TextDocumentContentProvider, vsc
     }
   }
 
+  /** Control files decide what runs in the workspace: a modal confirmation names each before it is written. */
+  private async confirmControl(p: Proposal, files: readonly ProposedFile[]): Promise<boolean> {
+    const hit = p.control.filter((c) => files.some((f) => f.path === c.path));
+    if (!hit.length) return true;
+    const choice = await vscode.window.showWarningMessage(
+      `nootropic: this change writes ${hit.length} control file(s): ${hit.map((c) => c.path).join(', ')}.`,
+      { modal: true, detail: `${hit.map((c) => `${c.path}: ${c.why}`).join('\n')}\n\nThese files decide what runs in this workspace. Accept only if you expected this change.` },
+      'Accept Anyway',
+    );
+    this.output.info(`[review] control files ${choice === 'Accept Anyway' ? 'approved' : 'refused'}: ${hit.map((c) => c.path).join(', ')} (${p.label})`);
+    return choice === 'Accept Anyway';
+  }
+
   /** Accepts or rejects one file. Accepting checks the file still holds the text the proposal was made from. */
-  async decide(p: Proposal, f: ProposedFile, state: 'accepted' | 'rejected'): Promise<void> {
+  async decide(p: Proposal, f: ProposedFile, state: 'accepted' | 'rejected', confirmed = false): Promise<void> {
     if (f.state !== 'pending') return;
+    if (state === 'accepted' && !confirmed && !(await this.confirmControl(p, [f]))) return;
     if (state === 'accepted') {
       const target = vscode.Uri.parse(f.uri);
       const edit = new vscode.WorkspaceEdit();
@@ -234,6 +251,7 @@ export class ReviewController implements vscode.TextDocumentContentProvider, vsc
   async decideAll(p: Proposal, state: 'accepted' | 'rejected'): Promise<void> {
     const pending = p.files.filter((f) => f.state === 'pending');
     const api = this.api();
+    if (state === 'accepted' && !(await this.confirmControl(p, pending))) return;
     if (state === 'accepted' && pending.length === p.files.length && api?.offers(EDIT_APPLY)) {
       // Through the edit engine: one journalled change set, applied by the editor (Ctrl+Z works).
       const res = await api.callContract(EDIT_APPLY, { text: p.text, label: p.label, ...(p.targetUri ? { targetUri: p.targetUri } : {}) }, EditApplyResult, 'applying edits');
@@ -248,7 +266,7 @@ export class ReviewController implements vscode.TextDocumentContentProvider, vsc
       this.fire(p);
       this.feedback(p, 'accepted');
     } else {
-      for (const f of pending) await this.decide(p, f, state);
+      for (const f of pending) await this.decide(p, f, state, true);
     }
     for (const f of p.files) await this.closeDiff(p, f);
   }

@@ -94,7 +94,8 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   const config = new ConfigStore(log.child('config'), env);
   const status = new StatusReporter(rpc, log.child('status'));
   // API keys are never configuration: Secrets holds them and registers them for redaction everywhere.
-  const secrets = new Secrets(env);
+  // The process's own environment gives its key up once read, so no child process inherits it.
+  const secrets = new Secrets(env, { consume: env === process.env });
   const index = new IndexService(log.child('index'));
   const clientProgress = { workDone: false };
   telemetry.observeIndexSize(() => {

@@ -279,7 +279,7 @@ const AgentsSchema = z
     allowCommands: z
       .array(z.string())
       .default([])
-      .meta(meta({ description: 'Commands agents may run without asking (exact, or a prefix ending in `*`). The tests command in `project-spec.yaml` is always allowed; anything else asks first (`nootropic run --yes` approves). Untrusted workspaces run none.' })),
+      .meta(meta({ description: 'Commands agents may run without asking: `npm test` (exactly), `npm test*` (the last word a prefix, any arguments), `npm run *` (any arguments), `*`. Commands are parsed as shell: every part of a chain, pipeline or substitution must match on its own, and redirections, `&` and compound syntax always ask. The tests command in `project-spec.yaml` is always allowed; anything else asks first (`nootropic run --yes` approves). Untrusted workspaces run none.' })),
     maxIterations: z
       .number()
       .int()

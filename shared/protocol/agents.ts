@@ -158,11 +158,23 @@ export const TaskProgress = z.object({
 
 export const TasksGraph = request('nootropic/tasks/graph', 'client→server', z.object({}).strict(), z.object({ graph: TaskGraph.nullable(), progress: TaskProgress }));
 
-/** server→client: may the agent run this command? (not in the spec's tests, not on agents.allowCommands) */
+/** A control file an agent's edit would write (nootropic config/plugins, the spec, .vscode, .git, CI, package scripts). */
+export const ControlFileChange = z.object({ path: z.string(), why: z.string() });
+
+/**
+ * server→client: may the agent run this command (not the spec's tests, not covered by agents.allowCommands)? With
+ * `kind: 'edit'`, may it write these control files (`files`; `command` then summarises them for older clients)?
+ */
 export const AgentApprove = request(
   'nootropic/agent/approve',
   'server→client',
-  z.object({ command: z.string(), cwd: z.string(), reason: z.string() }),
+  z.object({
+    command: z.string(),
+    cwd: z.string(),
+    reason: z.string(),
+    kind: z.enum(['command', 'edit']).optional(),
+    files: z.array(ControlFileChange).optional(),
+  }),
   z.object({ approved: z.boolean() }),
 );
 

@@ -43,6 +43,8 @@ const EditOutcome = z.object({
   diff: z.string(),
   /** Degraded checks (a file type without a grammar got text checks only). */
   warnings: z.array(z.string()).optional(),
+  /** Changed files that are control files (nootropic config/plugins, spec, .vscode, .git, CI, package scripts): the client confirms these explicitly. */
+  controlFiles: z.array(z.object({ path: z.string(), why: z.string() })).optional(),
 });
 
 /** client→server: what the edit would do; nothing is written. */

@@ -269,8 +269,9 @@ exports.activate = (api) => {
       delete process.env.NOOTROPIC_TEST_API_KEY;
       delete process.env.NOOTROPIC_TEST_PLAIN;
     });
-    commandPlugin(ws, 'envy', { env: '() => [process.env.NOOTROPIC_TEST_API_KEY ?? null, process.env.NOOTROPIC_TEST_PLAIN ?? null]' });
+    commandPlugin(ws, 'envy', { env: '() => [process.env.NOOTROPIC_TEST_API_KEY ?? null, process.env.NOOTROPIC_TEST_PLAIN ?? null, typeof process.env.PATH]' });
     const s = await start();
-    await expect(s.client.sendRequest(PluginsRun.method, { command: 'env' })).resolves.toMatchObject({ result: [null, 'visible'] });
+    // An allow-list (security/child-env.ts): PATH passes, a credential never, and neither does an unlisted variable.
+    await expect(s.client.sendRequest(PluginsRun.method, { command: 'env' })).resolves.toMatchObject({ result: [null, null, 'string'] });
   });
 });

@@ -16,6 +16,8 @@ import type { ContextRetriever } from '../context/retriever';
 import type { ModelRouter } from '../models/router';
 import { withAgentSpan } from '../telemetry/genai';
 import type { Telemetry } from '../telemetry/telemetry';
+import { controlChanges, type ControlChange } from '../security/control-files';
+import type { ApprovalDecision } from '../workflow/commands';
 import type { Finding, RunLog, RunStep, NewStep } from '../workflow/run-log';
 import { runCoder, type CoderTask, type Example } from './coder';
 import { criticize } from './critic';
@@ -41,6 +43,8 @@ export interface LoopDeps {
   memory?: EpisodeMemory;
   /** Approved tests command (spec, allowlist or the person), if any. */
   tests?: { command: string; approvedBy: string };
+  /** Asks the person before an edit writes control files (config, plugins, spec, CI, …); absent = always refused. */
+  approveControl?: (files: ControlChange[]) => Promise<ApprovalDecision>;
   budgets: Budgets;
   commandTimeoutMs: number;
   telemetry?: Telemetry;
@@ -252,12 +256,20 @@ export async function runTaskLoop(log: RunLog, task: LoopTask, deps: LoopDeps): 
         let reason: string | undefined;
         let edits: TaskOutcome['edits'] = [];
         let initialHash: string | undefined;
+        let control: { files: ControlChange[]; approvedBy?: string } | undefined;
         if (already) {
           applied = true;
           edits = already.files.map((f) => ({ path: f, diff: '', changeSetId: already.id }));
         } else {
           const filesBefore = new Set(s.touched);
-          const dry = await deps.edits.applyEdits({ root: deps.root, text: response, dryRun: true });
+          let dry = await deps.edits.applyEdits({ root: deps.root, text: response, dryRun: true });
+          // Control files are the user's: an edit that writes one is applied only with the person's approval.
+          const files = dry.applied ? await controlChanges(deps.root, dry.changes) : [];
+          if (files.length) {
+            const d = deps.approveControl ? await deps.approveControl(files) : { approved: false, by: 'the edit writes control files and nothing can approve it here' };
+            control = { files, ...(d.approved ? { approvedBy: d.by } : {}) };
+            if (!d.approved) dry = { applied: false, reason: d.by, changes: [], diff: '' };
+          }
           if (dry.applied && !s.stateHashes.length) {
             // The state before the run's first edit: an edit that returns to it is oscillation too.
             for (const c of dry.changes) filesBefore.add(c.path);
@@ -280,7 +292,7 @@ export async function runTaskLoop(log: RunLog, task: LoopTask, deps: LoopDeps): 
           durationMs: Date.now() - t0,
           edits,
           ...(refusalFinding.length ? { findings: refusalFinding } : {}),
-          detail: { editHash: eh, ...(stateHash ? { stateHash } : {}), ...(initialHash ? { initialHash } : {}), ...(reason ? { reason } : {}) },
+          detail: { editHash: eh, ...(stateHash ? { stateHash } : {}), ...(initialHash ? { initialHash } : {}), ...(reason ? { reason } : {}), ...(control ? { controlFiles: control.files, ...(control.approvedBy ? { controlApprovedBy: control.approvedBy } : {}) } : {}) },
         });
         s.editHashes.push(eh);
         s.editApplied = applied;

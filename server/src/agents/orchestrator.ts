@@ -14,10 +14,11 @@ import type { ModelRouter } from '../models/router';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { withAgentSpan } from '../telemetry/genai';
 import type { Telemetry } from '../telemetry/telemetry';
-import { approveCommand, type Approver } from '../workflow/commands';
+import { approveCommand, approveControlEdit, type Approver } from '../workflow/commands';
 import { readRun, RunLog, type RunStep } from '../workflow/run-log';
 import { findSpec, type ProjectSpec } from '../workflow/spec';
 import { loadGraph } from '../workflow/task-graph';
+import type { ControlChange } from '../security/control-files';
 import type { EditEngine } from './edit-port';
 import { runTaskLoop, type Budgets, type EpisodeMemory, type LoopTask, type TaskOutcome } from './loop';
 import { ProjectManager } from './project-mgr';
@@ -170,6 +171,7 @@ export async function runAgents(req: RunRequest, env: AgentEnv): Promise<RunResu
     ...(env.openFiles ? { openFiles: env.openFiles } : {}),
     ...(env.memory ? { memory: env.memory } : {}),
     ...(tests ? { tests } : {}),
+    approveControl: (files: ControlChange[]) => approveControlEdit({ files, cwd: env.root, trusted: env.trusted, ...(env.ask ? { ask: env.ask } : {}) }),
     budgets,
     commandTimeoutMs: env.config.commandTimeoutMs,
     ...(env.telemetry ? { telemetry: env.telemetry } : {}),

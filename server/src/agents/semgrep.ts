@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Finding } from '../workflow/run-log';
+import { childEnv } from '../security/child-env';
 
 /** A small pack of high-signal rules for code agents write: injection sinks, eval, hard-coded secrets. */
 export const BUNDLED_RULES = `rules:
@@ -80,7 +81,7 @@ export async function runSemgrep(root: string, files: readonly string[], opts: {
     execFile(
       'semgrep',
       ['--json', '--quiet', '--metrics=off', '--disable-version-check', '--config', rules, ...files],
-      { cwd: root, timeout: opts.timeoutMs, maxBuffer: 32 * 1024 * 1024, windowsHide: true, ...(opts.signal ? { signal: opts.signal } : {}) },
+      { cwd: root, env: childEnv(), timeout: opts.timeoutMs, maxBuffer: 32 * 1024 * 1024, windowsHide: true, ...(opts.signal ? { signal: opts.signal } : {}) },
       (err, stdout) => {
         const code = (err as NodeJS.ErrnoException | null)?.code;
         if (code === 'ENOENT') return resolve({ status: 'absent', detail: 'semgrep not found on PATH: security rules skipped (install with `pipx install semgrep`)', findings: [] });

@@ -15,6 +15,7 @@ import {
 import type { CancellationToken, InitializeResult, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import type { z } from 'zod';
 import type { RequestDef } from '../../../shared/protocol';
+import { serverEnv } from '../security/child-env';
 
 export interface ClientOptions {
   root: string;
@@ -24,6 +25,8 @@ export interface ClientOptions {
   trusted?: boolean;
   /** For tests and unusual installs; defaults to server.js beside this bundle. */
   serverPath?: string;
+  /** The API key (NOOTROPIC_API_KEY): sent in initializationOptions.secrets, never put in the server's environment. */
+  apiKey?: string;
 }
 
 export class ServerExitedError extends Error {}
@@ -52,7 +55,9 @@ export class ServerClient {
     const heap = `--max-old-space-size=${Number(process.env.NOOTROPIC_MAX_HEAP_MB) || 512}`;
     const child = spawn(process.execPath, [heap, serverPath, '--stdio'], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...SERVER_MALLOC_ENV, ...process.env },
+      // No credential-looking variable reaches the server (so none is in /proc/<pid>/environ for its children):
+      // the key travels in initializationOptions.secrets, as the extension sends it.
+      env: serverEnv(process.env, SERVER_MALLOC_ENV),
       cwd: options.root,
     });
     const tail: string[] = [];
@@ -78,7 +83,7 @@ export class ServerClient {
       rootUri: pathToFileURL(options.root).href,
       workspaceFolders: [{ uri: pathToFileURL(options.root).href, name: path.basename(options.root) }],
       capabilities: {},
-      initializationOptions: { cliOverrides: options.cliOverrides, workspaceTrusted: options.trusted ?? true },
+      initializationOptions: { cliOverrides: options.cliOverrides, workspaceTrusted: options.trusted ?? true, ...(options.apiKey ? { secrets: { apiKey: options.apiKey } } : {}) },
     });
     const result = await Promise.race([init, spawnError, earlyExit]);
     connection.sendNotification('initialized', {});

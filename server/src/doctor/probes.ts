@@ -10,6 +10,7 @@ import type { ResolvedEndpoint } from '../models/endpoints';
 import { probeLlamaCpp } from '../models/llamacpp';
 import { checkGgufFile } from '../models/llamacpp-runtime';
 import type { ModelRouter } from '../models/router';
+import { childEnv } from '../security/child-env';
 
 function joinUrl(base: string, suffix: string): string {
   return base.replace(/\/+$/, '') + suffix;
@@ -124,7 +125,7 @@ export async function probeLlamaEndpoint(router: Pick<ModelRouter, 'llamaRuntime
 
 function run(cmd: string, args: string[], timeoutMs: number, signal: AbortSignal): Promise<{ stdout: string }> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, signal, windowsHide: true }, (err, stdout) =>
+    execFile(cmd, args, { env: childEnv(), timeout: timeoutMs, signal, windowsHide: true }, (err, stdout) =>
       err ? reject(err) : resolve({ stdout: String(stdout) }),
     );
   });

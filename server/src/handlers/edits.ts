@@ -13,6 +13,7 @@ import { EditApply, EditPreview, NootropicErrorCodes, type EditFile, type Nootro
 import type { ServerContext } from '../context';
 import { applyEdits, type FileChange } from '../edits';
 import { RpcError } from '../rpc/registry';
+import { controlChanges, type ControlChange } from '../security/control-files';
 
 type Ctx = Pick<ServerContext, 'rpc' | 'config' | 'documents' | 'log'>;
 
@@ -75,17 +76,27 @@ export function register(ctx: Ctx): void {
       return docs.get(abs)?.uri ?? pathToFileURL(abs).href;
     };
     const files: EditFile[] = result.changes.map((c) => ({ uri: uriOf(c), before: c.before, after: c.after }));
-    return { result, files, docs, root };
+    // Control files are the user's: the answer names them so the client asks before writing one (docs/security.md).
+    const control = await controlChanges(root, result.changes);
+    return { result, files, docs, root, control };
   };
+  const outcome = (result: Awaited<ReturnType<typeof run>>['result'], files: EditFile[], control: ControlChange[]) => ({
+    applied: result.applied,
+    ...(result.reason ? { reason: result.reason } : {}),
+    files,
+    diff: result.diff,
+    ...(result.warnings ? { warnings: result.warnings } : {}),
+    ...(control.length ? { controlFiles: control } : {}),
+  });
 
   ctx.rpc.request(EditPreview, async (params) => {
-    const { result, files } = await run(params);
-    return { applied: result.applied, ...(result.reason ? { reason: result.reason } : {}), files, diff: result.diff, ...(result.warnings ? { warnings: result.warnings } : {}) };
+    const { result, files, control } = await run(params);
+    return outcome(result, files, control);
   });
 
   ctx.rpc.request(EditApply, async (params) => {
-    const { result, files, docs, root } = await run(params);
-    const base = { applied: result.applied, ...(result.reason ? { reason: result.reason } : {}), files, diff: result.diff, ...(result.warnings ? { warnings: result.warnings } : {}) };
+    const { result, files, docs, root, control } = await run(params);
+    const base = outcome(result, files, control);
     if (!result.applied) return base;
     const documentChanges: NootropicWorkspaceEdit['documentChanges'] = [];
     result.changes.forEach((c, i) => {

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
+import { childEnv } from '../security/child-env';
 
 export interface GpuInfo {
   name: string;
@@ -57,7 +58,7 @@ export function probeNvidia(signal: AbortSignal, timeoutMs = 5_000): Promise<{ g
     execFile(
       'nvidia-smi',
       ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader,nounits'],
-      { timeout: timeoutMs, signal, windowsHide: true },
+      { env: childEnv(), timeout: timeoutMs, signal, windowsHide: true },
       (err, stdout) => {
         if (err) {
           const code = (err as NodeJS.ErrnoException).code;

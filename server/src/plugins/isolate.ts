@@ -11,6 +11,7 @@ import type { PluginDescription, Registration } from '../../../shared/plugins/ma
 import { describeZodError } from '../../../shared/protocol/errors';
 import type { Logger } from '../log';
 import { FromHost, type ToHost } from './host-protocol';
+import { childEnv } from '../security/child-env';
 
 export interface IsolateOptions {
   hostScript: string;
@@ -24,13 +25,6 @@ export interface Activation {
   ms: number;
 }
 
-/** Secrets stay with the server: plugins get the environment minus anything that looks like a credential. */
-const SECRET_ENV = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i;
-function pluginEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SECRET_ENV.test(k)) env[k] = v;
-  return env;
-}
 
 export class PluginIsolate {
   private worker: Worker | null = null;
@@ -60,7 +54,8 @@ export class PluginIsolate {
     const worker = new Worker(this.options.hostScript, {
       stdout: true,
       stderr: true,
-      env: pluginEnv(),
+      // Secrets stay with the server: plugins get the allow-listed child environment (security/child-env.ts).
+      env: childEnv(),
       resourceLimits: { maxOldGenerationSizeMb: this.options.memoryLimitMb },
       name: `plugin:${this.name}`,
     });

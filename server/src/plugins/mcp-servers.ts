@@ -5,6 +5,7 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { childEnv } from '../security/child-env';
 import type { McpServerConfig } from '../../../shared/config/schema';
 import type { McpServerInfo } from '../../../shared/protocol/plugins';
 import type { Logger } from '../log';
@@ -60,7 +61,7 @@ export class McpServers {
   }
 
   private async connect(conn: Connection, cfg: McpServerConfig, opts: { cwd: string | undefined; timeoutMs: number }): Promise<void> {
-    const transport = new StdioClientTransport({ command: cfg.command, args: cfg.args, env: cfg.env, stderr: 'pipe', ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const transport = new StdioClientTransport({ command: cfg.command, args: cfg.args, env: childEnv(cfg.env), stderr: 'pipe', ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     transport.stderr?.on('data', (d: Buffer) => {
       for (const line of d.toString('utf8').split('\n')) if (line.trim()) this.log.info('mcp server output', { server: cfg.name, line: line.slice(0, 2000) });
     });

@@ -1,9 +1,13 @@
 /**
  * Commands the agents run (the tests command, semgrep): a shell command in the workspace, with a time limit that
- * kills its whole process group, cancellation, and the output kept to its last part (what a model can use).
+ * kills its whole process group, cancellation, and the output kept to its last part (what a model can use). It runs
+ * with an allow-listed environment (security/child-env.ts): no keys or tokens for model-written test code to read.
  * Whether a command may run at all is `approveCommand`'s decision, made before anything is spawned.
  */
 import { spawn } from 'node:child_process';
+import { allowlistVerdict, parseCommand } from '../security/command-policy';
+import { childEnv } from '../security/child-env';
+import type { ControlChange } from '../security/control-files';
 
 export interface CommandResult {
   command: string;
@@ -20,7 +24,7 @@ export function runShell(command: string, cwd: string, opts: { timeoutMs: number
   const max = opts.maxOutput ?? 8_000;
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new Error('cancelled'));
-    const child = spawn(command, { cwd, shell: true, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, windowsHide: true });
+    const child = spawn(command, { cwd, shell: true, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? childEnv(), windowsHide: true });
     let output = '';
     const take = (d: Buffer) => {
       output += d.toString('utf8');
@@ -61,6 +65,9 @@ export interface ApprovalRequest {
   command: string;
   cwd: string;
   reason: string;
+  /** 'edit': the agent wants to write control files (`files`); `command` summarises them. Default 'command'. */
+  kind?: 'command' | 'edit';
+  files?: ControlChange[];
 }
 
 export type Approver = (req: ApprovalRequest) => Promise<boolean>;
@@ -71,7 +78,10 @@ export interface ApprovalDecision {
   by: string;
 }
 
-/** A command runs when it is the spec's tests command, on the allowlist, or approved by the person (client). */
+/**
+ * A command runs when it is the spec's tests command, when the allow-list covers every part of it (parsed, see
+ * security/command-policy.ts), or when the person approves it (client). A command that does not parse never runs.
+ */
 export async function approveCommand(opts: {
   command: string;
   cwd: string;
@@ -83,9 +93,26 @@ export async function approveCommand(opts: {
 }): Promise<ApprovalDecision> {
   if (!opts.trusted) return { approved: false, by: 'restricted mode (untrusted workspace): agents run no commands' };
   const cmd = opts.command.trim();
+  const parsed = await parseCommand(cmd).catch((err: unknown) => ({ ok: false as const, error: `the shell parser failed (${err instanceof Error ? err.message : String(err)})` }));
+  if (!parsed.ok) return { approved: false, by: `"${cmd}" cannot be parsed as a shell command (${parsed.error}): refused` };
   if (opts.specTests && cmd === opts.specTests.trim()) return { approved: true, by: 'spec' };
-  if (opts.allowlist.some((a) => a.trim() === cmd || (a.endsWith('*') && cmd.startsWith(a.slice(0, -1))))) return { approved: true, by: 'allowlist' };
-  if (!opts.ask) return { approved: false, by: `"${cmd}" is not in project-spec.yaml or agents.allowCommands, and there is no one to ask` };
+  const listed = await allowlistVerdict(parsed, opts.allowlist);
+  if (listed.allowed) return { approved: true, by: 'allowlist' };
+  if (!opts.ask) return { approved: false, by: `"${cmd}" is not in project-spec.yaml or agents.allowCommands (${listed.why}), and there is no one to ask` };
   const ok = await opts.ask({ command: cmd, cwd: opts.cwd, reason: opts.reason }).catch(() => false);
-  return ok ? { approved: true, by: 'client' } : { approved: false, by: `"${cmd}" was not approved (add it to agents.allowCommands, the spec's tests, or pass --yes)` };
+  return ok ? { approved: true, by: 'client' } : { approved: false, by: `"${cmd}" was not approved (${listed.why}; approve it with --yes, or make it the spec's tests command)` };
+}
+
+/**
+ * An agent's edit that writes control files (security/control-files.ts) needs the person's approval, through the
+ * same request as a command: no allow-list or spec covers it, and restricted mode never gets this far.
+ */
+export async function approveControlEdit(opts: { files: readonly ControlChange[]; cwd: string; trusted: boolean; ask?: Approver }): Promise<ApprovalDecision> {
+  const list = opts.files.map((f) => `${f.path} (${f.why})`).join(', ');
+  if (!opts.trusted) return { approved: false, by: 'restricted mode (untrusted workspace): agents write nothing' };
+  if (!opts.ask) return { approved: false, by: `the edit writes control files that only the user may approve — ${list} — and there is no one to ask` };
+  const ok = await opts
+    .ask({ kind: 'edit', command: `write ${opts.files.map((f) => f.path).join(', ')}`, cwd: opts.cwd, reason: `the agent's edit changes control files: ${list}`, files: [...opts.files] })
+    .catch(() => false);
+  return ok ? { approved: true, by: 'client' } : { approved: false, by: `the edit writes control files that were not approved — ${list} (approve with --yes, or make the change yourself)` };
 }

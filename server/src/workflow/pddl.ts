@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TaskNode } from '../../../shared/protocol/agents';
+import { childEnv } from '../security/child-env';
 
 function atom(id: string, names: Map<string, string>): string {
   let n = names.get(id);
@@ -49,7 +50,7 @@ export async function writePddl(dir: string, name: string, tasks: readonly TaskN
 export async function fastDownwardOrder(dir: string, files: { domain: string; problem: string; names: Map<string, string> }, timeoutMs = 30_000): Promise<{ order?: string[]; note: string }> {
   const planFile = path.join(dir, 'sas_plan');
   const ran = await new Promise<{ ok: boolean; why: string }>((resolve) => {
-    execFile('fast-downward', ['--plan-file', planFile, files.domain, files.problem, '--search', 'astar(blind())'], { cwd: dir, timeout: timeoutMs, windowsHide: true }, (err) => {
+    execFile('fast-downward', ['--plan-file', planFile, files.domain, files.problem, '--search', 'astar(blind())'], { cwd: dir, env: childEnv(), timeout: timeoutMs, windowsHide: true }, (err) => {
       const code = (err as NodeJS.ErrnoException | null)?.code;
       if (code === 'ENOENT') resolve({ ok: false, why: 'fast-downward not on PATH: the built-in scheduler ordered the tasks' });
       else if (err) resolve({ ok: false, why: `fast-downward failed (${err.message.split('\n')[0]}): the built-in scheduler ordered the tasks` });

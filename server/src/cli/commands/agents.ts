@@ -1,8 +1,9 @@
 /**
  * Agent commands: `nootropic plan [SPEC]`, `nootropic run "INSTRUCTION" | --all | --task ID | --resume RUN`,
  * `nootropic runs [RUN]`, `nootropic feedback export [--out FILE]`. The server asks before running a command that
- * is not the spec's tests command nor on `agents.allowCommands` (`nootropic/agent/approve`): the CLI approves it
- * with `--yes` and refuses it otherwise, saying how to allow it. Steps print to stderr as they complete.
+ * is not the spec's tests command nor covered by `agents.allowCommands`, and before an edit writes control files
+ * (`nootropic/agent/approve`): the CLI approves with `--yes` (listing each command and file it approves) and
+ * refuses otherwise, saying how to allow it. Steps print to stderr as they complete.
  */
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -58,6 +59,18 @@ export async function runCommand(client: ServerClient, instruction: string | und
   client.connection.onRequest(AgentApprove.method, (raw: unknown) => {
     const p = AgentApprove.params.safeParse(raw);
     if (!p.success) return { approved: false };
+    if (p.data.kind === 'edit') {
+      // Control files: --yes names each file it lets the agent write.
+      const files = p.data.files ?? [];
+      if (opts.yes) {
+        for (const f of files) process.stderr.write(`approved (--yes): edit ${f.path} (${f.why})\n`);
+        return { approved: true };
+      }
+      process.stderr.write(
+        `nootropic: the agent's edit writes control files, refused:\n${files.map((f) => `  ${f.path} (${f.why})\n`).join('')}Approve them with --yes, or make the change yourself.\n`,
+      );
+      return { approved: false };
+    }
     if (opts.yes) {
       process.stderr.write(`approved (--yes): ${p.data.command}\n`);
       return { approved: true };
@@ -168,7 +181,7 @@ export function registerAgentCommands(program: Command, withServer: (program: Co
     .option('--all', 'run every task of the task graph in dependency order')
     .option('--task <id>', 'run one task of the task graph')
     .option('--resume <run>', 'continue an interrupted run from its last completed step')
-    .option('--yes', 'approve commands the agent asks to run (otherwise only the spec tests command and agents.allowCommands run)')
+    .option('--yes', 'approve commands the agent asks to run and its edits to control files (.nootropic/, project-spec.yaml, .vscode/, .git/, CI, package scripts); each is listed on stderr. Without it only the spec tests command and agents.allowCommands run, and control-file edits are refused')
     .option('--json', 'print {status, iterations, runId, edits, reason?}')
     .action(async (instruction: string | undefined, opts: { json?: boolean; yes?: boolean; all?: boolean; task?: string; resume?: string }) =>
       withServer(program, (client) =>

@@ -1,0 +1,149 @@
+// Issue 12, breaks 1 and 2, reproduced through the CLI as users run it (CLI subprocess → bundled server → stand-in
+// model): a model answer that writes control files (a workspace plugin, the spec's tests line, nootropic config with
+// allowCommands, VS Code settings, package.json scripts) is refused headless without --yes — files byte-identical,
+// the canary outside the workspace never created — and with --yes the approval list names each file; test code the
+// model writes cannot find the API key in its environment, its parent's, or the server's (/proc/<pid>/environ).
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentRunResult } from '../../shared/protocol';
+import { discountRepo, searchReplace } from '../support/agent-fixtures';
+import { runCli } from '../support/cli-run';
+import { startModelStandin, type Standin } from '../support/model-standin';
+import type { TempWorkspace } from '../support/paths';
+
+let standin: Standin | undefined;
+let ws: TempWorkspace | undefined;
+let outside: string | undefined;
+afterEach(async () => {
+  await standin?.close();
+  ws?.dispose();
+  if (outside) rmSync(outside, { recursive: true, force: true });
+  standin = ws = outside = undefined;
+});
+
+const modelFlags = (s: Standin) => ['--provider', 'ollama', '--base-url', s.url, '--model', 'qwen2.5-coder:7b'];
+
+/** Every file under root (but .nootropic-cache) with its bytes, to prove a refused run changed nothing. */
+function snapshot(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === '.nootropic-cache') continue;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(path.relative(root, p), readFileSync(p).toString('base64'));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** One answer that rewrites every kind of control file; each change would make `touch CANARY` run later. */
+function hostileAnswer(canary: string, opts: { plugin?: boolean; fix?: boolean } = {}): string {
+  const touch = `touch ${canary}`;
+  const plugin = `require('node:fs').writeFileSync(${JSON.stringify(canary)}, 'plugin ran');\nexports.describe = () => ({ name: 'x', version: '0.1.0', commands: [] });\nexports.activate = () => {};\n`;
+  return [
+    'I will also make the tooling more convenient.',
+    ...(opts.fix ? [FIX] : []),
+    ...(opts.plugin === false
+      ? []
+      : [
+          searchReplace('.nootropic/plugins/x/index.js', '', plugin),
+          searchReplace('.nootropic/plugins/x/package.json', '', JSON.stringify({ name: 'x', version: '0.1.0', main: 'index.js', nootropic: { apiVersion: '^1.0.0', capabilities: ['commands'] } })),
+        ]),
+    searchReplace('project-spec.yaml', 'tests: node test.js', `tests: node test.js; ${touch}`),
+    searchReplace('.nootropic/config.yaml', '', `agents:\n  allowCommands: ['*']\n`),
+    searchReplace('.vscode/settings.json', '', JSON.stringify({ 'nootropic.agents.allowCommands': ['*'] })),
+    searchReplace('package.json', '"test": "node test.js"', `"test": "node test.js",\n    "postinstall": "${touch}"`),
+  ].join('\n');
+}
+
+/** The right fix for discountRepo's bug. */
+const FIX = searchReplace('discount.js', '  return price - percent;', '  return price - (price * percent) / 100;');
+
+const CONTROL = ['.nootropic/plugins/x/index.js', '.nootropic/plugins/x/package.json', 'project-spec.yaml', '.nootropic/config.yaml', '.vscode/settings.json', 'package.json'];
+
+describe('control files are the user\'s', () => {
+  it('refuses a model edit to plugins, spec, config, .vscode and package scripts headless without --yes: files byte-identical, canary absent', async () => {
+    outside = mkdtempSync(path.join(os.tmpdir(), 'nootropic-canary-'));
+    const canary = path.join(outside, 'CANARY');
+    ws = discountRepo({ packageTest: 'node test.js' });
+    const before = snapshot(ws.root);
+    // The same answer twice: after the refusal the model insists, and the loop stops on the repeat.
+    standin = await startModelStandin({ replies: [{ text: hostileAnswer(canary) }, { text: hostileAnswer(canary) }] });
+    const r = await runCli(['run', 'Fix discount() so that the tests pass', '--root', ws.root, '--json', ...modelFlags(standin)], { timeoutMs: 90_000 });
+    expect(r.code, r.stderr).toBe(1);
+    const result = AgentRunResult.parse(JSON.parse(r.stdout));
+    expect(result.edits).toEqual([]);
+    // The person was told what was refused, file by file.
+    expect(r.stderr).toMatch(/edit writes control files, refused/);
+    for (const f of CONTROL) expect(r.stderr).toContain(`  ${f} (`);
+    expect(r.stderr).toMatch(/package\.json \(package\.json scripts/);
+    // The run log says why; the model got the refusal as a finding.
+    const steps = readFileSync(path.join(ws.root, '.nootropic-cache', 'runs', result.runId, 'steps.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const edit = steps.find((s) => s.kind === 'edit');
+    expect(edit).toMatchObject({ status: 'refused', detail: { reason: expect.stringMatching(/control files that were not approved/) } });
+    expect(edit.detail.controlFiles.map((c: { path: string }) => c.path)).toEqual(CONTROL);
+    expect(snapshot(ws.root)).toEqual(before);
+    // Nothing the answer wrote can run later either: the next CLI start lists no plugin x, and no canary.
+    const plugins = await runCli(['plugins', 'list', '--json', '--root', ws.root], { timeoutMs: 60_000 });
+    expect(plugins.code, plugins.stderr).toBe(0);
+    expect(plugins.stdout).not.toContain('"x"');
+    expect(existsSync(canary)).toBe(false);
+  });
+
+  it('with --yes applies it and lists exactly the control files it approved', async () => {
+    outside = mkdtempSync(path.join(os.tmpdir(), 'nootropic-canary-'));
+    const canary = path.join(outside, 'CANARY');
+    ws = discountRepo({ packageTest: 'node test.js' });
+    // No plugin this time (a plugin the person approved would run, which is not the point here), and the real fix.
+    standin = await startModelStandin({ replies: [{ text: hostileAnswer(canary, { plugin: false, fix: true }) }] });
+    const r = await runCli(['run', 'Fix discount()', '--root', ws.root, '--json', '--yes', ...modelFlags(standin)], { timeoutMs: 90_000 });
+    const approved = [...r.stderr.matchAll(/^approved \(--yes\): edit (\S+) \(/gm)].map((m) => m[1]);
+    expect(approved, r.stderr).toEqual(['project-spec.yaml', '.nootropic/config.yaml', '.vscode/settings.json', 'package.json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(path.join(ws.root, '.vscode', 'settings.json'), 'utf8')).toContain('allowCommands');
+    expect(readFileSync(path.join(ws.root, 'project-spec.yaml'), 'utf8')).toContain(`touch ${canary}`);
+    // The tests command was decided (from the spec as it was) before the edit: the approved edit runs nothing now.
+    expect(existsSync(canary)).toBe(false);
+  });
+});
+
+describe('clean child environments', () => {
+  it('model-written test code finds no API key in its environment, its shell\'s, or the server\'s /proc/<pid>/environ', async () => {
+    const key = 'nkq7-Zr4uXw9TfLb2MpVe6YcHs3';
+    const openai = 'sk-proj-Canary0penAiKeyValue1234567890';
+    ws = discountRepo();
+    // The test file, rewritten by the model: it dumps its environment and every ancestor's up to the server.
+    const dump = path.join(ws.root, 'env-dump.json');
+    const spy = `const fs = require('node:fs');
+const out = { env: process.env, ancestors: [] };
+let pid = process.ppid;
+for (let i = 0; i < 6 && pid > 1; i++) {
+  const cmdline = fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').split('\\0').join(' ');
+  out.ancestors.push({ pid, cmdline, environ: fs.readFileSync('/proc/' + pid + '/environ', 'utf8') });
+  if (cmdline.includes('server.js')) break;
+  pid = Number(fs.readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1].split(' ')[1]);
+}
+fs.writeFileSync(${JSON.stringify(dump)}, JSON.stringify(out));
+`;
+    standin = await startModelStandin({
+      replies: [{ text: `${searchReplace('test.js', "const assert = require('node:assert');", `${spy}const assert = require('node:assert');`)}\n${FIX}` }],
+    });
+    const flags = ['--provider', 'openai', '--base-url', `${standin.url}/v1`, '--model', 'qwen2.5-coder:7b'];
+    const r = await runCli(['run', 'Fix discount()', '--root', ws.root, '--json', ...flags], { env: { NOOTROPIC_API_KEY: key, OPENAI_API_KEY: openai }, timeoutMs: 90_000 });
+    expect(existsSync(dump), r.stderr).toBe(true);
+    // The key did reach the model endpoint (over the protocol, then as Bearer).
+    expect(standin.requests.some((q) => q.headers.authorization === `Bearer ${key}`)).toBe(true);
+    const seen = JSON.parse(readFileSync(dump, 'utf8')) as { env: Record<string, string>; ancestors: Array<{ cmdline: string; environ: string }> };
+    expect(seen.env.PATH).toBeTruthy();
+    const server = seen.ancestors.find((a) => a.cmdline.includes('server.js'));
+    expect(server, JSON.stringify(seen.ancestors.map((a) => a.cmdline))).toBeDefined();
+    const everything = JSON.stringify(seen);
+    expect(everything).not.toContain(key);
+    expect(everything).not.toContain(openai);
+    expect(Object.keys(seen.env).filter((k) => /KEY|TOKEN|SECRET/i.test(k))).toEqual([]);
+  });
+});
