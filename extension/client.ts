@@ -14,7 +14,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { explicitSettings } from './settings';
+import { splitSettings } from './settings';
 
 const LANGUAGES = [
   'typescript',
@@ -90,7 +90,7 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
     outputChannel: output,
     // Recomputed on every (re)start, so a restart picks up new settings, trust and keys.
     initializationOptions: () => ({
-      settings: explicitSettings(),
+      ...splitSettings(),
       workspaceTrusted: vscode.workspace.isTrusted,
       ...(init.apiKey ? { secrets: { apiKey: init.apiKey } } : {}),
     }),

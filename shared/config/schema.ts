@@ -13,6 +13,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface SettingMeta {
   description: string;
   restartRequired?: boolean;
+  /**
+   * Sends data off the machine or runs code: from workspace files it applies only once the user approved it
+   * (`nootropic trust`), never in restricted mode; VS Code ignores workspace values in untrusted workspaces.
+   */
+  restricted?: boolean;
 }
 const meta = (m: SettingMeta) => m as unknown as Record<string, unknown>;
 
@@ -41,6 +46,7 @@ const roleChain = (role: Role, extra: string) =>
     .meta(
       meta({
         description: `Models for the \`${role}\` role, tried in order (a fallback chain): a list of \`{ "provider", "baseUrl", "model", "contextLength", "toolCalls" }\`; omitted fields come from \`nootropic.models.provider/baseUrl\`. ${extra}`,
+        restricted: true,
       }),
     );
 
@@ -63,7 +69,7 @@ const ModelsSchema = z
       .string()
       .url()
       .default('http://127.0.0.1:11434')
-      .meta(meta({ description: 'Base URL of the model endpoint (for OpenAI-compatible servers include `/v1`). A non-loopback URL is refused unless `nootropic.models.allowCloud` is on. Env: `NOOTROPIC_BASE_URL`.' })),
+      .meta(meta({ description: 'Base URL of the model endpoint (for OpenAI-compatible servers include `/v1`). A non-loopback URL is refused unless `nootropic.models.allowCloud` is on. Env: `NOOTROPIC_BASE_URL`.' , restricted: true })),
     model: z
       .string()
       .default('qwen2.5-coder:7b')
@@ -71,7 +77,7 @@ const ModelsSchema = z
     allowCloud: z
       .boolean()
       .default(false)
-      .meta(meta({ description: 'Allow sending code to non-loopback (cloud) endpoints. Off by default: nothing leaves the machine. Env: `NOOTROPIC_ALLOW_CLOUD=1`.' })),
+      .meta(meta({ description: 'Allow sending code to non-loopback (cloud) endpoints. Off by default: nothing leaves the machine. Env: `NOOTROPIC_ALLOW_CLOUD=1`.' , restricted: true })),
     probeTimeoutMs: z
       .number()
       .int()
@@ -183,7 +189,7 @@ const EmbeddingsSchema = z
     baseUrl: z
       .union([z.literal(''), z.string().url()])
       .default('')
-      .meta(meta({ description: 'Endpoint for ollama/openai embeddings; empty uses `nootropic.models.baseUrl`. The cloud rule applies.', restartRequired: true })),
+      .meta(meta({ description: 'Endpoint for ollama/openai embeddings; empty uses `nootropic.models.baseUrl`. The cloud rule applies.', restartRequired: true , restricted: true })),
     batchSize: z
       .number()
       .int()
@@ -203,7 +209,7 @@ const TelemetrySchema = z
     otlpEndpoint: z
       .union([z.literal(''), z.string().url()])
       .default('')
-      .meta(meta({ description: 'Also export traces over OTLP/HTTP to this collector (e.g. `http://127.0.0.1:4318`). Empty: no export. Secrets are redacted before export.' })),
+      .meta(meta({ description: 'Also export traces over OTLP/HTTP to this collector (e.g. `http://127.0.0.1:4318`). Empty: no export. Secrets are redacted before export. The models\' egress rule applies: a collector that does not resolve to loopback needs `nootropic.models.allowCloud`.', restricted: true })),
     prometheusPort: z
       .number()
       .int()
@@ -230,7 +236,7 @@ const PluginsSchema = z
     enabled: z
       .boolean()
       .default(true)
-      .meta(meta({ description: 'Load plugins: the bundled ones and, in a trusted workspace, those in `.nootropic/plugins/<name>/`.' })),
+      .meta(meta({ description: 'Load plugins: the bundled ones and, in a trusted workspace, those in `.nootropic/plugins/<name>/`.', restricted: true })),
     disabled: z
       .array(z.string())
       .default([])
@@ -263,7 +269,7 @@ const PluginsSchema = z
     mcpServers: z
       .array(McpServerConfig)
       .default([])
-      .meta(meta({ description: 'MCP servers (stdio) whose tools are added as tool providers: `[{ name, command, args, env }]`. Started only in a trusted workspace.' })),
+      .meta(meta({ description: 'MCP servers (stdio) whose tools are added as tool providers: `[{ name, command, args, env }]`. Started only in a trusted workspace.', restricted: true })),
   })
   .strict();
 
@@ -272,7 +278,7 @@ const AgentsSchema = z
     allowCommands: z
       .array(z.string())
       .default([])
-      .meta(meta({ description: 'Commands agents may run without asking (exact, or a prefix ending in `*`). The tests command in `project-spec.yaml` is always allowed; anything else asks first (`nootropic run --yes` approves). Untrusted workspaces run none.' })),
+      .meta(meta({ description: 'Commands agents may run without asking (exact, or a prefix ending in `*`). The tests command in `project-spec.yaml` is always allowed; anything else asks first (`nootropic run --yes` approves). Untrusted workspaces run none.', restricted: true })),
     maxIterations: z
       .number()
       .int()
@@ -302,7 +308,7 @@ const AgentsSchema = z
     resumeOnStart: z
       .boolean()
       .default(true)
-      .meta(meta({ description: 'When the server starts, resume agent runs a killed server left unfinished (trusted workspaces only).' })),
+      .meta(meta({ description: 'When the server starts, offer to resume agent runs a killed server left unfinished (the editor asks Resume/Discard; the CLI needs `nootropic run --resume RUN`). Runs are never resumed without being asked, and a run this machine did not start is ignored.', restricted: true })),
   })
   .strict();
 
