@@ -258,10 +258,10 @@ const PluginsSchema = z
     memoryLimitMb: z
       .number()
       .int()
-      .min(16)
+      .min(64)
       .max(8_192)
       .default(256)
-      .meta(meta({ description: "Heap limit of each plugin's worker thread (MB); a plugin that exceeds it is stopped and marked failed." })),
+      .meta(meta({ description: "Memory limit of each plugin's process (MB): its resident memory, off-heap Buffers included (a bare Node host takes ~45 MB of it). A plugin that exceeds it is stopped and marked failed." })),
     hotReload: z
       .boolean()
       .default(true)
