@@ -37,6 +37,8 @@ export const FromHost = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('exit-called'), code: z.number().nullable() }),
   z.object({ type: z.literal('uncaught'), error: z.string() }),
+  /** The host process is up and listening: the activate timeout counts from here, not from Node's start. */
+  z.object({ type: z.literal('ready') }),
 ]);
 
 /** Prefix of a host's last word on stderr (exit-called, uncaught), written synchronously before it ends. */

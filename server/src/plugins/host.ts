@@ -197,8 +197,10 @@ function onMessage(raw: unknown): void {
 }
 
 if (parentPort) parentPort.on('message', onMessage);
-else if (process.send) process.on('message', onMessage);
-else {
+else if (process.send) {
+  process.on('message', onMessage);
+  send({ type: 'ready' });
+} else {
   process.stderr.write('plugin-host.js is started by nootropic-lsp, not by hand\n');
   realExit(2);
 }

@@ -41,6 +41,9 @@ export function pluginEnv(source: NodeJS.ProcessEnv = process.env): Record<strin
   return env;
 }
 
+/** How long a plugin host process may take to start (Node + the host bundle) before activate's own timeout. */
+const HOST_START_MS = 60_000;
+
 /** `--permission` where this Node has it stable, else node 20's `--experimental-permission`. */
 const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
 
@@ -79,6 +82,7 @@ export class PluginIsolate {
   private worker: ChildProcess | null = null;
   private memoryTimer: NodeJS.Timeout | undefined;
   private signal: string | null = null;
+  private onReady: () => void = () => {};
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: JsonValue) => void; reject: (e: Error) => void }>();
   private readonly registrations: Registration[] = [];
@@ -152,10 +156,19 @@ export class PluginIsolate {
     }, this.options.memoryPollMs ?? 100);
     this.memoryTimer.unref();
     worker.send(msg);
-    const timer = setTimeout(() => {
-      this.fail(`activate did not finish within ${timeoutMs} ms`);
+    // Starting Node is not the plugin's activate: its timeout counts from the host's 'ready' (a busy machine can
+    // take seconds to start a process); the start itself gets a generous bound of its own.
+    let timer = setTimeout(() => {
+      this.fail(`the plugin host process did not start within ${HOST_START_MS / 1000} s`);
       void this.stop();
-    }, timeoutMs);
+    }, HOST_START_MS);
+    this.onReady = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        this.fail(`activate did not finish within ${timeoutMs} ms`);
+        void this.stop();
+      }, timeoutMs);
+    };
     return promise.finally(() => clearTimeout(timer));
   }
 
@@ -244,6 +257,9 @@ export class PluginIsolate {
         return;
       case 'exit-called':
         this.exitCalled = msg.code;
+        return;
+      case 'ready':
+        this.onReady();
         return;
       case 'uncaught':
         this.uncaught ??= `uncaught error: ${msg.error}`;
