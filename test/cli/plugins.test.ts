@@ -68,7 +68,7 @@ describe('nootropic plugins (CLI subprocess → nootropic-lsp --stdio)', () => {
     const bad = await runCli(['plugins', 'run', 'todo', 'NOTAMARKER', '--root', w.root]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/todo\/todo failed: unknown marker NOTAMARKER/);
-  });
+  }, 180_000); // four CLI runs, each starting plugin processes: slow on a loaded machine
 
   it('--restricted loads no workspace plugins', async () => {
     const w = workspace();
