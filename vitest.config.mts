@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Tiers (../shared/TESTING.md): unit → server in-process → bundled server over stdio + CLI → real editors.
@@ -5,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 // expect.poll waits up to 10 s (vitest's default is 1 s): on a loaded 2-core machine a status notification can take
 // longer than a second to arrive, and a poll that gives up early is a flaky test, not a finding.
 const expect = { poll: { timeout: 10_000, interval: 50 } };
+// Per-user state (run-signing secret, workspace approvals) goes to a temporary folder, never the developer's home.
+process.env.NOOTROPIC_STATE_DIR ??= path.join(os.tmpdir(), `nootropic-test-state-${process.pid}`);
 
 export default defineConfig({
   test: {

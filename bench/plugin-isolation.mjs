@@ -1,4 +1,5 @@
-// Plugin isolation: worker thread vs child process, measured with the real host (dist/plugin-host.js) and a
+// Plugin isolation: worker thread (before issue 12) vs child process vs confined child process (what the server
+// runs now: permission model, explicit env), measured with the real host (dist/plugin-host.js) and a
 // generated plugin. Prints, per mode: activation time (host start + module load + describe + activate; median of
 // RUNS), the round trip of a trivial command (median), and the memory that N live plugins add to the machine
 // (worker: server RSS growth; child: server RSS growth + every child's RSS). Baseline in the same run: the
@@ -38,6 +39,13 @@ function startHost(mode) {
   if (mode === 'worker') {
     const w = new Worker(host, { stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 256 } });
     return { post: (m) => w.postMessage(m), on: (f) => w.on('message', f), stop: () => w.terminate(), pid: null };
+  }
+  if (mode === 'confined') {
+    // What the server runs since issue 12 (server/src/plugins/isolate.ts): permission model, explicit env.
+    const flag = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+    const execArgv = [flag, `--allow-fs-read=${path.dirname(host)}`, `--allow-fs-read=${ws}`, `--allow-fs-write=${ws}`, '--max-old-space-size=256', '--no-warnings'];
+    const c = fork(host, [], { execArgv, env: { PATH: process.env.PATH ?? '' }, cwd: ws, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+    return { post: (m) => c.send(m), on: (f) => c.on('message', f), stop: () => new Promise((r) => (c.once('exit', r), c.kill())), pid: c.pid };
   }
   const c = fork(host, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   return { post: (m) => c.send(m), on: (f) => c.on('message', f), stop: () => new Promise((r) => (c.once('exit', r), c.kill())), pid: c.pid };
@@ -108,6 +116,7 @@ const baselineRss = process.memoryUsage().rss;
 // Interleave so neither mode gets a warmer machine.
 const worker = await measure('worker');
 const child = await measure('child');
+const confined = await measure('confined');
 const worker2 = await measure('worker');
 const w = { activateMs: Math.min(worker.activateMs, worker2.activateMs), minMs: Math.min(worker.minMs, worker2.minMs), rttMs: Math.min(worker.rttMs, worker2.rttMs), totalBytes: Math.min(worker.totalBytes, worker2.totalBytes) };
 rmSync(ws, { recursive: true, force: true });
@@ -115,8 +124,9 @@ rmSync(ws, { recursive: true, force: true });
 console.log(`plugin isolation (node ${process.version}, ${os.cpus().length} cores, ${RUNS} activations per mode, ${PLUGINS} live plugins)`);
 console.log(`baseline: server process RSS before any plugin ${mb(baselineRss)} MB`);
 console.log('mode            activate median (min)   command round trip   memory per live plugin');
-for (const [name, r] of [['worker thread', w], ['child process', child]]) {
+for (const [name, r] of [['worker thread', w], ['child process', child], ['confined child', confined]]) {
   console.log(`${name.padEnd(16)}${`${r.activateMs.toFixed(1)} ms (${r.minMs.toFixed(1)})`.padEnd(24)}${`${r.rttMs.toFixed(3)} ms`.padEnd(21)}${mb(r.totalBytes / PLUGINS)} MB`);
 }
 console.log(`ratio child/worker: activation ${(child.activateMs / w.activateMs).toFixed(2)}x, memory ${(child.totalBytes / w.totalBytes).toFixed(2)}x, round trip ${(child.rttMs / w.rttMs).toFixed(2)}x`);
+console.log(`ratio confined child (what the server runs)/worker (before): activation ${(confined.activateMs / w.activateMs).toFixed(2)}x, memory ${(confined.totalBytes / w.totalBytes).toFixed(2)}x, round trip ${(confined.rttMs / w.rttMs).toFixed(2)}x`);
 process.exit(0);

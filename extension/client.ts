@@ -14,7 +14,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { explicitSettings } from './settings';
+import { splitSettings } from './settings';
 import { serverEnv } from '../server/src/security/child-env';
 
 const LANGUAGES = [
@@ -94,7 +94,7 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
     outputChannel: output,
     // Recomputed on every (re)start, so a restart picks up new settings, trust and keys.
     initializationOptions: () => ({
-      settings: explicitSettings(),
+      ...splitSettings(),
       workspaceTrusted: vscode.workspace.isTrusted,
       ...(apiKey ? { secrets: { apiKey } } : {}),
     }),

@@ -20,7 +20,8 @@ import { BOARD_VIEW_TYPE, TaskBoardPanel } from './taskboard-panel';
 import { TRACE_VIEW_TYPE, TracePanel } from './trace-panel';
 import { errorText, ServerApi } from './server-api';
 import { readApiKey, registerApiKeyCommands } from './secrets';
-import { explicitSettings } from './settings';
+import { registerResumeOffer } from './resume-offer';
+import { splitSettings } from './settings';
 import { StatusBar, type ClientState } from './status-bar';
 import { STATUS_VIEW_TYPE, StatusPanel, fetchDoctor } from './status-panel';
 
@@ -148,6 +149,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
       return { approved: choice === 'Run It' };
     }),
     lc.onNotification('nootropic/plugins/changed', () => void chat.refreshCommands()),
+    registerResumeOffer(lc, output),
   );
 
   const doctor = fetchDoctor((method, params) => lc.sendRequest(method, params));
@@ -172,7 +174,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('nootropic') && lc.isRunning()) {
-        void lc.sendNotification('workspace/didChangeConfiguration', { settings: { nootropic: explicitSettings() } });
+        const split = splitSettings();
+        void lc.sendNotification('workspace/didChangeConfiguration', {
+          settings: { nootropic: split.settings, nootropicWorkspace: split.workspaceSettings, nootropicUser: split.userSettings },
+        });
       }
     }),
   );

@@ -13,15 +13,24 @@ function setPath(target: Obj, dotted: string, value: unknown): void {
   cur[parts[parts.length - 1]!] = value;
 }
 
-export function explicitSettings(keys: readonly string[] = settingKeys()): Obj {
+/**
+ * The explicit settings, and which of them come from the workspace (`.vscode/settings.json`, folder settings)
+ * or the user: the server applies workspace values that widen egress or code execution only once approved.
+ */
+export function splitSettings(keys: readonly string[] = settingKeys()): { settings: Obj; workspaceSettings: Obj; userSettings: Obj } {
   const config = vscode.workspace.getConfiguration('nootropic');
-  const out: Obj = {};
+  const settings: Obj = {};
+  const workspaceSettings: Obj = {};
+  const userSettings: Obj = {};
   for (const key of keys) {
     const i = config.inspect(key);
-    const value = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
-    if (value !== undefined) setPath(out, key, value);
+    const ws = i?.workspaceFolderValue ?? i?.workspaceValue;
+    const value = ws ?? i?.globalValue;
+    if (value !== undefined) setPath(settings, key, value);
+    if (ws !== undefined) setPath(workspaceSettings, key, ws);
+    if (i?.globalValue !== undefined) setPath(userSettings, key, i.globalValue);
   }
-  return out;
+  return { settings, workspaceSettings, userSettings };
 }
 
 /** Keys relative to `nootropic.`, from this extension's own contributes.configuration. */

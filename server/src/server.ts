@@ -22,6 +22,7 @@ import * as chat from './handlers/chat';
 import * as configuration from './handlers/configuration';
 import * as doctor from './handlers/doctor';
 import * as edits from './handlers/edits';
+import * as trust from './handlers/trust';
 import * as models from './handlers/models';
 import * as plugins from './handlers/plugins';
 import * as search from './handlers/search';
@@ -56,6 +57,7 @@ const DOMAINS: ReadonlyArray<(ctx: ServerContext) => void> = [
   plugins.register,
   agents.register,
   edits.register,
+  trust.register,
 ];
 
 function workspaceRoot(params: InitializeParams): string | null {
@@ -128,7 +130,8 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     clientProgress.workDone = params.capabilities.window?.workDoneProgress === true;
     index.useClientWatcher(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true);
     ctx.secrets.setFromClient(init.success ? init.data.secrets?.apiKey : undefined);
-    ctx.config.initialize(root, init.success ? init.data : {});
+    // Options that do not parse cannot say the workspace is trusted: fail closed (restricted mode).
+    ctx.config.initialize(root, init.success ? init.data : { workspaceTrusted: false });
     log.setLevel(ctx.config.config.server.logLevel);
     log.info('initialize', { client: params.clientInfo?.name, root, transport: options.transport, version: SERVER_VERSION });
     const advertised = rpc.advertise(serverToClientNotifications);

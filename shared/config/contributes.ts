@@ -15,6 +15,7 @@ interface JsonSchemaNode {
   maximum?: number;
   format?: string;
   restartRequired?: boolean;
+  restricted?: boolean;
 }
 
 export interface SettingContribution {
@@ -26,6 +27,8 @@ export interface SettingContribution {
   minimum?: number;
   maximum?: number;
   format?: string;
+  /** VS Code ignores workspace values of this setting in an untrusted workspace (and nootropic until approved). */
+  restricted?: boolean;
 }
 
 export interface ConfigurationContribution {
@@ -50,6 +53,7 @@ function flatten(node: JsonSchemaNode, prefix: string, out: Record<string, Setti
   if (node.minimum !== undefined) entry.minimum = node.minimum;
   if (node.maximum !== undefined) entry.maximum = node.maximum;
   if (node.format) entry.format = node.format;
+  if (node.restricted) entry.restricted = true;
   out[`nootropic.${prefix}`] = entry;
 }
 

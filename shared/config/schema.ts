@@ -13,6 +13,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface SettingMeta {
   description: string;
   restartRequired?: boolean;
+  /**
+   * Sends data off the machine or runs code: from workspace files it applies only once the user approved it
+   * (`nootropic trust`), never in restricted mode; VS Code ignores workspace values in untrusted workspaces.
+   */
+  restricted?: boolean;
 }
 const meta = (m: SettingMeta) => m as unknown as Record<string, unknown>;
 
@@ -41,6 +46,7 @@ const roleChain = (role: Role, extra: string) =>
     .meta(
       meta({
         description: `Models for the \`${role}\` role, tried in order (a fallback chain): a list of \`{ "provider", "baseUrl", "model", "contextLength", "toolCalls" }\`; omitted fields come from \`nootropic.models.provider/baseUrl\`. ${extra}`,
+        restricted: true,
       }),
     );
 
@@ -63,7 +69,7 @@ const ModelsSchema = z
       .string()
       .url()
       .default('http://127.0.0.1:11434')
-      .meta(meta({ description: 'Base URL of the model endpoint (for OpenAI-compatible servers include `/v1`). A non-loopback URL is refused unless `nootropic.models.allowCloud` is on. Env: `NOOTROPIC_BASE_URL`.' })),
+      .meta(meta({ description: 'Base URL of the model endpoint (for OpenAI-compatible servers include `/v1`). A non-loopback URL is refused unless `nootropic.models.allowCloud` is on. Env: `NOOTROPIC_BASE_URL`.' , restricted: true })),
     model: z
       .string()
       .default('qwen2.5-coder:7b')
@@ -71,7 +77,7 @@ const ModelsSchema = z
     allowCloud: z
       .boolean()
       .default(false)
-      .meta(meta({ description: 'Allow sending code to non-loopback (cloud) endpoints. Off by default: nothing leaves the machine. Env: `NOOTROPIC_ALLOW_CLOUD=1`.' })),
+      .meta(meta({ description: 'Allow sending code to non-loopback (cloud) endpoints. Off by default: nothing leaves the machine. Env: `NOOTROPIC_ALLOW_CLOUD=1`.' , restricted: true })),
     probeTimeoutMs: z
       .number()
       .int()
@@ -190,7 +196,7 @@ const EmbeddingsSchema = z
     baseUrl: z
       .union([z.literal(''), z.string().url()])
       .default('')
-      .meta(meta({ description: 'Endpoint for ollama/openai embeddings; empty uses `nootropic.models.baseUrl`. The cloud rule applies.', restartRequired: true })),
+      .meta(meta({ description: 'Endpoint for ollama/openai embeddings; empty uses `nootropic.models.baseUrl`. The cloud rule applies.', restartRequired: true , restricted: true })),
     batchSize: z
       .number()
       .int()
@@ -210,7 +216,7 @@ const TelemetrySchema = z
     otlpEndpoint: z
       .union([z.literal(''), z.string().url()])
       .default('')
-      .meta(meta({ description: 'Also export traces over OTLP/HTTP to this collector (e.g. `http://127.0.0.1:4318`). Empty: no export. Secrets are redacted before export.' })),
+      .meta(meta({ description: 'Also export traces over OTLP/HTTP to this collector (e.g. `http://127.0.0.1:4318`). Empty: no export. Secrets are redacted before export. The models\' egress rule applies: a collector that does not resolve to loopback needs `nootropic.models.allowCloud`.', restricted: true })),
     prometheusPort: z
       .number()
       .int()
@@ -237,7 +243,7 @@ const PluginsSchema = z
     enabled: z
       .boolean()
       .default(true)
-      .meta(meta({ description: 'Load plugins: the bundled ones and, in a trusted workspace, those in `.nootropic/plugins/<name>/`.' })),
+      .meta(meta({ description: 'Load plugins: the bundled ones and, in a trusted workspace, those in `.nootropic/plugins/<name>/`.', restricted: true })),
     disabled: z
       .array(z.string())
       .default([])
@@ -259,10 +265,10 @@ const PluginsSchema = z
     memoryLimitMb: z
       .number()
       .int()
-      .min(16)
+      .min(64)
       .max(8_192)
       .default(256)
-      .meta(meta({ description: "Heap limit of each plugin's worker thread (MB); a plugin that exceeds it is stopped and marked failed." })),
+      .meta(meta({ description: "Memory limit of each plugin's process (MB): its resident memory, off-heap Buffers included (a bare Node host takes ~45 MB of it). A plugin that exceeds it is stopped and marked failed." })),
     hotReload: z
       .boolean()
       .default(true)
@@ -270,7 +276,7 @@ const PluginsSchema = z
     mcpServers: z
       .array(McpServerConfig)
       .default([])
-      .meta(meta({ description: 'MCP servers (stdio) whose tools are added as tool providers: `[{ name, command, args, env }]`. Started only in a trusted workspace.' })),
+      .meta(meta({ description: 'MCP servers (stdio) whose tools are added as tool providers: `[{ name, command, args, env }]`. Started only in a trusted workspace.', restricted: true })),
   })
   .strict();
 
@@ -279,7 +285,7 @@ const AgentsSchema = z
     allowCommands: z
       .array(z.string())
       .default([])
-      .meta(meta({ description: 'Commands agents may run without asking: `npm test` (exactly), `npm test*` (the last word a prefix, any arguments), `npm run *` (any arguments), `*`. Commands are parsed as shell: every part of a chain, pipeline or substitution must match on its own, and redirections, `&` and compound syntax always ask. The tests command in `project-spec.yaml` is always allowed; anything else asks first (`nootropic run --yes` approves). Untrusted workspaces run none.' })),
+      .meta(meta({ description: 'Commands agents may run without asking: `npm test` (exactly), `npm test*` (the last word a prefix, any arguments), `npm run *` (any arguments), `*`. Commands are parsed as shell: every part of a chain, pipeline or substitution must match on its own, and redirections, `&` and compound syntax always ask. The tests command in `project-spec.yaml` is always allowed; anything else asks first (`nootropic run --yes` approves). Untrusted workspaces run none.', restricted: true })),
     maxIterations: z
       .number()
       .int()
@@ -309,7 +315,7 @@ const AgentsSchema = z
     resumeOnStart: z
       .boolean()
       .default(true)
-      .meta(meta({ description: 'When the server starts, resume agent runs a killed server left unfinished (trusted workspaces only).' })),
+      .meta(meta({ description: 'When the server starts, offer to resume agent runs a killed server left unfinished (the editor asks Resume/Discard; the CLI needs `nootropic run --resume RUN`). Runs are never resumed without being asked, and a run this machine did not start is ignored.', restricted: true })),
   })
   .strict();
 

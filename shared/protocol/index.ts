@@ -10,6 +10,7 @@ import * as plugins from './plugins';
 import * as search from './search';
 import * as server from './server';
 import * as traces from './traces';
+import * as trust from './trust';
 
 export * from './method';
 export * from './errors';
@@ -20,6 +21,7 @@ export * from './models';
 export * from './plugins';
 export * from './agents';
 export * from './edits';
+export * from './trust';
 
 /** Bumped on any incompatible change to a method's params or result. */
 export const PROTOCOL_VERSION = '0.1.0';
@@ -45,6 +47,9 @@ export const clientToServerRequests: readonly AnyRequestDef[] = [
   agents.FeedbackExport,
   edits.EditPreview,
   edits.EditApply,
+  trust.TrustGet,
+  trust.TrustApprove,
+  trust.RunsDiscard,
 ];
 export const serverToClientNotifications: readonly AnyNotificationDef[] = [
   server.ServerStatus,
@@ -52,6 +57,7 @@ export const serverToClientNotifications: readonly AnyNotificationDef[] = [
   models.ChatDelta,
   plugins.PluginsChanged,
   agents.AgentProgress,
+  trust.RunsResumable,
 ];
 
 export interface NootropicCapabilities {

@@ -23,7 +23,7 @@ export const PluginInfo = z.object({
   dependencies: z.record(z.string(), z.string()),
   commands: z.array(CommandDescription),
   registrations: z.array(Registration),
-  /** Worker start + module load + activate, when it got that far. */
+  /** Host process start + module load + activate, when it got that far. */
   activationMs: z.number().optional(),
 });
 export type PluginInfo = z.infer<typeof PluginInfo>;
@@ -42,7 +42,8 @@ export type McpServerInfo = z.infer<typeof McpServerInfo>;
 export const PluginsListResult = z.object({
   /** False in a restricted (untrusted) workspace: workspace plugins and MCP servers are not started. */
   trusted: z.boolean(),
-  isolation: z.literal('worker-thread'),
+  /** Each plugin runs in its own child process under Node's permission model. */
+  isolation: z.literal('child-process'),
   apiVersion: z.string(),
   plugins: z.array(PluginInfo),
   mcpServers: z.array(McpServerInfo),

@@ -53,22 +53,22 @@ describe('nootropic plugins (CLI subprocess → nootropic-lsp --stdio)', () => {
 
   it('runs the good command and the bundled todo command; unknown commands are usage errors', async () => {
     const w = workspace();
-    const hello = await runCli(['plugins', 'run', 'hello', 'from', 'cli', '--root', w.root]);
+    const hello = await runCli(['plugins', 'run', 'hello', 'from', 'cli', '--root', w.root], { timeoutMs: 90_000 });
     expect(hello.code, hello.stderr).toBe(0);
     expect(hello.stdout).toBe('hello from cli\n');
 
-    const todo = await runCli(['plugins', 'run', 'todo', 'FIXME', '--json', '--root', w.root]);
+    const todo = await runCli(['plugins', 'run', 'todo', 'FIXME', '--json', '--root', w.root], { timeoutMs: 90_000 });
     expect(todo.code, todo.stderr).toBe(0);
     const out = PluginsRunResult.parse(JSON.parse(todo.stdout));
     expect(out).toMatchObject({ plugin: 'todo', command: 'todo', result: { count: 1, items: [{ path: 'src/app.ts', line: 1, kind: 'FIXME', text: 'handle the empty case' }] } });
 
-    const unknown = await runCli(['plugins', 'run', 'nope', '--root', w.root]);
+    const unknown = await runCli(['plugins', 'run', 'nope', '--root', w.root], { timeoutMs: 90_000 });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no plugin command "nope" \(available: todo, hello\)/);
-    const bad = await runCli(['plugins', 'run', 'todo', 'NOTAMARKER', '--root', w.root]);
+    const bad = await runCli(['plugins', 'run', 'todo', 'NOTAMARKER', '--root', w.root], { timeoutMs: 90_000 });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/todo\/todo failed: unknown marker NOTAMARKER/);
-  });
+  }, 400_000); // four CLI runs, each starting plugin processes: slow on a loaded machine
 
   it('--restricted loads no workspace plugins', async () => {
     const w = workspace();

@@ -148,7 +148,7 @@ describe('agents over LSP', () => {
     if (critic.detail!.semgrep === 'absent') expect(String(critic.detail!.notes)).toMatch(/semgrep not found on PATH/);
   }, 60_000);
 
-  it('a restarted server resumes an interrupted run from its last completed step, in the background', async () => {
+  it('a restarted server offers an interrupted run (not resumed unasked); resumed on request from its last completed step', async () => {
     ws = discountRepo();
     // What a server killed during the second model call leaves behind: iteration 1 logged, the edit journaled.
     const log = await RunLog.create(ws.root, { instruction: 'Fix discount() so that the tests pass', testsCommand: 'node test.js', testsApprovedBy: 'spec' });
@@ -165,10 +165,17 @@ describe('agents over LSP', () => {
 
     standin = await startModelStandin({ replies: [{ text: RIGHT_FIX }] });
     server = startInProcessServer(env(standin));
-    await server.initialize(ws.root); // resumeOnStart defaults to on
-    const root = ws.root;
-    await expect.poll(async () => (await readRun(root, log.meta.runId)).meta.status, { timeout: 60_000, interval: 200 }).toBe('succeeded');
+    await server.initialize(ws.root); // resumeOnStart (offer) defaults to on
+    await expect.poll(() => server!.notifications('nootropic/runs/resumable')).toEqual([
+      { runs: [expect.objectContaining({ runId: log.meta.runId, instruction: 'Fix discount() so that the tests pass' })], untrusted: [] },
+    ]);
+    // Offered, not started: no model call, still interrupted.
+    expect(standin.calls('/api/chat')).toHaveLength(0);
+    expect((await readRun(ws.root, log.meta.runId)).meta.status).toBe('interrupted');
+    const resumed = AgentRun.result.parse(await server.client.sendRequest(AgentRun.method, { resume: log.meta.runId }));
+    expect(resumed.status).toBe('succeeded');
     const { meta, steps } = await readRun(ws.root, log.meta.runId);
+    expect(meta.approvals).toEqual(['tests:spec']);
     expect(meta.iterations).toBe(2);
     expect(steps.map((x) => `${x.iteration}:${x.kind}:${x.status}`).slice(5)).toEqual(['2:model:ok', '2:edit:applied', '2:critic:clean', '2:test:passed', '2:decision:succeeded']);
     // One model call: the recorded first answer was not asked for again, and the failing test output went with it.

@@ -35,8 +35,9 @@ server.connect(new StdioServerTransport());
 async function start(yaml: string, init: Record<string, unknown> = {}): Promise<InProcessServer> {
   ws = tempWorkspace('nootropic-mcp-');
   const script = ws.write('tools/echo-mcp.cjs', mcpServerScript());
-  ws.write('.nootropic/config.yaml', yaml.replace('SCRIPT', JSON.stringify(script)).replace('NODE', JSON.stringify(process.execPath)));
-  server = startInProcessServer();
+  // MCP servers run programs: honoured from the user's own config (a workspace file would need `nootropic trust`).
+  const userConfig = ws.write('user/config.yaml', yaml.replace('SCRIPT', JSON.stringify(script)).replace('NODE', JSON.stringify(process.execPath)));
+  server = startInProcessServer({ NOOTROPIC_USER_CONFIG: userConfig });
   await server.initialize(ws.root, init);
   return server;
 }

@@ -1,10 +1,10 @@
 /**
- * Plugins through the server in-process: real worker threads (dist/plugin-host.js), real plugin folders.
+ * Plugins through the server in-process: real child processes (dist/plugin-host.js under Node's permission model), real plugin folders.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync, symlinkSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ChatSend,
   DescribeRegistry,
@@ -31,7 +31,10 @@ afterEach(() => {
   ws = undefined;
 });
 
-async function start(config = 'plugins:\n  activateTimeoutMs: 4000\n  commandTimeoutMs: 3000\n', init: Record<string, unknown> = {}) {
+// Each plugin starts a Node process: on a loaded 2-core machine that alone can take seconds.
+vi.setConfig({ testTimeout: 90_000 });
+
+async function start(config = 'plugins:\n  activateTimeoutMs: 12000\n  commandTimeoutMs: 3000\n', init: Record<string, unknown> = {}) {
   ws ??= tempWorkspace('nootropic-plugins-');
   ws.write('.nootropic/config.yaml', config);
   server = startInProcessServer();
@@ -64,7 +67,7 @@ function changed(s: InProcessServer, pred: (r: PluginsListResult) => boolean, ti
   });
 }
 
-describe('plugins (server in-process, worker threads)', () => {
+describe('plugins (server in-process, child processes)', () => {
   it('activates a good plugin and marks throwing, exiting, hanging and incompatible ones failed or refused with reasons', async () => {
     ws = tempWorkspace('nootropic-plugins-');
     GOOD(ws);
@@ -75,12 +78,12 @@ describe('plugins (server in-process, worker threads)', () => {
     ws.write('.nootropic/plugins/garbled/package.json', '{"name": 42}');
     const s = await start();
     const r = await list(s);
-    expect(r).toMatchObject({ trusted: true, isolation: 'worker-thread', apiVersion: '1.0.0' });
+    expect(r).toMatchObject({ trusted: true, isolation: 'child-process', apiVersion: '1.0.0' });
     expect(byName(r, 'todo')).toMatchObject({ source: 'bundled', state: 'active', commands: [expect.objectContaining({ name: 'todo' })] });
     expect(byName(r, 'good')).toMatchObject({ source: 'workspace', state: 'active', version: '0.1.0', commands: [{ name: 'hello', description: 'hello command' }] });
     expect(byName(r, 'throws')).toMatchObject({ state: 'failed', reason: 'activate failed: boom in activate' });
     expect(byName(r, 'exits')).toMatchObject({ state: 'failed', reason: 'called process.exit(3)' });
-    expect(byName(r, 'hangs')).toMatchObject({ state: 'failed', reason: 'activate did not finish within 4000 ms' });
+    expect(byName(r, 'hangs')).toMatchObject({ state: 'failed', reason: 'activate did not finish within 12000 ms' });
     expect(byName(r, 'future')).toMatchObject({ state: 'refused', reason: 'needs plugin API ^2.0.0, but this server implements 1.0.0' });
     expect(byName(r, 'garbled')).toMatchObject({ state: 'refused', reason: expect.stringMatching(/invalid package\.json: package\.json\.name/) });
 
@@ -132,7 +135,7 @@ describe('plugins (server in-process, worker threads)', () => {
     THROWS_IN_ACTIVATE(ws);
     EXITS_IN_ACTIVATE(ws);
     commandPlugin(ws, 'shape', { shape: '() => ({ sides: 4 })', boom: '() => { throw new Error("bad input") }' });
-    ws.write('.nootropic/config.yaml', 'plugins:\n  activateTimeoutMs: 10000\n  commandTimeoutMs: 10000\n');
+    ws.write('.nootropic/config.yaml', 'plugins:\n  activateTimeoutMs: 15000\n  commandTimeoutMs: 10000\n');
     server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent/nootropic.yaml', NOOTROPIC_PROVIDER: 'ollama', NOOTROPIC_BASE_URL: standin.url, NOOTROPIC_MODEL: 'qwen2.5-coder:7b' });
     await server.initialize(ws.root);
     const s = server;
@@ -157,7 +160,7 @@ describe('plugins (server in-process, worker threads)', () => {
   it('stops a command that hangs past the command timeout', async () => {
     ws = tempWorkspace('nootropic-plugins-');
     commandPlugin(ws, 'spin', { spin: '() => { for (;;) {} }' });
-    const s = await start('plugins:\n  commandTimeoutMs: 300\n');
+    const s = await start('plugins:\n  activateTimeoutMs: 12000\n  commandTimeoutMs: 300\n');
     await expect(s.client.sendRequest(PluginsRun.method, { command: 'spin' })).rejects.toThrow(/did not finish within 300 ms/);
     expect(byName(await list(s), 'spin')).toMatchObject({ state: 'failed', reason: 'command spin did not finish within 300 ms' });
   });
@@ -252,7 +255,7 @@ exports.activate = (api) => {
     commandPlugin(ws, 'later', { later: '() => { setTimeout(() => { throw new Error("thrown later") }, 10); return "scheduled"; }' });
     commandPlugin(ws, 'hog', { hog: '() => { const a = []; for (;;) a.push(new Array(100000).fill(a.length)); }' });
     GOOD(ws);
-    const s = await start('plugins:\n  memoryLimitMb: 16\n  commandTimeoutMs: 20000\n');
+    const s = await start('plugins:\n  activateTimeoutMs: 12000\n  memoryLimitMb: 96\n  commandTimeoutMs: 20000\n');
     const laterFailed = changed(s, (r) => r.plugins.some((p) => p.name === 'later' && p.state === 'failed'));
     await expect(s.client.sendRequest(PluginsRun.method, { command: 'later' })).resolves.toMatchObject({ result: 'scheduled' });
     expect(byName(await laterFailed, 'later').reason).toBe('uncaught error: thrown later');
@@ -261,7 +264,7 @@ exports.activate = (api) => {
     await expect(s.client.sendRequest(PluginsRun.method, { command: 'hello' })).resolves.toMatchObject({ result: 'hello world' });
   });
 
-  it('gives plugins an environment without credentials', async () => {
+  it('gives plugins an explicit environment: no credentials, nothing from the server beyond an allow-list', async () => {
     ws = tempWorkspace('nootropic-plugins-');
     process.env.NOOTROPIC_TEST_API_KEY = 'sk-should-not-leak';
     process.env.NOOTROPIC_TEST_PLAIN = 'visible';
@@ -271,7 +274,7 @@ exports.activate = (api) => {
     });
     commandPlugin(ws, 'envy', { env: '() => [process.env.NOOTROPIC_TEST_API_KEY ?? null, process.env.NOOTROPIC_TEST_PLAIN ?? null, typeof process.env.PATH]' });
     const s = await start();
-    // An allow-list (security/child-env.ts): PATH passes, a credential never, and neither does an unlisted variable.
+    // An allow-list (pluginEnv in plugins/isolate.ts): PATH passes, a credential never, and neither does an unlisted variable.
     await expect(s.client.sendRequest(PluginsRun.method, { command: 'env' })).resolves.toMatchObject({ result: [null, null, 'string'] });
   });
 });

@@ -12,7 +12,10 @@ if (file) {
     const first = Array.isArray(args[0]) ? args[0][0] : args[0];
     const target =
       first && typeof first === 'object'
-        ? first.path ?? `${first.host ?? 'localhost'}:${first.port}`
+        ? // http.request passes its URL path down with host and port; only a port-less path is a Unix socket.
+          first.port === undefined && first.path !== undefined
+          ? first.path
+          : `${first.host ?? 'localhost'}:${first.port}`
         : `${typeof args[1] === 'string' ? args[1] : 'localhost'}:${first}`;
     fs.appendFileSync(file, `${target}\n`);
     return connect.apply(this, args);

@@ -15,7 +15,8 @@ net.Socket.prototype.connect = function (...args) {
   // net.connect() passes its already-normalized [options, callback] array as the first argument.
   const first = Array.isArray(args[0]) ? args[0][0] : args[0];
   const opts = typeof first === 'object' && first !== null ? first : { port: first, host: typeof args[1] === 'string' ? args[1] : undefined };
-  if (opts.path === undefined) {
+  // A Unix socket has a path and no port; http.request hands its URL path (`/v1/traces`) down too, with a port.
+  if (opts.path === undefined || opts.port !== undefined) {
     record('connect', opts.host ?? 'localhost', opts.port);
     if (!isLoopback(opts.host)) {
       const err = new Error(`egress guard: refused connection to ${opts.host}:${opts.port}`);

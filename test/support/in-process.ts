@@ -27,7 +27,8 @@ export function startInProcessServer(env: Record<string, string | undefined> = {
   const exitCodes: number[] = [];
   const logs: string[] = [];
   const connection = createLspConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient), (code) => exitCodes.push(code));
-  createServer(connection, { transport: 'in-process', log: createLogger((l) => logs.push(l), 'debug'), env });
+  // Per-user state stays in the test run's folder (vitest.config.mts) whatever env a test passes.
+  createServer(connection, { transport: 'in-process', log: createLogger((l) => logs.push(l), 'debug'), env: { NOOTROPIC_STATE_DIR: process.env.NOOTROPIC_STATE_DIR, ...env } });
   connection.listen();
   const client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
   const seen = new Map<string, unknown[]>();

@@ -34,6 +34,8 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('NOOTROPIC_')) env[k] = v;
   env.NOOTROPIC_USER_CONFIG = path.join(os.tmpdir(), 'nootropic-test-no-user-config.yaml');
+  // Run signatures and workspace approvals: the test run's own state folder (vitest.config.mts), never $HOME.
+  env.NOOTROPIC_STATE_DIR = process.env.NOOTROPIC_STATE_DIR ?? path.join(os.tmpdir(), 'nootropic-test-state');
   return { ...env, ...extra };
 }
 

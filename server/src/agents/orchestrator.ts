@@ -39,6 +39,8 @@ export interface AgentEnv {
   edits: EditEngine;
   config: Config['agents'];
   trusted: boolean;
+  /** User-level approvals in force (e.g. `workspace-settings:<hash>`), recorded in the run. */
+  approvals?: string[];
   retriever?: ContextRetriever;
   openFiles?: () => Array<{ path: string; text: string }>;
   memory?: EpisodeMemory;
@@ -105,6 +107,11 @@ export async function runAgents(req: RunRequest, env: AgentEnv): Promise<RunResu
     const current = await readRun(env.root, req.resume).catch((err: Error) => {
       throw new AgentRefusal(err.message, 'usage');
     });
+    if (!current.signed)
+      throw new AgentRefusal(
+        `run ${req.resume} was not started by nootropic on this machine for this workspace (its run.json has no valid signature, e.g. it came with the repository): it is ignored and never resumed`,
+        'usage',
+      );
     if (current.meta.status === 'running') throw new AgentRefusal(`run ${req.resume} is still running (process ${current.meta.pid}): nothing to resume`, 'usage');
     if (current.meta.status !== 'interrupted') throw new AgentRefusal(`run ${req.resume} already ended (${current.meta.status}${current.meta.reason ? `: ${current.meta.reason}` : ''}): start a new run instead`, 'usage');
     log = await RunLog.open(env.root, req.resume).catch((err: Error) => {
@@ -125,11 +132,11 @@ export async function runAgents(req: RunRequest, env: AgentEnv): Promise<RunResu
     if ('taskId' in mode && !graph.tasks.some((t) => t.id === mode.taskId)) throw new AgentRefusal(`no task "${mode.taskId}" in the task graph`, 'usage');
   }
 
-  // The tests command and its approval, before anything is written.
+  // The tests command and its approval, before anything is written. A resumed run is checked again against
+  // today's spec, allow-list and the person: what the run recorded is history, never an approval.
   let tests: { command: string; approvedBy: string } | undefined;
   let refusal: string | undefined;
-  if (log?.meta.testsCommand && log.meta.testsApprovedBy) tests = { command: log.meta.testsCommand, approvedBy: log.meta.testsApprovedBy };
-  else {
+  {
     const command = spec?.tests ?? (await detectTests(env.root));
     if (command) {
       const d = await approveCommand({
@@ -146,13 +153,22 @@ export async function runAgents(req: RunRequest, env: AgentEnv): Promise<RunResu
     }
   }
 
+  const relied = {
+    ...(tests ? { testsCommand: tests.command, testsApprovedBy: tests.approvedBy } : {}),
+    approvals: [...(tests ? [`tests:${tests.approvedBy}`] : []), ...(env.approvals ?? [])],
+  };
   if (!log) {
     log = await RunLog.create(env.root, {
       ...('instruction' in mode ? { instruction: mode.instruction } : {}),
       ...('taskId' in mode ? { taskId: mode.taskId } : {}),
       ...('all' in mode ? { all: true } : {}),
-      ...(tests ? { testsCommand: tests.command, testsApprovedBy: tests.approvedBy } : {}),
+      ...relied,
     });
+  } else {
+    // A resumed run records what it relies on today, not what it relied on before.
+    const { testsCommand: _c, testsApprovedBy: _b, ...rest } = log.meta;
+    log.meta = rest;
+    await log.update(relied);
   }
   const runId = log.meta.runId;
   env.onStart?.(runId);

@@ -17,6 +17,7 @@ import { index, search } from './commands/index-search';
 import { models } from './commands/models';
 import { pluginsList, pluginsRun } from './commands/plugins';
 import { traces } from './commands/traces';
+import { trust } from './commands/trust';
 import { ServerClient, ServerExitedError } from './server-client';
 
 interface GlobalOptions {
@@ -169,6 +170,13 @@ export function buildProgram(): Command {
     .action(async (opts: { json?: boolean; trace?: string; limit: number }) =>
       withServer(program, (client) => traces(client, { json: Boolean(opts.json), limit: opts.limit, ...(opts.trace ? { traceId: opts.trace } : {}) })),
     );
+
+  program
+    .command('trust')
+    .description("list the settings this workspace's files would widen (cloud, remote endpoints, trace export, commands, plugins, MCP); --yes approves exactly those")
+    .option('--yes', 'approve the listed values for this workspace (remembered outside it)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean; yes?: boolean }) => withServer(program, (client) => trust(client, { json: Boolean(opts.json), yes: Boolean(opts.yes) })));
 
   const plugins = program.command('plugins').description('list plugins and run their commands');
   plugins

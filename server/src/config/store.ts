@@ -8,16 +8,24 @@ import type { Config } from '../../../shared/config/schema';
 import type { ConfigSourceReport } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import { readYamlLayer, userConfigPath, workspaceConfigPath } from './files';
+import { readApproval, writeApproval } from './user-state';
+import { wideningHash, wideningValues, withoutKeys, type WideningValue } from './widening';
 
 /** What clients may pass in `initializationOptions`. */
 export const InitializationOptions = z
   .object({
     /** Editor settings the user set explicitly (the `nootropic` section, nested). */
     settings: z.record(z.string(), z.unknown()).optional(),
+    /** Of those, the values set at workspace or folder level (`.vscode/settings.json`): they widen only once approved. */
+    workspaceSettings: z.record(z.string(), z.unknown()).optional(),
+    /** Of those, the values set at user level: what a refused workspace value falls back to. */
+    userSettings: z.record(z.string(), z.unknown()).optional(),
     /** CLI flags: the top layer. */
     cliOverrides: z.record(z.string(), z.unknown()).optional(),
     /** VS Code's workspace trust; the CLI's `--restricted` sends false. Absent means trusted (the user ran it there). */
     workspaceTrusted: z.boolean().optional(),
+    /** Accepted alias of `workspaceTrusted` (older docs named it so); when both are given, false wins. */
+    trusted: z.boolean().optional(),
     /** Secrets from the editor (VS Code SecretStorage); kept in memory by Secrets, never in config or logs. */
     secrets: z.object({ apiKey: z.string().optional() }).passthrough().optional(),
   })
@@ -26,8 +34,25 @@ export type InitializationOptions = z.infer<typeof InitializationOptions>;
 
 type Listener = (config: Config, previous: Config) => void;
 
+/** `workspaceTrusted`, or its alias `trusted`; either one saying false means restricted. */
+export function trustOf(options: InitializationOptions): boolean {
+  return options.workspaceTrusted !== false && options.trusted !== false;
+}
+
+/** What the workspace's own files would widen, and whether the user approved exactly that. */
+export interface WorkspaceWidening {
+  values: Array<WideningValue & { source: string }>;
+  hash: string;
+  approved: boolean;
+  /** Why the values are ignored (absent when approved or when there are none). */
+  ignoredBecause?: string;
+}
+
 export class ConfigStore {
   private editor: Record<string, unknown> | undefined;
+  private editorWorkspace: Record<string, unknown> | undefined;
+  private editorUser: Record<string, unknown> | undefined;
+  private wideningState: WorkspaceWidening = { values: [], hash: '', approved: true };
   private root: string | null = null;
   private cli: Record<string, unknown> | undefined;
   private trusted = true;
@@ -48,7 +73,9 @@ export class ConfigStore {
     this.root = root;
     this.cli = options.cliOverrides;
     this.editor = options.settings;
-    this.trusted = options.workspaceTrusted ?? true;
+    this.editorWorkspace = options.workspaceSettings;
+    this.editorUser = options.userSettings;
+    this.trusted = trustOf(options);
     this.reload(true);
   }
 
@@ -77,8 +104,27 @@ export class ConfigStore {
     this.listeners.push(listener);
   }
 
-  setEditorSettings(settings: Record<string, unknown> | undefined): void {
+  /** Workspace-file values that would widen egress or code execution, and whether they apply. */
+  get widening(): WorkspaceWidening {
+    return this.wideningState;
+  }
+
+  /** Records the user's approval of exactly the current widening values for this workspace (outside it). */
+  approveWidening(): WorkspaceWidening {
+    if (!this.root) throw new Error('no workspace folder is open');
+    if (!this.trusted) throw new Error('the workspace is restricted (untrusted): workspace settings cannot widen anything here');
+    this.resolve();
+    writeApproval(this.root, this.wideningState.hash, this.wideningState.values.map((v) => v.key), this.env);
+    this.reload();
+    return this.wideningState;
+  }
+
+  setEditorSettings(settings: Record<string, unknown> | undefined, split?: { workspace?: Record<string, unknown>; user?: Record<string, unknown> }): void {
     this.editor = settings;
+    if (split) {
+      this.editorWorkspace = split.workspace;
+      this.editorUser = split.user;
+    }
     this.reload();
   }
 
@@ -98,10 +144,45 @@ export class ConfigStore {
       const { layer, status } = readYamlLayer(name, file);
       layers.push(layer);
       sources.push({ layer: name, path: file, status, ...(layer.error ? { error: layer.error } : {}) });
+      return layer;
     };
     fileLayer('user', userConfigPath(this.env));
-    if (this.root) fileLayer('workspace', workspaceConfigPath(this.root));
-    layers.push({ name: 'editor', origin: 'editor settings', values: this.editor ?? {} });
+    const wsLayer = this.root ? fileLayer('workspace', workspaceConfigPath(this.root)) : undefined;
+    let editorValues = this.editor ?? {};
+
+    // Repository files can narrow, never widen: their widening values count only once approved, never restricted.
+    const wsFile = wsLayer ? wideningValues(wsLayer.values).map((v) => ({ ...v, source: wsLayer.origin ?? '.nootropic/config.yaml' })) : [];
+    const wsEditor = wideningValues(this.editorWorkspace).map((v) => ({ ...v, source: 'workspace editor settings (.vscode/settings.json)' }));
+    const values = [...wsFile, ...wsEditor];
+    const hash = values.length ? wideningHash(values) : '';
+    const approval = values.length && this.root && this.trusted ? readApproval(this.root, this.env) : undefined;
+    const approved = values.length === 0 || (this.trusted && approval?.hash === hash);
+    this.wideningState = {
+      values,
+      hash,
+      approved,
+      ...(approved
+        ? {}
+        : { ignoredBecause: this.trusted ? (approval ? 'the workspace settings changed since you approved them' : 'not approved for this workspace') : 'restricted mode (untrusted workspace)' }),
+    };
+    if (!approved) {
+      if (wsLayer?.values && wsFile.length) wsLayer.values = withoutKeys(wsLayer.values, wsFile.map((v) => v.key));
+      if (wsEditor.length) {
+        editorValues = withoutKeys(editorValues, wsEditor.map((v) => v.key));
+        // The user-level value the workspace value was hiding applies instead.
+        const fallback = withoutKeys(this.editorUser ?? {}, []);
+        for (const v of wsEditor) {
+          const parts = v.key.split('.');
+          let cur: unknown = fallback;
+          for (const p of parts) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[p] : undefined;
+          if (cur === undefined) continue;
+          let target = editorValues;
+          for (const p of parts.slice(0, -1)) target = (target[p] ??= {}) as Record<string, unknown>;
+          target[parts[parts.length - 1]!] = cur;
+        }
+      }
+    }
+    layers.push({ name: 'editor', origin: 'editor settings', values: editorValues });
     sources.push({ layer: 'editor', status: this.editor && Object.keys(this.editor).length ? 'loaded' : 'absent' });
     const env = envLayer(this.env);
     layers.push(env);

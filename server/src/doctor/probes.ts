@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import type { Config } from '../../../shared/config/schema';
 import type { ModelEndpointReport, ProbeResult } from '../../../shared/protocol';
-import { checkEndpoint } from '../models/endpoint-policy';
+import { checkEndpointResolved } from '../models/endpoint-policy';
 import type { ResolvedEndpoint } from '../models/endpoints';
 import { probeLlamaCpp } from '../models/llamacpp';
 import { checkGgufFile } from '../models/llamacpp-runtime';
@@ -87,7 +87,7 @@ export async function probeModelEndpoint(
       return { ...base, reachable: false, error: (err as Error).message };
     }
   }
-  const decision = checkEndpoint(models.baseUrl, models.allowCloud);
+  const decision = await checkEndpointResolved(models.baseUrl, models.allowCloud);
   if (!decision.allowed) return { ...base, reachable: false, error: decision.reason };
   const url = joinUrl(models.baseUrl, probePath(models.provider));
   const started = Date.now();

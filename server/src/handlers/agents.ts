@@ -2,7 +2,7 @@
  * Agents over LSP: `nootropic/agent/plan`, `nootropic/agent/run` (cancellable; `nootropic/agent/progress` for
  * every step, `$/progress` when the client gave a token), `nootropic/runs/list|get`, `nootropic/tasks/graph`,
  * feedback, the `nootropic/agent/approve` request to the client, critic diagnostics and their code actions.
- * When the server starts in a trusted workspace it resumes runs a killed server left unfinished.
+ * Runs a killed server left unfinished are offered at start (handlers/trust.ts), resumed only when a client asks.
  */
 import path from 'node:path';
 import { URI } from 'vscode-uri';
@@ -79,6 +79,7 @@ export function register(ctx: Ctx): void {
     edits: editEngine,
     config: ctx.config.config.agents,
     trusted: ctx.config.workspaceTrusted,
+    approvals: ctx.config.widening.values.length && ctx.config.widening.approved ? [`workspace-settings:${ctx.config.widening.hash}`] : [],
     retriever: ctx.retriever(),
     openFiles: () =>
       ctx.documents
@@ -184,7 +185,7 @@ export function register(ctx: Ctx): void {
     const root = requireRoot(ctx);
     try {
       const { meta, steps } = await readRun(root, params.runId);
-      const { pid: _pid, testsCommand: _t, testsApprovedBy: _a, all: _all, ...run } = meta;
+      const { pid: _pid, testsCommand: _t, testsApprovedBy: _a, approvals: _ap, all: _all, ...run } = meta;
       return { run, steps };
     } catch (err) {
       throw new RpcError(NootropicErrorCodes.InvalidParams, (err as Error).message);
@@ -208,22 +209,5 @@ export function register(ctx: Ctx): void {
   });
 
   ctx.connection.onCodeAction((params) => codeActionsFor(params.textDocument.uri, params.context.diagnostics));
-
-  // Resume interrupted runs once the workspace is known (the first config resolution after initialize).
-  let resumed = false;
-  ctx.config.onChange(() => {
-    const root = ctx.config.workspaceRoot;
-    if (resumed || !root) return;
-    resumed = true;
-    if (!ctx.config.workspaceTrusted || !ctx.config.config.agents.resumeOnStart) return;
-    void (async () => {
-      for (const m of await listRuns(root)) {
-        if (m.status !== 'interrupted' || active.has(m.runId)) continue;
-        ctx.log.info('resuming an interrupted agent run', { runId: m.runId });
-        const controller = new AbortController();
-        const result = await run(root, { resume: m.runId }, controller.signal).catch((err: unknown) => ({ status: 'failed', reason: String(err) }));
-        ctx.log.info('resumed agent run finished', { runId: m.runId, status: result.status, reason: result.reason });
-      }
-    })();
-  });
+  // Interrupted runs are offered, never resumed unasked: see handlers/trust.ts.
 }

@@ -6,7 +6,15 @@ import { z } from 'zod';
 import type { ServerContext } from '../context';
 
 const DidChangeConfiguration = z.object({
-  settings: z.object({ nootropic: z.record(z.string(), z.unknown()).optional() }).passthrough().nullish(),
+  settings: z
+    .object({
+      nootropic: z.record(z.string(), z.unknown()).optional(),
+      /** The workspace-level and user-level parts of `nootropic` (VS Code sends both; see ConfigStore). */
+      nootropicWorkspace: z.record(z.string(), z.unknown()).optional(),
+      nootropicUser: z.record(z.string(), z.unknown()).optional(),
+    })
+    .passthrough()
+    .nullish(),
 });
 
 export function register(ctx: Pick<ServerContext, 'connection' | 'config' | 'log' | 'status'>): void {
@@ -22,7 +30,8 @@ export function register(ctx: Pick<ServerContext, 'connection' | 'config' | 'log
       return;
     }
     const section = parsed.data.settings?.nootropic;
-    if (section !== undefined) ctx.config.setEditorSettings(section);
+    const split = parsed.data.settings?.nootropicWorkspace || parsed.data.settings?.nootropicUser ? { workspace: parsed.data.settings.nootropicWorkspace ?? {}, user: parsed.data.settings.nootropicUser ?? {} } : undefined;
+    if (section !== undefined) ctx.config.setEditorSettings(section, split);
     else ctx.config.reload();
     // Problems can change without the resolved config changing (a new typo in a lower layer).
     apply();

@@ -44,7 +44,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'st
 
   const listResult = (): PluginsListResult => ({
     trusted: ctx.config.workspaceTrusted,
-    isolation: 'worker-thread',
+    isolation: 'child-process',
     apiVersion: PLUGIN_API_VERSION,
     plugins: manager.list(),
     mcpServers: mcp.list(),

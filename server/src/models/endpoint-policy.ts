@@ -1,7 +1,11 @@
 /**
  * Data sovereignty: code goes only to loopback endpoints unless the user opted into cloud use. Checked before
  * any connection is opened, so a refused endpoint never sees a single packet.
+ * Loopback is decided on the resolved address: a name (`localhost`, `*.localhost`, anything) counts as local
+ * only when every address it resolves to is 127.0.0.0/8 or ::1 (`checkEndpointResolved`); the name alone is
+ * only a first pass.
  */
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
@@ -31,6 +35,48 @@ export function checkEndpoint(baseUrl: string, allowCloud: boolean): EndpointDec
     allowed: false,
     reason:
       `${url.host} is not on this machine and cloud use is off, so nothing was sent. ` +
+      'To allow it, set NOOTROPIC_ALLOW_CLOUD=1 or the setting nootropic.models.allowCloud to true.',
+  };
+}
+
+/** Resolves a host name to all its addresses (dns.lookup semantics: /etc/hosts, then DNS). Injectable for tests. */
+export type HostLookup = (hostname: string) => Promise<Array<{ address: string }>>;
+const defaultLookup: HostLookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+/** 127.0.0.0/8, ::1 or an IPv4-mapped 127.x address; names are not addresses. */
+export function isLoopbackAddress(address: string): boolean {
+  const a = address.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(a) === 0) return false;
+  return isLoopbackHost(a);
+}
+
+/** Literal loopback only (an address, or the name `localhost`): what settings may name without approval. */
+export function isLiteralLoopback(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || isLoopbackAddress(h);
+}
+
+/** True when `hostname` is a loopback address or a name whose every resolved address is loopback. */
+export async function resolvesToLoopback(hostname: string, lookup: HostLookup = defaultLookup): Promise<boolean> {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return isLoopbackAddress(host);
+  try {
+    const addresses = await lookup(host);
+    return addresses.length > 0 && addresses.every((a) => isLoopbackAddress(a.address));
+  } catch {
+    return false;
+  }
+}
+
+/** `checkEndpoint`, then (without cloud opt-in) the resolved-address check: a local-looking name that resolves elsewhere is refused. */
+export async function checkEndpointResolved(baseUrl: string, allowCloud: boolean, lookup: HostLookup = defaultLookup): Promise<EndpointDecision> {
+  const first = checkEndpoint(baseUrl, allowCloud);
+  if (!first.allowed || allowCloud) return first;
+  if (await resolvesToLoopback(first.url.hostname, lookup)) return first;
+  return {
+    allowed: false,
+    reason:
+      `${first.url.host} does not resolve to this machine (only 127.0.0.0/8 and ::1 count as loopback) and cloud use is off, so nothing was sent. ` +
       'To allow it, set NOOTROPIC_ALLOW_CLOUD=1 or the setting nootropic.models.allowCloud to true.',
   };
 }

@@ -2,13 +2,14 @@
  * The `fetch` every official client (ollama, openai, @anthropic-ai/sdk) is given. It is where three promises
  * are kept regardless of what a client does internally:
  *  - data sovereignty: every outgoing URL is checked before a connection is opened, so a client that picks its
- *    own base URL (env vars, credential files) still cannot reach a non-loopback host without opt-in;
+ *    own base URL (env vars, credential files) still cannot reach a non-loopback host without opt-in; a name
+ *    counts as loopback only when it resolves to loopback addresses;
  *  - cancellation: the caller's AbortSignal (from `$/cancelRequest`) aborts the HTTP request itself;
  *  - stalls: no response, or no next chunk, within `timeoutMs` aborts the request as timed out.
  * For NDJSON streams (Ollama) it also drops malformed lines and reports them, instead of letting the client
  * print to the console and carry on silently.
  */
-import { checkEndpoint } from './endpoint-policy';
+import { checkEndpointResolved } from './endpoint-policy';
 import { ModelError } from './errors';
 
 export interface GuardOptions {
@@ -89,7 +90,7 @@ export function createGuard(opts: GuardOptions): Guard {
 
   const guardedFetch: typeof fetch = async (input, init) => {
     const url = urlOf(input);
-    const decision = checkEndpoint(url, opts.allowCloud);
+    const decision = await checkEndpointResolved(url, opts.allowCloud);
     if (!decision.allowed) {
       state.error = new ModelError('policy', decision.reason, { endpoint: url });
       throw state.error;

@@ -1,6 +1,6 @@
 /**
- * Messages between the server and a plugin host (dist/plugin-host.js, one per plugin, in a worker thread or,
- * for the benchmark, a child process). Both sides parse what they receive: a plugin can corrupt its own
+ * Messages between the server and a plugin host (dist/plugin-host.js, one per plugin, in a child process or,
+ * for the benchmark, a worker thread). Both sides parse what they receive: a plugin can corrupt its own
  * host, so the server treats host messages as untrusted input.
  */
 import { z } from 'zod';
@@ -36,5 +36,11 @@ export const FromHost = z.discriminatedUnion('type', [
     fields: z.record(z.string(), z.unknown()).optional(),
   }),
   z.object({ type: z.literal('exit-called'), code: z.number().nullable() }),
+  z.object({ type: z.literal('uncaught'), error: z.string() }),
+  /** The host process is up and listening: the activate timeout counts from here, not from Node's start. */
+  z.object({ type: z.literal('ready') }),
 ]);
+
+/** Prefix of a host's last word on stderr (exit-called, uncaught), written synchronously before it ends. */
+export const HOST_MARK = '\u0001nootropic-host:';
 export type FromHost = z.infer<typeof FromHost>;

@@ -1,10 +1,11 @@
 /**
- * Plugin host: the entry of dist/plugin-host.js. One host runs one plugin, in a worker thread (what the server
- * uses) or a child process (measured by bench/plugin-isolation.mjs). It loads the plugin module, hands it the
+ * Plugin host: the entry of dist/plugin-host.js. One host runs one plugin, in a child process confined by Node's
+ * permission model (what the server uses, server/src/plugins/isolate.ts) or a worker thread (measured by
+ * bench/plugin-isolation.mjs). It loads the plugin module, hands it the
  * api, and runs its commands on request. Everything a plugin does wrong stays here: a throw becomes an error
  * message, process.exit ends only this host, and the server decides what that means.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, writeSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort } from 'node:worker_threads';
@@ -22,7 +23,7 @@ import type { ZodError } from 'zod';
 import type { JsonValue, PluginApi, PluginModule } from '../../../plugins/api';
 import { ConfinementError, confinedPath, readConfined, writeConfined } from '../workspace/confinement';
 import { listWorkspaceFiles } from '../workspace/file-list';
-import { ToHost, type FromHost } from './host-protocol';
+import { HOST_MARK, ToHost, type FromHost } from './host-protocol';
 
 type Handler = (args: string[]) => unknown;
 
@@ -39,13 +40,33 @@ const send = (msg: FromHost): void => {
   else process.send?.(msg);
 };
 
+/**
+ * A last word before the host ends. IPC messages still queued when a child process exits are lost, so a child
+ * writes it synchronously to stderr, marked, where the server reads it before it handles the exit.
+ */
+const lastWord = (msg: FromHost): void => {
+  if (parentPort) return parentPort.postMessage(msg);
+  try {
+    writeSync(2, `\n${HOST_MARK}${JSON.stringify(msg)}\n`);
+  } catch {
+    // stderr is gone: the exit alone tells the server
+  }
+};
+
 // The server learns that the plugin asked to exit before the host disappears; the exit itself still happens
 // (a plugin that wants to stop is stopped), but only this host ends.
 const realExit = process.exit.bind(process);
 process.exit = ((code?: number | string | null) => {
-  send({ type: 'exit-called', code: typeof code === 'number' ? code : code == null ? null : Number(code) || null });
+  lastWord({ type: 'exit-called', code: typeof code === 'number' ? code : code == null ? null : Number(code) || null });
   return realExit(code as number | undefined);
 }) as typeof process.exit;
+// In a child process an uncaught error ends the host; the server is told what it was (a worker reports it itself).
+if (!parentPort) {
+  process.on('uncaughtException', (err) => {
+    lastWord({ type: 'uncaught', error: errorText(err) });
+    realExit(1);
+  });
+}
 
 const commands = new Map<string, Handler>();
 let declaredCommands = new Set<string>();
@@ -176,8 +197,10 @@ function onMessage(raw: unknown): void {
 }
 
 if (parentPort) parentPort.on('message', onMessage);
-else if (process.send) process.on('message', onMessage);
-else {
+else if (process.send) {
+  process.on('message', onMessage);
+  send({ type: 'ready' });
+} else {
   process.stderr.write('plugin-host.js is started by nootropic-lsp, not by hand\n');
   realExit(2);
 }

@@ -10,7 +10,7 @@ import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 import type { Config } from '../../../shared/config/schema';
 import { createLogger, type Logger } from '../log';
-import { checkEndpoint } from '../models/endpoint-policy';
+import { checkEndpointResolved } from '../models/endpoint-policy';
 import { LlamaCppAdapter } from '../models/llamacpp';
 import { sharedLlamaRuntime } from '../models/llamacpp-runtime';
 
@@ -85,7 +85,7 @@ export async function createEmbedder(config: Config, apiKey: string | undefined,
     else if (e.provider === 'llamacpp') fn = llamacppEmbed(config, e.model, log);
     else {
       const baseUrl = e.baseUrl || config.models.baseUrl;
-      const decision = checkEndpoint(baseUrl, config.models.allowCloud);
+      const decision = await checkEndpointResolved(baseUrl, config.models.allowCloud);
       if (!decision.allowed) return { reason: `embedder ${e.provider} ${baseUrl}: ${decision.reason}` };
       fn = e.provider === 'ollama' ? ollamaEmbed(baseUrl, e.model) : openaiEmbed(baseUrl, e.model, apiKey);
     }

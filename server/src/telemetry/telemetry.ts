@@ -1,7 +1,8 @@
 /**
  * OpenTelemetry for the server: spans around every RPC request, agent step, tool call and model call
  * (GenAI semantic conventions: `invoke_agent`, `chat`, `execute_tool`), kept in the local span store for the
- * trace viewer, and exported over OTLP/HTTP only when an endpoint is configured. Metrics: request latency,
+ * trace viewer, and exported over OTLP/HTTP only when an endpoint is configured and the egress policy allows it
+ * (the models' policy: loopback by resolved address, anything else only with `allowCloud`). Metrics: request latency,
  * errors, token usage and index size, optionally served to Prometheus on a loopback port.
  */
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -19,7 +20,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../../../shared/config/schema';
 import type { Logger } from '../log';
-import { isLoopbackHost } from '../models/endpoint-policy';
+import { checkEndpointResolved } from '../models/endpoint-policy';
 import { redactValue } from '../security/redact';
 import { LocalSpanStore, redactedSpan } from './span-store';
 
@@ -67,6 +68,7 @@ export class Telemetry {
   private readonly provider: BasicTracerProvider;
   private readonly otlp = new SwitchableProcessor();
   private otlpEndpoint = '';
+  private otlpRefusal: string | undefined;
   private meters: MeterProvider | undefined;
   private instruments: ReturnType<typeof createInstruments> | undefined;
 
@@ -89,23 +91,41 @@ export class Telemetry {
   private readonly resource: ReturnType<typeof resourceFromAttributes>;
   private readonly version: string;
 
-  /** Apply the telemetry settings and the workspace root (where the span store lives). */
-  configure(root: string | null, config: Config['telemetry']): void {
+  private otlpGeneration = 0;
+
+  /**
+   * Apply the telemetry settings and the workspace root (where the span store lives). Resolves with the reason
+   * OTLP export was refused by the egress policy (nothing is sent then), or undefined.
+   */
+  configure(root: string | null, config: Config['telemetry'], allowCloud = false): Promise<string | undefined> {
     try {
       this.store.setRoot(config.enabled ? root : null);
     } catch (err) {
       this.log.warn('span store unavailable; keeping spans in memory', { error: String(err) });
       this.store.setRoot(null);
     }
-    if (config.otlpEndpoint !== this.otlpEndpoint) {
+    let decided: Promise<string | undefined> = Promise.resolve(this.otlpRefusal);
+    const target = `${config.otlpEndpoint}|${allowCloud}`;
+    if (target !== this.otlpEndpoint) {
       void this.otlp.inner?.shutdown();
       this.otlp.inner = undefined;
-      this.otlpEndpoint = config.otlpEndpoint;
+      this.otlpRefusal = undefined;
+      this.otlpEndpoint = target;
+      const generation = ++this.otlpGeneration;
       if (config.otlpEndpoint) {
         const url = `${config.otlpEndpoint.replace(/\/+$/, '')}/v1/traces`;
-        this.otlp.inner = new BatchSpanProcessor(new OTLPTraceExporter({ url }), { scheduledDelayMillis: 1_000 });
-        const where = isLoopbackHost(new URL(url).hostname) ? 'loopback' : 'remote (configured by the user)';
-        this.log.info('exporting traces over OTLP/HTTP', { url, where });
+        // The exporter is built only after the policy said yes, so a refused collector never sees a connection.
+        decided = checkEndpointResolved(url, allowCloud).then((d) => {
+          if (generation !== this.otlpGeneration) return undefined;
+          if (!d.allowed) {
+            this.otlpRefusal = `OTLP trace export to ${config.otlpEndpoint} refused: ${d.reason}`;
+            this.log.warn('OTLP trace export refused by the egress policy', { url, reason: d.reason });
+            return this.otlpRefusal;
+          }
+          this.otlp.inner = new BatchSpanProcessor(new OTLPTraceExporter({ url }), { scheduledDelayMillis: 1_000 });
+          this.log.info('exporting traces over OTLP/HTTP', { url, where: allowCloud ? 'allowed by allowCloud' : 'loopback' });
+          return undefined;
+        });
       }
     }
     if (!this.meters) {
@@ -123,6 +143,7 @@ export class Telemetry {
       this.meters = new MeterProvider({ resource: this.resource, readers });
       this.instruments = createInstruments(this.meters, this.version, () => this.indexSize);
     }
+    return decided;
   }
 
   /** Runs `fn` inside an active span; a throw marks the span ERROR and is rethrown (fn may set status itself). */

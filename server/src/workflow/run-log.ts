@@ -3,12 +3,16 @@
  * `steps.jsonl` (one line per completed step, appended and fsync'd before the loop moves on). A server killed
  * mid-run leaves a header saying `running` with a dead pid and every step it finished; `resume` continues from
  * there. Secrets are redacted before anything is written.
+ * Every header is signed (HMAC) with a per-machine secret kept outside the workspace and bound to the workspace
+ * path: a run.json that this machine did not write for this folder (committed to a repository, copied from
+ * elsewhere, edited) reads as unsigned, and is reported and never resumed.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile, open } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { signForWorkspace, verifyForWorkspace } from '../config/user-state';
 import { redactText } from '../security/redact';
 
 /** Masks secret-looking values in every string (keys like `tokens` here are counts, not credentials). */
@@ -80,6 +84,8 @@ export const RunMeta = z.object({
   testsCommand: z.string().optional(),
   /** Who approved the tests command for this run: 'spec', 'allowlist' or 'client'. */
   testsApprovedBy: z.string().optional(),
+  /** The user-level approvals the run relied on when it started (e.g. `tests:spec`, `workspace-settings:<hash>`). */
+  approvals: z.array(z.string()).optional(),
   edits: z.array(StepEdit).default([]),
 });
 export type RunMeta = z.infer<typeof RunMeta>;
@@ -180,12 +186,21 @@ export class RunLog {
   }
 
   private async saveMeta(): Promise<void> {
-    await writeAtomic(path.join(this.dir, 'run.json'), JSON.stringify(redactStrings(this.meta), null, 2));
+    const redacted = redactStrings(this.meta);
+    const signature = signForWorkspace(this.root, JSON.stringify(redacted));
+    await writeAtomic(path.join(this.dir, 'run.json'), JSON.stringify({ ...redacted, signature }, null, 2));
   }
 }
 
+export interface ReadRun {
+  meta: RunMeta;
+  steps: RunStep[];
+  /** False when the header's signature is missing or wrong: this machine did not write it for this workspace. */
+  signed: boolean;
+}
+
 /** Reads a run; a `running` run whose owner process is gone reads as `interrupted`. A torn last line is skipped. */
-export async function readRun(root: string, runId: string): Promise<{ meta: RunMeta; steps: RunStep[] }> {
+export async function readRun(root: string, runId: string): Promise<ReadRun> {
   if (!isRunId(runId)) throw new Error(`not a run id: ${runId} (expected e.g. 20260101-120000-a1b2c3)`);
   const dir = path.join(runsDir(root), runId);
   let raw: string;
@@ -194,7 +209,13 @@ export async function readRun(root: string, runId: string): Promise<{ meta: RunM
   } catch {
     throw new Error(`no run ${runId} under ${runsDir(root)}`);
   }
-  const meta = RunMeta.parse(JSON.parse(raw));
+  const parsed: unknown = JSON.parse(raw);
+  let signed = false;
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    const { signature, ...rest } = parsed as Record<string, unknown>;
+    signed = verifyForWorkspace(root, JSON.stringify(rest), typeof signature === 'string' ? signature : undefined);
+  }
+  const meta = RunMeta.parse(parsed);
   if (meta.status === 'running' && meta.pid !== process.pid && !pidAlive(meta.pid)) meta.status = 'interrupted';
   const steps: RunStep[] = [];
   const text = await readFile(path.join(dir, 'steps.jsonl'), 'utf8').catch(() => '');
@@ -207,20 +228,23 @@ export async function readRun(root: string, runId: string): Promise<{ meta: RunM
       // a line cut short by a crash: the step did not complete
     }
   }
-  return { meta, steps };
+  return { meta, steps, signed };
 }
 
-export async function listRuns(root: string): Promise<RunMeta[]> {
+export type ListedRun = RunMeta & { signed: boolean };
+
+export async function listRuns(root: string): Promise<ListedRun[]> {
   let names: string[];
   try {
     names = await readdir(runsDir(root));
   } catch {
     return [];
   }
-  const out: RunMeta[] = [];
+  const out: ListedRun[] = [];
   for (const n of names.filter(isRunId).sort()) {
     try {
-      out.push((await readRun(root, n)).meta);
+      const r = await readRun(root, n);
+      out.push({ ...r.meta, signed: r.signed });
     } catch {
       // a run folder without a readable header is not listed
     }

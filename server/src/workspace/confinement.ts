@@ -45,7 +45,11 @@ async function realpathOfNearest(abs: string): Promise<string> {
 export async function confinedPath(root: string, relPath: string): Promise<string> {
   const abs = lexicalPath(root, relPath);
   const realRoot = await fs.realpath(root);
-  const real = await realpathOfNearest(abs);
+  const real = await realpathOfNearest(abs).catch((err: NodeJS.ErrnoException) => {
+    // A plugin host under Node's permission model may not even look outside its folders: a symlink out is refused.
+    if (err.code === 'ERR_ACCESS_DENIED') throw new ConfinementError(`refused path ${relPath}: it leads outside what this process may access`);
+    throw err;
+  });
   if (!inside(realRoot, real)) throw new ConfinementError(`refused path ${relPath}: a symlink takes it outside the workspace`);
   return abs;
 }
