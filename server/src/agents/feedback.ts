@@ -6,11 +6,12 @@
  * person's preferred one. Secrets are redacted on the way in and again on the way out.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FeedbackInput } from '../../../shared/protocol';
 import { redactText } from '../telemetry/redact';
+import { makeCacheDir } from '../workspace/cache-dir';
 
 export const FeedbackEntry = FeedbackInput.extend({ id: z.string(), at: z.string() });
 export type FeedbackEntry = z.infer<typeof FeedbackEntry>;
@@ -34,7 +35,7 @@ export class FeedbackStore {
       ...(e.preferred !== undefined ? { preferred: redactText(e.preferred) } : {}),
       ...(e.comment !== undefined ? { comment: redactText(e.comment) } : {}),
     };
-    await mkdir(path.dirname(this.file), { recursive: true });
+    await makeCacheDir(path.dirname(this.file));
     await appendFile(this.file, JSON.stringify(entry) + '\n');
     return entry.id;
   }
@@ -85,7 +86,7 @@ export class FeedbackStore {
         sft++;
       }
     }
-    await mkdir(path.dirname(file), { recursive: true });
+    await makeCacheDir(path.dirname(file));
     await writeFile(file, lines.join('\n') + (lines.length ? '\n' : ''));
     return { file, sft, preference, redacted };
   }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { makeCacheDir } from '../workspace/cache-dir';
 
 export const FileChangeSchema = z.object({ path: z.string(), before: z.string().nullable(), after: z.string().nullable() });
 
@@ -43,7 +44,7 @@ export function isChangeSetId(id: string): boolean {
 
 export async function writeRecord(root: string, record: ChangeSetRecord): Promise<void> {
   const dir = journalDir(root);
-  await fs.mkdir(dir, { recursive: true });
+  await makeCacheDir(dir);
   const file = path.join(dir, `${record.id}.json`);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {

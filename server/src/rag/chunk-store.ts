@@ -5,10 +5,11 @@
  * the caller is told so it can report it. Every LanceDB write is atomic (a new version), so a server killed
  * mid-write leaves the previous version intact.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { z } from 'zod';
+import { makeCacheDirSync } from '../workspace/cache-dir';
 
 export const SCHEMA_VERSION = 1;
 const TABLE = 'chunks';
@@ -49,8 +50,7 @@ export class ChunkStore {
     const cache = path.join(root, '.nootropic-cache');
     this.dir = path.join(cache, 'index', 'lancedb');
     this.metaFile = path.join(cache, 'index', 'meta.json');
-    mkdirSync(path.dirname(this.dir), { recursive: true });
-    if (!existsSync(path.join(cache, '.gitignore'))) writeFileSync(path.join(cache, '.gitignore'), '*\n');
+    makeCacheDirSync(path.dirname(this.dir));
   }
 
   /**

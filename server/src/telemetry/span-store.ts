@@ -3,12 +3,13 @@
  * `<root>/.nootropic-cache/traces/spans.jsonl`, the file the trace viewer and `nootropic traces` read. Rotated
  * at a size limit so it never grows without bound. With no workspace, spans live in a bounded ring in memory.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { StoredSpan } from '../../../shared/protocol/traces';
 import { redactValue } from './redact';
+import { makeCacheDirSync } from '../workspace/cache-dir';
 
 
 
@@ -53,9 +54,7 @@ export class LocalSpanStore implements SpanExporter {
       return;
     }
     const dir = path.join(root, '.nootropic-cache', 'traces');
-    mkdirSync(dir, { recursive: true });
-    const ignore = path.join(root, '.nootropic-cache', '.gitignore');
-    if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+    makeCacheDirSync(dir);
     this.file = path.join(dir, 'spans.jsonl');
   }
 

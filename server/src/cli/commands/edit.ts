@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyEdits, listChangeSets, undo, UndoError } from '../../edits';
 import { printJson, table } from '../render';
+import { requireReadable } from '../usage';
 
 function rootOf(program: Command): string {
   return path.resolve(program.opts<{ root: string }>().root);
@@ -93,7 +94,8 @@ export function registerEditCommands(program: Command): void {
     .argument('<editfile>', "the model's edit text ('-' reads stdin)")
     .option('--json', 'print {applied, reason?, diff, changeSetId?}')
     .option('--dry-run', 'show the diff, write nothing')
-    .action(async (file: string, editFile: string, opts: { json?: boolean; dryRun?: boolean }) => {
+    .action(async (file: string, editFile: string, opts: { json?: boolean; dryRun?: boolean }, cmd: Command) => {
+      requireReadable(cmd, [editFile], 'EDITFILE');
       process.exitCode = await editApply(rootOf(program), file, editFile, { json: Boolean(opts.json), dryRun: Boolean(opts.dryRun) });
     });
   edit
