@@ -5,7 +5,8 @@
  * mode too. Successful episodes are preferred as examples; failures are kept for the record.
  */
 import path from 'node:path';
-import * as lancedb from '@lancedb/lancedb';
+import type * as lancedb from '@lancedb/lancedb';
+import { loadLanceDb } from '../rag/lancedb';
 import type { Logger } from '../log';
 import { redactText } from '../telemetry/redact';
 import type { Example } from './coder';
@@ -50,7 +51,7 @@ export class EpisodeStore implements EpisodeMemory {
 
   private async open(create?: Row): Promise<lancedb.Table | undefined> {
     makeCacheDirSync(this.dir);
-    const db = await lancedb.connect(this.dir);
+    const db = await (await loadLanceDb()).connect(this.dir);
     if ((await db.tableNames()).includes(TABLE)) return db.openTable(TABLE);
     if (!create) return undefined;
     return db.createTable(TABLE, [create as unknown as Record<string, unknown>]);

@@ -7,7 +7,8 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as lancedb from '@lancedb/lancedb';
+import type * as lancedb from '@lancedb/lancedb';
+import { loadLanceDb } from './lancedb';
 import { z } from 'zod';
 import { makeCacheDirSync } from '../workspace/cache-dir';
 
@@ -81,7 +82,7 @@ export class ChunkStore {
   }
 
   private async openAndRead(onRow: (row: ChunkRow) => void): Promise<void> {
-    this.db = await lancedb.connect(path.resolve(this.dir));
+    this.db = await (await loadLanceDb()).connect(path.resolve(this.dir));
     const names = await this.db.tableNames();
     if (!names.includes(TABLE)) return;
     this.table = await this.db.openTable(TABLE);
