@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The real-editor tier for VS Code (`npm run test:e2e`): dist/nootropic.vsix installed into code-server — a real
+// The real-editor tier for VS Code (`npm run test:e2e`): dist/nootropic-linux-x64.vsix installed into code-server — a real
 // VS Code workbench with a Node extension host — then
 //   A. the extension's own mocha suite (test/e2e/suite/) running inside the extension host, the way
 //      @vscode/test-electron would run it on a desktop, and
@@ -9,7 +9,7 @@
 // Only 127.0.0.1 is ever contacted.
 //
 // Usage: node test/e2e/run.mjs [--no-package] [--keep]
-//   --no-package (or NOOTROPIC_E2E_SKIP_PACKAGE=1): reuse dist/nootropic.vsix instead of `npm run package`
+//   --no-package (or NOOTROPIC_E2E_SKIP_PACKAGE=1): reuse dist/nootropic-linux-x64.vsix instead of `npm run package`
 //   --keep (or NOOTROPIC_E2E_KEEP=1): keep the scratch dir (workspaces, user data, installed extension)
 // Artifacts: test-results/e2e/*.png (screenshots), test-results/e2e/logs/ (code-server and workbench logs).
 // Prints one line per check, a summary, and last `N passed, N failed`; exits 0 only if everything passed.
@@ -45,7 +45,8 @@ const logsDir = path.join(artifacts, 'logs');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const extensionId = `${pkg.publisher}.${pkg.name}`;
 const version = pkg.version;
-const vsix = path.join(root, 'dist', `${pkg.name}.vsix`);
+// `npm run package` writes one .vsix per platform (scripts/package.mjs); code-server here runs the linux-x64 one.
+const vsix = path.join(root, 'dist', `${pkg.name}-linux-x64.vsix`);
 const suiteJs = path.join(root, 'dist-test', 'e2e', 'suite.js');
 const modelJs = path.join(root, 'dist-test', 'e2e', 'model.mjs');
 
@@ -360,8 +361,8 @@ function runBounded(cmd, args, { timeout, ...opts }) {
 }
 
 async function packageExtension() {
-  log('npm run package');
-  const r = await runBounded('npm', ['run', 'package'], { cwd: root, timeout: LIMIT.package });
+  log('npm run package -- --target linux-x64');
+  const r = await runBounded('npm', ['run', 'package', '--', '--target', 'linux-x64'], { cwd: root, timeout: LIMIT.package });
   const out = r.out;
   if (r.status !== 0) {
     throw new SetupError(`npm run package ${r.why}:\n${out.split('\n').slice(-40).join('\n')}`);
