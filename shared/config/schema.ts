@@ -13,6 +13,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface SettingMeta {
   description: string;
   restartRequired?: boolean;
+  /** The default VS Code shows and sends, where it differs from the server's (which other editors get). */
+  vscodeDefault?: unknown;
 }
 const meta = (m: SettingMeta) => m as unknown as Record<string, unknown>;
 
@@ -144,6 +146,16 @@ const DiagnosticsSchema = z
           .max(5_000)
           .default(150)
           .meta(meta({ description: 'Wait this long after the last keystroke before re-parsing a document (ms).' })),
+        skipLanguages: z
+          .array(z.string().min(1))
+          .default([])
+          .meta(
+            meta({
+              description:
+                "Language ids (e.g. `typescript`) whose documents get no syntax diagnostics from nootropic, because the editor's own language server already reports their syntax errors. VS Code's default skips TypeScript and JavaScript (its built-in TypeScript server reports them); other editors get every language unless they set this.",
+              vscodeDefault: ['typescript', 'typescriptreact', 'javascript', 'javascriptreact'],
+            }),
+          ),
       })
       .strict()
       .prefault({}),

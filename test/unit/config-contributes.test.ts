@@ -15,6 +15,11 @@ function leaves(obj: Record<string, unknown>, prefix = ''): string[] {
   );
 }
 
+/** Settings whose VS Code default differs from the server's (other editors get the server's). */
+const VSCODE_DEFAULTS: Record<string, unknown> = {
+  'diagnostics.syntax.skipLanguages': ['typescript', 'typescriptreact', 'javascript', 'javascriptreact'],
+};
+
 describe('package.json contributes.configuration', () => {
   it('is exactly what the config schema generates (run `npm run gen:settings` after changing the schema)', () => {
     expect(pkg.contributes.configuration).toEqual(configurationContribution());
@@ -28,7 +33,7 @@ describe('package.json contributes.configuration', () => {
     for (const key of keys) {
       const entry = props[`nootropic.${key}`]!;
       const value = key.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], defaults);
-      expect(entry.default, key).toEqual(value);
+      expect(entry.default, key).toEqual(key in VSCODE_DEFAULTS ? VSCODE_DEFAULTS[key] : value);
       expect(entry.markdownDescription.length, key).toBeGreaterThan(20);
     }
   });
@@ -41,7 +46,22 @@ describe('package.json contributes.configuration', () => {
       for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
       cur[parts.at(-1)!] = entry.default;
     }
-    expect(ConfigSchema.parse(nested)).toEqual(defaultConfig());
+    const expected = defaultConfig();
+    expected.diagnostics.syntax.skipLanguages = VSCODE_DEFAULTS['diagnostics.syntax.skipLanguages'] as string[];
+    expect(ConfigSchema.parse(nested)).toEqual(expected);
+  });
+
+  it('gives every array setting its items (the Settings UI shows and validates them) and machine settings a machine scope', () => {
+    const props = configurationContribution().properties;
+    const arrays = Object.entries(props).filter(([, e]) => e.type === 'array');
+    expect(arrays.length).toBeGreaterThanOrEqual(8);
+    for (const [key, e] of arrays) expect(e.items?.type, key).toMatch(/^(string|object)$/);
+    expect(props['nootropic.models.roles.chat']!.items).toMatchObject({ type: 'object', required: ['model'], properties: { baseUrl: { type: 'string' } } });
+    expect(props['nootropic.models.llamacpp.threads']!.scope).toBe('machine');
+    expect(props['nootropic.telemetry.prometheusPort']!.scope).toBe('machine');
+    expect(props['nootropic.models.baseUrl']!.scope).toBe('machine-overridable');
+    expect(props['nootropic.server.logLevel']!.scope).toBe('machine-overridable');
+    expect(props['nootropic.agents.allowCommands']!.scope).toBe('resource');
   });
 
   it('contributes the commands the extension registers', () => {
