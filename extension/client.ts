@@ -14,7 +14,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { dropDuplicateCriticFindings } from './diagnostic-dedup';
+import { dropDuplicates } from './diagnostic-dedup';
 import { explicitSettings } from './settings';
 
 const LANGUAGES = [
@@ -76,14 +76,14 @@ export interface ClientInit {
 type HandleDiagnostics = (uri: vscode.Uri, diagnostics: vscode.Diagnostic[]) => void;
 
 /**
- * Filters what the server publishes against the other diagnostics VS Code has for the document (critic findings
- * the language's own server already reports are dropped), and filters again when those others arrive later — the
- * TypeScript server often answers after the critic.
+ * Filters what the server publishes against the other diagnostics VS Code has for the document (syntax errors and
+ * critic findings the language's own server already reports are dropped: diagnostic-dedup.ts), and filters again
+ * when those others change — the TypeScript server often answers after nootropic, or stops reporting.
  */
-function criticDedup(context: vscode.ExtensionContext): (uri: vscode.Uri, diagnostics: vscode.Diagnostic[], next: HandleDiagnostics) => void {
+function dedupDiagnostics(context: vscode.ExtensionContext): (uri: vscode.Uri, diagnostics: vscode.Diagnostic[], next: HandleDiagnostics) => void {
   const last = new Map<string, { diagnostics: vscode.Diagnostic[]; shown: number; next: HandleDiagnostics }>();
   const show = (uri: vscode.Uri, entry: { diagnostics: vscode.Diagnostic[]; shown: number; next: HandleDiagnostics }) => {
-    const kept = dropDuplicateCriticFindings(entry.diagnostics, vscode.languages.getDiagnostics(uri));
+    const kept = dropDuplicates(entry.diagnostics, vscode.languages.getDiagnostics(uri));
     entry.shown = kept.length;
     entry.next(uri, kept);
   };
@@ -91,9 +91,9 @@ function criticDedup(context: vscode.ExtensionContext): (uri: vscode.Uri, diagno
     vscode.languages.onDidChangeDiagnostics((e) => {
       for (const uri of e.uris) {
         const entry = last.get(uri.toString());
-        if (!entry || !entry.diagnostics.some((d) => d.source === 'nootropic-critic')) continue;
+        if (!entry) continue;
         // Only when the outcome changes: our own publish fires this event too.
-        if (dropDuplicateCriticFindings(entry.diagnostics, vscode.languages.getDiagnostics(uri)).length !== entry.shown) show(uri, entry);
+        if (dropDuplicates(entry.diagnostics, vscode.languages.getDiagnostics(uri)).length !== entry.shown) show(uri, entry);
       }
     }),
   );
@@ -121,7 +121,7 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
       { scheme: 'untitled', language },
     ]),
     outputChannel: output,
-    middleware: { handleDiagnostics: criticDedup(context) },
+    middleware: { handleDiagnostics: dedupDiagnostics(context) },
     // Recomputed on every (re)start, so a restart picks up new settings, trust and keys.
     initializationOptions: () => ({
       settings: explicitSettings(),

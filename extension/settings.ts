@@ -13,18 +13,12 @@ function setPath(target: Obj, dotted: string, value: unknown): void {
   cur[parts[parts.length - 1]!] = value;
 }
 
-/**
- * Settings whose VS Code default differs from the server's: sent even when not set explicitly. Syntax errors in
- * TS/JS are reported by VS Code's built-in TypeScript server; nootropic's would be the same error twice.
- */
-const VSCODE_DEFAULTED = ['diagnostics.syntax.skipLanguages'];
-
 export function explicitSettings(keys: readonly string[] = settingKeys()): Obj {
   const config = vscode.workspace.getConfiguration('nootropic');
   const out: Obj = {};
   for (const key of keys) {
     const i = config.inspect(key);
-    const value = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue ?? (VSCODE_DEFAULTED.includes(key) ? i?.defaultValue : undefined);
+    const value = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
     if (value !== undefined) setPath(out, key, value);
   }
   return out;

@@ -16,7 +16,6 @@ interface JsonSchemaNode {
   format?: string;
   restartRequired?: boolean;
   items?: JsonSchemaNode;
-  vscodeDefault?: unknown;
   [key: string]: unknown;
 }
 
@@ -62,7 +61,7 @@ const SCOPES: Record<string, SettingContribution['scope']> = {
 
 /** An array's item schema as VS Code reads it: JSON Schema without zod's `$schema`/meta extras. */
 function itemSchema(node: JsonSchemaNode): Record<string, unknown> {
-  const { restartRequired: _r, vscodeDefault: _v, $schema: _s, ...rest } = node;
+  const { restartRequired: _r, $schema: _s, ...rest } = node;
   const out: Record<string, unknown> = { ...rest };
   if (rest.properties) out.properties = Object.fromEntries(Object.entries(rest.properties).map(([k, v]) => [k, itemSchema(v)]));
   if (rest.items) out.items = itemSchema(rest.items);
@@ -77,7 +76,7 @@ function flatten(node: JsonSchemaNode, prefix: string, out: Record<string, Setti
   const restart = node.restartRequired ? ' Takes effect after `nootropic: Restart Server`.' : '';
   const entry: SettingContribution = {
     type: Array.isArray(node.type) ? node.type[0]! : (node.type ?? 'string'),
-    default: node.vscodeDefault ?? node.default,
+    default: node.default,
     markdownDescription: `${node.description ?? ''}${restart}`,
     scope: SCOPES[prefix] ?? 'resource',
   };

@@ -13,8 +13,6 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface SettingMeta {
   description: string;
   restartRequired?: boolean;
-  /** The default VS Code shows and sends, where it differs from the server's (which other editors get). */
-  vscodeDefault?: unknown;
 }
 const meta = (m: SettingMeta) => m as unknown as Record<string, unknown>;
 
@@ -152,8 +150,7 @@ const DiagnosticsSchema = z
           .meta(
             meta({
               description:
-                "Language ids (e.g. `typescript`) whose documents get no syntax diagnostics from nootropic, because the editor's own language server already reports their syntax errors. VS Code's default skips TypeScript and JavaScript (its built-in TypeScript server reports them); other editors get every language unless they set this.",
-              vscodeDefault: ['typescript', 'typescriptreact', 'javascript', 'javascriptreact'],
+                "Language ids (e.g. `typescript`) whose documents never get syntax diagnostics from nootropic. Not needed for deduplication in VS Code: there a syntax error the language's own server already reports on the same line is dropped automatically, and shown when that server is not running. Other editors get every language unless they set this.",
             }),
           ),
       })

@@ -15,11 +15,6 @@ function leaves(obj: Record<string, unknown>, prefix = ''): string[] {
   );
 }
 
-/** Settings whose VS Code default differs from the server's (other editors get the server's). */
-const VSCODE_DEFAULTS: Record<string, unknown> = {
-  'diagnostics.syntax.skipLanguages': ['typescript', 'typescriptreact', 'javascript', 'javascriptreact'],
-};
-
 describe('package.json contributes.configuration', () => {
   it('is exactly what the config schema generates (run `npm run gen:settings` after changing the schema)', () => {
     expect(pkg.contributes.configuration).toEqual(configurationContribution());
@@ -33,7 +28,7 @@ describe('package.json contributes.configuration', () => {
     for (const key of keys) {
       const entry = props[`nootropic.${key}`]!;
       const value = key.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], defaults);
-      expect(entry.default, key).toEqual(key in VSCODE_DEFAULTS ? VSCODE_DEFAULTS[key] : value);
+      expect(entry.default, key).toEqual(value);
       expect(entry.markdownDescription.length, key).toBeGreaterThan(20);
     }
   });
@@ -46,9 +41,7 @@ describe('package.json contributes.configuration', () => {
       for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
       cur[parts.at(-1)!] = entry.default;
     }
-    const expected = defaultConfig();
-    expected.diagnostics.syntax.skipLanguages = VSCODE_DEFAULTS['diagnostics.syntax.skipLanguages'] as string[];
-    expect(ConfigSchema.parse(nested)).toEqual(expected);
+    expect(ConfigSchema.parse(nested)).toEqual(defaultConfig());
   });
 
   it('gives every array setting its items (the Settings UI shows and validates them) and machine settings a machine scope', () => {
