@@ -71,7 +71,9 @@ class ClientCodeActions implements vscode.CodeActionProvider {
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     for (const d of context.diagnostics) {
-      if (!SOURCES.has(d.source ?? '')) continue;
+      // nootropic's own diagnostics, and errors from the language's own server: where nootropic stays quiet because
+      // that server already reports the problem (TS/JS syntax, the critic's duplicates), its error gets the actions.
+      if (!SOURCES.has(d.source ?? '') && d.severity !== vscode.DiagnosticSeverity.Error) continue;
       if (d.source === 'nootropic-critic' && this.serverOffersCodeActions()) continue;
       const arg = { uri: document.uri.toString(), diagnostic: { range: d.range, message: d.message, source: d.source } };
       const fix = new vscode.CodeAction('Fix with nootropic', vscode.CodeActionKind.QuickFix);

@@ -1,6 +1,6 @@
 /**
  * The slash commands in the command palette: each opens the chat view and runs the command there, so the
- * answer, its context and any proposed change are in one place. "Edit Selection with Instruction" (Ctrl+I)
+ * answer, its context and any proposed change are in one place. "Edit Selection with Instruction" (Ctrl+K N)
  * asks for the instruction in an input box and goes through the same review as /edit.
  */
 import * as vscode from 'vscode';

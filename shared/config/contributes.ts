@@ -16,14 +16,17 @@ interface JsonSchemaNode {
   format?: string;
   restartRequired?: boolean;
   restricted?: boolean;
+  items?: JsonSchemaNode;
+  [key: string]: unknown;
 }
 
 export interface SettingContribution {
   type: string;
   default: unknown;
   markdownDescription: string;
-  scope: 'resource' | 'window' | 'application' | 'machine';
+  scope: 'resource' | 'window' | 'application' | 'machine' | 'machine-overridable';
   enum?: unknown[];
+  items?: Record<string, unknown>;
   minimum?: number;
   maximum?: number;
   format?: string;
@@ -36,6 +39,38 @@ export interface ConfigurationContribution {
   properties: Record<string, SettingContribution>;
 }
 
+/**
+ * Settings that describe this machine rather than a project. `machine`: only the machine knows (hardware, a local
+ * port): workspace settings cannot set them. `machine-overridable`: where the models run and how loudly the server
+ * logs are per machine, but a workspace may still pick its own. Everything else is `resource` (per folder).
+ */
+const SCOPES: Record<string, SettingContribution['scope']> = {
+  'models.provider': 'machine-overridable',
+  'models.baseUrl': 'machine-overridable',
+  'models.model': 'machine-overridable', // for llamacpp, a GGUF path on this machine
+  'models.roles.chat': 'machine-overridable',
+  'models.roles.edit': 'machine-overridable',
+  'models.roles.plan': 'machine-overridable',
+  'models.roles.embed': 'machine-overridable',
+  'models.llamacpp.threads': 'machine',
+  'models.llamacpp.gpu': 'machine',
+  'embeddings.provider': 'machine-overridable',
+  'embeddings.model': 'machine-overridable', // a local model folder or .gguf path
+  'embeddings.baseUrl': 'machine-overridable',
+  'telemetry.otlpEndpoint': 'machine-overridable',
+  'telemetry.prometheusPort': 'machine',
+  'server.logLevel': 'machine-overridable',
+};
+
+/** An array's item schema as VS Code reads it: JSON Schema without zod's `$schema`/meta extras. */
+function itemSchema(node: JsonSchemaNode): Record<string, unknown> {
+  const { restartRequired: _r, $schema: _s, ...rest } = node;
+  const out: Record<string, unknown> = { ...rest };
+  if (rest.properties) out.properties = Object.fromEntries(Object.entries(rest.properties).map(([k, v]) => [k, itemSchema(v)]));
+  if (rest.items) out.items = itemSchema(rest.items);
+  return out;
+}
+
 function flatten(node: JsonSchemaNode, prefix: string, out: Record<string, SettingContribution>): void {
   if (node.type === 'object' && node.properties) {
     for (const [key, child] of Object.entries(node.properties)) flatten(child, prefix ? `${prefix}.${key}` : key, out);
@@ -46,8 +81,10 @@ function flatten(node: JsonSchemaNode, prefix: string, out: Record<string, Setti
     type: Array.isArray(node.type) ? node.type[0]! : (node.type ?? 'string'),
     default: node.default,
     markdownDescription: `${node.description ?? ''}${restart}`,
-    scope: 'resource',
+    scope: SCOPES[prefix] ?? 'resource',
   };
+  // Every array says what it holds, so the Settings UI can show and validate it.
+  if (entry.type === 'array') entry.items = node.items ? itemSchema(node.items) : {};
   if (node.enum) entry.enum = node.enum;
   if (node.type === 'integer') entry.type = 'integer';
   if (node.minimum !== undefined) entry.minimum = node.minimum;

@@ -150,6 +150,15 @@ const DiagnosticsSchema = z
           .max(5_000)
           .default(150)
           .meta(meta({ description: 'Wait this long after the last keystroke before re-parsing a document (ms).' })),
+        skipLanguages: z
+          .array(z.string().min(1))
+          .default([])
+          .meta(
+            meta({
+              description:
+                "Language ids (e.g. `typescript`) whose documents never get syntax diagnostics from nootropic. Not needed for deduplication in VS Code: there a syntax error the language's own server already reports on the same line is dropped automatically, and shown when that server is not running. Other editors get every language unless they set this.",
+            }),
+          ),
       })
       .strict()
       .prefault({}),

@@ -20,15 +20,18 @@ describe('nootropic check (syntax diagnostics through the server)', () => {
     }
   });
 
-  it('skips binary and unreadable files with a reason instead of failing', async () => {
+  it('skips binary files with a reason; a missing file is a usage error (exit 2, its path), not a clean check', async () => {
     const ws = tempWorkspace();
     try {
       ws.write('blob.ts', 'const\u0000\u0001binary');
-      const r = await runCli(['check', 'blob.ts', 'missing.ts', '--json'], { cwd: ws.root });
+      const r = await runCli(['check', 'blob.ts', '--json'], { cwd: ws.root });
       const out = JSON.parse(r.stdout) as { files: { path: string; skipped?: string }[] };
       expect(out.files.find((f) => f.path === 'blob.ts')?.skipped).toBe('binary file');
-      expect(out.files.find((f) => f.path === 'missing.ts')?.skipped).toMatch(/cannot read/);
       expect(r.code).toBe(0);
+      const missing = await runCli(['check', 'blob.ts', 'missing.ts', '--json'], { cwd: ws.root });
+      expect(missing.code).toBe(2);
+      expect(missing.stdout).toBe('');
+      expect(missing.stderr).toMatch(/^nootropic check: input file missing\.ts: no such file \(usage: nootropic check \[options\] <files\.\.\.>\)\n$/);
     } finally {
       ws.dispose();
     }

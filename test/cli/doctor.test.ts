@@ -11,12 +11,12 @@ afterEach(async () => {
 });
 
 describe('nootropic doctor (CLI subprocess → nootropic-lsp --stdio)', () => {
-  it('--json pointed at a closed port reports that endpoint unreachable and exits 0', async () => {
+  it('--json pointed at a closed port reports that endpoint unreachable and exits 1 (the configured model is unusable)', async () => {
     const port = await closedPort();
     const ws = tempWorkspace();
     try {
       const r = await runCli(['doctor', '--json', '--root', ws.root, '--base-url', `http://127.0.0.1:${port}`]);
-      expect(r.code, r.stderr).toBe(0);
+      expect(r.code, r.stderr).toBe(1);
       const report = DoctorReport.parse(JSON.parse(r.stdout));
       expect(report.models[0]).toMatchObject({ baseUrl: `http://127.0.0.1:${port}`, reachable: false, error: expect.stringMatching(/refused/) });
       expect(report.workspace.root).toBe(ws.root);
@@ -40,7 +40,8 @@ describe('nootropic doctor (CLI subprocess → nootropic-lsp --stdio)', () => {
   it('prints a readable table without --json', async () => {
     const port = await closedPort();
     const r = await runCli(['doctor', '--base-url', `http://127.0.0.1:${port}`]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^nootropic doctor: FAIL model chat \(ollama http:\/\/127\.0\.0\.1:\d+\): .*refused/m);
     expect(r.stdout).toMatch(/^nootropic \d+\.\d+\.\d+/);
     expect(r.stdout).toMatch(/FAIL\s+chat\s+ollama http:\/\/127\.0\.0\.1:\d+ .*unreachable: connection refused/);
     expect(r.stdout).toMatch(/grammars\s+typescript/);

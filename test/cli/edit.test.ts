@@ -30,6 +30,8 @@ describe('nootropic edit apply / undo (CLI subprocess)', () => {
     expect(r.stderr).toMatch(/applied \(change set \S+/);
     // CRLF kept.
     expect(readFileSync(file, 'utf8')).toBe(SRC.replace('a - b', 'a + b'));
+    // The undo journal's file copies stay out of git: the cache folder ignores itself, as the server's does.
+    expect(readFileSync(path.join(ws.root, '.nootropic-cache', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
 
     const list = await runCli(['edit', 'list', '--json'], { cwd: ws.root });
     expect(JSON.parse(list.stdout)).toMatchObject({ changeSets: [{ files: ['src/math.ts'], label: 'nootropic edit apply src/math.ts' }] });

@@ -21,7 +21,8 @@ describe('egress with the default configuration', () => {
       ws.write('a.ts', 'export const a = 1;\n');
       const log = path.join(ws.root, 'egress.jsonl');
       const env = { NODE_OPTIONS: `--require ${GUARD}`, NOOTROPIC_EGRESS_LOG: log };
-      expect((await runCli(['doctor', '--json', '--root', ws.root], { env })).code).toBe(0);
+      // Exit 1: no Ollama answers on the default endpoint, so the configured chat model is unusable (a FAIL item).
+      expect((await runCli(['doctor', '--json', '--root', ws.root], { env })).code).toBe(1);
       expect((await runCli(['check', 'a.ts'], { env, cwd: ws.root })).code).toBe(0);
       const seen = connections(log);
       // The guard really is loaded: doctor probes the default local Ollama endpoint.

@@ -9,7 +9,7 @@ describe('nootropic traces', () => {
     const ws = tempWorkspace();
     try {
       const port = await closedPort();
-      expect((await runCli(['doctor', '--json', '--root', ws.root, '--base-url', `http://127.0.0.1:${port}`])).code).toBe(0);
+      expect((await runCli(['doctor', '--json', '--root', ws.root, '--base-url', `http://127.0.0.1:${port}`])).code).toBe(1); // model unreachable: a FAIL item
       const r = await runCli(['traces', '--json', '--root', ws.root]);
       expect(r.code, r.stderr).toBe(0);
       const out = TracesList.result.parse(JSON.parse(r.stdout));

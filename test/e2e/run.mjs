@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The real-editor tier for VS Code (`npm run test:e2e`): dist/nootropic.vsix installed into code-server — a real
+// The real-editor tier for VS Code (`npm run test:e2e`): dist/nootropic-linux-x64.vsix installed into code-server — a real
 // VS Code workbench with a Node extension host — then
 //   A. the extension's own mocha suite (test/e2e/suite/) running inside the extension host, the way
 //      @vscode/test-electron would run it on a desktop, and
@@ -9,7 +9,7 @@
 // Only 127.0.0.1 is ever contacted.
 //
 // Usage: node test/e2e/run.mjs [--no-package] [--keep]
-//   --no-package (or NOOTROPIC_E2E_SKIP_PACKAGE=1): reuse dist/nootropic.vsix instead of `npm run package`
+//   --no-package (or NOOTROPIC_E2E_SKIP_PACKAGE=1): reuse dist/nootropic-linux-x64.vsix instead of `npm run package`
 //   --keep (or NOOTROPIC_E2E_KEEP=1): keep the scratch dir (workspaces, user data, installed extension)
 // Artifacts: test-results/e2e/*.png (screenshots), test-results/e2e/logs/ (code-server and workbench logs).
 // Prints one line per check, a summary, and last `N passed, N failed`; exits 0 only if everything passed.
@@ -45,7 +45,8 @@ const logsDir = path.join(artifacts, 'logs');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const extensionId = `${pkg.publisher}.${pkg.name}`;
 const version = pkg.version;
-const vsix = path.join(root, 'dist', `${pkg.name}.vsix`);
+// `npm run package` writes one .vsix per platform (scripts/package.mjs); code-server here runs the linux-x64 one.
+const vsix = path.join(root, 'dist', `${pkg.name}-linux-x64.vsix`);
 const suiteJs = path.join(root, 'dist-test', 'e2e', 'suite.js');
 const modelJs = path.join(root, 'dist-test', 'e2e', 'model.mjs');
 
@@ -360,8 +361,8 @@ function runBounded(cmd, args, { timeout, ...opts }) {
 }
 
 async function packageExtension() {
-  log('npm run package');
-  const r = await runBounded('npm', ['run', 'package'], { cwd: root, timeout: LIMIT.package });
+  log('npm run package -- --target linux-x64');
+  const r = await runBounded('npm', ['run', 'package', '--', '--target', 'linux-x64'], { cwd: root, timeout: LIMIT.package });
   const out = r.out;
   if (r.status !== 0) {
     throw new SetupError(`npm run package ${r.why}:\n${out.split('\n').slice(-40).join('\n')}`);
@@ -726,12 +727,16 @@ async function panelChecks(page) {
       const wrong = page.locator('.monaco-editor .view-line', { hasText: /return\s+(`\$\{w\s\*\sh\}`|String\(w\s\*\sh\));/ }).first();
       await step("the coder's wrong return line in the editor", wrong.waitFor({ timeout: LIMIT.ui }));
       await step('a squiggle in shapes.ts', page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: LIMIT.ui }));
-      // The Problems panel names the critic as the source, with its TypeScript code.
+      // The Problems panel lists the type error once: TypeScript's own ts(2322) when its server reports it (the
+      // critic's duplicate at the same range is dropped), else the critic's TS2322.
       await runCommand(page, 'View: Focus Problems');
-      const problem = page.locator('.part.panel .monaco-list-row', { hasText: 'nootropic-critic' }).filter({ hasText: 'not assignable' }).first();
-      await step("the critic's TS2322 in the Problems panel", problem.waitFor({ timeout: LIMIT.ui }));
+      const problem = page.locator('.part.panel .monaco-list-row', { hasText: 'not assignable' }).first();
+      await step('the TS2322 type error in the Problems panel', problem.waitFor({ timeout: LIMIT.ui }));
+      await page.waitForTimeout(2_000);
       const problemText = (await problem.innerText()).replace(/\s+/g, ' ').trim();
-      if (!/TS2322/.test(problemText)) throw new Error(`the critic's problem does not carry TS2322: ${problemText}`);
+      if (!/2322/.test(problemText)) throw new Error(`the problem does not carry 2322: ${problemText}`);
+      const same = (await page.locator('.part.panel .monaco-list-row', { hasText: 'not assignable' }).allInnerTexts()).map((t) => /\[Ln \d+, Col \d+\]/.exec(t)?.[0]);
+      if (same.some((p, i) => p && same.indexOf(p) !== i)) throw new Error(`the type error is listed twice: ${same.join(', ')}`);
       // Back in the editor: the cursor on the line, then Ctrl+. as a person would; the Problems panel stays open
       // below, so the screenshot shows the critic's message next to its actions.
       await page.locator('.tabs-container .tab', { hasText: 'shapes.ts' }).first().click();
@@ -781,13 +786,7 @@ async function phaseB() {
     });
 
     await check(page, 'syntax diagnostic shown in the Problems panel', async () => {
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: LIMIT.ui });
-      await input.fill('broken.ts');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.ts' }).first().waitFor({ timeout: LIMIT.ui });
-      await page.keyboard.press('Enter');
-      await page.locator('.tabs-container .tab.active', { hasText: 'broken.ts' }).waitFor({ timeout: LIMIT.ui });
+      await openFile(page, 'broken.py');
       await runCommand(page, 'View: Focus Problems');
       const row = page.locator('.part.panel .monaco-list-row', { hasText: 'nootropic' }).filter({ hasText: 'Syntax error' }).first();
       await row.waitFor({ timeout: LIMIT.ui });
@@ -795,6 +794,24 @@ async function phaseB() {
       if (!/Ln 2\b/.test(text)) throw new Error(`the nootropic problem is not on line 2: ${text}`);
       await page.screenshot({ path: path.join(artifacts, 'diagnostics-problems.png') });
       return `"${text}"`;
+    });
+
+    await check(page, 'a TypeScript syntax error is listed once in Problems (by TypeScript when its server reports it, else by nootropic)', async () => {
+      // Only broken.ts open (closing broken.py clears its diagnostics), so every row in Problems is broken.ts's.
+      await runCommand(page, 'View: Close All Editors');
+      await openFile(page, 'broken.ts');
+      await runCommand(page, 'View: Focus Problems');
+      const row = page.locator('.part.panel .monaco-list-row', { hasText: /\[Ln 2, Col \d+\]/ }).first();
+      await row.waitFor({ timeout: LIMIT.settle });
+      await page.waitForTimeout(3_000); // the other server's report, if any, and the re-filter have landed
+      const rows = (await page.locator('.part.panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      const onLine2 = rows.filter((t) => /\[Ln 2, Col \d+\]/.test(t));
+      const ours = onLine2.filter((t) => /nootropic\(syntax\)|nootropic syntax/.test(t));
+      const theirs = onLine2.filter((t) => /ts\(\d+\)/.test(t));
+      if (ours.length && theirs.length) throw new Error(`listed twice: ${onLine2.join(' | ')}`);
+      if (ours.length > 1) throw new Error(`nootropic lists line 2 ${ours.length} times: ${ours.join(' | ')}`);
+      await page.screenshot({ path: path.join(artifacts, 'diagnostics-ts-once.png') });
+      return `line 2 listed once, by ${theirs.length ? 'TypeScript' : 'nootropic (TypeScript reported nothing)'}: "${onLine2[0]}"`;
     });
 
     await check(page, 'status panel shows the doctor report', async () => {

@@ -83,4 +83,22 @@ describe('syntax diagnostics over LSP (in-process)', () => {
     });
     expect((await off).diagnostics).toEqual([]);
   });
+
+  it('publishes nothing for languages the client lists in skipLanguages (its own server reports them); others get all', async () => {
+    server = startInProcessServer();
+    // What the VS Code extension sends by default: TypeScript's own server reports TS/JS syntax errors.
+    await server.initialize(null, { settings: { diagnostics: { syntax: { debounceMs: 0, skipLanguages: ['typescript', 'javascript'] } } } });
+    const ts = uri('skip.ts');
+    const tsGot = server.diagnostics(ts);
+    await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri: ts, languageId: 'typescript', version: 1, text: 'let = ;' } });
+    expect((await tsGot).diagnostics).toEqual([]);
+    const py = uri('kept.py');
+    const pyGot = server.diagnostics(py);
+    await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri: py, languageId: 'python', version: 1, text: 'def f(:\n  pass\n' } });
+    expect((await pyGot).diagnostics.length).toBeGreaterThan(0);
+    // The client stops asking: the open TS document gets its syntax errors again.
+    const back = server.diagnostics(ts, (p) => p.diagnostics.length > 0);
+    await server.client.sendNotification('workspace/didChangeConfiguration', { settings: { nootropic: { diagnostics: { syntax: { debounceMs: 0, skipLanguages: [] } } } } });
+    expect((await back).diagnostics[0]).toMatchObject({ source: 'nootropic', code: 'syntax' });
+  });
 });

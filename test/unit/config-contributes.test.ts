@@ -44,6 +44,19 @@ describe('package.json contributes.configuration', () => {
     expect(ConfigSchema.parse(nested)).toEqual(defaultConfig());
   });
 
+  it('gives every array setting its items (the Settings UI shows and validates them) and machine settings a machine scope', () => {
+    const props = configurationContribution().properties;
+    const arrays = Object.entries(props).filter(([, e]) => e.type === 'array');
+    expect(arrays.length).toBeGreaterThanOrEqual(8);
+    for (const [key, e] of arrays) expect(e.items?.type, key).toMatch(/^(string|object)$/);
+    expect(props['nootropic.models.roles.chat']!.items).toMatchObject({ type: 'object', required: ['model'], properties: { baseUrl: { type: 'string' } } });
+    expect(props['nootropic.models.llamacpp.threads']!.scope).toBe('machine');
+    expect(props['nootropic.telemetry.prometheusPort']!.scope).toBe('machine');
+    expect(props['nootropic.models.baseUrl']!.scope).toBe('machine-overridable');
+    expect(props['nootropic.server.logLevel']!.scope).toBe('machine-overridable');
+    expect(props['nootropic.agents.allowCommands']!.scope).toBe('resource');
+  });
+
   it('contributes the commands the extension registers', () => {
     // Every contributed command is registered by the extension (its id appears in extension/ as a string), and
     // every registerCommand id is contributed (so it has a title in the palette and menus).

@@ -7,11 +7,12 @@
  * protocol (`LIMITS.prompt`), the store by `FEEDBACK_FILE_MAX_BYTES` (one rotated file kept).
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FeedbackInput } from '../../../shared/protocol';
 import { redactText } from '../security/redact';
+import { makeCacheDir } from '../workspace/cache-dir';
 
 export const FeedbackEntry = FeedbackInput.extend({ id: z.string(), at: z.string() });
 export type FeedbackEntry = z.infer<typeof FeedbackEntry>;
@@ -38,7 +39,7 @@ export class FeedbackStore {
       ...(e.preferred !== undefined ? { preferred: redactText(e.preferred) } : {}),
       ...(e.comment !== undefined ? { comment: redactText(e.comment) } : {}),
     };
-    await mkdir(path.dirname(this.file), { recursive: true });
+    await makeCacheDir(path.dirname(this.file));
     const size = await stat(this.file).then((s) => s.size, () => 0);
     if (size > FEEDBACK_FILE_MAX_BYTES) await rename(this.file, this.rotated);
     await appendFile(this.file, JSON.stringify(entry) + '\n');
@@ -96,7 +97,7 @@ export class FeedbackStore {
         sft++;
       }
     }
-    await mkdir(path.dirname(file), { recursive: true });
+    await makeCacheDir(path.dirname(file));
     await writeFile(file, lines.join('\n') + (lines.length ? '\n' : ''));
     return { file, sft, preference, redacted };
   }

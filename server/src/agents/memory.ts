@@ -4,13 +4,14 @@
  * word counts (256 dimensions, no model needed, the same on every machine), so memory works in the lexical-only
  * mode too. Successful episodes are preferred as examples; failures are kept for the record.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import * as lancedb from '@lancedb/lancedb';
+import type * as lancedb from '@lancedb/lancedb';
+import { loadLanceDb } from '../rag/lancedb';
 import type { Logger } from '../log';
 import { redactText } from '../security/redact';
 import type { Example } from './coder';
 import type { EpisodeMemory } from './loop';
+import { makeCacheDirSync } from '../workspace/cache-dir';
 
 const TABLE = 'episodes';
 const DIMS = 256;
@@ -49,8 +50,8 @@ export class EpisodeStore implements EpisodeMemory {
   }
 
   private async open(create?: Row): Promise<lancedb.Table | undefined> {
-    mkdirSync(this.dir, { recursive: true });
-    const db = await lancedb.connect(this.dir);
+    makeCacheDirSync(this.dir);
+    const db = await (await loadLanceDb()).connect(this.dir);
     if ((await db.tableNames()).includes(TABLE)) return db.openTable(TABLE);
     if (!create) return undefined;
     return db.createTable(TABLE, [create as unknown as Record<string, unknown>]);

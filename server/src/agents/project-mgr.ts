@@ -3,10 +3,11 @@
  * the progress figures the task board shows — done / remaining / failed, and burndown points (remaining tasks
  * over time) kept in `.nootropic-cache/task-history.jsonl`.
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TaskGraph, TaskStatus } from '../../../shared/protocol/agents';
 import { saveGraph } from '../workflow/task-graph';
+import { makeCacheDir } from '../workspace/cache-dir';
 
 const ALLOWED: Record<TaskStatus, TaskStatus[]> = {
   todo: ['in_progress'],
@@ -46,7 +47,7 @@ export class ProjectManager {
     const from = task.status;
     task.status = to;
     await saveGraph(this.root, this.graph);
-    await mkdir(path.dirname(historyFile(this.root)), { recursive: true });
+    await makeCacheDir(path.dirname(historyFile(this.root)));
     await appendFile(historyFile(this.root), JSON.stringify({ at: new Date().toISOString(), id, from, to, remaining: remaining(this.graph) }) + '\n');
   }
 }

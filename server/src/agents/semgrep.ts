@@ -4,11 +4,12 @@
  * skipped (and `nootropic doctor` says so) rather than calling the code clean.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Finding } from '../workflow/run-log';
 import { childEnv } from '../security/child-env';
+import { makeCacheDir } from '../workspace/cache-dir';
 
 /** A small pack of high-signal rules for code agents write: injection sinks, eval, hard-coded secrets. */
 export const BUNDLED_RULES = `rules:
@@ -75,7 +76,7 @@ export interface SemgrepRun {
 export async function runSemgrep(root: string, files: readonly string[], opts: { timeoutMs: number; signal?: AbortSignal }): Promise<SemgrepRun> {
   if (!files.length) return { status: 'skipped', detail: 'no files to scan', findings: [] };
   const rules = path.join(root, '.nootropic-cache', 'semgrep-rules.yml');
-  await mkdir(path.dirname(rules), { recursive: true });
+  await makeCacheDir(path.dirname(rules));
   await writeFile(rules, BUNDLED_RULES);
   return new Promise((resolve) => {
     execFile(

@@ -1,7 +1,8 @@
 /**
  * `nootropic`: a headless client of the server. Every command spawns `nootropic-lsp --stdio` and calls the
  * same methods editors call; nothing here re-implements server logic.
- * Exit codes: 0 ok, 1 failure (or findings, for `check`), 2 usage.
+ * Exit codes: 0 ok, 1 failure (findings for `check`, a FAIL item for `doctor`), 2 usage (one line: what was wrong and
+ * the valid form; server/src/cli/usage.ts), including an input file that cannot be read.
  */
 import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { pluginsList, pluginsRun } from './commands/plugins';
 import { traces } from './commands/traces';
 import { trust } from './commands/trust';
 import { ServerClient, ServerExitedError } from './server-client';
+import { oneLineUsageErrors, positiveInt, requireReadable, usageError } from './usage';
 
 interface GlobalOptions {
   root: string;
@@ -74,14 +76,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'server log level').choices([...LOG_LEVELS]))
     .option('--verbose', "show the server's log on stderr")
     .option('--restricted', 'treat the workspace as untrusted: no workspace plugins or MCP servers, no plugin file writes')
-    .showHelpAfterError()
     .exitOverride();
 
-  const timeoutOption = (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, 'nootropic.usage', `--timeout expects milliseconds, got ${v}`);
-    return n;
-  };
+  const timeoutOption = positiveInt('milliseconds (a positive integer)');
 
   program
     .command('ask')
@@ -90,15 +87,16 @@ export function buildProgram(): Command {
     .option('--json', 'print {answer, citations, model, ...} as JSON instead of streaming')
     .addOption(new Option('--role <role>', 'model role').choices(['chat', 'edit', 'plan']).default('chat'))
     .option('--file <path>', 'treat this file as the open document (its text goes into the context)')
-    .action(async (words: string[], opts: { json?: boolean; role: 'chat' | 'edit' | 'plan'; file?: string }) =>
-      withServer(program, (client) =>
+    .action(async (words: string[], opts: { json?: boolean; role: 'chat' | 'edit' | 'plan'; file?: string }, cmd: Command) => {
+      if (opts.file) requireReadable(cmd, [opts.file], '--file');
+      return withServer(program, (client) =>
         ask(client, words.join(' '), {
           json: Boolean(opts.json),
           role: opts.role,
           ...(opts.file ? { file: pathToFileURL(path.resolve(opts.file)).href } : {}),
         }),
-      ),
-    );
+      );
+    });
 
   program
     .command('models')
@@ -113,11 +111,7 @@ export function buildProgram(): Command {
     .command('doctor')
     .description('report node, workspace, server, config, model endpoints, semgrep, ollama, embedder and grammars')
     .option('--json', 'print JSON')
-    .option('--timeout <ms>', 'probe timeout per endpoint', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, 'nootropic.usage', `--timeout expects milliseconds, got ${v}`);
-      return n;
-    })
+    .option('--timeout <ms>', 'probe timeout per endpoint', timeoutOption)
     .action(async (opts: { json?: boolean; timeout?: number }) =>
       withServer(program, (client) => doctor(client, { json: Boolean(opts.json), ...(opts.timeout ? { timeoutMs: opts.timeout } : {}) })),
     );
@@ -127,15 +121,11 @@ export function buildProgram(): Command {
     .description('report syntax errors in files (tree-sitter), as an editor would see them')
     .argument('<files...>', 'files to check')
     .option('--json', 'print JSON')
-    .action(async (files: string[], opts: { json?: boolean }) =>
-      withServer(program, (client, root) => check(client, files, { json: Boolean(opts.json), root })),
-    );
-
-  const positiveInt = (flag: string) => (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'nootropic.usage', `${flag} expects a positive integer, got ${v}`);
-    return n;
-  };
+    .action(async (files: string[], opts: { json?: boolean }, cmd: Command) => {
+      // A typo'd path is a usage error (exit 2), not a clean check.
+      requireReadable(cmd, files);
+      return withServer(program, (client, root) => check(client, files, { json: Boolean(opts.json), root }));
+    });
 
   program
     .command('index')
@@ -150,22 +140,20 @@ export function buildProgram(): Command {
     .command('search')
     .description('search the workspace index (natural language or identifiers)')
     .argument('[query]', 'what to look for')
-    .option('--limit <n>', 'number of hits', positiveInt('--limit'), 10)
+    .option('--limit <n>', 'number of hits', positiveInt(), 10)
     .option('--queries <file>', 'batch: a JSONL file of {"id", "query"}; prints one {"id", "hits"} line per query')
     .option('--json', 'print {hits: [{path, startLine, endLine, score, symbol, text}]}')
-    .action(async (query: string | undefined, opts: { json?: boolean; limit: number; queries?: string }) =>
-      withServer(program, (client) => search(client, query, { json: Boolean(opts.json), limit: opts.limit, ...(opts.queries ? { queries: opts.queries } : {}) })),
-    );
+    .action(async (query: string | undefined, opts: { json?: boolean; limit: number; queries?: string }, cmd: Command) => {
+      if (opts.queries) requireReadable(cmd, [opts.queries], '--queries');
+      else if (!query) usageError(cmd, 'give a QUERY or --queries FILE.jsonl');
+      return withServer(program, (client) => search(client, query, { json: Boolean(opts.json), limit: opts.limit, ...(opts.queries ? { queries: opts.queries } : {}) }));
+    });
 
   program
     .command('traces')
     .description("recent spans (requests, agent steps, model and tool calls) from the workspace's trace store")
     .option('--trace <id>', 'only this trace (32 hex digits)')
-    .option('--limit <n>', 'most recent N spans', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'nootropic.usage', `--limit expects a positive integer, got ${v}`);
-      return n;
-    }, 50)
+    .option('--limit <n>', 'most recent N spans', positiveInt(), 50)
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean; trace?: string; limit: number }) =>
       withServer(program, (client) => traces(client, { json: Boolean(opts.json), limit: opts.limit, ...(opts.trace ? { traceId: opts.trace } : {}) })),
@@ -197,8 +185,12 @@ export function buildProgram(): Command {
   registerAgentCommands(program, withServer);
   registerEditCommands(program);
 
+  usage = oneLineUsageErrors(program);
   return program;
 }
+
+/** Set by buildProgram: whether commander already printed the usage line for the error being handled. */
+let usage: { printed: () => boolean } = { printed: () => false };
 
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
@@ -207,7 +199,9 @@ async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version are successes; everything else commander raises is a usage error.
-      process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+      const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      if (!ok && !usage.printed()) process.stderr.write(`nootropic: ${err.message.replace(/^error:\s*/, '')}\n`);
+      process.exitCode = ok ? 0 : 2;
       return;
     }
     const message = err instanceof ServerExitedError || err instanceof Error ? err.message : String(err);

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { makeCacheDir } from '../workspace/cache-dir';
 
 export const FileChangeSchema = z.object({ path: z.string(), before: z.string().nullable(), after: z.string().nullable() });
 
@@ -85,7 +86,8 @@ export async function syncDir(dir: string): Promise<void> {
 
 async function ensureJournalDir(root: string): Promise<string> {
   const dir = journalDir(root);
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeCacheDir(dir);
+  await fs.chmod(dir, 0o700);
   return dir;
 }
 

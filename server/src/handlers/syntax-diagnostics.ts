@@ -1,7 +1,8 @@
 /**
  * Syntax diagnostics: open documents are parsed with tree-sitter (debounced per document) and a diagnostic is
- * published at each syntax error. Documents without a grammar get an empty list, so clients waiting for a
- * first publish are never left hanging.
+ * published at each syntax error. Documents without a grammar, or in a language the client's own language server
+ * already checks (`diagnostics.syntax.skipLanguages`), get an empty list, so clients waiting for a first publish
+ * are never left hanging.
  */
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -38,7 +39,9 @@ export function register(ctx: Pick<ServerContext, 'diagnostics' | 'documents' | 
 
   const publish = async (doc: TextDocument) => {
     const version = doc.version;
-    if (!ctx.config.config.diagnostics.syntax.enabled) {
+    // Off, or the editor's own language server already reports this language's syntax errors (skipLanguages).
+    const syntax = ctx.config.config.diagnostics.syntax;
+    if (!syntax.enabled || syntax.skipLanguages.includes(doc.languageId)) {
       await ctx.diagnostics.set(doc.uri, 'syntax', []);
       return;
     }
@@ -76,7 +79,9 @@ export function register(ctx: Pick<ServerContext, 'diagnostics' | 'documents' | 
     void ctx.diagnostics.set(e.document.uri, 'syntax', []);
   });
   ctx.config.onChange((now, before) => {
-    if (now.diagnostics.syntax.enabled !== before.diagnostics.syntax.enabled) {
+    const a = now.diagnostics.syntax;
+    const b = before.diagnostics.syntax;
+    if (a.enabled !== b.enabled || a.skipLanguages.join('\n') !== b.skipLanguages.join('\n')) {
       for (const doc of ctx.documents.all()) schedule(doc, true);
     }
   });

@@ -13,6 +13,7 @@ import {
   type McpServerInfo,
   type PluginInfo,
 } from '../../../shared/protocol/plugins';
+import { makeCacheDir } from '../workspace/cache-dir';
 
 export interface RegistryInputs {
   server: { name: string; version: string; protocolVersion: string; pluginApiVersion: string };
@@ -71,9 +72,7 @@ export function registryPath(root: string): string {
 export async function writeRegistry(root: string, registry: DescribeRegistry): Promise<string> {
   const file = registryPath(root);
   const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true });
-  // The cache folder keeps itself out of version control.
-  await fs.writeFile(path.join(dir, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
+  await makeCacheDir(dir);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await fs.writeFile(tmp, JSON.stringify(DescribeRegistry.parse(registry), null, 2) + '\n');

@@ -5,10 +5,12 @@
  * the caller is told so it can report it. The lexical postings that make opening fast are in lexical-snapshot.ts. Every LanceDB write is atomic (a new version), so a server killed
  * mid-write leaves the previous version intact.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as lancedb from '@lancedb/lancedb';
+import type * as lancedb from '@lancedb/lancedb';
+import { loadLanceDb } from './lancedb';
 import { z } from 'zod';
+import { makeCacheDirSync } from '../workspace/cache-dir';
 
 export const SCHEMA_VERSION = 2;
 const TABLE = 'chunks';
@@ -49,8 +51,7 @@ export class ChunkStore {
     const cache = path.join(root, '.nootropic-cache');
     this.dir = path.join(cache, 'index', 'lancedb');
     this.metaFile = path.join(cache, 'index', 'meta.json');
-    mkdirSync(path.dirname(this.dir), { recursive: true });
-    if (!existsSync(path.join(cache, '.gitignore'))) writeFileSync(path.join(cache, '.gitignore'), '*\n');
+    makeCacheDirSync(path.dirname(this.dir));
   }
 
   /**
@@ -87,7 +88,7 @@ export class ChunkStore {
   }
 
   private async openTable(): Promise<void> {
-    this.db ??= await lancedb.connect(path.resolve(this.dir));
+    this.db ??= await (await loadLanceDb()).connect(path.resolve(this.dir));
     if (this.table) return;
     const names = await this.db.tableNames();
     if (names.includes(TABLE)) this.table = await this.db.openTable(TABLE);

@@ -4,12 +4,13 @@
  * at 20 MB (one older file kept, `spans.jsonl.1`) and every string in a span clipped to 4 KB, so it never grows
  * without bound. With no workspace, spans live in a bounded ring in memory.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { StoredSpan } from '../../../shared/protocol/traces';
 import { redactValue } from '../security/redact';
+import { makeCacheDirSync } from '../workspace/cache-dir';
 
 const MAX_BYTES = 20 * 1024 * 1024;
 /** Per string attribute, status message or event attribute: a span is a record of what happened, not a copy of data. */
@@ -78,9 +79,7 @@ export class LocalSpanStore implements SpanExporter {
       return;
     }
     const dir = path.join(root, '.nootropic-cache', 'traces');
-    mkdirSync(dir, { recursive: true });
-    const ignore = path.join(root, '.nootropic-cache', '.gitignore');
-    if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
+    makeCacheDirSync(dir);
     this.file = path.join(dir, 'spans.jsonl');
   }
 

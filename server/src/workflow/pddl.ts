@@ -5,8 +5,9 @@
  * recorded in the graph (`scheduler`).
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeCacheDir } from '../workspace/cache-dir';
 import type { TaskNode } from '../../../shared/protocol/agents';
 import { childEnv } from '../security/child-env';
 
@@ -37,7 +38,7 @@ export function toPddl(name: string, tasks: readonly TaskNode[]): { domain: stri
 }
 
 export async function writePddl(dir: string, name: string, tasks: readonly TaskNode[]): Promise<{ domain: string; problem: string; names: Map<string, string> }> {
-  await mkdir(dir, { recursive: true });
+  await makeCacheDir(dir);
   const p = toPddl(name, tasks);
   const domain = path.join(dir, 'domain.pddl');
   const problem = path.join(dir, 'problem.pddl');

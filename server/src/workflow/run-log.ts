@@ -9,11 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile, open } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile, open } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { signForWorkspace, verifyForWorkspace } from '../config/user-state';
 import { redactText } from '../security/redact';
+import { makeCacheDir } from '../workspace/cache-dir';
 
 /** Masks secret-looking values in every string (keys like `tokens` here are counts, not credentials). */
 function redactStrings<T>(v: T): T {
@@ -141,7 +142,7 @@ export class RunLog {
   static async create(root: string, init: Omit<RunMeta, 'runId' | 'status' | 'startedAt' | 'iterations' | 'edits' | 'pid'> & { runId?: string }): Promise<RunLog> {
     const runId = init.runId ?? newRunId();
     const dir = path.join(runsDir(root), runId);
-    await mkdir(dir, { recursive: true });
+    await makeCacheDir(dir);
     const meta = RunMeta.parse({ ...init, runId, status: 'running', startedAt: new Date().toISOString(), iterations: 0, edits: [], pid: process.pid });
     const log = new RunLog(root, dir, meta, []);
     await writeFile(path.join(dir, 'steps.jsonl'), '', { flag: 'a' });

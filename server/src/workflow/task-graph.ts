@@ -5,10 +5,11 @@
  * The built-in scheduler is a topological order (Kahn, stable by the tasks' own order) and the critical path
  * (longest chain by estimate).
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { TaskGraph, type TaskNode } from '../../../shared/protocol/agents';
+import { makeCacheDir } from '../workspace/cache-dir';
 
 export function graphFile(root: string): string {
   return path.join(root, '.nootropic-cache', 'TaskGraph.json');
@@ -130,7 +131,7 @@ export async function loadGraph(root: string): Promise<TaskGraph | null> {
 
 export async function saveGraph(root: string, graph: TaskGraph): Promise<string> {
   const file = graphFile(root);
-  await mkdir(path.dirname(file), { recursive: true });
+  await makeCacheDir(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   const fh = await open(tmp, 'w');
   try {

@@ -151,11 +151,11 @@ export function registerPanelTests(): void {
 
     it('nootropic diagnostics offer "Fix with nootropic" and "Explain this problem"; Explain answers in the chat', async () => {
       const a = await api();
-      const uri = file('broken.ts');
+      const uri = file('broken.py');
       const doc = await vscode.workspace.openTextDocument(uri);
-      // Phase A's first test fixed broken.ts; break it again.
+      // Phase A's first test fixed broken.py; break it again (Python: nootropic reports its syntax errors).
       const edit = new vscode.WorkspaceEdit();
-      edit.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), 'const ok = 1;\nfunction broken( {\n  return ok;\n}\n');
+      edit.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), 'import os\ndef f(:\n    return os.getcwd()\n');
       await vscode.workspace.applyEdit(edit);
       await vscode.window.showTextDocument(doc);
       const diag = await waitUntil('a nootropic diagnostic', 30_000, () => vscode.languages.getDiagnostics(uri).find((d) => d.source === 'nootropic'));

@@ -63,10 +63,12 @@ export function registerExtensionTests(): void {
     });
 
     it('publishes a syntax diagnostic at the broken line, and clears it when the text is fixed', async () => {
-      const uri = workspaceFile('broken.ts');
+      // Python: VS Code has no Python language server here, so nootropic reports its syntax errors (TS/JS are
+      // skipped by default: VS Code's TypeScript server reports those; see the next test).
+      const uri = workspaceFile('broken.py');
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc);
-      const diags = await waitFor('a nootropic diagnostic on broken.ts', 30_000, () => {
+      const diags = await waitFor('a nootropic diagnostic on broken.py', 30_000, () => {
         const d = nootropicDiagnostics(uri);
         return d.length ? d : undefined;
       }, [vscode.languages.onDidChangeDiagnostics]);
@@ -76,9 +78,25 @@ export function registerExtensionTests(): void {
       assert.equal(typeof diags[0]!.code === 'object' ? diags[0]!.code.value : diags[0]!.code, 'syntax');
 
       const edit = new vscode.WorkspaceEdit();
-      edit.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), 'const ok = 1;\nfunction fixed() {}\n');
+      edit.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), 'import os\ndef f():\n    return os.getcwd()\n');
       assert.ok(await vscode.workspace.applyEdit(edit));
       await waitFor('diagnostics cleared', 30_000, () => (nootropicDiagnostics(uri).length === 0 ? true : undefined), [vscode.languages.onDidChangeDiagnostics]);
+      // Broken again for the restart test below, which expects this error after the server restarts.
+      const again = new vscode.WorkspaceEdit();
+      again.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), 'import os\ndef f(:\n    return os.getcwd()\n');
+      assert.ok(await vscode.workspace.applyEdit(again));
+    });
+
+    it('lists a TypeScript syntax error once: TypeScript\'s own when its server reports it, else nootropic\'s', async () => {
+      const uri = workspaceFile('broken.ts');
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      const onLine2 = () => vscode.languages.getDiagnostics(uri).filter((d) => d.range.start.line === 1 && d.severity === vscode.DiagnosticSeverity.Error);
+      await waitFor('a diagnostic on line 2 of broken.ts', 30_000, () => (onLine2().length ? true : undefined), [vscode.languages.onDidChangeDiagnostics]);
+      await new Promise((r) => setTimeout(r, 3_000));
+      const ours = onLine2().filter((d) => d.source === 'nootropic');
+      const theirs = onLine2().filter((d) => !d.source?.startsWith('nootropic'));
+      assert.ok(!(ours.length && theirs.length), `listed twice: ${onLine2().map((d) => `${d.source}: ${d.message}`).join(' | ')}`);
     });
 
     it('answers doctor over node-ipc with the grammars loaded', async () => {

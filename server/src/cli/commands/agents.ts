@@ -19,6 +19,7 @@ import {
 } from '../../../../shared/protocol';
 import { exitCodeForServerError, printJson, table } from '../render';
 import type { ServerClient } from '../server-client';
+import { requireReadable } from '../usage';
 
 export async function planCommand(client: ServerClient, spec: string | undefined, opts: { json: boolean; instruction?: string }): Promise<number> {
   try {
@@ -171,9 +172,11 @@ export function registerAgentCommands(program: Command, withServer: (program: Co
     .argument('[spec]', 'spec file (default project-spec.yaml)')
     .option('--instruction <text>', 'plan this instead of the spec goals')
     .option('--json', 'print {graph, files, notes}')
-    .action(async (spec: string | undefined, opts: { json?: boolean; instruction?: string }) =>
-      withServer(program, (client) => planCommand(client, spec, { json: Boolean(opts.json), ...(opts.instruction ? { instruction: opts.instruction } : {}) })),
-    );
+    .action(async (spec: string | undefined, opts: { json?: boolean; instruction?: string }, cmd: Command) => {
+      // The server reads the spec relative to the workspace root; a path that is not there is a usage error.
+      if (spec) requireReadable(cmd, [path.resolve(program.opts<{ root: string }>().root, spec)], 'spec file');
+      return withServer(program, (client) => planCommand(client, spec, { json: Boolean(opts.json), ...(opts.instruction ? { instruction: opts.instruction } : {}) }));
+    });
   program
     .command('run')
     .description('run the agents: one instruction (coder → critic → fix), a task (--task), the task graph (--all) or an interrupted run (--resume)')

@@ -1,4 +1,7 @@
-/** `nootropic doctor [--json]`: what the server sees of this machine, as a table or JSON. Degraded ≠ failed. */
+/**
+ * `nootropic doctor [--json]`: what the server sees of this machine, as a table or JSON. Degraded ≠ failed: exit 1
+ * only for the FAIL items that make configured features unusable (`failures`), 0 otherwise.
+ */
 import { Doctor, type DoctorReport } from '../../../../shared/protocol';
 import { mark, printJson, table } from '../render';
 import type { ServerClient } from '../server-client';
@@ -84,9 +87,29 @@ export function renderDoctor(r: DoctorReport): string {
   return lines.join('\n');
 }
 
+/**
+ * The FAIL items that make configured features unusable, each as one line; empty means exit 0. The rule (README,
+ * "Exit codes"): node older than required (the server cannot run), a config file that failed to load (what runs is
+ * not what was configured), a configured model endpoint unreachable or unusable (chat, ask, edits and agents need
+ * it), a tree-sitter grammar that failed to load (no syntax diagnostics or chunking for that language), the index
+ * in error. Optional tools (semgrep, the ollama binary, the embedder: search falls back to keywords) and a
+ * restricted workspace are degraded, reported, and exit 0.
+ */
+export function failures(r: DoctorReport): string[] {
+  const out: string[] = [];
+  if (!r.node.ok) out.push(`node ${r.node.version} is older than required ${r.node.required}`);
+  for (const s of r.config.sources) if (s.status === 'error' || s.error) out.push(`config ${s.layer}${s.path ? ` ${s.path}` : ''}: ${s.error ?? 'failed to load'}`);
+  for (const m of r.models) if (!m.reachable || m.error) out.push(`model ${m.role} (${m.provider} ${m.baseUrl}): ${m.error ?? 'unreachable'}`);
+  if (!r.tools.grammars.available) out.push(`grammars: ${r.tools.grammars.error ?? 'failed to load'}`);
+  if (r.index.state === 'error') out.push(`index: ${r.index.message ?? 'failed'}`);
+  return out;
+}
+
 export async function doctor(client: ServerClient, opts: { json: boolean; timeoutMs?: number }): Promise<number> {
   const report = await client.request(Doctor, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
   if (opts.json) printJson(report);
   else process.stdout.write(renderDoctor(report) + '\n');
-  return 0;
+  const failed = failures(report);
+  if (!opts.json) for (const f of failed) process.stderr.write(`nootropic doctor: FAIL ${f}\n`);
+  return failed.length ? 1 : 0;
 }

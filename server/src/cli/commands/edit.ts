@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyEdits, listChangeSets, undo, UndoError } from '../../edits';
 import { printJson, table } from '../render';
+import { requireReadable } from '../usage';
 
 function rootOf(program: Command): string {
   return path.resolve(program.opts<{ root: string }>().root);
@@ -102,8 +103,9 @@ export function registerEditCommands(program: Command): void {
     .argument('[editfile]', "EDITFILE after FILE")
     .option('--json', 'print {applied, reason?, diff, changeSetId?, files}')
     .option('--dry-run', 'show the diff, write nothing')
-    .action(async (a: string, b: string | undefined, opts: { json?: boolean; dryRun?: boolean }) => {
+    .action(async (a: string, b: string | undefined, opts: { json?: boolean; dryRun?: boolean }, cmd: Command) => {
       const [file, editFile] = b === undefined ? [undefined, a] : [a, b];
+      requireReadable(cmd, [editFile], 'EDITFILE');
       process.exitCode = await editApply(rootOf(program), file, editFile, { json: Boolean(opts.json), dryRun: Boolean(opts.dryRun) });
     });
   edit
