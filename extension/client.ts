@@ -16,7 +16,7 @@ import {
 } from 'vscode-languageclient/node';
 import { explicitSettings } from './settings';
 
-const LANGUAGES = [
+export const LANGUAGES: readonly string[] = [
   'typescript',
   'typescriptreact',
   'javascript',

@@ -116,7 +116,7 @@ export async function runChat(ctx: ChatCtx, params: Params, signal: AbortSignal,
     retrieveLimit = 0;
   } else {
     if (!question) usage(`type a question, or a command: ${Object.keys(BUILTINS).map((n) => `/${n}`).join(', ')}`);
-    if (doc) pieces.push(...documentPieces(doc, c!, { includeSelection: true, includeFile: c!.includeOpenFile, includeDiagnostics: true }));
+    if (doc) pieces.push(...documentPieces(doc, c!, { includeSelection: true, includeFile: c!.includeOpenFile, includeDiagnostics: wants('problems') }));
   }
   if (wants('problems') && !pieces.some((p) => p.kind === 'diagnostics')) pieces.push(problemsPiece(c ?? { includeOpenFile: false }));
 
