@@ -115,4 +115,13 @@ describe('chat slash commands on the server', () => {
     await expect(send({ ...msg, context: { uri: 'https://example.com/x' } })).rejects.toThrow(/is not an open document/);
     expect(standin!.calls('/v1/chat/completions')).toHaveLength(0);
   });
+
+  it('runs through workspace/executeCommand for editors without custom requests (Helix)', async () => {
+    const { w } = await start([{ text: 'It adds, almost.' }]);
+    const uri = pathToFileURL(path.join(w.root, 'src/math.ts')).href;
+    const r = ChatSend.result.parse(await server!.client.sendRequest('workspace/executeCommand', { command: 'nootropic.server.chat', arguments: ['/explain', { uri }] }));
+    expect(r).toMatchObject({ kind: 'answer', slash: 'explain', answer: 'It adds, almost.' });
+    await expect(server!.client.sendRequest('workspace/executeCommand', { command: 'nootropic.server.chat', arguments: [] })).rejects.toThrow(/arguments are \[message, context\?\]/);
+    await expect(server!.client.sendRequest('workspace/executeCommand', { command: 'nootropic.server.chat', arguments: ['hi', { uri: 'file:///etc/passwd' }] })).rejects.toThrow(/outside the workspace/);
+  });
 });
