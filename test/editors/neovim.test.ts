@@ -96,8 +96,9 @@ local id = vim.lsp.start_client({
   root_dir = vim.fn.fnamemodify(vim.fn.argv(0), ':p:h'),
 })
 vim.lsp.buf_attach_client(buf, id)
-vim.wait(10000, function() local c = vim.lsp.get_client_by_id(id); return c ~= nil and c.initialized end, 50)
+vim.wait(30000, function() local c = vim.lsp.get_client_by_id(id); return c ~= nil and c.server_capabilities ~= nil and next(c.server_capabilities) ~= nil end, 50)
 local client = vim.lsp.get_client_by_id(id)
+local function main()
 local function chat(message, selection)
   local context = { uri = vim.uri_from_bufnr(buf) }
   if selection then context.selection = selection end
@@ -105,7 +106,8 @@ local function chat(message, selection)
   if not res then return { err = 'timeout' } end
   return res
 end
-local cmds = client.request_sync('nootropic/chat/commands', {}, 10000, buf)
+local cmds = client.request_sync('nootropic/chat/commands', vim.empty_dict(), 30000, buf)
+if not cmds or not cmds.result then out:write('COMMANDS-ERROR ' .. vim.inspect(cmds) .. '\\n'); return end
 local names = {}
 for _, c in ipairs(cmds.result.commands) do table.insert(names, c.name) end
 out:write('COMMANDS ' .. table.concat(names, ',') .. '\\n')
@@ -116,6 +118,9 @@ if ed.err then out:write('EDIT-ERROR ' .. vim.inspect(ed.err) .. '\\n') else
   out:write('EDIT ' .. ed.result.kind .. ' applies=' .. tostring(ed.result.edit.applies) .. '\\n')
   out:write('DIFF ' .. ed.result.edit.diff:gsub('\\n', '|') .. '\\n')
 end
+end
+local ok, err = pcall(main)
+if not ok then out:write('LUA-ERROR ' .. tostring(err) .. '\\n') end
 vim.lsp.stop_client(id)
 vim.wait(2000, function() return vim.lsp.get_client_by_id(id) == nil end, 50)
 vim.cmd('qa!')
@@ -154,5 +159,5 @@ vim.cmd('qa!')
       await standin.close();
       ws.dispose();
     }
-  });
+  }, 120_000);
 });
