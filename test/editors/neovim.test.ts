@@ -18,6 +18,24 @@ function nvimAvailable(): boolean {
   }
 }
 
+/** Headless Neovim running a Lua script on `file`; resolves with everything it wrote. */
+function runNvim(script: string, file: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const nvim = spawn('nvim', ['--headless', '--clean', '-n', '-c', `luafile ${script}`, file], { env, cwd });
+    let out = '';
+    nvim.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    nvim.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const timer = setTimeout(() => {
+      nvim.kill('SIGKILL');
+      reject(new Error(`nvim did not finish:\n${out}`));
+    }, timeoutMs);
+    nvim.once('exit', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
 // Missing Neovim fails the tier (CI installs it); skipping must be an explicit choice that shows as skipped.
 const skip = process.env.NOOTROPIC_SKIP_NEOVIM === '1';
 
@@ -55,20 +73,7 @@ describe.skipIf(skip)('Neovim (headless, built-in LSP client) attached to nootro
       const file = ws.write('main.py', 'import os\n\ndef broken(:\n    return os.getcwd()\n');
       const script = ws.write('t.lua', LUA);
       const env = cleanEnv({ XDG_CACHE_HOME: path.join(ws.root, '.cache'), XDG_STATE_HOME: path.join(ws.root, '.state'), XDG_CONFIG_HOME: path.join(ws.root, '.config') });
-      const output = await new Promise<string>((resolve, reject) => {
-        const nvim = spawn('nvim', ['--headless', '--clean', '-n', '-c', `luafile ${script}`, file], { env, cwd: ws.root });
-        let out = '';
-        nvim.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-        nvim.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-        const timer = setTimeout(() => {
-          nvim.kill('SIGKILL');
-          reject(new Error(`nvim did not finish:\n${out}`));
-        }, 40_000);
-        nvim.once('exit', () => {
-          clearTimeout(timer);
-          resolve(out);
-        });
-      });
+      const output = await runNvim(script, file, env, ws.root, 40_000);
       expect(output, output).toMatch(/RESULT ok/);
       expect(output).toMatch(/DIAG 2:\d+ nootropic \| Syntax error/);
       expect(output).toMatch(/METHODS .*nootropic\/doctor/);
@@ -134,20 +139,7 @@ vim.cmd('qa!')
         NOOTROPIC_BASE_URL: `${standin.url}/v1`,
         NOOTROPIC_MODEL: 'qwen2.5-coder:7b',
       });
-      const output = await new Promise<string>((resolve, reject) => {
-        const nvim = spawn('nvim', ['--headless', '--clean', '-n', '-c', `luafile ${script}`, file], { env, cwd: ws.root });
-        let out = '';
-        nvim.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-        nvim.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-        const timer = setTimeout(() => {
-          nvim.kill('SIGKILL');
-          reject(new Error(`nvim did not finish:\n${out}`));
-        }, 90_000);
-        nvim.once('exit', () => {
-          clearTimeout(timer);
-          resolve(out);
-        });
-      });
+      const output = await runNvim(script, file, env, ws.root, 90_000);
       expect(output, output).toMatch(/COMMANDS plan,edit,fix,test,search,explain,review/);
       expect(output, output).toMatch(/EXPLAIN answer add subtracts b from a\./);
       expect(output, output).toMatch(/EDIT edit applies=true/);
