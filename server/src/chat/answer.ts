@@ -9,7 +9,7 @@ import { ModelError } from '../models/errors';
 import { fitToWindow, renderPiece, type BudgetResult, type ContextPiece } from '../models/prompt-budget';
 import type { Attempt, WindowInfo } from '../models/router';
 import type { ChatMessage } from '../models/types';
-import { fenceContent, newFence, untrustedInstruction } from '../models/untrusted-context';
+import { fenceContent, newFence, untrustedInstruction } from '../prompts/fence';
 import { RpcError } from '../rpc/registry';
 import { redactSecrets } from '../secrets';
 import { SYSTEM_PROMPT } from './prompts';
