@@ -125,7 +125,7 @@ describe('plugins (server in-process, worker threads)', () => {
     await expect(s.client.sendRequest(PluginsRun.method, { command: 'nope' })).rejects.toMatchObject({ code: -32602, message: expect.stringMatching(/no plugin command "nope" \(available: .*hello/) });
   });
 
-  it('routes `/command` in chat to the active plugin that owns it; failed plugins\' and unknown commands go to the model', async () => {
+  it('routes `/command` in chat to the active plugin that owns it; an unknown command is a clear error listing the commands', async () => {
     const standin = await startModelStandin({ defaultReply: (q) => ({ text: `model: ${q}` }) });
     cleanups.push(() => void standin.close());
     ws = tempWorkspace('nootropic-plugins-');
