@@ -18,7 +18,7 @@ import { dropDuplicates } from './diagnostic-dedup';
 import { splitSettings } from './settings';
 import { serverEnv } from '../server/src/security/child-env';
 
-const LANGUAGES = [
+export const LANGUAGES: readonly string[] = [
   'typescript',
   'typescriptreact',
   'javascript',

@@ -114,6 +114,11 @@ export class ReviewController implements vscode.TextDocumentContentProvider, vsc
     const api = this.api();
     if (!api) throw new Error('The nootropic server is not running.');
     const preview = await api.callContract(EDIT_PREVIEW, { text, ...(targetUri ? { targetUri } : {}) }, EditPreviewResult, 'reviewing proposed edits');
+    return this.adopt(preview, text, label, targetUri);
+  }
+
+  /** Keeps a preview the server already made (chat's /edit, /fix, /test answer with one) as a proposal. */
+  adopt(preview: { files: EditFile[]; diff: string; reason?: string | undefined; controlFiles?: { path: string; why: string }[] | undefined }, text: string, label: string, targetUri?: string): { proposal?: Proposal; reason?: string } {
     if (preview.reason && !preview.files.length) return { reason: preview.reason };
     if (!preview.files.length) return { reason: 'the answer contained no change the edit engine could read' };
     const id = `p${Date.now().toString(36)}${(counter++).toString(36)}`;
@@ -125,7 +130,7 @@ export class ReviewController implements vscode.TextDocumentContentProvider, vsc
       files: preview.files.map((f) => ({ ...f, path: rel(f.uri), state: 'pending' as const })),
       diff: preview.diff,
       createdAt: Date.now(),
-      control: preview.controlFiles.map((c) => ({ path: c.path, why: c.why })),
+      control: (preview.controlFiles ?? []).map((c) => ({ path: c.path, why: c.why })),
     };
     this.proposals.set(id, proposal);
     this.tree.refresh();

@@ -4,7 +4,6 @@
  * asks for the instruction in an input box and goes through the same review as /edit.
  */
 import * as vscode from 'vscode';
-import { BUILTIN_COMMANDS, COMMAND_HELP } from '../../shared/chat/input';
 import type { ChatViewProvider } from './chat-view';
 import { slashCommands } from './engine';
 import type { ServerApi } from '../server-api';
@@ -38,13 +37,19 @@ export function registerChatCommands(chat: ChatViewProvider, api: () => ServerAp
     vscode.commands.registerCommand('nootropic.review', (arg?: unknown) => run(`/review ${typeof arg === 'string' ? arg : ''}`.trim())),
     vscode.commands.registerCommand('nootropic.plan', ask('plan', 'What should be built? (or a spec file, e.g. project-spec.yaml)', 'project-spec.yaml', false)),
     vscode.commands.registerCommand('nootropic.runSlashCommand', async () => {
+      // The server's list: the same commands the CLI, Neovim and Helix see.
       const all = await slashCommands(api());
+      if (!all.length) {
+        void vscode.window.showErrorMessage('nootropic: the server is not running, so no slash commands are available. Run "nootropic: Restart Server".');
+        return undefined;
+      }
+      const builtin = all.filter((c) => c.source === 'nootropic').length;
       const pick = await vscode.window.showQuickPick(
         all.map((c) => ({ label: `/${c.name}`, description: c.source === 'nootropic' ? '' : c.source, detail: c.description, name: c.name })),
-        { title: 'nootropic: slash command', placeHolder: `${BUILTIN_COMMANDS.length} built in${all.length > BUILTIN_COMMANDS.length ? `, ${all.length - BUILTIN_COMMANDS.length} from plugins` : ''}` },
+        { title: 'nootropic: slash command', placeHolder: `${builtin} built in${all.length > builtin ? `, ${all.length - builtin} from plugins` : ''}` },
       );
       if (!pick) return undefined;
-      const rest = await vscode.window.showInputBox({ title: `nootropic: ${pick.label}`, prompt: (COMMAND_HELP as Record<string, string>)[pick.name] ?? pick.detail, ignoreFocusOut: true });
+      const rest = await vscode.window.showInputBox({ title: `nootropic: ${pick.label}`, prompt: pick.detail, ignoreFocusOut: true });
       if (rest === undefined) return undefined;
       return run(`${pick.label} ${rest}`.trim());
     }),

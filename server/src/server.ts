@@ -20,6 +20,7 @@ import { workspaceRetriever } from './context/workspace-retriever';
 import * as agents from './handlers/agents';
 import * as chat from './handlers/chat';
 import * as configuration from './handlers/configuration';
+import { CHAT_EXECUTE_COMMAND } from './handlers/chat';
 import * as doctor from './handlers/doctor';
 import * as edits from './handlers/edits';
 import * as trust from './handlers/trust';
@@ -142,6 +143,8 @@ export function createServer(connection: Connection, options: ServerOptions): Se
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         workspaceSymbolProvider: true,
         codeActionProvider: true,
+        // Editors that cannot send custom requests (Helix) run chat commands through workspace/executeCommand.
+        executeCommandProvider: { commands: [CHAT_EXECUTE_COMMAND] },
         experimental: { nootropic },
       },
     };

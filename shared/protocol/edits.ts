@@ -35,7 +35,7 @@ const DeleteFile = z.object({ kind: z.literal('delete'), uri: z.string(), option
 /** The subset of LSP's WorkspaceEdit the server produces (documentChanges only). */
 export const WorkspaceEditSchema = z.object({ documentChanges: z.array(z.union([TextDocumentEdit, CreateFile, DeleteFile])) });
 
-const EditOutcome = z.object({
+export const EditOutcome = z.object({
   applied: z.boolean(),
   /** When refused: names the block or hunk and why. */
   reason: z.string().optional(),

@@ -4,6 +4,7 @@
  */
 import type { AnyNotificationDef, AnyRequestDef } from './method';
 import * as agents from './agents';
+import * as chat from './chat';
 import * as edits from './edits';
 import * as models from './models';
 import * as plugins from './plugins';
@@ -18,6 +19,7 @@ export * from './search';
 export * from './server';
 export * from './traces';
 export * from './models';
+export * from './chat';
 export * from './plugins';
 export * from './agents';
 export * from './edits';
@@ -34,6 +36,7 @@ export const clientToServerRequests: readonly AnyRequestDef[] = [
   search.Search,
   models.ModelsList,
   models.ChatSend,
+  chat.ChatCommands,
   plugins.PluginsList,
   plugins.PluginsRun,
   plugins.PluginsReload,

@@ -1,6 +1,7 @@
 /** Models and chat: `nootropic/models/list`, `nootropic/chat/send`, `nootropic/chat/delta`. */
 import { z } from 'zod';
 import { PROVIDERS, ROLES } from '../config/schema';
+import { ChatCommandKind, ChatEditProposal, ChatPlanResult, ChatSearchResult } from './chat';
 import { notification, request } from './method';
 
 export const GpuInfo = z.object({ name: z.string(), memoryGiB: z.number(), driver: z.string().optional() });
@@ -80,13 +81,18 @@ export const ChatSendParams = z
     /** Chosen by the client; deltas arrive as `nootropic/chat/delta` with this id. Omit for no streaming. */
     streamId: z.string().min(1).max(200).optional(),
     role: z.enum(['chat', 'edit', 'plan']).default('chat'),
+    /**
+     * A slash command to run (without the slash: `edit`, `explain`, a plugin's `plugin/command`; see
+     * `nootropic/chat/commands`). When absent, a leading `/command` in the last message is read as one.
+     */
+    command: z.string().min(1).max(200).optional(),
     messages: z
       .array(z.object({ role: z.enum(['user', 'assistant']), content: z.string().min(1).max(200_000) }).strict())
       .min(1)
       .refine((m) => m[m.length - 1]?.role === 'user', 'the last message must be from the user'),
     context: z
       .object({
-        /** The active document (open in the editor, or a file URI). */
+        /** The active document: one open in the editor, or a file inside the workspace (anything else is refused). */
         uri: z.string().optional(),
         selection: Range.optional(),
         includeOpenFile: z.boolean().default(true),
@@ -94,6 +100,8 @@ export const ChatSendParams = z
         diagnostics: z.array(z.object({ message: z.string(), line: z.number().int().min(0).optional() }).strict()).max(200).optional(),
         /** @-mentions the server resolves: `file` (a root-relative path) and `symbol` (a name in the index). */
         mentions: z.array(z.object({ kind: z.enum(['file', 'symbol']), arg: z.string().min(1).max(1_000) }).strict()).max(20).optional(),
+        /** The workspace's problems as the editor shows them (for `@problems` with no document, and `/fix` across files). */
+        problems: z.array(z.object({ path: z.string().max(1_000), line: z.number().int().min(0).optional(), message: z.string().max(4_000) }).strict()).max(500).optional(),
       })
       .strict()
       .optional(),
@@ -107,7 +115,7 @@ export const Citation = z.object({ path: z.string(), startLine: z.number().int()
 export type Citation = z.infer<typeof Citation>;
 
 const ContextRef = z.object({
-  kind: z.enum(['selection', 'diagnostics', 'open-file', 'retrieved']),
+  kind: z.enum(['selection', 'diagnostics', 'open-file', 'git-diff', 'retrieved']),
   path: z.string().optional(),
   startLine: z.number().int().optional(),
   endLine: z.number().int().optional(),
@@ -126,9 +134,20 @@ export const AttemptReport = z.object({
 export const ChatSendResult = z.object({
   answer: z.string(),
   model: z.string(),
-  /** `provider: 'plugin'` (label `plugin:<name>`, no baseUrl) when a `/command` of a plugin answered, not a model. */
-  endpoint: z.object({ role: z.enum(ROLES), label: z.string(), provider: z.union([z.enum(PROVIDERS), z.literal('plugin')]), baseUrl: z.string() }),
+  /**
+   * `provider: 'plugin'` (label `plugin:<name>`, no baseUrl) when a `/command` of a plugin answered, not a model;
+   * `provider: 'nootropic'` for /search (the index) and /plan (the planner).
+   */
+  endpoint: z.object({ role: z.enum(ROLES), label: z.string(), provider: z.union([z.enum(PROVIDERS), z.literal('plugin'), z.literal('nootropic')]), baseUrl: z.string() }),
   finishReason: z.enum(['stop', 'length', 'tool_calls', 'other']),
+  /** What ran: a model answer (plain chat, /explain, /review), /search hits, a /plan graph, an /edit-/fix-/test proposal, a plugin. */
+  kind: ChatCommandKind,
+  /** The slash command that ran, without the slash. */
+  slash: z.string().optional(),
+  hits: ChatSearchResult.optional(),
+  plan: ChatPlanResult.optional(),
+  /** Set for /edit, /fix, /test: the proposal (absent when the answer held no edit; `warnings` says so). */
+  edit: ChatEditProposal.optional(),
   /** Set when the message was `/command args` for a plugin command: what it returned (the answer renders it). */
   command: z.object({ plugin: z.string(), command: z.string(), result: z.json(), durationMs: z.number() }).optional(),
   /** Only sources that were actually in the prompt. */

@@ -3,8 +3,10 @@
  * its built-in LSP client and must receive the syntax diagnostic. Needs `nvim` (bash .ci/install-tools.sh).
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startModelStandin } from '../support/model-standin';
 import { REPO_ROOT, cleanEnv, tempWorkspace } from '../support/paths';
 
 function nvimAvailable(): boolean {
@@ -14,6 +16,24 @@ function nvimAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/** Headless Neovim running a Lua script on `file`; resolves with everything it wrote. */
+function runNvim(script: string, file: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const nvim = spawn('nvim', ['--headless', '--clean', '-n', '-c', `luafile ${script}`, file], { env, cwd });
+    let out = '';
+    nvim.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    nvim.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const timer = setTimeout(() => {
+      nvim.kill('SIGKILL');
+      reject(new Error(`nvim did not finish:\n${out}`));
+    }, timeoutMs);
+    nvim.once('exit', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
 }
 
 // Missing Neovim fails the tier (CI installs it); skipping must be an explicit choice that shows as skipped.
@@ -53,20 +73,7 @@ describe.skipIf(skip)('Neovim (headless, built-in LSP client) attached to nootro
       const file = ws.write('main.py', 'import os\n\ndef broken(:\n    return os.getcwd()\n');
       const script = ws.write('t.lua', LUA);
       const env = cleanEnv({ XDG_CACHE_HOME: path.join(ws.root, '.cache'), XDG_STATE_HOME: path.join(ws.root, '.state'), XDG_CONFIG_HOME: path.join(ws.root, '.config') });
-      const output = await new Promise<string>((resolve, reject) => {
-        const nvim = spawn('nvim', ['--headless', '--clean', '-n', '-c', `luafile ${script}`, file], { env, cwd: ws.root });
-        let out = '';
-        nvim.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-        nvim.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-        const timer = setTimeout(() => {
-          nvim.kill('SIGKILL');
-          reject(new Error(`nvim did not finish:\n${out}`));
-        }, 40_000);
-        nvim.once('exit', () => {
-          clearTimeout(timer);
-          resolve(out);
-        });
-      });
+      const output = await runNvim(script, file, env, ws.root, 40_000);
       expect(output, output).toMatch(/RESULT ok/);
       expect(output).toMatch(/DIAG 2:\d+ nootropic \| Syntax error/);
       expect(output).toMatch(/METHODS .*nootropic\/doctor/);
@@ -74,4 +81,75 @@ describe.skipIf(skip)('Neovim (headless, built-in LSP client) attached to nootro
       ws.dispose();
     }
   });
+
+  it('runs chat slash commands through nootropic/chat/send: /explain answers, /edit returns a proposal and writes nothing', async () => {
+    expect(nvimAvailable(), 'nvim not found: run `bash .ci/install-tools.sh` (or set NOOTROPIC_SKIP_NEOVIM=1 to skip this test)').toBe(true);
+    const edit = 'math.ts\n<<<<<<< SEARCH\n  return a - b;\n=======\n  return a + b;\n>>>>>>> REPLACE\n';
+    const standin = await startModelStandin({ replies: [{ text: 'add subtracts b from a.' }, { text: edit }] });
+    const ws = tempWorkspace();
+    try {
+      const before = 'export function add(a: number, b: number): number {\n  return a - b;\n}\n';
+      const file = ws.write('math.ts', before);
+      // What a Neovim user puts in their config: the request from Lua, with the buffer as the active document.
+      const script = ws.write('chat.lua', `
+local out = io.stdout
+vim.cmd('edit ' .. vim.fn.argv(0))
+local buf = vim.api.nvim_get_current_buf()
+local id = vim.lsp.start_client({
+  name = 'nootropic',
+  cmd = { '${process.execPath}', '${path.join(REPO_ROOT, 'bin', 'nootropic-lsp.js')}', '--stdio' },
+  root_dir = vim.fn.fnamemodify(vim.fn.argv(0), ':p:h'),
+})
+vim.lsp.buf_attach_client(buf, id)
+vim.wait(30000, function() local c = vim.lsp.get_client_by_id(id); return c ~= nil and c.server_capabilities ~= nil and next(c.server_capabilities) ~= nil end, 50)
+local client = vim.lsp.get_client_by_id(id)
+local function main()
+local function chat(message, selection)
+  local context = { uri = vim.uri_from_bufnr(buf) }
+  if selection then context.selection = selection end
+  local res = client.request_sync('nootropic/chat/send', { messages = { { role = 'user', content = message } }, context = context, retrieveLimit = 0 }, 60000, buf)
+  if not res then return { err = 'timeout' } end
+  return res
+end
+local cmds = client.request_sync('nootropic/chat/commands', vim.empty_dict(), 30000, buf)
+if not cmds or not cmds.result then out:write('COMMANDS-ERROR ' .. vim.inspect(cmds) .. '\\n'); return end
+local names = {}
+for _, c in ipairs(cmds.result.commands) do table.insert(names, c.name) end
+out:write('COMMANDS ' .. table.concat(names, ',') .. '\\n')
+local ex = chat('/explain', { start = { line = 0, character = 0 }, ['end'] = { line = 2, character = 1 } })
+if ex.err then out:write('EXPLAIN-ERROR ' .. vim.inspect(ex.err) .. '\\n') else out:write('EXPLAIN ' .. ex.result.kind .. ' ' .. ex.result.answer .. '\\n') end
+local ed = chat('/edit make add return the sum')
+if ed.err then out:write('EDIT-ERROR ' .. vim.inspect(ed.err) .. '\\n') else
+  out:write('EDIT ' .. ed.result.kind .. ' applies=' .. tostring(ed.result.edit.applies) .. '\\n')
+  out:write('DIFF ' .. ed.result.edit.diff:gsub('\\n', '|') .. '\\n')
+end
+end
+local ok, err = pcall(main)
+if not ok then out:write('LUA-ERROR ' .. tostring(err) .. '\\n') end
+vim.lsp.stop_client(id)
+vim.wait(2000, function() return vim.lsp.get_client_by_id(id) == nil end, 50)
+vim.cmd('qa!')
+`);
+      const env = cleanEnv({
+        XDG_CACHE_HOME: path.join(ws.root, '.cache'),
+        XDG_STATE_HOME: path.join(ws.root, '.state'),
+        XDG_CONFIG_HOME: path.join(ws.root, '.config'),
+        NOOTROPIC_USER_CONFIG: '/nonexistent/nootropic.yaml',
+        NOOTROPIC_PROVIDER: 'openai',
+        NOOTROPIC_BASE_URL: `${standin.url}/v1`,
+        NOOTROPIC_MODEL: 'qwen2.5-coder:7b',
+      });
+      const output = await runNvim(script, file, env, ws.root, 90_000);
+      expect(output, output).toMatch(/COMMANDS plan,edit,fix,test,search,explain,review/);
+      expect(output, output).toMatch(/EXPLAIN answer add subtracts b from a\./);
+      expect(output, output).toMatch(/EDIT edit applies=true/);
+      expect(output, output).toMatch(/DIFF .*\|-  return a - b;\|\+  return a \+ b;/);
+      expect(readFileSync(file, 'utf8')).toBe(before);
+      const sent = standin.calls('/v1/chat/completions')[0]!.body as { messages: { content: string }[] };
+      expect(sent.messages.at(-1)!.content).toContain('Explain the selected code');
+    } finally {
+      await standin.close();
+      ws.dispose();
+    }
+  }, 120_000);
 });

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  ChatCommands,
   ChatSend,
   DescribeRegistry,
   PluginsList,
@@ -127,7 +128,7 @@ describe('plugins (server in-process, child processes)', () => {
     await expect(s.client.sendRequest(PluginsRun.method, { command: 'nope' })).rejects.toMatchObject({ code: -32602, message: expect.stringMatching(/no plugin command "nope" \(available: .*hello/) });
   });
 
-  it('routes `/command` in chat to the active plugin that owns it; failed plugins\' and unknown commands go to the model', async () => {
+  it('routes `/command` in chat to the active plugin that owns it; an unknown command is a clear error listing the commands', async () => {
     const standin = await startModelStandin({ defaultReply: (q) => ({ text: `model: ${q}` }) });
     cleanups.push(() => void standin.close());
     ws = tempWorkspace('nootropic-plugins-');
@@ -150,10 +151,14 @@ describe('plugins (server in-process, child processes)', () => {
     await expect(chat('/boom')).rejects.toThrow(/\/boom: shape\/boom failed: bad input/);
     expect(standin.calls('/api/chat')).toHaveLength(0); // plugin commands never reached the model
 
-    // Not a command of an active plugin: an ordinary question for the model.
-    expect((await chat('/nosuch thing')).answer).toBe('model: /nosuch thing');
+    // Not a command at all: a clear error listing what exists (a typo never goes to the model as a question).
+    await expect(chat('/nosuch thing')).rejects.toThrow(/unknown command \/nosuch\. Available: \/plan, \/edit.*\/hello/);
+    // Every front door lists the same commands: builtins, then the active plugins'.
+    const { commands } = ChatCommands.result.parse(await s.client.sendRequest(ChatCommands.method, {}));
+    expect(commands.slice(0, 7).map((c) => c.name)).toEqual(['plan', 'edit', 'fix', 'test', 'search', 'explain', 'review']);
+    expect(commands.find((c) => c.name === 'hello')).toMatchObject({ kind: 'plugin', source: 'plugin:good' });
     expect((await chat('what does /hello do?')).answer).toBe('model: what does /hello do?');
-    expect(standin.calls('/api/chat')).toHaveLength(2);
+    expect(standin.calls('/api/chat')).toHaveLength(1);
     expect(byName(await list(s), 'throws').state).toBe('failed');
   });
 

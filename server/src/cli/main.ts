@@ -11,6 +11,7 @@ import { PROVIDERS, LOG_LEVELS } from '../../../shared/config/schema';
 import { SERVER_VERSION } from '../version';
 import { registerAgentCommands } from './commands/agents';
 import { ask } from './commands/ask';
+import { registerChatCommands } from './commands/chat';
 import { check } from './commands/check';
 import { doctor } from './commands/doctor';
 import { registerEditCommands } from './commands/edit';
@@ -184,6 +185,7 @@ export function buildProgram(): Command {
 
   registerAgentCommands(program, withServer);
   registerEditCommands(program);
+  registerChatCommands(program, withServer);
 
   usage = oneLineUsageErrors(program);
   return program;

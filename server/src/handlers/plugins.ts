@@ -142,6 +142,10 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'st
       return manager.list().some((p) => p.state === 'active' && p.commands.some((c) => c.name === name || `${p.name}/${c.name}` === name));
     },
     run: runPluginCommand,
+    list: async () => {
+      await settled();
+      return manager.list().flatMap((p) => (p.state === 'active' ? p.commands.map((c) => ({ name: c.name, plugin: p.name, ...(c.description ? { description: c.description } : {}), ...(c.usage ? { usage: c.usage } : {}) })) : []));
+    },
   });
 
   ctx.rpc.request(PluginsList, async () => {

@@ -7,7 +7,7 @@
 import { ModelError } from './errors';
 import { estimateTokens, MESSAGE_OVERHEAD_TOKENS } from './token-estimate';
 
-export type ContextKind = 'selection' | 'diagnostics' | 'open-file' | 'retrieved';
+export type ContextKind = 'selection' | 'diagnostics' | 'git-diff' | 'open-file' | 'retrieved';
 
 export interface ContextPiece {
   kind: ContextKind;
@@ -36,7 +36,7 @@ export interface BudgetResult {
   reservedForAnswer: number;
 }
 
-const KIND_RANK: Record<ContextKind, number> = { selection: 0, diagnostics: 1, 'open-file': 2, retrieved: 3 };
+const KIND_RANK: Record<ContextKind, number> = { selection: 0, diagnostics: 1, 'git-diff': 2, 'open-file': 3, retrieved: 4 };
 
 export function rankPieces(pieces: readonly ContextPiece[]): ContextPiece[] {
   return [...pieces].sort((a, b) => KIND_RANK[a.kind] - KIND_RANK[b.kind] || b.score - a.score);

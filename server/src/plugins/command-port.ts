@@ -8,6 +8,16 @@ export interface PluginCommandRunner {
   /** Whether `name` (a command, or `plugin/command`) belongs to an active plugin, once loading has settled. */
   has(name: string): Promise<boolean>;
   run(name: string, args: string[]): Promise<PluginsRunResult>;
+  /** Active plugins' commands, once loading has settled (chat's command list). */
+  list(): Promise<PluginCommandInfo[]>;
+}
+
+export interface PluginCommandInfo {
+  name: string;
+  plugin: string;
+  description?: string;
+  /** One-line usage of the arguments. */
+  usage?: string;
 }
 
 export class PluginCommands {
@@ -19,6 +29,10 @@ export class PluginCommands {
 
   has(name: string): Promise<boolean> {
     return this.runner ? this.runner.has(name) : Promise.resolve(false);
+  }
+
+  list(): Promise<PluginCommandInfo[]> {
+    return this.runner ? this.runner.list() : Promise.resolve([]);
   }
 
   run(name: string, args: string[]): Promise<PluginsRunResult> {

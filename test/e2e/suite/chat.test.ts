@@ -70,7 +70,7 @@ export function registerChatTests(): void {
       const a = await api();
       const turn = await a.chat('/frobnicate now');
       assert.equal(turn.status, 'error');
-      assert.match(turn.error ?? '', /Unknown command \/frobnicate\. Available: .*\/search.*\/todo/);
+      assert.match(turn.error ?? '', /unknown command \/frobnicate\. Available: .*\/search.*\/todo/i);
     });
 
     it('/edit proposes a change reviewed in a diff; Accept All applies it as an undoable edit', async () => {

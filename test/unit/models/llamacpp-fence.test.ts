@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toChatHistory } from '../../../server/src/models/llamacpp';
 import { checkGgufFile } from '../../../server/src/models/llamacpp-runtime';
-import { fenceContent, newFence, untrustedInstruction } from '../../../server/src/models/untrusted-context';
+import { fenceContent, newFence, untrustedInstruction } from '../../../server/src/prompts/fence';
 import { writeTinyGguf } from '../../support/tiny-gguf';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'nootropic-unit-gguf-'));
