@@ -62,9 +62,10 @@ describe('definitions named in an instruction reach the coder', () => {
     // Without `()` no other path brings the file: the named definition is the first retrieved block, ahead of
     // the ranked chunks.
     if (!instruction.includes('()')) {
-      const first = prompt.indexOf('<workspace-data kind="retrieved"');
+      const first = prompt.indexOf('--- retrieved: ');
       expect(first).toBeGreaterThanOrEqual(0);
-      expect(prompt.slice(first, prompt.indexOf('</workspace-data>', first))).toContain(definition);
+      const next = prompt.indexOf('\n--- ', first + 1);
+      expect(prompt.slice(first, next < 0 ? undefined : next)).toContain(definition);
     }
   }, 60_000);
 });
