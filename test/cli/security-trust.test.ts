@@ -57,7 +57,8 @@ describe('security: consent through the CLI', () => {
     const remote = () => connections(log).filter((c) => c.kind === 'connect' && c.host === '10.255.255.1');
 
     const before = await runCli(['doctor', '--json', '--timeout', '500', '--root', ws.root], { env, timeoutMs: 60_000 });
-    expect(before.code).toBe(0);
+    // Exit 1: no model answers at the configured endpoint (doctor's FAIL rule); the report is what matters here.
+    expect(before.code).toBe(1);
     const report = JSON.parse(before.stdout) as { degraded: string[]; models: Array<{ baseUrl: string }> };
     expect(report.models[0]!.baseUrl).toBe('http://127.0.0.1:11434');
     expect(report.degraded.join('\n')).toMatch(/workspace settings ignored \(not approved for this workspace\): models\.allowCloud, models\.baseUrl, telemetry\.otlpEndpoint, agents\.allowCommands \(review and approve with `nootropic trust`\)/);
@@ -79,7 +80,7 @@ describe('security: consent through the CLI', () => {
 
     // Approved: the workspace's endpoints now apply, so the attempts are made (and refused by the guard).
     const after = await runCli(['doctor', '--json', '--timeout', '500', '--root', ws.root], { env, timeoutMs: 60_000 });
-    expect(after.code).toBe(0);
+    expect(after.code).toBe(1);
     expect((JSON.parse(after.stdout) as { models: Array<{ baseUrl: string }> }).models[0]!.baseUrl).toBe('http://10.255.255.1:11434');
     expect(remote().map((c) => Number(c.port))).toEqual(expect.arrayContaining([4318, 11434]));
   }, 180_000);
