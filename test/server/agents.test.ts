@@ -86,7 +86,7 @@ describe('agents over LSP', () => {
     expect(chats).toHaveLength(4);
     // MemoryAgent: the finished fix-discount episode is offered to the describe task as a few-shot example.
     const describePrompt = JSON.stringify(chats[3]!.body);
-    expect(describePrompt).toContain('Similar past tasks');
+    expect(describePrompt).toContain('--- past episode');
     expect(describePrompt).toContain('(price * percent) / 100');
 
     // Progress notifications for each step and each task transition.
