@@ -34,7 +34,7 @@ describe('nootropic ask through the embedded llama.cpp provider', { timeout: 120
     const out = ChatSendResult.parse(JSON.parse(r.stdout));
     expect(out.model).toBe(gguf);
     expect(out.endpoint).toMatchObject({ provider: 'llamacpp', baseUrl: 'file:' });
-    expect(out.citations).toEqual([{ path: 'src/math.ts', startLine: 1, endLine: 5 }]);
+    expect(out.citations).toEqual([{ path: 'src/math.ts', startLine: 1, endLine: 4 }]);
     expect(out.usage?.outputTokens).toBeGreaterThan(0);
     expect(out.usage?.outputTokens).toBeLessThanOrEqual(16);
     expect(out.usage?.promptTokens).toBeGreaterThan(20); // the file went into the prompt
