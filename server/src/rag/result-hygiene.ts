@@ -5,6 +5,7 @@
  * them. Also `oneEntryPerDefinition` for workspace/symbol: a long definition split into several chunks is one
  * symbol.
  */
+import type { SnapshotRow } from './lexical-snapshot';
 
 export interface RankedChunk {
   path: string;
@@ -101,14 +102,8 @@ export function cleanResults<T extends RankedChunk>(hits: T[], query: string, li
   return kept;
 }
 
-export interface SymbolRow {
-  path: string;
-  start_line: number;
-  end_line: number;
-  symbol: string;
-  kind: string;
-  scope: string;
-}
+/** A definition as the index keeps it: the snapshot's row shape. */
+export type SymbolRow = SnapshotRow;
 
 /** workspace/symbol: parts of one definition (a long function split into chunks) become one entry spanning them. */
 export function oneEntryPerDefinition<T extends SymbolRow>(rows: T[]): T[] {
