@@ -16,7 +16,7 @@ import {
 } from 'vscode-languageclient/node';
 import { dropDuplicates } from './diagnostic-dedup';
 import { splitSettings } from './settings';
-import { serverEnv } from '../server/src/security/child-env';
+import { serverEnv } from '../shared/security/child-env';
 
 export const LANGUAGES: readonly string[] = [
   'typescript',

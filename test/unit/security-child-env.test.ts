@@ -2,7 +2,7 @@
 // environment (as the CLI starts it) has no credential-looking variable; a server reading NOOTROPIC_API_KEY from its
 // environment deletes it once read.
 import { describe, expect, it } from 'vitest';
-import { childEnv, holdSecret, serverEnv } from '../../server/src/security/child-env';
+import { childEnv, holdSecret, serverEnv } from '../../shared/security/child-env';
 import { Secrets } from '../../server/src/security/secrets';
 
 describe('childEnv', () => {

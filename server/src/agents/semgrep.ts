@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Finding } from '../workflow/run-log';
-import { childEnv } from '../security/child-env';
+import { childEnv } from '../../../shared/security/child-env';
 import { makeCacheDir } from '../workspace/cache-dir';
 
 /** A small pack of high-signal rules for code agents write: injection sinks, eval, hard-coded secrets. */

@@ -53,7 +53,7 @@ async function withServer(program: Command, fn: (client: ServerClient, root: str
   const o = program.opts<GlobalOptions>();
   const root = path.resolve(o.root);
   // The person ran the CLI in this folder, so it counts as trusted unless they say --restricted.
-  // The key goes over the protocol; the server is started without it in its environment (security/child-env.ts).
+  // The key goes over the protocol; the server is started without it in its environment (shared/security/child-env.ts).
   const apiKey = process.env.NOOTROPIC_API_KEY?.trim();
   const client = await ServerClient.start({ root, cliOverrides: cliOverrides(o), verbose: Boolean(o.verbose), trusted: !o.restricted, ...(apiKey ? { apiKey } : {}) });
   let code = 1;

@@ -15,7 +15,7 @@ import {
 import type { CancellationToken, InitializeResult, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import type { z } from 'zod';
 import type { RequestDef } from '../../../shared/protocol';
-import { serverEnv } from '../security/child-env';
+import { serverEnv } from '../../../shared/security/child-env';
 
 export interface ClientOptions {
   root: string;

@@ -10,7 +10,7 @@ import type { ResolvedEndpoint } from '../models/endpoints';
 import { probeLlamaCpp } from '../models/llamacpp';
 import { checkGgufFile } from '../models/llamacpp-runtime';
 import type { ModelRouter } from '../models/router';
-import { childEnv } from '../security/child-env';
+import { childEnv } from '../../../shared/security/child-env';
 
 function joinUrl(base: string, suffix: string): string {
   return base.replace(/\/+$/, '') + suffix;

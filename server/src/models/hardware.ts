@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { childEnv } from '../security/child-env';
+import { childEnv } from '../../../shared/security/child-env';
 
 export interface GpuInfo {
   name: string;

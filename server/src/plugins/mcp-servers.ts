@@ -5,7 +5,7 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { childEnv } from '../security/child-env';
+import { childEnv } from '../../../shared/security/child-env';
 import type { McpServerConfig } from '../../../shared/config/schema';
 import type { McpServerInfo } from '../../../shared/protocol/plugins';
 import type { Logger } from '../log';

@@ -3,9 +3,9 @@
  * its own NOOTROPIC_API_KEY) or, for other editors that start `nootropic-lsp --stdio` with it, NOOTROPIC_API_KEY
  * in the server's environment — read once at start and then deleted from process.env (`consume`), so no child
  * inherits it. A key is held in memory only, every value registered here is scrubbed from log lines and error
- * messages, and child environments drop any variable carrying it (security/child-env.ts).
+ * messages, and child environments drop any variable carrying it (shared/security/child-env.ts).
  */
-import { holdSecret } from './child-env';
+import { holdSecret } from '../../../shared/security/child-env';
 import { redactText, registerSecret } from './redact';
 
 // One registry of secret values for logs, traces and errors alike (security/redact.ts).

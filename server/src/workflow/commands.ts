@@ -1,12 +1,12 @@
 /**
  * Commands the agents run (the tests command, semgrep): a shell command in the workspace, with a time limit that
  * kills its whole process group, cancellation, and the output kept to its last part (what a model can use). It runs
- * with an allow-listed environment (security/child-env.ts): no keys or tokens for model-written test code to read.
+ * with an allow-listed environment (shared/security/child-env.ts): no keys or tokens for model-written test code to read.
  * Whether a command may run at all is `approveCommand`'s decision, made before anything is spawned.
  */
 import { spawn } from 'node:child_process';
 import { allowlistVerdict, parseCommand } from '../security/command-policy';
-import { childEnv } from '../security/child-env';
+import { childEnv } from '../../../shared/security/child-env';
 import type { ControlChange } from '../security/control-files';
 
 export interface CommandResult {

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeCacheDir } from '../workspace/cache-dir';
 import type { TaskNode } from '../../../shared/protocol/agents';
-import { childEnv } from '../security/child-env';
+import { childEnv } from '../../../shared/security/child-env';
 
 function atom(id: string, names: Map<string, string>): string {
   let n = names.get(id);
