@@ -24,7 +24,9 @@ export function tempWorkspace(prefix = 'nootropic-test-'): TempWorkspace {
       return file;
     },
     dispose() {
-      rmSync(root, { recursive: true, force: true });
+      // A disposed in-process server may still finish an index snapshot write (temp file + rename) in the folder
+      // being removed: ENOTEMPTY for a moment. rmSync retries those (maxRetries), instead of failing the test.
+      rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     },
   };
 }
