@@ -11,6 +11,7 @@ export class ActivityStatus implements vscode.Disposable {
   private index: IndexState | undefined;
   private model: DoctorReport['models'][number] | undefined;
   private modelError: string | undefined;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor() {
     this.item.name = 'nootropic index and model';
@@ -29,7 +30,26 @@ export class ActivityStatus implements vscode.Disposable {
     this.render();
   }
 
+  /**
+   * Probes the model through the doctor now and, while the chat model is unreachable, again with backoff
+   * (10 s, 20 s … 5 min): a model server started after the editor, or a probe that timed out on a busy machine,
+   * does not leave the badge saying "unreachable" for the rest of the session.
+   */
+  watchModel(probe: () => Promise<DoctorReport>, onError: (err: unknown) => void, attempt = 0): void {
+    clearTimeout(this.retry);
+    probe().then(
+      (r) => {
+        this.setDoctor(r);
+        if (this.model && !this.model.reachable && attempt < 8) {
+          this.retry = setTimeout(() => this.watchModel(probe, onError, attempt + 1), Math.min(10_000 * 2 ** attempt, 300_000));
+        }
+      },
+      onError,
+    );
+  }
+
   setUnavailable(): void {
+    clearTimeout(this.retry);
     this.index = undefined;
     this.model = undefined;
     this.item.hide();
@@ -72,6 +92,7 @@ export class ActivityStatus implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.retry);
     this.item.dispose();
   }
 }

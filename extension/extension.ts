@@ -122,7 +122,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
         void chat.refreshCommands();
         // Index state now; the model's reachability once the doctor has probed it (in the background).
         void api.call(IndexInfo, {}).then((i) => activity.setIndex(i), (err) => output.warn(`[client] index info: ${errorText(err)}`));
-        void api.call(Doctor, {}).then((r) => activity.setDoctor(r), (err) => output.warn(`[client] doctor: ${errorText(err)}`));
+        activity.watchModel(() => api.call(Doctor, {}), (err) => output.warn(`[client] doctor: ${errorText(err)}`));
       });
     }),
     // An agent wants to run a command that is neither in the spec nor allowlisted: the person decides.

@@ -173,8 +173,9 @@ export function registerPanelTests(): void {
 
     it('the status bar shows the index and the model', async () => {
       const a = await api();
-      const text = await waitUntil(`index and model in the status bar (now "${a.activityText()}")`, 30_000, () => (/\d+ files/.test(a.activityText()) && /qwen2\.5-coder:7b/.test(a.activityText()) ? a.activityText() : undefined));
-      assert.match(text, /\$\(hubot\) qwen2\.5-coder:7b/);
+      // The first probe can time out on a loaded machine; the status bar re-probes an unreachable model (10 s, 20 s…).
+      const text = await waitUntil(`index and a reachable model in the status bar (now "${a.activityText()}")`, 45_000, () => (/\d+ files/.test(a.activityText()) && /\$\(hubot\) qwen2\.5-coder:7b/.test(a.activityText()) ? a.activityText() : undefined));
+      assert.match(text, /\$\(database\) \d+ files/);
     });
   });
 }
