@@ -5,7 +5,7 @@
  * feature whose method the running server lacks says so instead of failing with "Unhandled method".
  */
 import * as vscode from 'vscode';
-import { DidChangeConfigurationNotification, ResponseError, type LanguageClient } from 'vscode-languageclient/node';
+import { DidChangeConfigurationNotification, ResponseError, State, type LanguageClient } from 'vscode-languageclient/node';
 import type { z } from 'zod';
 import { describeZodError, NootropicErrorCodes, type ClientRequest, type NootropicCapabilities, type ServerNotification, type ServerRequest } from '../shared/protocol';
 
@@ -43,6 +43,8 @@ export class ServerApi {
 
   /** A client→server request: params checked before sending, the result parsed with the declared schema. */
   async call<D extends ClientRequest>(def: D, params: z.input<D['params']>, token?: vscode.CancellationToken, what?: string): Promise<z.output<D['result']>> {
+    // While the server is starting, wait for it (as the client's own sendRequest does) instead of failing.
+    if (this.client.state === State.Starting) await this.client.start().catch(() => undefined);
     this.require(def, what);
     const checked = def.params.safeParse(params);
     if (!checked.success) throw new Error(`${def.method}: invalid params (not sent): ${describeZodError('params', checked.error)}`);
