@@ -4,7 +4,8 @@
  */
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
-import { Doctor, IndexInfo, IndexStatus, ServerStatus, ServerStatusParams, type DoctorReport } from '../shared/protocol';
+import { AgentApprove, Doctor, IndexInfo, IndexStatus, PluginsChanged, ServerStatus, type ClientRequest, type DoctorReport } from '../shared/protocol';
+import type { z } from 'zod';
 import type { Turn } from '../shared/webview/chat';
 import { ChatViewProvider, CHAT_VIEW_ID } from './chat/chat-view';
 import { registerChatCommands } from './chat/commands';
@@ -12,7 +13,6 @@ import { chatStreams } from './chat/engine';
 import { registerParticipant } from './chat/participant';
 import { createClient, type ClientInit } from './client';
 import { ActivityStatus } from './activity-status';
-import { AGENT_APPROVE, ApproveParams } from './contract';
 import { registerFirstRun } from './first-run';
 import { registerDiagnosticActions } from './diagnostic-actions';
 import { ReviewController, type Proposal } from './review';
@@ -23,7 +23,7 @@ import { readApiKey, registerApiKeyCommands } from './secrets';
 import { registerResumeOffer } from './resume-offer';
 import { splitSettings } from './settings';
 import { StatusBar, type ClientState } from './status-bar';
-import { STATUS_VIEW_TYPE, StatusPanel, fetchDoctor } from './status-panel';
+import { STATUS_VIEW_TYPE, StatusPanel } from './status-panel';
 
 /** What the extension exports (its own test suite and other extensions may use it). */
 export interface NootropicApi {
@@ -39,9 +39,8 @@ export interface NootropicApi {
   proposals(): Proposal[];
   /** Methods the running server advertises. */
   serverMethods(): string[];
-  /** What the trace viewer and task board show now (for tests). */
-  traces(): { runs: typeof TracePanel.lastRuns; run: typeof TracePanel.lastRun };
-  boardTasks(): typeof TaskBoardPanel.lastTasks;
+  /** Calls a method declared in shared/protocol on the running server (the same calls the panels make). */
+  request<D extends ClientRequest>(def: D, params: z.input<D['params']>): Promise<z.output<D['result']>>;
   /** The chat view's last turn. */
   lastTurn(): Turn | undefined;
 }
@@ -61,16 +60,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
   const init: ClientInit = { apiKey: await readApiKey(context.secrets) };
   const lc = createClient(context, output, init);
   client = lc;
+  const api = new ServerApi(lc, (message) => output.warn(message));
   context.subscriptions.push(
     lc.onDidChangeState((e) => setState(e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped')),
-    lc.onNotification(ServerStatus.method, (raw: unknown) => {
-      const status = ServerStatusParams.safeParse(raw);
-      if (status.success) statusBar.setServerStatus(status.data);
-      else output.appendLine(`[client] ignored malformed ${ServerStatus.method}: ${status.error.message}`);
-    }),
+    api.onNotification(ServerStatus, (status) => statusBar.setServerStatus(status)),
   );
 
-  const api = new ServerApi(lc);
   let lastEditor = vscode.window.activeTextEditor;
   const review = new ReviewController(() => api, output);
   const getApi = () => api;
@@ -111,10 +106,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     }),
     activity,
     ...registerFirstRun(getApi, (r) => activity.setDoctor(r)),
-    lc.onNotification(IndexStatus.method, (raw: unknown) => {
-      const s = IndexStatus.params.safeParse(raw);
-      if (s.success) activity.setIndex(s.data);
-    }),
+    api.onNotification(IndexStatus, (s) => activity.setIndex(s)),
     lc.onDidChangeState((e) => {
       if (e.newState !== State.Running) return activity.setUnavailable();
       // The state flips to Running a moment before the initialize result (the advertised methods) is stored.
@@ -126,12 +118,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
       });
     }),
     // An agent wants to run a command that is neither in the spec nor allowlisted: the person decides.
-    lc.onRequest(AGENT_APPROVE, async (raw: unknown) => {
-      const p = ApproveParams.safeParse(raw);
-      if (!p.success) return { approved: false };
-      if (p.data.kind === 'edit') {
+    api.onRequest(AgentApprove, async (p) => {
+      if (p.kind === 'edit') {
         // Control files (config, plugins, spec, .vscode, CI, package scripts): the person approves each write.
-        const files = p.data.files ?? [];
+        const files = p.files ?? [];
         const choice = await vscode.window.showWarningMessage(
           `nootropic: an agent's edit changes ${files.length} control file(s): ${files.map((f) => f.path).join(', ')}.`,
           { modal: true, detail: `${files.map((f) => `${f.path}: ${f.why}`).join('\n')}\n\nThese files decide what runs in this workspace. Allow only if you expected this change.` },
@@ -141,18 +131,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
         return { approved: choice === 'Allow Edit' };
       }
       const choice = await vscode.window.showWarningMessage(
-        `nootropic: an agent wants to run \`${p.data.command}\`${p.data.cwd ? ` in ${p.data.cwd}` : ''}.`,
-        { modal: true, detail: `${p.data.reason ?? ''}\n\nAllow commands permanently with the nootropic.agents.allowCommands setting.`.trim() },
+        `nootropic: an agent wants to run \`${p.command}\`${p.cwd ? ` in ${p.cwd}` : ''}.`,
+        { modal: true, detail: `${p.reason}\n\nAllow commands permanently with the nootropic.agents.allowCommands setting.`.trim() },
         'Run It',
       );
-      output.info(`[agents] ${choice === 'Run It' ? 'approved' : 'refused'}: ${p.data.command}`);
+      output.info(`[agents] ${choice === 'Run It' ? 'approved' : 'refused'}: ${p.command}`);
       return { approved: choice === 'Run It' };
     }),
-    lc.onNotification('nootropic/plugins/changed', () => void chat.refreshCommands()),
-    registerResumeOffer(lc, output),
+    api.onNotification(PluginsChanged, () => void chat.refreshCommands()),
+    registerResumeOffer(api, output),
   );
 
-  const doctor = fetchDoctor((method, params) => lc.sendRequest(method, params));
+  const doctor = () => api.call(Doctor, {});
   const restart = async () => {
     output.appendLine('[client] restarting the server');
     setState('starting');
@@ -175,9 +165,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('nootropic') && lc.isRunning()) {
         const split = splitSettings();
-        void lc.sendNotification('workspace/didChangeConfiguration', {
-          settings: { nootropic: split.settings, nootropicWorkspace: split.workspaceSettings, nootropicUser: split.userSettings },
-        });
+        void api.didChangeConfiguration({ nootropic: split.settings, nootropicWorkspace: split.workspaceSettings, nootropicUser: split.userSettings });
       }
     }),
   );
@@ -199,8 +187,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     chat: (text) => chat.ask(text),
     proposals: () => review.all(),
     serverMethods: () => api.capabilities()?.methods ?? [],
-    traces: () => ({ runs: TracePanel.lastRuns, run: TracePanel.lastRun }),
-    boardTasks: () => TaskBoardPanel.lastTasks,
+    request: (def, params) => api.call(def, params),
     lastTurn: () => chat.lastTurn(),
   };
 }

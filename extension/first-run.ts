@@ -33,7 +33,7 @@ export async function checkModel(api: ServerApi | undefined, onReport?: (r: Doct
   }
   // Reachable: is the configured model there? (Ollama lists what is pulled.)
   const chat = report.models.find((m) => m.role === 'chat') ?? report.models[0];
-  if (chat?.provider === 'ollama' && api.offers(ModelsList.method)) {
+  if (chat?.provider === 'ollama' && api.offers(ModelsList)) {
     const list = await api.call(ModelsList, {}).catch(() => undefined);
     const ep = list?.discovered.find((d) => d.baseUrl === chat.baseUrl);
     if (ep?.reachable && ep.models.length && !ep.models.some((m) => m.name === chat.model || m.name === `${chat.model}:latest`)) {
@@ -61,11 +61,10 @@ export async function buildIndex(api: ServerApi | undefined, force = false): Pro
     { location: vscode.ProgressLocation.Notification, title: 'nootropic: indexing the workspace', cancellable: true },
     async (progress, token) => {
       let last = 0;
-      const sub = api.onNotification(IndexStatus.method, (raw) => {
-        const s = IndexStatus.params.safeParse(raw);
-        if (!s.success || !s.data.total) return;
-        const pct = Math.floor((100 * (s.data.processed ?? 0)) / s.data.total);
-        progress.report({ message: `${s.data.processed ?? 0} / ${s.data.total} files`, increment: Math.max(0, pct - last) });
+      const sub = api.onNotification(IndexStatus, (s) => {
+        if (!s.total) return;
+        const pct = Math.floor((100 * (s.processed ?? 0)) / s.total);
+        progress.report({ message: `${s.processed ?? 0} / ${s.total} files`, increment: Math.max(0, pct - last) });
         last = pct;
       });
       try {

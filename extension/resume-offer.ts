@@ -4,18 +4,13 @@
  * (`nootropic/runs/discard`). Runs the server could not verify as this machine's are only reported.
  */
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
 import { AgentRun, RunsDiscard, RunsResumable } from '../shared/protocol';
+import type { ServerApi } from './server-api';
 
-export function registerResumeOffer(lc: LanguageClient, output: vscode.LogOutputChannel): vscode.Disposable {
-  return lc.onNotification(RunsResumable.method, async (raw: unknown) => {
-    const p = RunsResumable.params.safeParse(raw);
-    if (!p.success) {
-      output.warn(`[agents] ignored malformed ${RunsResumable.method}: ${p.error.message}`);
-      return;
-    }
-    for (const u of p.data.untrusted) output.warn(`[agents] run ${u.runId}: ${u.reason}`);
-    for (const run of p.data.runs) {
+export function registerResumeOffer(api: ServerApi, output: vscode.LogOutputChannel): vscode.Disposable {
+  return api.onNotification(RunsResumable, async (p) => {
+    for (const u of p.untrusted) output.warn(`[agents] run ${u.runId}: ${u.reason}`);
+    for (const run of p.runs) {
       const what = run.instruction ? `"${run.instruction.slice(0, 80)}"` : run.taskId ? `task ${run.taskId}` : 'the task graph';
       const choice = await vscode.window.showInformationMessage(
         `nootropic: an agent run on ${what} (started ${run.startedAt}) was interrupted. Resume it? Every command and edit is checked again.`,
@@ -25,10 +20,10 @@ export function registerResumeOffer(lc: LanguageClient, output: vscode.LogOutput
       try {
         if (choice === 'Resume') {
           output.info(`[agents] resuming run ${run.runId}`);
-          const result = (await lc.sendRequest(AgentRun.method, { resume: run.runId })) as { status?: string; reason?: string };
-          output.info(`[agents] resumed run ${run.runId}: ${result.status ?? 'done'}${result.reason ? ` (${result.reason})` : ''}`);
+          const result = await api.call(AgentRun, { resume: run.runId });
+          output.info(`[agents] resumed run ${run.runId}: ${result.status}${result.reason ? ` (${result.reason})` : ''}`);
         } else if (choice === 'Discard') {
-          await lc.sendRequest(RunsDiscard.method, { runId: run.runId });
+          await api.call(RunsDiscard, { runId: run.runId });
           output.info(`[agents] discarded run ${run.runId}`);
         }
       } catch (err) {

@@ -8,8 +8,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ProposalView } from '../shared/webview/chat';
-import { z } from 'zod';
-import { AGENT_FEEDBACK, EDIT_APPLY, EDIT_PREVIEW, EditApplyResult, EditPreviewResult, type EditFile } from './contract';
+import { AgentFeedback, EditApply, EditPreview, type EditFile } from '../shared/protocol';
 import { errorText, type ServerApi } from './server-api';
 
 export const PROPOSED_SCHEME = 'nootropic-proposed';
@@ -113,7 +112,7 @@ export class ReviewController implements vscode.TextDocumentContentProvider, vsc
   async propose(text: string, label: string, targetUri?: string): Promise<{ proposal?: Proposal; reason?: string }> {
     const api = this.api();
     if (!api) throw new Error('The nootropic server is not running.');
-    const preview = await api.callContract(EDIT_PREVIEW, { text, ...(targetUri ? { targetUri } : {}) }, EditPreviewResult, 'reviewing proposed edits');
+    const preview = await api.call(EditPreview, { text, ...(targetUri ? { targetUri } : {}) }, undefined, 'reviewing proposed edits');
     return this.adopt(preview, text, label, targetUri);
   }
 
@@ -248,26 +247,26 @@ export class ReviewController implements vscode.TextDocumentContentProvider, vsc
   /** Every decision is recorded by the server (FeedbackAgent) when it offers it: preference data, kept locally. */
   private feedback(p: Proposal, state: 'accepted' | 'rejected'): void {
     const api = this.api();
-    if (!api?.offers(AGENT_FEEDBACK)) return;
-    const params = { kind: 'edit', verdict: state === 'accepted' ? 'accept' : 'reject', prompt: p.label, response: p.text.slice(0, 200_000) };
-    api.callContract(AGENT_FEEDBACK, params, z.unknown(), 'feedback').catch((e) => this.output.warn(`[review] feedback not recorded: ${errorText(e)}`));
+    if (!api?.offers(AgentFeedback)) return;
+    const params = { kind: 'edit', verdict: state === 'accepted' ? 'accept' : 'reject', prompt: p.label, response: p.text.slice(0, 200_000) } as const;
+    api.call(AgentFeedback, params, undefined, 'feedback').catch((e) => this.output.warn(`[review] feedback not recorded: ${errorText(e)}`));
   }
 
   async decideAll(p: Proposal, state: 'accepted' | 'rejected'): Promise<void> {
     const pending = p.files.filter((f) => f.state === 'pending');
     const api = this.api();
     if (state === 'accepted' && !(await this.confirmControl(p, pending))) return;
-    if (state === 'accepted' && pending.length === p.files.length && api?.offers(EDIT_APPLY)) {
+    if (state === 'accepted' && pending.length === p.files.length && api?.offers(EditApply)) {
       // Through the edit engine: one journalled change set, applied by the editor (Ctrl+Z works).
-      const res = await api.callContract(EDIT_APPLY, { text: p.text, label: p.label, ...(p.targetUri ? { targetUri: p.targetUri } : {}) }, EditApplyResult, 'applying edits');
+      const res = await api.call(EditApply, { text: p.text, label: p.label, ...(p.targetUri ? { targetUri: p.targetUri } : {}) }, undefined, 'applying edits');
       if (!res.applied || !res.edit) throw new Error(`the edit engine refused the change: ${res.reason ?? 'no reason given'}`);
-      const edit = await api.p2c.asWorkspaceEdit(res.edit as Parameters<typeof api.p2c.asWorkspaceEdit>[0]);
+      const edit = await api.p2c.asWorkspaceEdit(res.edit);
       if (!edit || !(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code refused the edit.');
       for (const f of pending) {
         if (f.after !== null) await (await vscode.workspace.openTextDocument(vscode.Uri.parse(f.uri))).save();
         f.state = 'accepted';
       }
-      this.output.info(`[review] accepted all ${pending.length} file(s) through ${EDIT_APPLY} (${p.label})`);
+      this.output.info(`[review] accepted all ${pending.length} file(s) through ${EditApply.method} (${p.label})`);
       this.fire(p);
       this.feedback(p, 'accepted');
     } else {

@@ -1,12 +1,13 @@
 /**
- * The one way extension code talks to nootropic-lsp: typed requests parsed with zod at the boundary, and
- * `offers(method)` from the server's advertised `experimental.nootropic.methods`, so a feature whose method the
- * running server lacks says so instead of failing with "Unhandled method".
+ * The one way extension code talks to nootropic-lsp: only the methods declared in shared/protocol (the types
+ * take nothing else), params checked with their zod schema before they are sent, results and incoming messages
+ * parsed with it on arrival. `offers(def)` reads the server's advertised `experimental.nootropic.methods`, so a
+ * feature whose method the running server lacks says so instead of failing with "Unhandled method".
  */
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import { DidChangeConfigurationNotification, ResponseError, State, type LanguageClient } from 'vscode-languageclient/node';
 import type { z } from 'zod';
-import type { AnyRequestDef, NootropicCapabilities } from '../shared/protocol';
+import { describeZodError, NootropicErrorCodes, type ClientRequest, type NootropicCapabilities, type ServerNotification, type ServerRequest } from '../shared/protocol';
 
 export class MethodMissingError extends Error {
   constructor(readonly method: string, what: string) {
@@ -15,7 +16,11 @@ export class MethodMissingError extends Error {
 }
 
 export class ServerApi {
-  constructor(private readonly client: LanguageClient) {}
+  constructor(
+    private readonly client: LanguageClient,
+    /** Where malformed messages from the server are reported (they are dropped, never acted on). */
+    private readonly warn: (message: string) => void = () => undefined,
+  ) {}
 
   get running(): boolean {
     return this.client.isRunning();
@@ -26,29 +31,28 @@ export class ServerApi {
     return exp?.nootropic;
   }
 
-  offers(method: string): boolean {
-    return this.capabilities()?.methods.includes(method) ?? false;
+  offers(def: ClientRequest): boolean {
+    return this.capabilities()?.methods.includes(def.method) ?? false;
   }
 
-  require(method: string, what: string): void {
+  /** Throws a message a person can act on when the server is down or lacks `def`; `what` names the feature. */
+  require(def: ClientRequest, what: string = def.method): void {
     if (!this.running) throw new Error('The nootropic server is not running. Run "nootropic: Restart Server", or see the "nootropic" output.');
-    if (!this.offers(method)) throw new MethodMissingError(method, what);
+    if (!this.offers(def)) throw new MethodMissingError(def.method, what);
   }
 
-  /** A declared method (shared/protocol): params typed, result parsed. */
-  async call<D extends AnyRequestDef>(def: D, params: z.input<D['params']>, token?: vscode.CancellationToken): Promise<z.output<D['result']>> {
-    this.require(def.method, def.method);
+  /** A client→server request: params checked before sending, the result parsed with the declared schema. */
+  async call<D extends ClientRequest>(def: D, params: z.input<D['params']>, token?: vscode.CancellationToken, what?: string): Promise<z.output<D['result']>> {
+    // While the server is starting, wait for it (as the client's own sendRequest does) instead of failing.
+    if (this.client.state === State.Starting) await this.client.start().catch(() => undefined);
+    this.require(def, what);
+    const checked = def.params.safeParse(params);
+    if (!checked.success) throw new Error(`${def.method}: invalid params (not sent): ${describeZodError('params', checked.error)}`);
+    // The params as given (not the parsed copy): the server parses them with the same schema.
     const raw = await this.send(def.method, params, token);
-    return def.result.parse(raw) as z.output<D['result']>;
-  }
-
-  /** A method from another stream's contract (extension/contract.ts), parsed with the given schema. */
-  async callContract<S extends z.ZodType>(method: string, params: unknown, schema: S, what: string, token?: vscode.CancellationToken): Promise<z.output<S>> {
-    this.require(method, what);
-    const raw = await this.send(method, params, token);
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) throw new Error(`${method} answered in an unexpected shape: ${parsed.error.message.slice(0, 300)}`);
-    return parsed.data;
+    const result = def.result.safeParse(raw);
+    if (!result.success) throw new Error(`${def.method} answered in an unexpected shape: ${describeZodError('result', result.error)}`);
+    return result.data as z.output<D['result']>;
   }
 
   /**
@@ -59,8 +63,29 @@ export class ServerApi {
     return token ? this.client.sendRequest(method, params, token) : this.client.sendRequest(method, params);
   }
 
-  onNotification(method: string, handler: (params: unknown) => void): vscode.Disposable {
-    return this.client.onNotification(method, handler);
+  /** A server→client notification, parsed; a malformed one is reported and dropped. */
+  onNotification<D extends ServerNotification>(def: D, handler: (params: z.output<D['params']>) => void): vscode.Disposable {
+    return this.client.onNotification(def.method, (raw: unknown) => {
+      const p = def.params.safeParse(raw);
+      if (p.success) handler(p.data as z.output<D['params']>);
+      else this.warn(`[client] ignored malformed ${def.method}: ${describeZodError('params', p.error)}`);
+    });
+  }
+
+  /** A server→client request, parsed; malformed params are answered with an InvalidParams error (the server reads it as "no"). */
+  onRequest<D extends ServerRequest>(def: D, handler: (params: z.output<D['params']>) => Promise<z.input<D['result']>>): vscode.Disposable {
+    return this.client.onRequest(def.method, async (raw: unknown) => {
+      const p = def.params.safeParse(raw);
+      if (p.success) return handler(p.data as z.output<D['params']>);
+      const why = describeZodError('params', p.error);
+      this.warn(`[client] refused malformed ${def.method}: ${why}`);
+      return new ResponseError(NootropicErrorCodes.InvalidParams, `${def.method}: invalid params: ${why}`);
+    });
+  }
+
+  /** LSP's own notification: the settings changed (the server re-reads its configuration). */
+  didChangeConfiguration(settings: unknown): Promise<void> {
+    return this.client.sendNotification(DidChangeConfigurationNotification.type, { settings });
   }
 
   /** LSP → VS Code conversions (WorkspaceEdit from edit/apply). */

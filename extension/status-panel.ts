@@ -1,6 +1,6 @@
 /** "nootropic: Show Status": the doctor report in a webview panel (CSP with a nonce, local resources only). */
 import * as vscode from 'vscode';
-import { Doctor, type DoctorReport } from '../shared/protocol';
+import type { DoctorReport } from '../shared/protocol';
 import { FromStatusWebview, type ToStatusWebview } from '../shared/webview/status';
 import { webviewHtml, webviewRoots } from './webview-html';
 
@@ -11,8 +11,6 @@ table { border-collapse: collapse; } td { padding: 2px 10px 2px 0; vertical-alig
 
 export class StatusPanel {
   private static current: StatusPanel | undefined;
-  /** The last report shown (read by the extension's tests). */
-  static lastReport: DoctorReport | undefined;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -55,14 +53,9 @@ export class StatusPanel {
     this.post({ type: 'loading' });
     try {
       const report = await this.fetchReport();
-      StatusPanel.lastReport = report;
       this.post({ type: 'report', report });
     } catch (err) {
       this.post({ type: 'error', message: `Could not reach the nootropic server: ${err instanceof Error ? err.message : String(err)}` });
     }
   }
-}
-
-export function fetchDoctor(sendRequest: (method: string, params: unknown) => Promise<unknown>): () => Promise<DoctorReport> {
-  return async () => Doctor.result.parse(await sendRequest(Doctor.method, {}));
 }

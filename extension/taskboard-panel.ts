@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { FromBoardWebview, type BoardTask, type ToBoardWebview } from '../shared/webview/taskboard';
-import { AGENT_PROGRESS, AGENT_RUN, AgentProgress, AgentRunResult, TASKS_GRAPH, TasksGraphResult, TaskGraph } from './contract';
+import { AgentProgress, AgentRun, TaskGraph, TasksGraph, type ParamsOf } from '../shared/protocol';
 import { errorText, type ServerApi } from './server-api';
 import { TracePanel } from './trace-panel';
 import { webviewHtml, webviewRoots } from './webview-html';
@@ -26,12 +26,8 @@ const BOARD_CSS = `body { padding: 0 .6rem; } header { display: flex; gap: .5rem
 button.secondary { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); }
 .progress { font-size: 12px; } .note { margin: .3rem 0; }`;
 
-const COLUMNS = ['todo', 'in_progress', 'review', 'done', 'failed'] as const;
-
 export class TaskBoardPanel {
   private static current: TaskBoardPanel | undefined;
-  /** The tasks the board shows (read by the extension's tests). */
-  static lastTasks: BoardTask[] = [];
   private tasks: BoardTask[] = [];
   private name = 'plan';
   private progress: { done: number; remaining: number; failed: number } | undefined;
@@ -47,7 +43,7 @@ export class TaskBoardPanel {
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'taskboard', BOARD_CSS);
     this.disposables.push(panel.webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw)));
     const a = api();
-    if (a) this.disposables.push(a.onNotification(AGENT_PROGRESS, (raw) => this.onProgress(raw)));
+    if (a) this.disposables.push(a.onNotification(AgentProgress, (p) => this.onProgress(p)));
     panel.onDidDispose(() => {
       if (TaskBoardPanel.current === this) TaskBoardPanel.current = undefined;
       this.disposables.forEach((d) => d.dispose());
@@ -96,12 +92,11 @@ export class TaskBoardPanel {
   }
 
   private render(): void {
-    TaskBoardPanel.lastTasks = this.tasks;
-    const canRun = !!this.api()?.offers(AGENT_RUN);
+    const canRun = !!this.api()?.offers(AgentRun);
     this.post({
       type: 'board', name: this.name, tasks: this.tasks, running: [...this.runs.keys()], canRun,
       ...(this.progress ? { progress: this.progress } : {}),
-      ...(this.note || !canRun ? { note: this.note ?? `The server does not offer ${AGENT_RUN}, so tasks cannot be run from here yet.` } : {}),
+      ...(this.note || !canRun ? { note: this.note ?? `The server does not offer ${AgentRun.method}, so tasks cannot be run from here yet.` } : {}),
     });
   }
 
@@ -109,18 +104,18 @@ export class TaskBoardPanel {
     const api = this.api();
     try {
       if (!api?.running) throw new Error('The nootropic server is not running. Run "nootropic: Restart Server".');
-      if (api.offers(TASKS_GRAPH)) {
-        const r = await api.callContract(TASKS_GRAPH, {}, TasksGraphResult, 'the task board');
-        this.progress = r.progress ? { done: r.progress.done, remaining: r.progress.remaining, failed: r.progress.failed } : undefined;
+      if (api.offers(TasksGraph)) {
+        const r = await api.call(TasksGraph, {}, undefined, 'the task board');
+        this.progress = { done: r.progress.done, remaining: r.progress.remaining, failed: r.progress.failed };
         if (r.graph) this.setGraph(r.graph);
         else if (!(TaskBoardPanel.planned && this.setGraph(TaskBoardPanel.planned))) {
           return this.post({ type: 'empty', message: 'No plan yet. Run /plan in the chat (or "nootropic: Plan Tasks") with an instruction or project-spec.yaml.' });
         }
         this.note = undefined;
       } else if (TaskBoardPanel.planned && this.setGraph(TaskBoardPanel.planned)) {
-        this.note = `The server does not offer ${TASKS_GRAPH}: showing the plan from /plan; it will not survive a reload.`;
+        this.note = `The server does not offer ${TasksGraph.method}: showing the plan from /plan; it will not survive a reload.`;
       } else {
-        return this.post({ type: 'empty', message: `The server does not offer ${TASKS_GRAPH}, so there is no task graph to show yet (the agents are not in this build).` });
+        return this.post({ type: 'empty', message: `The server does not offer ${TasksGraph.method}, so there is no task graph to show yet (the agents are not in this build).` });
       }
       this.render();
     } catch (e) {
@@ -128,15 +123,13 @@ export class TaskBoardPanel {
     }
   }
 
-  private onProgress(raw: unknown): void {
-    const p = AgentProgress.safeParse(raw);
-    if (!p.success) return;
-    const id = p.data.task?.id ?? p.data.taskId;
+  private onProgress(p: ParamsOf<typeof AgentProgress>): void {
+    const id = p.task?.id ?? p.taskId;
     const t = id ? this.tasks.find((x) => x.id === id) : undefined;
     if (t) {
-      if (p.data.task) t.status = p.data.task.status;
-      t.lastStep = `${p.data.step.kind}: ${p.data.step.title} (${p.data.step.status})`;
-      t.runId = p.data.runId;
+      if (p.task) t.status = p.task.status;
+      t.lastStep = `${p.step.kind}: ${p.step.title} (${p.step.status})`;
+      t.runId = p.runId;
       this.render();
     }
   }
@@ -177,7 +170,7 @@ export class TaskBoardPanel {
   private async run(taskId?: string): Promise<void> {
     const api = this.api();
     if (!api) throw new Error('The nootropic server is not running.');
-    api.require(AGENT_RUN, 'running tasks');
+    api.require(AgentRun, 'running tasks');
     const key = taskId ?? '*';
     if (this.runs.has(key)) return;
     const cts = new vscode.CancellationTokenSource();
@@ -186,9 +179,9 @@ export class TaskBoardPanel {
     if (t) t.status = 'in_progress';
     this.render();
     try {
-      const r = await api.callContract(AGENT_RUN, taskId ? { taskId } : { all: true }, AgentRunResult, 'running tasks', cts.token);
-      if (t && r.runId) t.runId = r.runId;
-      if (r.status !== 'succeeded') void vscode.window.showWarningMessage(`nootropic: ${taskId ? `task ${taskId}` : 'the run'} ${r.status}${r.reason ? `: ${r.reason}` : ''}`, 'Open Trace').then((c) => c && TracePanel.show(this.extensionUri, this.api, r.runId ? `run:${r.runId}` : undefined));
+      const r = await api.call(AgentRun, taskId ? { taskId } : { all: true }, cts.token, 'running tasks');
+      if (t) t.runId = r.runId;
+      if (r.status !== 'succeeded') void vscode.window.showWarningMessage(`nootropic: ${taskId ? `task ${taskId}` : 'the run'} ${r.status}${r.reason ? `: ${r.reason}` : ''}`, 'Open Trace').then((c) => c && TracePanel.show(this.extensionUri, this.api, `run:${r.runId}`));
     } catch (e) {
       if (!cts.token.isCancellationRequested) throw e;
     } finally {
@@ -221,5 +214,3 @@ export class TaskBoardPanel {
     if (pick) await vscode.window.showTextDocument(vscode.Uri.joinPath(folder.uri, pick));
   }
 }
-
-export const BOARD_COLUMNS = COLUMNS;

@@ -5,10 +5,9 @@
  * (`nootropic/traces/list`), so requests and model calls are inspectable even without agent runs.
  */
 import * as vscode from 'vscode';
-import { TracesList } from '../shared/protocol';
+import { AgentProgress, RunsGet, RunsList, TracesList } from '../shared/protocol';
 import { agentRunToTrace, spansToRuns } from '../shared/trace/convert';
-import { FromTraceWebview, type ToTraceWebview, type TraceRun, type TraceRunSummary } from '../shared/webview/trace';
-import { AGENT_PROGRESS, RUNS_GET, RUNS_LIST, RunsGetResult, RunsListResult } from './contract';
+import { FromTraceWebview, type ToTraceWebview, type TraceRun } from '../shared/webview/trace';
 import { errorText, type ServerApi } from './server-api';
 import { webviewHtml, webviewRoots } from './webview-html';
 
@@ -34,9 +33,6 @@ tr.detail td { white-space: normal; } .detail pre { white-space: pre-wrap; max-h
 
 export class TracePanel {
   private static current: TracePanel | undefined;
-  /** What the panel showed last (read by the extension's tests). */
-  static lastRuns: TraceRunSummary[] = [];
-  static lastRun: TraceRun | undefined;
   private cache = new Map<string, TraceRun>();
   private selected: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -62,7 +58,7 @@ export class TracePanel {
     );
     const a = api();
     // Live: an agent run in progress refreshes the timeline (at most twice a second).
-    if (a) this.disposables.push(a.onNotification(AGENT_PROGRESS, () => this.soon()));
+    if (a) this.disposables.push(a.onNotification(AgentProgress, () => this.soon()));
     panel.onDidDispose(() => {
       if (TracePanel.current === this) TracePanel.current = undefined;
       this.disposables.forEach((d) => d.dispose());
@@ -104,17 +100,17 @@ export class TracePanel {
     try {
       if (!api?.running) throw new Error('The nootropic server is not running. Run "nootropic: Restart Server".');
       const runs: TraceRun[] = [];
-      if (api.offers(RUNS_LIST) && api.offers(RUNS_GET)) {
-        const list = await api.callContract(RUNS_LIST, {}, RunsListResult, 'agent runs');
+      if (api.offers(RunsList) && api.offers(RunsGet)) {
+        const list = await api.call(RunsList, {});
         for (const r of list.runs.slice(0, 30)) {
           try {
-            runs.push(agentRunToTrace(await api.callContract(RUNS_GET, { runId: r.runId }, RunsGetResult, 'agent runs')));
+            runs.push(agentRunToTrace(await api.call(RunsGet, { runId: r.runId })));
           } catch (e) {
             notes.push(`run ${r.runId}: ${errorText(e)}`);
           }
         }
-      } else notes.push(`Agent runs: the server does not offer ${RUNS_LIST} yet, so only request traces (OpenTelemetry spans) are listed.`);
-      if (api.offers(TracesList.method)) {
+      } else notes.push(`Agent runs: the server does not offer ${RunsList.method} yet, so only request traces (OpenTelemetry spans) are listed.`);
+      if (api.offers(TracesList)) {
         const t = await api.call(TracesList, { limit: 2000 });
         if (!t.persisted) notes.push('Traces are kept in memory only (telemetry off, or no workspace): they go when the server restarts.');
         // Requests the viewer itself makes would crowd the list.
@@ -122,7 +118,6 @@ export class TracePanel {
       } else notes.push('The server does not offer nootropic/traces/list.');
       this.cache = new Map(runs.map((r) => [r.id, r]));
       const summaries = runs.map(({ steps, ...r }) => ({ ...r, stepCount: steps.length, failed: steps.filter((s) => s.status === 'error').length }));
-      TracePanel.lastRuns = summaries;
       if (!this.selected || !this.cache.has(this.selected)) this.selected = summaries.find((r) => r.source === 'run')?.id ?? runs.find((r) => r.steps.some((x) => x.kind === 'model'))?.id ?? summaries[0]?.id;
       this.post({ type: 'runs', runs: summaries, notes, ...(this.selected ? { selected: this.selected } : {}) });
       if (this.selected) await this.showRun(this.selected);
@@ -134,7 +129,6 @@ export class TracePanel {
   private async showRun(id: string): Promise<void> {
     const run = this.cache.get(id);
     if (!run) return;
-    TracePanel.lastRun = run;
     this.post({ type: 'run', run });
   }
 }

@@ -34,10 +34,7 @@ type Msg = { role: 'user' | 'assistant'; content: string };
 export class ChatStreams {
   private readonly sinks = new Map<string, (text: string) => void>();
   attach(api: ServerApi): vscode.Disposable {
-    return api.onNotification(ChatDelta.method, (raw) => {
-      const p = ChatDelta.params.safeParse(raw);
-      if (p.success) this.sinks.get(p.data.streamId)?.(p.data.text);
-    });
+    return api.onNotification(ChatDelta, (p) => this.sinks.get(p.streamId)?.(p.text));
   }
   open(id: string, fn: (text: string) => void): vscode.Disposable {
     this.sinks.set(id, fn);
@@ -53,7 +50,7 @@ export function relPath(uri: vscode.Uri): string {
 
 /** Slash commands as the server lists them (builtins and active plugins' commands); none while it is down. */
 export async function slashCommands(api: ServerApi | undefined): Promise<SlashCommandView[]> {
-  if (!api?.running || !api.offers(ChatCommands.method)) return [];
+  if (!api?.running || !api.offers(ChatCommands)) return [];
   try {
     const { commands } = await api.call(ChatCommands, {});
     return commands.map((c) => ({ name: c.name, description: c.args ? `${c.args} — ${c.description}` : c.description, source: c.source === 'nootropic' ? 'nootropic' : c.source.replace(/^plugin:/, '') }));

@@ -3,55 +3,9 @@
  * the trace viewer consume `nootropic/agent/progress`, `nootropic/runs/get` and `nootropic/tasks/graph`.
  */
 import { z } from 'zod';
+import { ControlFileChange } from './edits';
 import { LIMITS, notification, request } from './method';
-
-export const TASK_STATUSES = ['todo', 'in_progress', 'review', 'done', 'failed'] as const;
-export const TaskStatus = z.enum(TASK_STATUSES);
-export type TaskStatus = z.infer<typeof TaskStatus>;
-
-export const TaskNode = z.object({
-  id: z.string().min(1),
-  title: z.string().min(1),
-  description: z.string().default(''),
-  deps: z.array(z.string()).default([]),
-  acceptance: z.array(z.string()).default([]),
-  files: z.array(z.string()).default([]),
-  estimate: z.number().positive().optional(),
-  status: TaskStatus.default('todo'),
-});
-export type TaskNode = z.infer<typeof TaskNode>;
-
-export const TaskGraph = z.object({
-  version: z.literal(1),
-  name: z.string(),
-  tasks: z.array(TaskNode),
-  /** Execution order (dependencies first). */
-  order: z.array(z.string()),
-  /** Longest chain of estimates, when estimates exist. */
-  criticalPath: z.array(z.string()).optional(),
-  /** Which scheduler produced `order`: 'fast-downward' or 'builtin'. */
-  scheduler: z.string().optional(),
-  /** Problems found and repaired (cycles broken, unknown deps dropped, duplicate ids renamed). */
-  repairs: z.array(z.string()).optional(),
-});
-export type TaskGraph = z.infer<typeof TaskGraph>;
-
-export const RunStatus = z.enum(['succeeded', 'failed', 'stopped']);
-
-export const RunEdit = z.object({ path: z.string(), diff: z.string(), changeSetId: z.string().optional() });
-
-export const AgentFinding = z.object({
-  source: z.string(),
-  severity: z.enum(['error', 'warning', 'info']),
-  message: z.string(),
-  path: z.string().optional(),
-  line: z.number().optional(),
-  column: z.number().optional(),
-  endLine: z.number().optional(),
-  endColumn: z.number().optional(),
-  rule: z.string().optional(),
-  fix: z.string().optional(),
-});
+import { RunEdit, RunOutcome, RunStepInfo, RunSummary, StepHead, TaskGraph, TaskProgress, TaskStatus } from './tasks';
 
 export const AgentPlan = request(
   'nootropic/agent/plan',
@@ -61,7 +15,7 @@ export const AgentPlan = request(
 );
 
 export const AgentRunResult = z.object({
-  status: RunStatus,
+  status: RunOutcome,
   iterations: z.number().int(),
   runId: z.string(),
   edits: z.array(RunEdit),
@@ -89,58 +43,18 @@ export const AgentRun = request(
   AgentRunResult,
 );
 
-export const StepKind = z.enum(['plan', 'model', 'edit', 'critic', 'test', 'decision']);
-
 export const AgentProgress = notification(
   'nootropic/agent/progress',
   'server→client',
   z.object({
     runId: z.string(),
     taskId: z.string().optional(),
-    step: z.object({
-      kind: StepKind,
-      status: z.string(),
-      title: z.string(),
-      rationale: z.string().optional(),
-      startedAt: z.string(),
-      durationMs: z.number().optional(),
-      detail: z.record(z.string(), z.unknown()).optional(),
-    }),
+    step: StepHead,
     task: z.object({ id: z.string(), status: TaskStatus }).optional(),
   }),
 );
 
-export const RunSummary = z.object({
-  runId: z.string(),
-  instruction: z.string().optional(),
-  taskId: z.string().optional(),
-  status: z.enum(['running', 'succeeded', 'failed', 'stopped', 'interrupted']),
-  startedAt: z.string(),
-  endedAt: z.string().optional(),
-  iterations: z.number().int(),
-  reason: z.string().optional(),
-});
-
 export const RunsList = request('nootropic/runs/list', 'client→server', z.object({}).strict(), z.object({ runs: z.array(RunSummary) }));
-
-export const RunStepInfo = z.object({
-  seq: z.number().int(),
-  kind: StepKind,
-  status: z.string(),
-  title: z.string(),
-  rationale: z.string().optional(),
-  startedAt: z.string(),
-  durationMs: z.number().optional(),
-  iteration: z.number().int(),
-  taskId: z.string().optional(),
-  tokens: z.object({ prompt: z.number().optional(), output: z.number().optional() }).optional(),
-  prompt: z.string().optional(),
-  response: z.string().optional(),
-  edits: z.array(RunEdit).optional(),
-  findings: z.array(AgentFinding).optional(),
-  spanIds: z.array(z.string()).optional(),
-  detail: z.record(z.string(), z.unknown()).optional(),
-});
 
 export const RunsGet = request(
   'nootropic/runs/get',
@@ -149,17 +63,7 @@ export const RunsGet = request(
   z.object({ run: RunSummary.extend({ edits: z.array(RunEdit) }), steps: z.array(RunStepInfo) }),
 );
 
-export const TaskProgress = z.object({
-  done: z.number().int(),
-  remaining: z.number().int(),
-  failed: z.number().int(),
-  burndown: z.array(z.object({ at: z.string(), remaining: z.number().int() })),
-});
-
 export const TasksGraph = request('nootropic/tasks/graph', 'client→server', z.object({}).strict(), z.object({ graph: TaskGraph.nullable(), progress: TaskProgress }));
-
-/** A control file an agent's edit would write (nootropic config/plugins, the spec, .vscode, .git, CI, package scripts). */
-export const ControlFileChange = z.object({ path: z.string(), why: z.string() });
 
 /**
  * server→client: may the agent run this command (not the spec's tests, not covered by agents.allowCommands)? With

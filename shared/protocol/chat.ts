@@ -4,7 +4,7 @@
  * lists them (builtins and active plugins' commands), `nootropic/chat/send` (models.ts) runs one.
  */
 import { z } from 'zod';
-import { TaskGraph } from './agents';
+import { TaskGraph } from './tasks';
 import { EditFile, EditOutcome } from './edits';
 import { SearchHit } from './search';
 import { request } from './method';

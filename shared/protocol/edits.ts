@@ -15,6 +15,10 @@ const EditParams = z
   })
   .strict();
 
+/** A control file an edit would write (nootropic config/plugins, the spec, .vscode, .git, CI, package scripts). */
+export const ControlFileChange = z.object({ path: z.string(), why: z.string() });
+export type ControlFileChange = z.infer<typeof ControlFileChange>;
+
 export const EditFile = z.object({
   uri: z.string(),
   /** null: the file is created. */
@@ -44,7 +48,7 @@ export const EditOutcome = z.object({
   /** Degraded checks (a file type without a grammar got text checks only). */
   warnings: z.array(z.string()).optional(),
   /** Changed files that are control files (nootropic config/plugins, spec, .vscode, .git, CI, package scripts): the client confirms these explicitly. */
-  controlFiles: z.array(z.object({ path: z.string(), why: z.string() })).optional(),
+  controlFiles: z.array(ControlFileChange).optional(),
 });
 
 /** client→server: what the edit would do; nothing is written. */

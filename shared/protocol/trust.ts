@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { notification, request } from './method';
+import { RunSummary } from './tasks';
 
 export const WideningSetting = z.object({
   key: z.string(),
@@ -31,13 +32,7 @@ export const TrustGet = request('nootropic/trust/get', 'client→server', z.obje
 /** Approves the workspace's widening settings whose hash the client showed the user. */
 export const TrustApprove = request('nootropic/trust/approve', 'client→server', z.object({ hash: z.string().max(128) }).strict(), TrustInfo);
 
-export const ResumableRun = z.object({
-  runId: z.string(),
-  instruction: z.string().optional(),
-  taskId: z.string().optional(),
-  startedAt: z.string(),
-  iterations: z.number().int(),
-});
+export const ResumableRun = RunSummary.pick({ runId: true, instruction: true, taskId: true, startedAt: true, iterations: true });
 
 export const UntrustedRun = z.object({ runId: z.string(), reason: z.string() });
 

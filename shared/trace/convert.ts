@@ -3,6 +3,7 @@
  * `nootropic/traces/list` (one trace = one run: a request and its model/tool calls) and agent runs from
  * `nootropic/runs/get` (steps with prompts, responses, tokens, edits, findings, rationale). Pure; unit-tested.
  */
+import type { RunStepInfo, RunSummary } from '../protocol/tasks';
 import type { StoredSpan } from '../protocol/traces';
 import type { TraceRun, TraceStep } from '../webview/trace';
 
@@ -96,28 +97,26 @@ const ms = (v: unknown): number | undefined => {
   return undefined;
 };
 
-export interface RunLike {
-  run: { runId: string; instruction?: string; status: string; startedAt: string | number; endedAt?: string | number };
-  steps: Array<{ kind: string; title: string; status?: string; rationale?: string; startedAt?: string | number; durationMs?: number; tokens?: unknown; prompt?: unknown; response?: unknown; edits?: unknown; findings?: unknown; spanIds?: string[]; taskId?: string; [k: string]: unknown }>;
+/** A recorded agent run as `nootropic/runs/get` returns it. */
+export interface RecordedRun {
+  run: RunSummary;
+  steps: RunStepInfo[];
 }
 
-export function agentRunToTrace(r: RunLike): TraceRun {
+export function agentRunToTrace(r: RecordedRun): TraceRun {
   const start = ms(r.run.startedAt) ?? Date.now();
   let cursor = start;
   const steps: TraceStep[] = r.steps.map((s, i) => {
     const at = ms(s.startedAt) ?? cursor;
     const dur = s.durationMs ?? 0;
     cursor = at + dur;
-    const tok = s.tokens as { input?: number; output?: number; prompt?: number; completion?: number; inputTokens?: number; outputTokens?: number } | number | undefined;
-    const tokens =
-      typeof tok === 'number' ? { output: tok } :
-      tok && typeof tok === 'object' ? { input: tok.input ?? tok.prompt ?? tok.inputTokens, output: tok.output ?? tok.completion ?? tok.outputTokens } : undefined;
+    const tokens = s.tokens ? { input: s.tokens.prompt, output: s.tokens.output } : undefined;
     const detail: Record<string, string> = {};
     if (s.taskId) detail.task = s.taskId;
     if (s.edits !== undefined) detail.edits = text(s.edits) ?? '';
     if (s.findings !== undefined) detail.findings = text(s.findings) ?? '';
     if (s.spanIds?.length) detail.spans = s.spanIds.join(', ');
-    const status = s.status ?? 'ok';
+    const status = s.status;
     const failed = /fail|error|refused|reject/i.test(status);
     return {
       id: `${r.run.runId}:${i}`,

@@ -1,15 +1,9 @@
 /** Messages between the extension and the task board webview. */
 import { z } from 'zod';
+import { TaskNode, TaskProgress } from '../protocol/tasks';
 
-export const BoardTask = z.object({
-  id: z.string(),
-  title: z.string(),
-  description: z.string(),
-  deps: z.array(z.string()),
-  acceptance: z.array(z.string()),
-  files: z.array(z.string()),
-  estimate: z.number().optional(),
-  status: z.enum(['todo', 'in_progress', 'review', 'done', 'failed']),
+/** A card: the protocol's task plus what the board saw of it live. */
+export const BoardTask = TaskNode.extend({
   /** The latest step seen for this task (live, from nootropic/agent/progress). */
   lastStep: z.string().optional(),
   runId: z.string().optional(),
@@ -22,7 +16,7 @@ export const ToBoardWebview = z.discriminatedUnion('type', [
     type: z.literal('board'),
     name: z.string(),
     tasks: z.array(BoardTask),
-    progress: z.object({ done: z.number(), remaining: z.number(), failed: z.number() }).optional(),
+    progress: TaskProgress.pick({ done: true, remaining: true, failed: true }).optional(),
     running: z.array(z.string()),
     canRun: z.boolean(),
     note: z.string().optional(),

@@ -651,7 +651,8 @@ async function panelChecks(page) {
     const model = frame.locator('#timeline tr.step[data-kind="model"]').first();
     await model.waitFor({ timeout: LIMIT.ui });
     await model.click();
-    await frame.locator('#timeline tr.detail').first().waitFor({ timeout: LIMIT.ui });
+    // The opened step shows its tokens and the model that answered (the stand-in's default chat model).
+    await frame.locator('#timeline tr.detail', { hasText: 'qwen2.5-coder:7b' }).first().waitFor({ timeout: LIMIT.ui });
     await page.screenshot({ path: path.join(artifacts, 'trace-chat-request.png') });
     await frame.locator('#sort').click();
     const runs = await frame.locator('.runs li').count();

@@ -25,10 +25,10 @@ describe('trace viewer sources', () => {
 
   it('lays agent run steps on the run clock, with prompts, responses and failures', () => {
     const t = agentRunToTrace({
-      run: { runId: 'r1', instruction: 'add multiply', status: 'failed', startedAt: '2026-01-01T00:00:00.000Z' },
+      run: { runId: 'r1', instruction: 'add multiply', status: 'failed', startedAt: '2026-01-01T00:00:00.000Z', iterations: 1 },
       steps: [
-        { kind: 'model', title: 'coder', startedAt: '2026-01-01T00:00:00.500Z', durationMs: 1500, tokens: { input: 10, output: 5 }, prompt: 'p', response: 'r' },
-        { kind: 'critic', title: 'tests', status: 'failed', durationMs: 200, findings: [{ rule: 'x' }], rationale: 'tests fail' },
+        { seq: 0, iteration: 1, kind: 'model', status: 'ok', title: 'coder', startedAt: '2026-01-01T00:00:00.500Z', durationMs: 1500, tokens: { prompt: 10, output: 5 }, prompt: 'p', response: 'r' },
+        { seq: 1, iteration: 1, kind: 'critic', title: 'tests', status: 'failed', startedAt: '2026-01-01T00:00:02.000Z', durationMs: 200, findings: [{ source: 'tests', severity: 'error', message: 'fails', rule: 'x' }], rationale: 'tests fail' },
       ],
     });
     expect(t).toMatchObject({ id: 'run:r1', source: 'run', title: 'add multiply', durationMs: 2200 });

@@ -1,16 +1,12 @@
 /** The task board: five columns of cards; a card opens its task, edits and trace, and runs / stops / retries it. */
+import { TASK_STATUSES, type TaskStatus } from '../../shared/protocol/tasks';
 import { ToBoardWebview, type BoardTask, type FromBoardWebview } from '../../shared/webview/taskboard';
 import { el, vscodeApi } from '../shared/vscode';
 
 const vscode = vscodeApi<FromBoardWebview>();
 const root = document.getElementById('root')!;
-const COLUMNS: Array<[BoardTask['status'], string]> = [
-  ['todo', 'To do'],
-  ['in_progress', 'In progress'],
-  ['review', 'Review'],
-  ['done', 'Done'],
-  ['failed', 'Failed'],
-];
+const LABELS: Record<TaskStatus, string> = { todo: 'To do', in_progress: 'In progress', review: 'Review', done: 'Done', failed: 'Failed' };
+const COLUMNS = TASK_STATUSES.map((s) => [s, LABELS[s]] as const);
 
 function btn(label: string, msg: FromBoardWebview, secondary = true, disabled = false): HTMLButtonElement {
   const b = el('button', label, secondary ? 'secondary' : undefined);

@@ -22,6 +22,7 @@ import type { Finding, RunLog, RunStep, NewStep } from '../workflow/run-log';
 import { runCoder, type CoderTask, type Example } from './coder';
 import { criticize } from './critic';
 import type { EditEngine } from './edit-port';
+import type { RunOutcome } from '../../../shared/protocol/tasks';
 
 export interface Budgets {
   iterations: number;
@@ -57,7 +58,7 @@ export interface LoopTask extends CoderTask {
 }
 
 export interface TaskOutcome {
-  status: 'succeeded' | 'failed' | 'stopped';
+  status: RunOutcome;
   iterations: number;
   reason?: string;
   edits: Array<{ path: string; diff: string; changeSetId?: string }>;

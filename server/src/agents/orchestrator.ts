@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../../shared/config/schema';
-import type { TaskGraph, TaskStatus } from '../../../shared/protocol/agents';
+import type { RunOutcome, TaskGraph, TaskStatus } from '../../../shared/protocol/tasks';
 import type { ContextRetriever } from '../context/retriever';
 import type { ModelRouter } from '../models/router';
 import { SpanStatusCode } from '@opentelemetry/api';
@@ -61,7 +61,7 @@ export interface RunRequest {
 }
 
 export interface RunResult {
-  status: 'succeeded' | 'failed' | 'stopped';
+  status: RunOutcome;
   iterations: number;
   runId: string;
   edits: TaskOutcome['edits'];

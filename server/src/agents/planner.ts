@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { TaskNode, type TaskGraph } from '../../../shared/protocol/agents';
+import { TaskNode, type TaskGraph } from '../../../shared/protocol/tasks';
 import type { ModelRouter } from '../models/router';
 import { estimateTokens } from '../models/token-estimate';
 import { fastDownwardOrder, writePddl } from '../workflow/pddl';

@@ -5,7 +5,7 @@
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { TaskGraph, TaskStatus } from '../../../shared/protocol/agents';
+import type { TaskGraph, TaskProgress, TaskStatus } from '../../../shared/protocol/tasks';
 import { saveGraph } from '../workflow/task-graph';
 import { makeCacheDir } from '../workspace/cache-dir';
 
@@ -17,12 +17,7 @@ const ALLOWED: Record<TaskStatus, TaskStatus[]> = {
   failed: ['in_progress', 'todo'],
 };
 
-export interface Progress {
-  done: number;
-  remaining: number;
-  failed: number;
-  burndown: Array<{ at: string; remaining: number }>;
-}
+export type Progress = TaskProgress;
 
 function historyFile(root: string): string {
   return path.join(root, '.nootropic-cache', 'task-history.jsonl');

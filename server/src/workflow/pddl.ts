@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeCacheDir } from '../workspace/cache-dir';
-import type { TaskNode } from '../../../shared/protocol/agents';
+import type { TaskNode } from '../../../shared/protocol/tasks';
 import { childEnv } from '../../../shared/security/child-env';
 
 function atom(id: string, names: Map<string, string>): string {

@@ -12,6 +12,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { readdir, readFile, rename, writeFile, open } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { AgentFinding, RunEdit, RunStepInfo, RunSummary, type RunOutcome } from '../../../shared/protocol/tasks';
 import { signForWorkspace, verifyForWorkspace } from '../config/user-state';
 import { redactText } from '../security/redact';
 import { makeCacheDir } from '../workspace/cache-dir';
@@ -24,62 +25,19 @@ function redactStrings<T>(v: T): T {
   return v;
 }
 
-export const STEP_KINDS = ['plan', 'model', 'edit', 'critic', 'test', 'decision'] as const;
-export type StepKind = (typeof STEP_KINDS)[number];
-export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'stopped', 'interrupted'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-export const Finding = z.object({
-  source: z.enum(['syntax', 'typescript', 'semgrep', 'tests', 'edit']),
-  severity: z.enum(['error', 'warning', 'info']),
-  message: z.string(),
-  /** Root-relative. */
-  path: z.string().optional(),
-  /** 1-based. */
-  line: z.number().int().optional(),
-  column: z.number().int().optional(),
-  endLine: z.number().int().optional(),
-  endColumn: z.number().int().optional(),
-  rule: z.string().optional(),
-  /** semgrep autofix text for the range, when it gives one. */
-  fix: z.string().optional(),
-});
+/** The critics' findings (the protocol's finding, `source` narrowed to the critics that exist). */
+export const Finding = AgentFinding.extend({ source: z.enum(['syntax', 'typescript', 'semgrep', 'tests', 'edit']) });
 export type Finding = z.infer<typeof Finding>;
 
-export const StepEdit = z.object({ path: z.string(), diff: z.string(), changeSetId: z.string().optional() });
-
-export const RunStep = z.object({
-  seq: z.number().int(),
-  kind: z.enum(STEP_KINDS),
-  status: z.string(),
-  title: z.string(),
-  /** Why this step was taken, in a sentence (ExplainabilityAgent). */
-  rationale: z.string().optional(),
-  startedAt: z.string(),
-  durationMs: z.number().optional(),
-  iteration: z.number().int().default(0),
-  taskId: z.string().optional(),
-  tokens: z.object({ prompt: z.number().optional(), output: z.number().optional() }).optional(),
-  prompt: z.string().optional(),
-  response: z.string().optional(),
-  edits: z.array(StepEdit).optional(),
-  findings: z.array(Finding).optional(),
-  spanIds: z.array(z.string()).optional(),
-  detail: z.record(z.string(), z.unknown()).optional(),
-});
+/** One line of steps.jsonl: the protocol's step, with the findings' sources narrowed. */
+export const RunStep = RunStepInfo.extend({ findings: z.array(Finding).optional() });
 export type RunStep = z.infer<typeof RunStep>;
 export type NewStep = Omit<RunStep, 'seq'>;
 
-export const RunMeta = z.object({
-  runId: z.string(),
-  instruction: z.string().optional(),
-  taskId: z.string().optional(),
+/** run.json: the protocol's run summary plus what only the server needs (owner pid, approvals, tests command). */
+export const RunMeta = RunSummary.extend({
   all: z.boolean().optional(),
-  status: z.enum(RUN_STATUSES),
-  startedAt: z.string(),
-  endedAt: z.string().optional(),
   iterations: z.number().int().default(0),
-  reason: z.string().optional(),
   /** The server process that owns the run while it is `running`. */
   pid: z.number().int().optional(),
   testsCommand: z.string().optional(),
@@ -87,7 +45,7 @@ export const RunMeta = z.object({
   testsApprovedBy: z.string().optional(),
   /** The user-level approvals the run relied on when it started (e.g. `tests:spec`, `workspace-settings:<hash>`). */
   approvals: z.array(z.string()).optional(),
-  edits: z.array(StepEdit).default([]),
+  edits: z.array(RunEdit).default([]),
 });
 export type RunMeta = z.infer<typeof RunMeta>;
 
@@ -180,7 +138,7 @@ export class RunLog {
     await this.saveMeta();
   }
 
-  async finish(status: Exclude<RunStatus, 'running' | 'interrupted'>, reason?: string): Promise<void> {
+  async finish(status: RunOutcome, reason?: string): Promise<void> {
     const { pid: _pid, ...rest } = this.meta;
     this.meta = { ...rest, status, endedAt: new Date().toISOString(), ...(reason ? { reason } : {}) };
     await this.saveMeta();

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { TaskNode } from '../../../shared/protocol/tasks';
 
 export const SPEC_FILE = 'project-spec.yaml';
 
@@ -23,16 +24,9 @@ export const SpecBudgets = z
   .strict();
 export type SpecBudgets = z.infer<typeof SpecBudgets>;
 
-export const SpecTask = z
-  .object({
-    id: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'ids are letters, digits, - _ and .'),
-    title: z.string().min(1),
-    description: z.string().default(''),
-    deps: z.array(z.string()).default([]),
-    acceptance: z.array(z.string()).default([]),
-    files: z.array(z.string()).default([]),
-    estimate: z.number().positive().optional(),
-  })
+/** A task as the person writes it: the protocol's task without a status, its id limited to what a file name takes. */
+export const SpecTask = TaskNode.omit({ status: true })
+  .extend({ id: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'ids are letters, digits, - _ and .') })
   .strict();
 
 export const ProjectSpec = z

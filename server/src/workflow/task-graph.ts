@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { TaskGraph, type TaskNode } from '../../../shared/protocol/agents';
+import { TaskGraph, type TaskNode } from '../../../shared/protocol/tasks';
 import { makeCacheDir } from '../workspace/cache-dir';
 
 export function graphFile(root: string): string {

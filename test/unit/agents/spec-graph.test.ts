@@ -1,7 +1,7 @@
 // project-spec.yaml parsing (errors at line:column), task-graph repair and scheduling, PDDL export, the loop's
 // state rebuilt from a run log, and the command approval rules.
 import { describe, expect, it } from 'vitest';
-import { TaskNode } from '../../../shared/protocol/agents';
+import { TaskNode } from '../../../shared/protocol/tasks';
 import { editHash, rebuildState } from '../../../server/src/agents/loop';
 import { approveCommand } from '../../../server/src/workflow/commands';
 import { toPddl } from '../../../server/src/workflow/pddl';
