@@ -49,13 +49,19 @@ function cliOverrides(o: GlobalOptions): Record<string, unknown> {
   return out;
 }
 
-async function withServer(program: Command, fn: (client: ServerClient, root: string) => Promise<number>): Promise<void> {
+/**
+ * One-shot index and search commands need neither a file watcher (the server exits after one answer) nor plugins:
+ * starting them only competes with the answer for the CPU.
+ */
+const ONE_SHOT_INDEX: Record<string, unknown> = { index: { watch: false }, plugins: { enabled: false } };
+
+async function withServer(program: Command, fn: (client: ServerClient, root: string) => Promise<number>, extra: Record<string, unknown> = {}): Promise<void> {
   const o = program.opts<GlobalOptions>();
   const root = path.resolve(o.root);
   // The person ran the CLI in this folder, so it counts as trusted unless they say --restricted.
   // The key goes over the protocol; the server is started without it in its environment (shared/security/child-env.ts).
   const apiKey = process.env.NOOTROPIC_API_KEY?.trim();
-  const client = await ServerClient.start({ root, cliOverrides: cliOverrides(o), verbose: Boolean(o.verbose), trusted: !o.restricted, ...(apiKey ? { apiKey } : {}) });
+  const client = await ServerClient.start({ root, cliOverrides: { ...cliOverrides(o), ...extra }, verbose: Boolean(o.verbose), trusted: !o.restricted, ...(apiKey ? { apiKey } : {}) });
   let code = 1;
   try {
     code = await fn(client, root);
@@ -134,7 +140,7 @@ export function buildProgram(): Command {
     .option('--force', 'rebuild from scratch')
     .option('--json', 'print {files, chunks, skipped, ms, embedder, ...}')
     .action(async (opts: { json?: boolean; force?: boolean }) =>
-      withServer(program, (client) => index(client, { json: Boolean(opts.json), force: Boolean(opts.force) })),
+      withServer(program, (client) => index(client, { json: Boolean(opts.json), force: Boolean(opts.force) }), ONE_SHOT_INDEX),
     );
 
   program
@@ -147,7 +153,7 @@ export function buildProgram(): Command {
     .action(async (query: string | undefined, opts: { json?: boolean; limit: number; queries?: string }, cmd: Command) => {
       if (opts.queries) requireReadable(cmd, [opts.queries], '--queries');
       else if (!query) usageError(cmd, 'give a QUERY or --queries FILE.jsonl');
-      return withServer(program, (client) => search(client, query, { json: Boolean(opts.json), limit: opts.limit, ...(opts.queries ? { queries: opts.queries } : {}) }));
+      return withServer(program, (client) => search(client, query, { json: Boolean(opts.json), limit: opts.limit, ...(opts.queries ? { queries: opts.queries } : {}) }), ONE_SHOT_INDEX);
     });
 
   program

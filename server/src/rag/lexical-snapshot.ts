@@ -21,7 +21,7 @@
  * A snapshot is used only when its format, fingerprint, embedder and LanceDB version match and its size and
  * trailer are whole; a missing, truncated or stale file makes the caller rebuild from the rows and say why.
  * Damage found while reading (a page that breaks the layout's invariants) throws `SnapshotDamaged`; the
- * checksum (`verify`) finds the rest, off the query path.
+ * checksum over all sections is checked where everything is read anyway (loading the index for a write).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, promises as fs, fstatSync, openSync, readSync } from 'node:fs';
@@ -506,9 +506,10 @@ export class SnapshotReader {
     return Buffer.from(this.file.aligned(at, len));
   }
 
-  /** The whole snapshot in memory, for an index about to be written to. */
+  /** The whole snapshot in memory (checksum verified), for an index about to be written to. */
   load(): Snapshot {
     const h = this.header;
+    if (this.checksumMismatch()) throw new SnapshotDamaged('its checksum does not match');
     const typed = <T>(name: SectionName, make: (b: ArrayBuffer) => T) => make(this.file.aligned(...h.sections[name]));
     const termIndex = typed('termIndex', (b) => new Uint32Array(b));
     const blob = this.section('termBlob');
@@ -530,17 +531,14 @@ export class SnapshotReader {
     };
   }
 
-  /** Recomputes the checksum over every section (streamed a page at a time); undefined when whole. */
-  async verify(): Promise<string | undefined> {
+  /** Recomputes the checksum over every section (read whole, so only where everything is read anyway). */
+  private checksumMismatch(): boolean {
     const hash = createHash('sha1');
     for (const s of SECTIONS) {
       const [at, len] = this.header.sections[s];
-      for (let off = 0; off < len; off += 1 << 20) {
-        hash.update(this.file.read(at + off, Math.min(1 << 20, len - off)));
-        await new Promise((r) => setImmediate(r));
-      }
+      for (let off = 0; off < len; off += 1 << 22) hash.update(this.file.read(at + off, Math.min(1 << 22, len - off)));
     }
-    return hash.digest('hex') === this.header.checksum ? undefined : 'the saved lexical index is damaged (its checksum does not match)';
+    return hash.digest('hex') !== this.header.checksum;
   }
 
   /** This snapshot as a posting source for `rankPostings` (lexical-index.ts). */

@@ -71,8 +71,6 @@ export class WorkspaceIndex {
   private disk: SnapshotReader | undefined;
   private diskScratch = new ScoreScratch();
   private diskDocById: Map<string, number> | undefined;
-  /** Whether the snapshot's checksum was checked since it was opened (once per update, off the query path). */
-  private diskVerified = false;
   /** `files` holds the snapshot's file list (read on first need while lazy). */
   private filesLoaded = true;
   private rows: (IndexedChunk | undefined)[] = [];
@@ -81,6 +79,7 @@ export class WorkspaceIndex {
   private readonly idOf = new Map<number, string>();
   private store: ChunkStore;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly closing = new AbortController();
   private lastSkips: SkipCounts = emptySkips();
   private loaded = false;
   /** The table version memory reflects (after our own writes, or the snapshot/scan we loaded). */
@@ -160,6 +159,7 @@ export class WorkspaceIndex {
     this.knownVersion = version;
     if (interrupted) {
       const paths = interrupted.paths === 'all' ? [] : interrupted.paths;
+      if (paths.length) await this.materialize();
       for (const p of paths) this.forget(p);
       this.notes.push(`resumed an interrupted build (pid ${interrupted.pid} stopped while writing ${interrupted.paths === 'all' ? 'a full rebuild' : `${paths.length} files`})`);
       this.snapshotDirty = true;
@@ -171,9 +171,8 @@ export class WorkspaceIndex {
     return this.serial(async () => {
       const started = Date.now();
       if (!this.loaded) throw new Error('index not loaded');
-      await this.verifySnapshot();
       this.ensureFiles();
-      const walked = await walkWorkspace(this.root, { maxFileBytes: this.opts.maxFileBytes, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const walked = await walkWorkspace(this.root, { maxFileBytes: this.opts.maxFileBytes, signal: opts.signal ?? this.closing.signal });
       const skips = walked.skipped;
       let changedFiles = 0;
       let lock: HeldLock | undefined;
@@ -203,7 +202,9 @@ export class WorkspaceIndex {
           batchMeta = new Map();
         };
         for (const [i, f] of walked.files.entries()) {
-          if (opts.signal?.aborted) throw new Error('indexing cancelled');
+          // Closing stops an update between files (what was written stays consistent): a one-shot CLI search
+          // does not wait for the background walk it never needed.
+          if (opts.signal?.aborted || this.closing.signal.aborted) throw new Error('indexing cancelled');
           const existing = this.files.get(f.rel);
           if (existing && existing.size === f.size && existing.mtime === f.mtimeMs) {
             if (existing.binary) skips.binary++;
@@ -409,6 +410,7 @@ export class WorkspaceIndex {
   /** Writes a pending snapshot now (a debounced one after saves would otherwise be lost), then closes. */
   async flushAndClose(): Promise<void> {
     clearTimeout(this.snapshotTimer);
+    this.closing.abort();
     await this.serial(async () => {
       if (this.loaded && this.snapshotDirty) await this.saveSnapshot().catch(() => undefined);
     }).catch(() => undefined);
@@ -418,6 +420,7 @@ export class WorkspaceIndex {
 
   close(): void {
     clearTimeout(this.snapshotTimer);
+    this.closing.abort();
     this.closeDisk();
     this.store.close();
   }
@@ -581,7 +584,6 @@ export class WorkspaceIndex {
     if (!('reader' in read)) throw new Error(`the snapshot just written cannot be read back: ${read.stale}`);
     disk.close();
     this.disk = read.reader;
-    this.diskVerified = true;
     this.builtAt = builtAt;
     this.snapshotDirty = false;
   }
@@ -589,7 +591,6 @@ export class WorkspaceIndex {
   /** Serves from the snapshot on disk, lazily: nothing but its header is read now. */
   private useReader(reader: SnapshotReader): void {
     this.disk = reader;
-    this.diskVerified = false;
     this.filesLoaded = false;
     this.builtAt = reader.header.builtAt;
   }
@@ -599,14 +600,6 @@ export class WorkspaceIndex {
     if (this.filesLoaded || !this.disk) return;
     for (const f of this.disk.files()) this.files.set(f.path, { hash: f.hash, size: f.size, mtime: f.mtime, docs: [], ...(f.binary ? { binary: true } : {}) });
     this.filesLoaded = true;
-  }
-
-  /** Checks the lazily read snapshot's checksum once (before an update); a damaged one is rebuilt from the rows. */
-  private async verifySnapshot(): Promise<void> {
-    if (!this.disk || this.diskVerified) return;
-    const bad = await this.disk.verify();
-    this.diskVerified = true;
-    if (bad) await this.repairFromRows(bad);
   }
 
   /** The snapshot is damaged: memory is rebuilt from the chunk table and a new snapshot written (reported). */
@@ -620,11 +613,29 @@ export class WorkspaceIndex {
     await this.saveSnapshot();
   }
 
-  /** Loads the lazily read snapshot into memory, for a write (documents added or removed). */
-  private materialize(): void {
+  /**
+   * Loads the lazily read snapshot into memory, for a write (documents added or removed). A snapshot that turns
+   * out damaged is rebuilt from the chunk table instead (reported).
+   */
+  private async materialize(): Promise<void> {
     const disk = this.disk;
     if (!disk) return;
-    const snap = disk.load();
+    let snap: Snapshot;
+    try {
+      snap = disk.load();
+    } catch (err) {
+      if (!(err instanceof SnapshotDamaged)) throw err;
+      const files = this.filesLoaded ? new Map(this.files) : undefined;
+      await this.repairFromRows(err.message);
+      // Metadata already brought up to date by this update (a touched file's new mtime) is kept.
+      // Files without chunks (empty, binary) are not in the table: they are remembered as they were.
+      for (const [p, f] of files ?? []) {
+        const now = this.files.get(p);
+        if (now && now.hash === f.hash) Object.assign(now, { size: f.size, mtime: f.mtime });
+        else if (!now && (f.binary || f.size === 0)) this.files.set(p, { ...f, docs: [] });
+      }
+      return;
+    }
     this.closeDisk();
     this.importSnapshot(snap, { keepFiles: this.filesLoaded });
     this.filesLoaded = true;
@@ -665,7 +676,6 @@ export class WorkspaceIndex {
 
   /** Drops a file from memory (not from the table): the next update re-indexes it from disk. */
   private forget(rel: string): void {
-    this.materialize();
     const entry = this.files.get(rel);
     if (entry) for (const d of entry.docs) this.removeDoc(d);
     this.files.delete(rel);
@@ -720,7 +730,7 @@ export class WorkspaceIndex {
    * recorded as pending before the write, so a kill in between is found on the next open.
    */
   private async apply(paths: string[], rows: ChunkRow[], meta: Map<string, Omit<FileEntry, 'docs'>>): Promise<void> {
-    this.materialize();
+    await this.materialize();
     this.writePending(paths);
     await this.store.replace(paths, rows);
     for (const p of paths) this.forget(p);
