@@ -133,10 +133,7 @@ describe('persistence, interrupted writes, duplicates, one writer', () => {
 
   it('a writer killed mid-write is found on the next open, reported, and its files re-indexed', async () => {
     const w = workspace();
-    const a = newIndex(w.root);
-    await a.load();
-    await a.update();
-    a.close();
+    await builtAndClosed(w.root);
     // What a kill between "record pending" and the table write leaves: the pending record of a dead process, and
     // the file's rows gone from the table (deleted, not yet re-added).
     const dir = path.join(w.root, '.nootropic-cache', 'index');
@@ -209,6 +206,14 @@ describe('persistence, interrupted writes, duplicates, one writer', () => {
     expect(r.hits[0]).toMatchObject({ path: 'lib/geo.py', symbol: 'haversine_distance' });
   });
 
+  /** An index built and closed: what a previous process left on disk. */
+  const builtAndClosed = async (root: string) => {
+    const a = newIndex(root);
+    await a.load();
+    const summary = await a.update();
+    a.close();
+    return summary;
+  };
   const QUERIES = ['invoice total', 'retry with backoff', 'haversine distance', 'compute lines price', 'attempts'];
   const snapFile = (root: string) => path.join(root, '.nootropic-cache', 'index', 'lexical.snap');
   /** The byte range of a section of the snapshot, from its header (magic, u32 length, JSON). */
@@ -253,10 +258,7 @@ describe('persistence, interrupted writes, duplicates, one writer', () => {
 
   it('a torn snapshot (cut short) is detected on open, rebuilt from the chunk table and reported', async () => {
     const w = workspace();
-    const a = newIndex(w.root);
-    await a.load();
-    const built = await a.update();
-    a.close();
+    const built = await builtAndClosed(w.root);
     truncateSync(snapFile(w.root), statSync(snapFile(w.root)).size - 100);
     const b = newIndex(w.root);
     await b.load();
@@ -275,10 +277,7 @@ describe('persistence, interrupted writes, duplicates, one writer', () => {
 
   it('damaged postings inside a whole-looking snapshot are found by the first query that reads them, repaired and reported', async () => {
     const w = workspace();
-    const a = newIndex(w.root);
-    await a.load();
-    await a.update();
-    a.close();
+    await builtAndClosed(w.root);
     overwrite(w.root, section(w.root, 'postIds'), 0xff); // document ids of -1
     const b = newIndex(w.root);
     await b.load();
@@ -294,10 +293,7 @@ describe('persistence, interrupted writes, duplicates, one writer', () => {
 
   it('damage no read-time check can see (posting weights) is caught by the checksum when the index is loaded for a write', async () => {
     const w = workspace();
-    const a = newIndex(w.root);
-    await a.load();
-    await a.update();
-    a.close();
+    await builtAndClosed(w.root);
     overwrite(w.root, section(w.root, 'postWeights'), 0x00);
     const b = newIndex(w.root);
     await b.load();

@@ -50,18 +50,22 @@ function cliOverrides(o: GlobalOptions): Record<string, unknown> {
 }
 
 /**
- * One-shot index and search commands need neither a file watcher (the server exits after one answer) nor plugins:
- * starting them only competes with the answer for the CPU.
+ * One-shot index and search commands need no file watcher (the server exits after one answer), no plugins and no
+ * background health probe (the CLI shows no status): starting them only competes with the answer for the CPU.
  */
-const ONE_SHOT_INDEX: Record<string, unknown> = { index: { watch: false }, plugins: { enabled: false } };
+const ONE_SHOT_INDEX = { overrides: { index: { watch: false }, plugins: { enabled: false } }, backgroundProbes: false };
 
-async function withServer(program: Command, fn: (client: ServerClient, root: string) => Promise<number>, extra: Record<string, unknown> = {}): Promise<void> {
+async function withServer(
+  program: Command,
+  fn: (client: ServerClient, root: string) => Promise<number>,
+  oneShot: { overrides: Record<string, unknown>; backgroundProbes: boolean } = { overrides: {}, backgroundProbes: true },
+): Promise<void> {
   const o = program.opts<GlobalOptions>();
   const root = path.resolve(o.root);
   // The person ran the CLI in this folder, so it counts as trusted unless they say --restricted.
   // The key goes over the protocol; the server is started without it in its environment (shared/security/child-env.ts).
   const apiKey = process.env.NOOTROPIC_API_KEY?.trim();
-  const client = await ServerClient.start({ root, cliOverrides: { ...cliOverrides(o), ...extra }, verbose: Boolean(o.verbose), trusted: !o.restricted, ...(apiKey ? { apiKey } : {}) });
+  const client = await ServerClient.start({ root, cliOverrides: { ...cliOverrides(o), ...oneShot.overrides }, backgroundProbes: oneShot.backgroundProbes, verbose: Boolean(o.verbose), trusted: !o.restricted, ...(apiKey ? { apiKey } : {}) });
   let code = 1;
   try {
     code = await fn(client, root);

@@ -21,6 +21,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'info' | 's
   let first = true;
   ctx.config.onChange(() => {
     clearTimeout(timer);
+    if (!ctx.config.backgroundProbes) return;
     timer = setTimeout(async () => {
       running?.abort();
       const controller = new AbortController();

@@ -11,7 +11,7 @@
  * a mismatch (duplicates from concurrent writers of an older build) is repaired from the rows.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { promises as fs, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IndexSummary, SearchHit } from '../../../shared/protocol';
 import { redactText } from '../security/redact';
@@ -478,7 +478,10 @@ export class WorkspaceIndex {
   private writePending(paths: string[] | 'all'): void {
     if (this.readPending()?.paths === 'all') return; // a forced rebuild stays "all" until it completes
     this.writing = true;
-    writeFileSync(path.join(this.store.indexDir, PENDING_FILE), JSON.stringify({ pid: process.pid, paths }));
+    // Temp file + rename: a kill mid-write leaves the previous record (or none), never a torn one.
+    const file = path.join(this.store.indexDir, PENDING_FILE);
+    writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, paths }));
+    renameSync(`${file}.tmp`, file);
   }
 
   private clearPending(): void {
