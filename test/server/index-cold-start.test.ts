@@ -2,7 +2,7 @@
 // gets its citations (OpenAI-compatible and Ollama protocols, against the stand-in over real HTTP); doctor
 // reports the index on disk right after start; a writer killed mid-write is found and repaired on the next
 // open; duplicated rows (two writers at once) are repaired; unchanged empty/binary files are not "changed".
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChatSend, Doctor, IndexBuild, Search, type IndexSummary } from '../../shared/protocol';
@@ -133,10 +133,7 @@ describe('persistence, interrupted writes, duplicates, one writer', () => {
 
   it('a writer killed mid-write is found on the next open, reported, and its files re-indexed', async () => {
     const w = workspace();
-    const a = newIndex(w.root);
-    await a.load();
-    await a.update();
-    a.close();
+    await builtAndClosed(w.root);
     // What a kill between "record pending" and the table write leaves: the pending record of a dead process, and
     // the file's rows gone from the table (deleted, not yet re-added).
     const dir = path.join(w.root, '.nootropic-cache', 'index');
@@ -207,5 +204,104 @@ describe('persistence, interrupted writes, duplicates, one writer', () => {
     await server.initialize(w.root, { settings: { index: { watch: false } } });
     const r = Search.result.parse(await server.client.sendRequest(Search.method, { query: 'haversine distance', limit: 3 }));
     expect(r.hits[0]).toMatchObject({ path: 'lib/geo.py', symbol: 'haversine_distance' });
+  });
+
+  /** An index built and closed: what a previous process left on disk. */
+  const builtAndClosed = async (root: string) => {
+    const a = newIndex(root);
+    await a.load();
+    const summary = await a.update();
+    a.close();
+    return summary;
+  };
+  const QUERIES = ['invoice total', 'retry with backoff', 'haversine distance', 'compute lines price', 'attempts'];
+  const snapFile = (root: string) => path.join(root, '.nootropic-cache', 'index', 'lexical.snap');
+  /** The byte range of a section of the snapshot, from its header (magic, u32 length, JSON). */
+  const section = (root: string, name: string): [number, number] => {
+    const buf = readFileSync(snapFile(root));
+    const header = JSON.parse(buf.subarray(12, 12 + buf.readUInt32LE(8)).toString('utf8')) as { sections: Record<string, [number, number]> };
+    return header.sections[name]!;
+  };
+  const overwrite = (root: string, [at, len]: [number, number], byte: number) => {
+    const buf = readFileSync(snapFile(root));
+    buf.fill(byte, at, at + len);
+    writeFileSync(snapFile(root), buf);
+  };
+
+  it('reopening answers from the snapshot on disk with the same hits as the index that wrote it, before and after an edit', async () => {
+    const w = workspace();
+    const a = newIndex(w.root);
+    await a.load();
+    await a.update();
+    const inMemory = await Promise.all(QUERIES.map((q) => a.search(q, 5)));
+    a.close();
+    const b = newIndex(w.root);
+    await b.load();
+    expect(b.loadedFrom?.source).toBe('snapshot');
+    expect(await Promise.all(QUERIES.map((q) => b.search(q, 5)))).toEqual(inMemory);
+    expect(b.symbols('haversine', 5).map((r) => r.symbol)).toEqual(['haversine_distance']);
+    // An edit loads the snapshot for writing; a third index reopening after it agrees with the second.
+    w.write('src/net/retry.ts', 'export async function retryWithJitter(fn: () => Promise<void>) {\n  await fn();\n}\n');
+    expect(await b.updateFiles(['src/net/retry.ts'])).toBe(1);
+    await b.flushAndClose();
+    const afterEdit = newIndex(w.root);
+    await afterEdit.load();
+    expect(afterEdit.loadedFrom?.source).toBe('snapshot');
+    expect((await afterEdit.search('retry with jitter', 3))[0]?.symbol).toBe('retryWithJitter');
+    const c = newIndex(w.root);
+    await c.load();
+    await c.update({ force: true });
+    // Documents are numbered in another order after a full rebuild: equal scores may swap places, nothing else.
+    const norm = (hits: { path: string; startLine: number; score: number }[][]) => hits.map((h) => h.map((x) => `${x.score} ${x.path}:${x.startLine}`).sort());
+    expect(norm(await Promise.all(QUERIES.map((q) => afterEdit.search(q, 5))))).toEqual(norm(await Promise.all(QUERIES.map((q) => c.search(q, 5)))));
+  });
+
+  it('a torn snapshot (cut short) is detected on open, rebuilt from the chunk table and reported', async () => {
+    const w = workspace();
+    const built = await builtAndClosed(w.root);
+    truncateSync(snapFile(w.root), statSync(snapFile(w.root)).size - 100);
+    const b = newIndex(w.root);
+    await b.load();
+    expect(b.loadedFrom).toMatchObject({ source: 'rows' });
+    expect(b.loadedFrom?.reason).toContain('truncated');
+    const summary = await b.update();
+    expect(summary.recovered).toMatch(/rebuilt the lexical index from the chunk table \(the saved lexical index is truncated/);
+    expect(summary.chunks).toBe(built.chunks);
+    expect((await b.search('invoice total', 3))[0]?.symbol).toBe('computeInvoiceTotal');
+    b.close();
+    // The rewritten snapshot is whole again.
+    const c = newIndex(w.root);
+    await c.load();
+    expect(c.loadedFrom?.source).toBe('snapshot');
+  });
+
+  it('damaged postings inside a whole-looking snapshot are found by the first query that reads them, repaired and reported', async () => {
+    const w = workspace();
+    await builtAndClosed(w.root);
+    overwrite(w.root, section(w.root, 'postIds'), 0xff); // document ids of -1
+    const b = newIndex(w.root);
+    await b.load();
+    expect(b.loadedFrom?.source).toBe('snapshot'); // opening reads no postings
+    expect((await b.search('invoice total', 3))[0]?.symbol).toBe('computeInvoiceTotal');
+    expect(b.recovered).toMatch(/repaired the lexical index from the chunk table \(the saved lexical index is damaged/);
+    b.close();
+    const c = newIndex(w.root);
+    await c.load();
+    expect(c.loadedFrom?.source).toBe('snapshot');
+    expect((await c.search('invoice total', 3))[0]?.symbol).toBe('computeInvoiceTotal');
+  });
+
+  it('damage no read-time check can see (posting weights) is caught by the checksum when the index is loaded for a write', async () => {
+    const w = workspace();
+    await builtAndClosed(w.root);
+    overwrite(w.root, section(w.root, 'postWeights'), 0x00);
+    const b = newIndex(w.root);
+    await b.load();
+    w.write('lib/geo.py', 'def haversine_distance(a, b):\n    return abs(a - b) * 2\n');
+    const summary = await b.update();
+    expect(summary.changedFiles).toBe(1);
+    expect(summary.recovered).toMatch(/checksum does not match/);
+    expect((await b.search('invoice total', 3))[0]?.symbol).toBe('computeInvoiceTotal');
+    expect((await b.search('haversine distance', 3))[0]?.text).toContain('* 2');
   });
 });

@@ -49,13 +49,23 @@ function cliOverrides(o: GlobalOptions): Record<string, unknown> {
   return out;
 }
 
-async function withServer(program: Command, fn: (client: ServerClient, root: string) => Promise<number>): Promise<void> {
+/**
+ * One-shot index and search commands need no file watcher (the server exits after one answer), no plugins and no
+ * background health probe (the CLI shows no status): starting them only competes with the answer for the CPU.
+ */
+const ONE_SHOT_INDEX = { overrides: { index: { watch: false }, plugins: { enabled: false } }, backgroundProbes: false };
+
+async function withServer(
+  program: Command,
+  fn: (client: ServerClient, root: string) => Promise<number>,
+  oneShot: { overrides: Record<string, unknown>; backgroundProbes: boolean } = { overrides: {}, backgroundProbes: true },
+): Promise<void> {
   const o = program.opts<GlobalOptions>();
   const root = path.resolve(o.root);
   // The person ran the CLI in this folder, so it counts as trusted unless they say --restricted.
   // The key goes over the protocol; the server is started without it in its environment (shared/security/child-env.ts).
   const apiKey = process.env.NOOTROPIC_API_KEY?.trim();
-  const client = await ServerClient.start({ root, cliOverrides: cliOverrides(o), verbose: Boolean(o.verbose), trusted: !o.restricted, ...(apiKey ? { apiKey } : {}) });
+  const client = await ServerClient.start({ root, cliOverrides: { ...cliOverrides(o), ...oneShot.overrides }, backgroundProbes: oneShot.backgroundProbes, verbose: Boolean(o.verbose), trusted: !o.restricted, ...(apiKey ? { apiKey } : {}) });
   let code = 1;
   try {
     code = await fn(client, root);
@@ -134,7 +144,7 @@ export function buildProgram(): Command {
     .option('--force', 'rebuild from scratch')
     .option('--json', 'print {files, chunks, skipped, ms, embedder, ...}')
     .action(async (opts: { json?: boolean; force?: boolean }) =>
-      withServer(program, (client) => index(client, { json: Boolean(opts.json), force: Boolean(opts.force) })),
+      withServer(program, (client) => index(client, { json: Boolean(opts.json), force: Boolean(opts.force) }), ONE_SHOT_INDEX),
     );
 
   program
@@ -147,7 +157,7 @@ export function buildProgram(): Command {
     .action(async (query: string | undefined, opts: { json?: boolean; limit: number; queries?: string }, cmd: Command) => {
       if (opts.queries) requireReadable(cmd, [opts.queries], '--queries');
       else if (!query) usageError(cmd, 'give a QUERY or --queries FILE.jsonl');
-      return withServer(program, (client) => search(client, query, { json: Boolean(opts.json), limit: opts.limit, ...(opts.queries ? { queries: opts.queries } : {}) }));
+      return withServer(program, (client) => search(client, query, { json: Boolean(opts.json), limit: opts.limit, ...(opts.queries ? { queries: opts.queries } : {}) }), ONE_SHOT_INDEX);
     });
 
   program

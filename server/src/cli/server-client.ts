@@ -27,6 +27,8 @@ export interface ClientOptions {
   serverPath?: string;
   /** The API key (NOOTROPIC_API_KEY): sent in initializationOptions.secrets, never put in the server's environment. */
   apiKey?: string;
+  /** false: the server runs no health probe in the background (a one-shot command shows no status). */
+  backgroundProbes?: boolean;
 }
 
 export class ServerExitedError extends Error {}
@@ -83,7 +85,12 @@ export class ServerClient {
       rootUri: pathToFileURL(options.root).href,
       workspaceFolders: [{ uri: pathToFileURL(options.root).href, name: path.basename(options.root) }],
       capabilities: {},
-      initializationOptions: { cliOverrides: options.cliOverrides, workspaceTrusted: options.trusted ?? true, ...(options.apiKey ? { secrets: { apiKey: options.apiKey } } : {}) },
+      initializationOptions: {
+        cliOverrides: options.cliOverrides,
+        workspaceTrusted: options.trusted ?? true,
+        ...(options.apiKey ? { secrets: { apiKey: options.apiKey } } : {}),
+        ...(options.backgroundProbes === false ? { backgroundProbes: false } : {}),
+      },
     });
     const result = await Promise.race([init, spawnError, earlyExit]);
     connection.sendNotification('initialized', {});

@@ -28,6 +28,11 @@ export const InitializationOptions = z
     trusted: z.boolean().optional(),
     /** Secrets from the editor (VS Code SecretStorage); kept in memory by Secrets, never in config or logs. */
     secrets: z.object({ apiKey: z.string().optional() }).passthrough().optional(),
+    /**
+     * false: no health probe in the background (at start-up, on configuration changes) for a client that shows
+     * no status, e.g. the CLI's one-shot commands; `nootropic/doctor` still probes when asked. Absent means true.
+     */
+    backgroundProbes: z.boolean().optional(),
   })
   .passthrough();
 export type InitializationOptions = z.infer<typeof InitializationOptions>;
@@ -60,6 +65,8 @@ export class ConfigStore {
   private sources: ConfigSourceReport[] = [];
   private problemList: string[] = [];
   private readonly listeners: Listener[] = [];
+  /** Whether the client wants health probes in the background (InitializationOptions.backgroundProbes). */
+  backgroundProbes = true;
 
   constructor(
     private readonly log: Logger,
@@ -76,6 +83,7 @@ export class ConfigStore {
     this.editorWorkspace = options.workspaceSettings;
     this.editorUser = options.userSettings;
     this.trusted = trustOf(options);
+    this.backgroundProbes = options.backgroundProbes !== false;
     this.reload(true);
   }
 

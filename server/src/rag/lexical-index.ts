@@ -80,9 +80,6 @@ export class LexicalIndex {
   private readonly frozenW: (Float32Array | undefined)[] = [];
   private readonly postIds: number[][] = [];
   private readonly postW: number[][] = [];
-  // Reused per query instead of a Map per query: no garbage proportional to the index on every search.
-  private scoreBuf = new Float64Array(1024);
-  private matchBuf = new Uint8Array(1024);
   private readonly df: number[] = [];
   private readonly docTerms: (Int32Array | undefined)[] = [];
   private readonly prior: number[] = [];
@@ -230,71 +227,114 @@ export class LexicalIndex {
   }
 
   search(query: string, limit: number): LexicalHit[] {
-    const qTerms = tokenize(query, { stopwords: true });
-    if (!qTerms.length) return [];
-    const qtf = new Map<string, number>();
-    for (const t of qTerms) qtf.set(t, (qtf.get(t) ?? 0) + 1);
-    // "base implementation of fill" should find `baseFill`: ordered pairs of nearby query words are tried as
-    // whole identifiers (indexed as one lower-case token).
-    const words = (query.replace(/\b(?:https?|ftp):\/\/\S+/g, ' ').toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 1);
-    const pairs = new Map<string, number>();
-    for (let i = 0; i < words.length; i++)
-      for (let j = i + 1; j < Math.min(words.length, i + 6); j++) {
-        const pair = words[i]! + words[j]!;
-        if (this.termIds.has(pair) && !qtf.has(pair)) pairs.set(pair, TUNING.pairWeight);
-      }
-    const nDocs = this.docTerms.length;
-    if (this.scoreBuf.length < nDocs) {
-      this.scoreBuf = new Float64Array(nDocs * 2);
-      this.matchBuf = new Uint8Array(nDocs * 2);
-    }
-    const scores = this.scoreBuf;
-    const matched = this.matchBuf;
-    const touched: number[] = [];
-    const n = Math.max(1, this.aliveCount);
-    const k1 = TUNING.k1;
-    const terms: [string, number][] = [...[...qtf].map(([t, qn]): [string, number] => [t, 1 + Math.log(qn)]), ...pairs];
-    for (const [t, qBoost] of terms) {
-      const tid = this.termIds.get(t);
-      if (tid === undefined) continue;
-      const df = this.df[tid]!;
-      if (df <= 0) continue;
-      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-      const qWeight = idf * qBoost;
-      const counts = qtf.has(t) ? 1 : 0;
+    return rankPostings(this.source, query, limit, this.scratch);
+  }
+
+  private readonly scratch = new ScoreScratch();
+
+  /** This index as a posting source for `rankPostings` (tail and frozen segments; removed documents skipped). */
+  private readonly source: PostingSource = {
+    termId: (t) => this.termIds.get(t),
+    df: (tid) => this.df[tid]!,
+    segments: (tid) => {
       const segments: [ArrayLike<number>, ArrayLike<number>][] = [[this.postIds[tid]!, this.postW[tid]!]];
       const fi = this.frozenIds[tid];
       if (fi) segments.push([fi, this.frozenW[tid]!]);
-      for (const [ids, ws] of segments) {
-        for (let i = 0; i < ids.length; i++) {
-          const id = ids[i]!;
-          if (!this.docTerms[id]) continue;
-          const w = ws[i]!;
-          if (scores[id] === 0) touched.push(id);
-          scores[id] = scores[id]! + (qWeight * (w * (k1 + 1))) / (w + k1);
-          matched[id] = matched[id]! + counts;
-        }
-      }
+      return segments;
+    },
+    alive: (doc) => this.docTerms[doc] !== undefined,
+    prior: (doc) => this.prior[doc]!,
+    docSpan: () => this.docTerms.length,
+    aliveCount: () => this.aliveCount,
+  };
+}
+
+/**
+ * Where `rankPostings` reads postings from: the in-memory index, or the on-disk snapshot read lazily
+ * (lexical-snapshot.ts), so both rank with the same arithmetic in the same order (identical results).
+ */
+export interface PostingSource {
+  termId(term: string): number | undefined;
+  /** Live documents holding the term. */
+  df(tid: number): number;
+  /** The term's postings (doc ids ascending within a segment) as (ids, weights) pairs. */
+  segments(tid: number): [ArrayLike<number>, ArrayLike<number>][];
+  alive(doc: number): boolean;
+  prior(doc: number): number;
+  /** One past the largest document id. */
+  docSpan(): number;
+  aliveCount(): number;
+}
+
+/** Per-query buffers reused across queries: no garbage proportional to the index on every search. */
+export class ScoreScratch {
+  scores = new Float64Array(1024);
+  matched = new Uint8Array(1024);
+}
+
+/** BM25F over `src`'s postings: the query's terms (and pairs of nearby words found as whole identifiers). */
+export function rankPostings(src: PostingSource, query: string, limit: number, scratch: ScoreScratch): LexicalHit[] {
+  const qTerms = tokenize(query, { stopwords: true });
+  if (!qTerms.length) return [];
+  const qtf = new Map<string, number>();
+  for (const t of qTerms) qtf.set(t, (qtf.get(t) ?? 0) + 1);
+  // "base implementation of fill" should find `baseFill`: ordered pairs of nearby query words are tried as
+  // whole identifiers (indexed as one lower-case token).
+  const words = (query.replace(/\b(?:https?|ftp):\/\/\S+/g, ' ').toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => w.length > 1);
+  const pairs = new Map<string, number>();
+  for (let i = 0; i < words.length; i++)
+    for (let j = i + 1; j < Math.min(words.length, i + 6); j++) {
+      const pair = words[i]! + words[j]!;
+      if (!qtf.has(pair) && !pairs.has(pair) && src.termId(pair) !== undefined) pairs.set(pair, TUNING.pairWeight);
     }
-    // Chunks that match more of the query's distinct terms rank above ones that repeat a single term.
-    const distinct = qtf.size;
-    const cov = TUNING.coverage;
-    const hits: LexicalHit[] = [];
-    let floor = -1;
-    for (const doc of touched) {
-      const score = scores[doc]! * this.prior[doc]! * (1 - cov + (cov * matched[doc]!) / distinct);
-      scores[doc] = 0;
-      matched[doc] = 0;
-      // Keep only what can still make the top `limit` (cheap partial selection).
-      if (hits.length >= limit * 4 && score <= floor) continue;
-      hits.push({ doc, score });
-      if (hits.length >= limit * 8) {
-        hits.sort((a, b) => b.score - a.score);
-        hits.length = limit * 4;
-        floor = hits[hits.length - 1]!.score;
-      }
-    }
-    hits.sort((a, b) => b.score - a.score);
-    return hits.slice(0, limit);
+  const nDocs = src.docSpan();
+  if (scratch.scores.length < nDocs) {
+    scratch.scores = new Float64Array(nDocs * 2);
+    scratch.matched = new Uint8Array(nDocs * 2);
   }
+  const scores = scratch.scores;
+  const matched = scratch.matched;
+  const touched: number[] = [];
+  const n = Math.max(1, src.aliveCount());
+  const k1 = TUNING.k1;
+  const terms: [string, number][] = [...[...qtf].map(([t, qn]): [string, number] => [t, 1 + Math.log(qn)]), ...pairs];
+  for (const [t, qBoost] of terms) {
+    const tid = src.termId(t);
+    if (tid === undefined) continue;
+    const df = src.df(tid);
+    if (df <= 0) continue;
+    const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    const qWeight = idf * qBoost;
+    const counts = qtf.has(t) ? 1 : 0;
+    for (const [ids, ws] of src.segments(tid)) {
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        if (!src.alive(id)) continue;
+        const w = ws[i]!;
+        if (scores[id] === 0) touched.push(id);
+        scores[id] = scores[id]! + (qWeight * (w * (k1 + 1))) / (w + k1);
+        matched[id] = matched[id]! + counts;
+      }
+    }
+  }
+  // Chunks that match more of the query's distinct terms rank above ones that repeat a single term.
+  const distinct = qtf.size;
+  const cov = TUNING.coverage;
+  const hits: LexicalHit[] = [];
+  let floor = -1;
+  for (const doc of touched) {
+    const score = scores[doc]! * src.prior(doc) * (1 - cov + (cov * matched[doc]!) / distinct);
+    scores[doc] = 0;
+    matched[doc] = 0;
+    // Keep only what can still make the top `limit` (cheap partial selection).
+    if (hits.length >= limit * 4 && score <= floor) continue;
+    hits.push({ doc, score });
+    if (hits.length >= limit * 8) {
+      hits.sort((a, b) => b.score - a.score);
+      hits.length = limit * 4;
+      floor = hits[hits.length - 1]!.score;
+    }
+  }
+  hits.sort((a, b) => b.score - a.score);
+  return hits.slice(0, limit);
 }

@@ -11,7 +11,7 @@
  * a mismatch (duplicates from concurrent writers of an older build) is repaired from the rows.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { promises as fs, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IndexSummary, SearchHit } from '../../../shared/protocol';
 import { redactText } from '../security/redact';
@@ -19,8 +19,8 @@ import { chunkFile } from './chunk';
 import { ChunkStore, type ChunkRow } from './chunk-store';
 import type { Embedder } from './embedder';
 import { acquireIndexLock, pidAlive, type HeldLock, type LockHolder } from './index-lock';
-import { LexicalIndex } from './lexical-index';
-import { readSnapshot, writeSnapshot, type Snapshot } from './lexical-snapshot';
+import { LexicalIndex, rankPostings, ScoreScratch, type LexicalHit } from './lexical-index';
+import { rewriteSnapshotFiles, SnapshotDamaged, SnapshotReader, writeSnapshot, type Snapshot } from './lexical-snapshot';
 import { cleanResults, oneEntryPerDefinition } from './result-hygiene';
 import { looksBinary, walkWorkspace, type SkipCounts } from './walk';
 
@@ -64,12 +64,22 @@ function emptySkips(): SkipCounts {
 
 export class WorkspaceIndex {
   private lexical = new LexicalIndex();
+  /**
+   * The persisted snapshot, open for lazy reads: while set, `lexical`, `rows` and the files' `docs` are empty
+   * and queries read postings and rows from disk. The first write loads it into memory (`materialize`).
+   */
+  private disk: SnapshotReader | undefined;
+  private diskScratch = new ScoreScratch();
+  private diskDocById: Map<string, number> | undefined;
+  /** `files` holds the snapshot's file list (read on first need while lazy). */
+  private filesLoaded = true;
   private rows: (IndexedChunk | undefined)[] = [];
   private readonly files = new Map<string, FileEntry>();
   private readonly docById = new Map<string, number>();
   private readonly idOf = new Map<number, string>();
   private store: ChunkStore;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly closing = new AbortController();
   private lastSkips: SkipCounts = emptySkips();
   private loaded = false;
   /** The table version memory reflects (after our own writes, or the snapshot/scan we loaded). */
@@ -101,13 +111,14 @@ export class WorkspaceIndex {
 
   /** Files with at least one chunk (empty and binary files are remembered but not counted). */
   get fileCount(): number {
+    if (this.disk) return this.disk.fileCount;
     let n = 0;
     for (const f of this.files.values()) if (f.docs.length) n++;
     return n;
   }
 
   get chunkCount(): number {
-    return this.lexical.size;
+    return this.disk ? this.disk.docs : this.lexical.size;
   }
 
   get skipped(): SkipCounts {
@@ -131,12 +142,13 @@ export class WorkspaceIndex {
     const version = await this.store.version();
     const pending = this.readPending();
     const interrupted = pending && (pending.pid === process.pid ? !this.writing : !pidAlive(pending.pid)) ? pending : undefined;
-    const read = version === 0 ? { stale: 'no index yet' } : readSnapshot(this.store.indexDir, { lanceVersion: version, embedder: this.opts.embedder?.id ?? 'none' });
-    const snap = 'snapshot' in read ? read.snapshot : undefined;
-    if (snap && interrupted?.paths !== 'all') {
-      this.importSnapshot(snap);
+    const read = version === 0 ? { stale: 'no index yet' } : SnapshotReader.open(this.store.indexDir, { lanceVersion: version, embedder: this.opts.embedder?.id ?? 'none' });
+    const reader = 'reader' in read ? read.reader : undefined;
+    if (reader && interrupted?.paths !== 'all') {
+      this.useReader(reader);
       this.loadedFrom = { source: 'snapshot', ms: Date.now() - started };
     } else if (version > 0) {
+      reader?.close();
       const dups = await this.scanRows();
       const reason = interrupted?.paths === 'all' ? 'a forced rebuild was interrupted' : 'stale' in read ? read.stale : 'unknown';
       this.loadedFrom = { source: 'rows', ms: Date.now() - started, reason };
@@ -147,6 +159,7 @@ export class WorkspaceIndex {
     this.knownVersion = version;
     if (interrupted) {
       const paths = interrupted.paths === 'all' ? [] : interrupted.paths;
+      if (paths.length) await this.materialize();
       for (const p of paths) this.forget(p);
       this.notes.push(`resumed an interrupted build (pid ${interrupted.pid} stopped while writing ${interrupted.paths === 'all' ? 'a full rebuild' : `${paths.length} files`})`);
       this.snapshotDirty = true;
@@ -158,7 +171,8 @@ export class WorkspaceIndex {
     return this.serial(async () => {
       const started = Date.now();
       if (!this.loaded) throw new Error('index not loaded');
-      const walked = await walkWorkspace(this.root, { maxFileBytes: this.opts.maxFileBytes, ...(opts.signal ? { signal: opts.signal } : {}) });
+      this.ensureFiles();
+      const walked = await walkWorkspace(this.root, { maxFileBytes: this.opts.maxFileBytes, signal: opts.signal ?? this.closing.signal });
       const skips = walked.skipped;
       let changedFiles = 0;
       let lock: HeldLock | undefined;
@@ -188,7 +202,9 @@ export class WorkspaceIndex {
           batchMeta = new Map();
         };
         for (const [i, f] of walked.files.entries()) {
-          if (opts.signal?.aborted) throw new Error('indexing cancelled');
+          // Closing stops an update between files (what was written stays consistent): a one-shot CLI search
+          // does not wait for the background walk it never needed.
+          if (opts.signal?.aborted || this.closing.signal.aborted) throw new Error('indexing cancelled');
           const existing = this.files.get(f.rel);
           if (existing && existing.size === f.size && existing.mtime === f.mtimeMs) {
             if (existing.binary) skips.binary++;
@@ -237,6 +253,7 @@ export class WorkspaceIndex {
   /** Re-indexes specific files (a save, a watcher event); a file that no longer exists is removed. */
   updateFiles(rels: string[]): Promise<number> {
     return this.serial(async () => {
+      this.ensureFiles();
       const paths: string[] = [];
       const rows: ChunkRow[] = [];
       const meta = new Map<string, Omit<FileEntry, 'docs'>>();
@@ -282,11 +299,22 @@ export class WorkspaceIndex {
   }
 
   async search(query: string, limit: number, signal?: AbortSignal): Promise<SearchHit[]> {
+    try {
+      return await this.searchOnce(query, limit, signal);
+    } catch (err) {
+      if (!(err instanceof SnapshotDamaged)) throw err;
+      // A page of the snapshot broke its layout: rebuild it from the chunk table (reported), then answer.
+      await this.serial(() => this.repairFromRows(err.message));
+      return await this.searchOnce(query, limit, signal);
+    }
+  }
+
+  private async searchOnce(query: string, limit: number, signal?: AbortSignal): Promise<SearchHit[]> {
     // A deeper list than asked for, so that dropping overlaps and demoting tests still fills `limit` slots.
     const depth = Math.max(limit * 4, 40);
-    const ranked = this.opts.embedder ? await this.hybrid(query, depth, this.opts.embedder, signal) : this.lexical.search(query, depth);
+    const ranked = this.opts.embedder ? await this.hybrid(query, depth, this.opts.embedder, signal) : this.rankLexical(query, depth);
     const candidates = ranked.flatMap(({ doc, score }) => {
-      const r = this.rows[doc];
+      const r = this.rowOf(doc);
       return r ? [{ row: r, score, path: r.path, startLine: r.start_line, endLine: r.end_line, symbol: r.symbol, kind: r.kind }] : [];
     });
     const hits = cleanResults(candidates, query, limit);
@@ -309,15 +337,33 @@ export class WorkspaceIndex {
     );
   }
 
+  /** The lexical ranking, from memory or (lazily) from the snapshot on disk: the same arithmetic either way. */
+  private rankLexical(query: string, limit: number): LexicalHit[] {
+    return this.disk ? rankPostings(this.disk.source(), query, limit, this.diskScratch) : this.lexical.search(query, limit);
+  }
+
+  private rowOf(doc: number): IndexedChunk | undefined {
+    return this.disk ? this.disk.row(doc) : this.rows[doc];
+  }
+
+  private docOfId(id: string): number | undefined {
+    if (!this.disk) return this.docById.get(id);
+    if (!this.diskDocById) {
+      this.diskDocById = new Map();
+      this.disk.ids()?.forEach((chunk, doc) => this.diskDocById!.set(chunk, doc));
+    }
+    return this.diskDocById.get(id);
+  }
+
   /** Lexical and vector rankings fused by reciprocal rank (RRF). */
   private async hybrid(query: string, limit: number, embedder: Embedder, signal?: AbortSignal): Promise<{ doc: number; score: number }[]> {
-    const lexical = this.lexical.search(query, FUSION_DEPTH);
+    const lexical = this.rankLexical(query, FUSION_DEPTH);
     const [qv] = await embedder.embed([query], signal);
     const nearest = qv ? await this.store.nearest(qv, FUSION_DEPTH) : [];
     const fused = new Map<number, number>();
     lexical.forEach((h, i) => fused.set(h.doc, (fused.get(h.doc) ?? 0) + 1 / (RRF_K + i + 1)));
     nearest.forEach((id, i) => {
-      const doc = this.docById.get(id);
+      const doc = this.docOfId(id);
       if (doc !== undefined) fused.set(doc, (fused.get(doc) ?? 0) + 1 / (RRF_K + i + 1));
     });
     return [...fused].map(([doc, score]) => ({ doc, score })).sort((a, b) => b.score - a.score).slice(0, limit);
@@ -327,7 +373,7 @@ export class WorkspaceIndex {
   symbols(query: string, limit: number): IndexedChunk[] {
     const q = query.toLowerCase();
     const scored: { row: IndexedChunk; score: number }[] = [];
-    for (const row of this.rows) {
+    for (const row of this.disk ? this.disk.rows() : this.rows) {
       if (!row || !row.symbol || row.kind === 'block' || row.kind === 'lines' || row.kind === 'section') continue;
       const name = row.symbol.toLowerCase();
       let score = 0;
@@ -350,7 +396,7 @@ export class WorkspaceIndex {
     const skipped = Object.values(this.lastSkips).reduce((a, b) => a + b, 0);
     return {
       files: this.fileCount,
-      chunks: this.lexical.size,
+      chunks: this.chunkCount,
       skipped,
       skippedBy: { ...this.lastSkips },
       ms,
@@ -364,15 +410,25 @@ export class WorkspaceIndex {
   /** Writes a pending snapshot now (a debounced one after saves would otherwise be lost), then closes. */
   async flushAndClose(): Promise<void> {
     clearTimeout(this.snapshotTimer);
+    this.closing.abort();
     await this.serial(async () => {
       if (this.loaded && this.snapshotDirty) await this.saveSnapshot().catch(() => undefined);
     }).catch(() => undefined);
+    this.closeDisk();
     this.store.close();
   }
 
   close(): void {
     clearTimeout(this.snapshotTimer);
+    this.closing.abort();
+    this.closeDisk();
     this.store.close();
+  }
+
+  private closeDisk(): void {
+    this.disk?.close();
+    this.disk = undefined;
+    this.diskDocById = undefined;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -422,7 +478,10 @@ export class WorkspaceIndex {
   private writePending(paths: string[] | 'all'): void {
     if (this.readPending()?.paths === 'all') return; // a forced rebuild stays "all" until it completes
     this.writing = true;
-    writeFileSync(path.join(this.store.indexDir, PENDING_FILE), JSON.stringify({ pid: process.pid, paths }));
+    // Temp file + rename: a kill mid-write leaves the previous record (or none), never a torn one.
+    const file = path.join(this.store.indexDir, PENDING_FILE);
+    writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, paths }));
+    renameSync(`${file}.tmp`, file);
   }
 
   private clearPending(): void {
@@ -432,7 +491,7 @@ export class WorkspaceIndex {
   /** The table must hold exactly the chunks in memory; otherwise (duplicates, orphans) memory is rebuilt from it. */
   private async checkRowCount(lockForWrite: () => Promise<void>): Promise<void> {
     const rows = await this.store.count();
-    const chunks = this.lexical.size;
+    const chunks = this.chunkCount;
     if (rows === chunks) return;
     this.reset();
     const dups = await this.scanRows();
@@ -491,6 +550,7 @@ export class WorkspaceIndex {
    */
   private async saveSnapshot(): Promise<void> {
     clearTimeout(this.snapshotTimer);
+    if (this.disk) return this.saveFilesOnly(this.disk);
     const state = this.lexical.exportState();
     const rows: IndexedChunk[] = [];
     const ids: string[] = [];
@@ -515,13 +575,86 @@ export class WorkspaceIndex {
     this.snapshotDirty = false;
   }
 
-  private importSnapshot(snap: Snapshot): void {
+  /**
+   * Only file metadata changed (a file touched, its content the same) while the documents are still on disk:
+   * a new snapshot with the new file list and the same postings, copied without decoding them.
+   */
+  private async saveFilesOnly(disk: SnapshotReader): Promise<void> {
+    const builtAt = Date.now();
+    const files = [...this.files].map(([p, f]) => ({ path: p, hash: f.hash, size: f.size, mtime: f.mtime, ...(f.binary ? { binary: true } : {}) }));
+    await rewriteSnapshotFiles(this.store.indexDir, disk, { files, lanceVersion: this.knownVersion, builtAt });
+    const read = SnapshotReader.open(this.store.indexDir, { lanceVersion: this.knownVersion, embedder: this.opts.embedder?.id ?? 'none' });
+    if (!('reader' in read)) throw new Error(`the snapshot just written cannot be read back: ${read.stale}`);
+    disk.close();
+    this.disk = read.reader;
+    this.builtAt = builtAt;
+    this.snapshotDirty = false;
+  }
+
+  /** Serves from the snapshot on disk, lazily: nothing but its header is read now. */
+  private useReader(reader: SnapshotReader): void {
+    this.disk = reader;
+    this.filesLoaded = false;
+    this.builtAt = reader.header.builtAt;
+  }
+
+  /** The snapshot's file list (for the unchanged check), without loading its documents. */
+  private ensureFiles(): void {
+    if (this.filesLoaded || !this.disk) return;
+    for (const f of this.disk.files()) this.files.set(f.path, { hash: f.hash, size: f.size, mtime: f.mtime, docs: [], ...(f.binary ? { binary: true } : {}) });
+    this.filesLoaded = true;
+  }
+
+  /** The snapshot is damaged: memory is rebuilt from the chunk table and a new snapshot written (reported). */
+  private async repairFromRows(reason: string): Promise<void> {
+    if (!this.disk) return; // already rebuilt (another caller got here first)
+    this.reset();
+    const dups = await this.scanRows();
+    this.notes.push(`repaired the lexical index from the chunk table (${reason})`);
+    if (dups.size) this.notes.push(`repaired ${dups.size} files with duplicated chunks`);
+    this.snapshotDirty = true;
+    await this.saveSnapshot();
+  }
+
+  /**
+   * Loads the lazily read snapshot into memory, for a write (documents added or removed). A snapshot that turns
+   * out damaged is rebuilt from the chunk table instead (reported).
+   */
+  private async materialize(): Promise<void> {
+    const disk = this.disk;
+    if (!disk) return;
+    let snap: Snapshot;
+    try {
+      snap = disk.load();
+    } catch (err) {
+      if (!(err instanceof SnapshotDamaged)) throw err;
+      const files = this.filesLoaded ? new Map(this.files) : undefined;
+      await this.repairFromRows(err.message);
+      // Metadata already brought up to date by this update (a touched file's new mtime) is kept.
+      // Files without chunks (empty, binary) are not in the table: they are remembered as they were.
+      for (const [p, f] of files ?? []) {
+        const now = this.files.get(p);
+        if (now && now.hash === f.hash) Object.assign(now, { size: f.size, mtime: f.mtime });
+        else if (!now && (f.binary || f.size === 0)) this.files.set(p, { ...f, docs: [] });
+      }
+      return;
+    }
+    this.closeDisk();
+    this.importSnapshot(snap, { keepFiles: this.filesLoaded });
+    this.filesLoaded = true;
+  }
+
+  private importSnapshot(snap: Snapshot, opts: { keepFiles?: boolean } = {}): void {
     this.lexical = LexicalIndex.fromState(snap.lexical);
     this.rows = snap.rows.slice();
-    this.files.clear();
     this.docById.clear();
     this.idOf.clear();
-    for (const f of snap.files) this.files.set(f.path, { hash: f.hash, size: f.size, mtime: f.mtime, docs: [], ...(f.binary ? { binary: true } : {}) });
+    // Files already read (and perhaps updated: a touched file's new mtime) keep their metadata; docs are refilled.
+    if (opts.keepFiles) for (const f of this.files.values()) f.docs = [];
+    else {
+      this.files.clear();
+      for (const f of snap.files) this.files.set(f.path, { hash: f.hash, size: f.size, mtime: f.mtime, docs: [], ...(f.binary ? { binary: true } : {}) });
+    }
     snap.rows.forEach((r, doc) => {
       const entry = this.files.get(r.path);
       if (entry) entry.docs.push(doc);
@@ -535,6 +668,8 @@ export class WorkspaceIndex {
   }
 
   private reset(): void {
+    this.closeDisk();
+    this.filesLoaded = true;
     this.lexical = new LexicalIndex();
     this.rows = [];
     this.files.clear();
@@ -598,6 +733,7 @@ export class WorkspaceIndex {
    * recorded as pending before the write, so a kill in between is found on the next open.
    */
   private async apply(paths: string[], rows: ChunkRow[], meta: Map<string, Omit<FileEntry, 'docs'>>): Promise<void> {
+    await this.materialize();
     this.writePending(paths);
     await this.store.replace(paths, rows);
     for (const p of paths) this.forget(p);
