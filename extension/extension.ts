@@ -11,7 +11,7 @@ import { ChatViewProvider, CHAT_VIEW_ID } from './chat/chat-view';
 import { registerChatCommands } from './chat/commands';
 import { chatStreams } from './chat/engine';
 import { registerParticipant } from './chat/participant';
-import { createClient, type ClientInit } from './client';
+import { createClient, LANGUAGES, type ClientInit } from './client';
 import { ActivityStatus } from './activity-status';
 import { registerFirstRun } from './first-run';
 import { registerDiagnosticActions } from './diagnostic-actions';
@@ -21,7 +21,7 @@ import { TRACE_VIEW_TYPE, TracePanel } from './trace-panel';
 import { errorText, ServerApi } from './server-api';
 import { readApiKey, registerApiKeyCommands } from './secrets';
 import { registerResumeOffer } from './resume-offer';
-import { splitSettings } from './settings';
+import { affectsSyntaxLanguages, splitSettings, syntaxOffLanguages } from './settings';
 import { StatusBar, type ClientState } from './status-bar';
 import { STATUS_VIEW_TYPE, StatusPanel } from './status-panel';
 
@@ -163,9 +163,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
       deserializeWebviewPanel: async (panel) => StatusPanel.revive(panel, context.extensionUri, doctor, restart),
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('nootropic') && lc.isRunning()) {
+      if ((e.affectsConfiguration('nootropic') || affectsSyntaxLanguages(e)) && lc.isRunning()) {
         const split = splitSettings();
-        void api.didChangeConfiguration({ nootropic: split.settings, nootropicWorkspace: split.workspaceSettings, nootropicUser: split.userSettings });
+        void api.didChangeConfiguration({
+          nootropic: split.settings,
+          nootropicWorkspace: split.workspaceSettings,
+          nootropicUser: split.userSettings,
+          nootropicSyntaxOffLanguages: syntaxOffLanguages(LANGUAGES),
+        });
       }
     }),
   );
