@@ -16,25 +16,8 @@ import {
 } from 'vscode-languageclient/node';
 import { dropDuplicates } from './diagnostic-dedup';
 import { splitSettings, syntaxOffLanguages } from './settings';
+import { LANGUAGES } from './languages';
 import { serverEnv } from '../shared/security/child-env';
-
-export const LANGUAGES: readonly string[] = [
-  'typescript',
-  'typescriptreact',
-  'javascript',
-  'javascriptreact',
-  'python',
-  'go',
-  'rust',
-  'java',
-  'csharp',
-  'cpp',
-  'c',
-  'ruby',
-  'php',
-  'shellscript',
-  'css',
-];
 
 export const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 3 * 60_000;

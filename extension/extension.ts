@@ -1,7 +1,13 @@
 /**
  * The VS Code front door: starts nootropic-lsp, shows its state in the status bar and an output channel, and
  * offers "Restart Server" and "Show Status". All capability lives in the server; this file wires it up.
+ * Activation is cheap: panels, the chat view's webview and the participant's work are created on first use, and the
+ * server starts in the background (`activate` does not wait for it; requests wait for the client themselves).
+ * The extension activates only where it has work (package.json activationEvents: a supported language, a workspace
+ * containing such files, a command, the chat view or participant, a panel being restored).
  */
+// First: records the moment and memory before the rest of the bundle is evaluated.
+import { activateEnds, activateStarts, activationMetrics, describeActivation, serverReady, type ActivationMetrics } from './activation-metrics';
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { AgentApprove, Doctor, IndexInfo, IndexStatus, PluginsChanged, ServerStatus, type ClientRequest, type DoctorReport } from '../shared/protocol';
@@ -11,7 +17,8 @@ import { ChatViewProvider, CHAT_VIEW_ID } from './chat/chat-view';
 import { registerChatCommands } from './chat/commands';
 import { chatStreams } from './chat/engine';
 import { registerParticipant } from './chat/participant';
-import { createClient, LANGUAGES, type ClientInit } from './client';
+import { createClient, type ClientInit } from './client';
+import { LANGUAGES } from './languages';
 import { ActivityStatus } from './activity-status';
 import { registerFirstRun } from './first-run';
 import { registerDiagnosticActions } from './diagnostic-actions';
@@ -43,11 +50,14 @@ export interface NootropicApi {
   request<D extends ClientRequest>(def: D, params: z.input<D['params']>): Promise<z.output<D['result']>>;
   /** The chat view's last turn. */
   lastTurn(): Turn | undefined;
+  /** What activation cost (times and the extension host's memory). */
+  activation(): ActivationMetrics;
 }
 
 let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<NootropicApi> {
+  activateStarts();
   const output = vscode.window.createOutputChannel('nootropic', { log: true });
   const statusBar = new StatusBar();
   context.subscriptions.push(output, statusBar);
@@ -175,14 +185,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     }),
   );
 
-  try {
-    await lc.start();
-  } catch (err) {
-    // VS Code doesn't show a notification when an extension fails to activate; say it ourselves.
-    setState('failed');
-    output.appendLine(`[client] could not start the server: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-  }
+  // In the background: activation does not wait for the server's start-up (requests wait for the client).
+  void lc.start().then(
+    () => {
+      serverReady();
+      output.info(`[client] ${describeActivation()}`);
+    },
+    (err: unknown) => {
+      // VS Code doesn't show a notification when an extension fails to activate; say it ourselves.
+      setState('failed');
+      output.appendLine(`[client] could not start the server: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    },
+  );
 
+  activateEnds();
   return {
     clientState: () => clientState,
     statusText: () => statusBar.text,
@@ -194,6 +210,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     serverMethods: () => api.capabilities()?.methods ?? [],
     request: (def, params) => api.call(def, params),
     lastTurn: () => chat.lastTurn(),
+    activation: activationMetrics,
   };
 }
 

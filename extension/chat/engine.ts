@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { ChatCommands, ChatDelta, ChatSend, type ChatSendParams, type ChatSendResult } from '../../shared/protocol';
 import type { ContextItem, SlashCommandView, Turn } from '../../shared/webview/chat';
-import { LANGUAGES } from '../client';
+import { LANGUAGES } from '../languages';
 import { proposalView, type ReviewController } from '../review';
 import { errorText, type ServerApi } from '../server-api';
 

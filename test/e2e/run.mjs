@@ -12,7 +12,8 @@
 //   --no-package (or NOOTROPIC_E2E_SKIP_PACKAGE=1): reuse dist/nootropic-linux-x64.vsix instead of `npm run package`
 //   --keep (or NOOTROPIC_E2E_KEEP=1): keep the scratch dir (workspaces, user data, installed extension)
 // Artifacts: test-results/e2e/*.png (screenshots), test-results/e2e/logs/ (code-server and workbench logs).
-// Prints one line per check, a summary, and last `N passed, N failed`; exits 0 only if everything passed.
+// Prints one line per check, a summary (with activation time and the extension host's memory from phase A), and last
+// `N passed, N failed`; exits 0 only if everything passed.
 import { spawn } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -76,6 +77,7 @@ const USER_SETTINGS = {
 };
 
 const results = []; // { phase, name, ok, detail }
+const metrics = []; // { name, value, unit } from the extension-host suite's `[suite] metric` lines
 const timings = []; // { name, ms }
 const servers = new Set(); // child processes (code-server, npm, …), each the leader of its own process group
 const browsers = new Set();
@@ -438,6 +440,8 @@ async function phaseA(extDir) {
       seen.add(line);
       const t = /^\[suite\] (PASS|FAIL) (.*?)(?: \((\d+) ms\))?$/.exec(line.trim());
       if (t) tests.push({ ok: t[1] === 'PASS', name: t[1] === 'PASS' ? t[2] : t[2].replace(/: .*$/, ''), detail: t[1] === 'PASS' ? `${t[3]} ms` : t[2].replace(/^.*?: /, '') });
+      const fig = /^\[suite\] metric (\S+) (-?[\d.]+) (\S+)$/.exec(line.trim());
+      if (fig) metrics.push({ name: fig[1], value: Number(fig[2]), unit: fig[3] });
       const m = /^(\d+) passed, (\d+) failed$/.exec(line.trim());
       if (m) totals = { passed: Number(m[1]), failed: Number(m[2]) };
       console.log(`  [vscode${type && type !== 'log' ? `:${type}` : ''}] ${line}`);
@@ -901,6 +905,14 @@ const failed = results.filter((r) => !r.ok).length;
 console.log('\n[e2e] ── summary ──');
 for (const t of timings) console.log(`[e2e]   ${t.name.padEnd(34)} ${secs(t.ms).padStart(8)}`);
 console.log(`[e2e]   ${'total'.padEnd(34)} ${secs(Date.now() - started).padStart(8)}`);
+if (metrics.length) {
+  // Activation and memory, as the extension-host suite measured them (phase A; see extension/activation-metrics.ts).
+  const get = (n) => metrics.find((m) => m.name === n);
+  const fmt = (n) => (get(n) ? `${get(n).value} ${get(n).unit}` : 'n/a');
+  console.log(`[e2e]   activation: bundle evaluated ${fmt('activation.moduleLoadMs')}, activate() ${fmt('activation.activateMs')}, server ready after ${fmt('activation.serverReadyMs')}`);
+  console.log(`[e2e]   extension host: heap ${fmt('exthost.heapAtLoadMB')} before nootropic loaded → ${fmt('exthost.heapAfterActivateMB')} after activate (rss ${fmt('exthost.rssAfterActivateMB')}); after the suite heap ${fmt('exthost.heapEndMB')}, rss ${fmt('exthost.rssEndMB')}`);
+  console.log(`[e2e]   language server process: rss ${fmt('server.rssMB')}`);
+}
 for (const phase of ['setup', 'A', 'B']) {
   const rs = results.filter((r) => r.phase === phase);
   if (rs.length) console.log(`[e2e]   ${phase === 'setup' ? 'setup  ' : `phase ${phase}`}: ${rs.filter((r) => r.ok).length} passed, ${rs.filter((r) => !r.ok).length} failed`);

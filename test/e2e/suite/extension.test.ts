@@ -1,5 +1,6 @@
 /** Assertions about the installed extension, from inside VS Code's extension host. */
 import * as assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { NootropicApi } from '../../../extension/extension';
 
@@ -30,6 +31,11 @@ function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined,
   });
 }
 
+/** One figure for run.mjs's summary: `[suite] metric <name> <value> <unit>`. */
+function metric(name: string, value: number, unit: string): void {
+  console.log(`[suite] metric ${name} ${value} ${unit}`);
+}
+
 function nootropicDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'nootropic');
 }
@@ -48,7 +54,7 @@ function workspaceFile(name: string): vscode.Uri {
 
 export function registerExtensionTests(): void {
   describe('extension host', () => {
-    it('activates on startup and its language client reaches running', async () => {
+    it('activates in a workspace with code in it and its language client reaches running', async () => {
       const ext = vscode.extensions.getExtension<NootropicApi>(EXTENSION_ID);
       assert.ok(ext, 'extension installed');
       await waitFor('activation', 60_000, () => (ext.isActive ? true : undefined));
@@ -123,6 +129,29 @@ export function registerExtensionTests(): void {
       if (!vscode.extensions.getExtension('vscode.typescript-language-features')) return;
       // Back to the default: VS Code's check is on again, and nootropic's syntax error goes.
       await waitFor('no nootropic diagnostic on broken.js', 30_000, () => (nootropicDiagnostics(js).length === 0 ? true : undefined), [vscode.languages.onDidChangeDiagnostics]);
+    });
+
+    it('reports what activation cost: times, the extension host\'s memory, the server\'s', async () => {
+      const a = await api();
+      const m = a.activation();
+      assert.ok(m.activateMs > 0 && m.moduleLoadMs >= 0, `activation times recorded: ${JSON.stringify(m)}`);
+      await waitFor('the server ready time', 60_000, () => (a.activation().serverReadyMs !== undefined ? true : undefined));
+      const ready = a.activation();
+      assert.ok(ready.memoryAfterActivate, 'memory sampled after activate');
+      metric('activation.moduleLoadMs', m.moduleLoadMs, 'ms');
+      metric('activation.activateMs', m.activateMs, 'ms');
+      metric('activation.serverReadyMs', ready.serverReadyMs!, 'ms');
+      metric('exthost.heapAtLoadMB', m.memoryAtLoad.heapUsedMB, 'MB');
+      metric('exthost.heapAfterActivateMB', ready.memoryAfterActivate!.heapUsedMB, 'MB');
+      metric('exthost.rssAfterActivateMB', ready.memoryAfterActivate!.rssMB, 'MB');
+      const now = process.memoryUsage();
+      metric('exthost.rssNowMB', Math.round(now.rss / 1048576), 'MB');
+      metric('exthost.heapNowMB', Math.round(now.heapUsed / 1048576), 'MB');
+      // The language server is its own process (Linux: its resident set from /proc).
+      const pid = (await a.doctor()).server.pid;
+      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+      const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+      if (Number.isFinite(rssKb)) metric('server.rssMB', Math.round(rssKb / 1024), 'MB');
     });
 
     it('answers doctor over node-ipc with the grammars loaded', async () => {
