@@ -104,6 +104,9 @@ export function registerExtensionTests(): void {
       await vscode.workspace.fs.writeFile(py, new TextEncoder().encode('def g(:\n    pass\n'));
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(py));
       await waitFor('a nootropic diagnostic on opened-after.py', 30_000, () => (nootropicDiagnostics(py).length ? true : undefined), [vscode.languages.onDidChangeDiagnostics]);
+      // Gone again before the chat tests, whose answers cite the workspace's files.
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await vscode.workspace.fs.delete(py);
       assert.deepEqual(nootropicDiagnostics(ts).map((d) => `${d.range.start.line + 1}: ${d.message}`), [], 'no nootropic diagnostic on broken.ts');
       const theirs = vscode.languages.getDiagnostics(ts).filter((d) => !d.source?.startsWith('nootropic'));
       console.log(`[suite] note: broken.ts: ${theirs.length} diagnostic(s) from VS Code's own servers${theirs.length ? ` (${theirs.map((d) => `${d.source}: ${d.message}`).join(' | ')})` : ' (its TypeScript server has not reported yet)'}; none from nootropic`);
@@ -126,9 +129,12 @@ export function registerExtensionTests(): void {
       } finally {
         if (vscode.extensions.getExtension('vscode.typescript-language-features')) await config.update('validate.enable', undefined, vscode.ConfigurationTarget.Workspace);
       }
-      if (!vscode.extensions.getExtension('vscode.typescript-language-features')) return;
-      // Back to the default: VS Code's check is on again, and nootropic's syntax error goes.
-      await waitFor('no nootropic diagnostic on broken.js', 30_000, () => (nootropicDiagnostics(js).length === 0 ? true : undefined), [vscode.languages.onDidChangeDiagnostics]);
+      if (vscode.extensions.getExtension('vscode.typescript-language-features')) {
+        // Back to the default: VS Code's check is on again, and nootropic's syntax error goes.
+        await waitFor('no nootropic diagnostic on broken.js', 30_000, () => (nootropicDiagnostics(js).length === 0 ? true : undefined), [vscode.languages.onDidChangeDiagnostics]);
+      }
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await vscode.workspace.fs.delete(js);
     });
 
     it('reports what activation cost: times, the extension host\'s memory, the server\'s', async () => {
