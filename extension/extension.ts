@@ -67,10 +67,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     statusBar.setClientState(s);
   };
 
-  const init: ClientInit = { apiKey: await readApiKey(context.secrets) };
+  // The key (SecretStorage: a round trip to the workbench in remote windows) is read while activation goes on;
+  // the server starts once it is known (it goes in initializationOptions).
+  const init: ClientInit = { apiKey: undefined };
+  const keyRead = readApiKey(context.secrets).then(
+    (key) => {
+      init.apiKey = key;
+    },
+    (err: unknown) => output.warn(`[client] could not read the API key from SecretStorage: ${errorText(err)}`),
+  );
   const lc = createClient(context, output, init);
   client = lc;
-  const api = new ServerApi(lc, (message) => output.warn(message));
+  // The server starts once the key is read, after activate has registered everything (in the background).
+  const started = keyRead.then(() => lc.start());
+  const api = new ServerApi(lc, (message) => output.warn(message), started);
   context.subscriptions.push(
     lc.onDidChangeState((e) => setState(e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped')),
     api.onNotification(ServerStatus, (status) => statusBar.setServerStatus(status)),
@@ -186,7 +196,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
   );
 
   // In the background: activation does not wait for the server's start-up (requests wait for the client).
-  void lc.start().then(
+  void started.then(
     () => {
       serverReady();
       output.info(`[client] ${describeActivation()}`);
