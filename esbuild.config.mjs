@@ -5,7 +5,7 @@
 // Flags: --production (minify, no sourcemaps), --watch. Anything outside extension/ importing `vscode` fails
 // the build: the server, shared code, plugins and the CLI must run without an editor.
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,13 +37,44 @@ export function vscodeImportGuard(allowedDir) {
   };
 }
 
-/** Copies the tree-sitter runtime and grammar WASM files next to the server bundle. */
+/**
+ * zod's `z.locales` (every language's error messages, ~250 KB minified in each bundle) is never used: zod registers
+ * its English messages itself (zod/v4/classic/schemas.js imports locales/en.js directly). The namespace is left
+ * empty, so each bundle is smaller and quicker to load (test/unit/build-guard.test.ts checks messages stay English).
+ */
+export function zodLocalesStub() {
+  return {
+    name: 'zod-locales-stub',
+    setup(build) {
+      build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+        args.importer.split(path.sep).join('/').includes('/node_modules/zod/') ? { path: 'zod-locales', namespace: 'zod-locales-stub' } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'zod-locales-stub' }, () => ({ contents: 'export {};', loader: 'js' }));
+    },
+  };
+}
+
+/** The grammars the server loads (server/src/syntax/grammars.ts `GRAMMARS`): only those are shipped. */
+export function shippedGrammars() {
+  const source = readFileSync(path.join(root, 'server', 'src', 'syntax', 'grammars.ts'), 'utf8');
+  const list = /export const GRAMMARS = \[([^\]]*)\]/.exec(source)?.[1];
+  if (!list) throw new Error('esbuild.config.mjs: GRAMMARS not found in server/src/syntax/grammars.ts');
+  return [...list.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+}
+
+/** Copies the tree-sitter runtime and the grammar WASM files the server loads next to the server bundle. */
 function copyWasm(outdir) {
   const wasmDir = path.join(outdir, 'wasm');
   mkdirSync(wasmDir, { recursive: true });
   cpSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), path.join(wasmDir, 'tree-sitter.wasm'));
   const grammars = path.join(path.dirname(require.resolve('@vscode/tree-sitter-wasm/package.json')), 'wasm');
-  for (const f of readdirSync(grammars)) if (/^tree-sitter-.*\.wasm$/.test(f)) cpSync(path.join(grammars, f), path.join(wasmDir, f));
+  const wanted = new Set(shippedGrammars().map((g) => `tree-sitter-${g}.wasm`));
+  for (const f of readdirSync(grammars)) {
+    if (!/^tree-sitter-.*\.wasm$/.test(f)) continue;
+    // Grammars the server never loads (PowerShell, INI, regex) stay out; a stale copy from an older build goes.
+    if (wanted.has(f)) cpSync(path.join(grammars, f), path.join(wasmDir, f));
+    else rmSync(path.join(wasmDir, f), { force: true });
+  }
 }
 
 /**
@@ -115,7 +146,7 @@ export function buildOptions({ production }) {
       ...cjsNode,
       entryPoints: { extension: 'extension/extension.ts' },
       outdir: 'dist',
-      plugins: [vscodeImportGuard('extension')],
+      plugins: [vscodeImportGuard('extension'), zodLocalesStub()],
     },
     server: {
       ...cjsNode,
@@ -125,6 +156,7 @@ export function buildOptions({ production }) {
       external: NATIVE_EXTERNALS,
       plugins: [
         vscodeImportGuard(null),
+        zodLocalesStub(),
         {
           name: 'copy-runtime-files',
           setup: (b) =>
@@ -140,7 +172,7 @@ export function buildOptions({ production }) {
       ...cjsNode,
       entryPoints: Object.fromEntries(bundledPlugins().map((name) => [`${name}/index`, `plugins/${name}/index.ts`])),
       outdir: 'dist/plugins',
-      plugins: [vscodeImportGuard(null), { name: 'copy-plugin-manifests', setup: (b) => b.onEnd(() => copyPluginManifests(path.join(root, 'dist'))) }],
+      plugins: [vscodeImportGuard(null), zodLocalesStub(), { name: 'copy-plugin-manifests', setup: (b) => b.onEnd(() => copyPluginManifests(path.join(root, 'dist'))) }],
     },
     webviews: {
       ...common,
@@ -149,7 +181,7 @@ export function buildOptions({ production }) {
       target: 'es2022',
       entryPoints: { status: 'webviews/status/main.ts', chat: 'webviews/chat/main.ts', trace: 'webviews/trace/main.ts', taskboard: 'webviews/taskboard/main.ts' },
       outdir: 'dist/webviews',
-      plugins: [vscodeImportGuard(null)],
+      plugins: [vscodeImportGuard(null), zodLocalesStub()],
     },
   };
 }

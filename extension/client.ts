@@ -15,26 +15,9 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { dropDuplicates } from './diagnostic-dedup';
-import { splitSettings } from './settings';
+import { splitSettings, syntaxOffLanguages } from './settings';
+import { LANGUAGES } from './languages';
 import { serverEnv } from '../shared/security/child-env';
-
-export const LANGUAGES: readonly string[] = [
-  'typescript',
-  'typescriptreact',
-  'javascript',
-  'javascriptreact',
-  'python',
-  'go',
-  'rust',
-  'java',
-  'csharp',
-  'cpp',
-  'c',
-  'ruby',
-  'php',
-  'shellscript',
-  'css',
-];
 
 export const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 3 * 60_000;
@@ -129,6 +112,9 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
     // Recomputed on every (re)start, so a restart picks up new settings, trust and keys.
     initializationOptions: () => ({
       ...splitSettings(),
+      // Languages VS Code's own extensions check (TS/JS, CSS) unless the user said otherwise: no syntax diagnostics
+      // from nootropic there, decided before anything is published (syntax-languages.ts).
+      syntaxOffLanguages: syntaxOffLanguages(LANGUAGES),
       workspaceTrusted: vscode.workspace.isTrusted,
       ...(apiKey ? { secrets: { apiKey } } : {}),
     }),

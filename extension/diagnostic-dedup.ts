@@ -1,10 +1,11 @@
 /**
- * No problem listed twice. What nootropic publishes is filtered against the other diagnostics VS Code has for the
- * document:
+ * No problem listed twice. For TypeScript/JavaScript and CSS nootropic publishes no syntax errors at all by default
+ * (VS Code's own extensions report them; decided per language before publishing: syntax-languages.ts). What
+ * nootropic does publish is filtered against the other diagnostics VS Code has for the document:
  * - a syntax error (`nootropic`, code `syntax`) is dropped when the language's own server reports an error on the
- *   same line (VS Code's TypeScript server for TS/JS: its "')' expected." and tree-sitter's "Syntax error" are the
- *   same problem, at different columns). Where that server is not running or reports nothing, ours is shown: the
- *   check follows what is actually in the Problems panel, not a fixed list of languages.
+ *   same line (a Python extension's, or TypeScript's where the user turned ours back on: its "')' expected." and
+ *   tree-sitter's "Syntax error" are the same problem, at different columns). Where that server is not running or
+ *   reports nothing, ours is shown.
  * - a critic finding (`nootropic-critic`) is dropped when the language's server reports the same code or message at
  *   the same range (the critic's TS2322 next to ts(2322)).
  * Pure functions over the shapes vscode.Diagnostic has, so unit tests need no editor.

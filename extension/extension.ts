@@ -1,7 +1,13 @@
 /**
  * The VS Code front door: starts nootropic-lsp, shows its state in the status bar and an output channel, and
  * offers "Restart Server" and "Show Status". All capability lives in the server; this file wires it up.
+ * Activation is cheap: panels, the chat view's webview and the participant's work are created on first use, and the
+ * server starts in the background (`activate` does not wait for it; requests wait for the client themselves).
+ * The extension activates only where it has work (package.json activationEvents: a supported language, a workspace
+ * containing such files, a command, the chat view or participant, a panel being restored).
  */
+// First: records the moment and memory before the rest of the bundle is evaluated.
+import { activateEnds, activateStarts, activationMetrics, describeActivation, serverReady, type ActivationMetrics } from './activation-metrics';
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { AgentApprove, Doctor, IndexInfo, IndexStatus, PluginsChanged, ServerStatus, type ClientRequest, type DoctorReport } from '../shared/protocol';
@@ -12,6 +18,7 @@ import { registerChatCommands } from './chat/commands';
 import { chatStreams } from './chat/engine';
 import { registerParticipant } from './chat/participant';
 import { createClient, type ClientInit } from './client';
+import { LANGUAGES } from './languages';
 import { ActivityStatus } from './activity-status';
 import { registerFirstRun } from './first-run';
 import { registerDiagnosticActions } from './diagnostic-actions';
@@ -21,7 +28,7 @@ import { TRACE_VIEW_TYPE, TracePanel } from './trace-panel';
 import { errorText, ServerApi } from './server-api';
 import { readApiKey, registerApiKeyCommands } from './secrets';
 import { registerResumeOffer } from './resume-offer';
-import { splitSettings } from './settings';
+import { affectsSyntaxLanguages, splitSettings, syntaxOffLanguages } from './settings';
 import { StatusBar, type ClientState } from './status-bar';
 import { STATUS_VIEW_TYPE, StatusPanel } from './status-panel';
 
@@ -43,11 +50,14 @@ export interface NootropicApi {
   request<D extends ClientRequest>(def: D, params: z.input<D['params']>): Promise<z.output<D['result']>>;
   /** The chat view's last turn. */
   lastTurn(): Turn | undefined;
+  /** What activation cost (times and the extension host's memory). */
+  activation(): ActivationMetrics;
 }
 
 let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<NootropicApi> {
+  activateStarts();
   const output = vscode.window.createOutputChannel('nootropic', { log: true });
   const statusBar = new StatusBar();
   context.subscriptions.push(output, statusBar);
@@ -57,10 +67,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     statusBar.setClientState(s);
   };
 
-  const init: ClientInit = { apiKey: await readApiKey(context.secrets) };
+  // The key (SecretStorage: a round trip to the workbench in remote windows) is read while activation goes on;
+  // the server starts once it is known (it goes in initializationOptions).
+  const init: ClientInit = { apiKey: undefined };
+  const keyRead = readApiKey(context.secrets).then(
+    (key) => {
+      init.apiKey = key;
+    },
+    (err: unknown) => output.warn(`[client] could not read the API key from SecretStorage: ${errorText(err)}`),
+  );
   const lc = createClient(context, output, init);
   client = lc;
-  const api = new ServerApi(lc, (message) => output.warn(message));
+  // The server starts once the key is read, after activate has registered everything (in the background).
+  const started = keyRead.then(() => lc.start());
+  const api = new ServerApi(lc, (message) => output.warn(message), started);
   context.subscriptions.push(
     lc.onDidChangeState((e) => setState(e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped')),
     api.onNotification(ServerStatus, (status) => statusBar.setServerStatus(status)),
@@ -163,21 +183,32 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
       deserializeWebviewPanel: async (panel) => StatusPanel.revive(panel, context.extensionUri, doctor, restart),
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('nootropic') && lc.isRunning()) {
+      if ((e.affectsConfiguration('nootropic') || affectsSyntaxLanguages(e)) && lc.isRunning()) {
         const split = splitSettings();
-        void api.didChangeConfiguration({ nootropic: split.settings, nootropicWorkspace: split.workspaceSettings, nootropicUser: split.userSettings });
+        void api.didChangeConfiguration({
+          nootropic: split.settings,
+          nootropicWorkspace: split.workspaceSettings,
+          nootropicUser: split.userSettings,
+          nootropicSyntaxOffLanguages: syntaxOffLanguages(LANGUAGES),
+        });
       }
     }),
   );
 
-  try {
-    await lc.start();
-  } catch (err) {
-    // VS Code doesn't show a notification when an extension fails to activate; say it ourselves.
-    setState('failed');
-    output.appendLine(`[client] could not start the server: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-  }
+  // In the background: activation does not wait for the server's start-up (requests wait for the client).
+  void started.then(
+    () => {
+      serverReady();
+      output.info(`[client] ${describeActivation()}`);
+    },
+    (err: unknown) => {
+      // VS Code doesn't show a notification when an extension fails to activate; say it ourselves.
+      setState('failed');
+      output.appendLine(`[client] could not start the server: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    },
+  );
 
+  activateEnds();
   return {
     clientState: () => clientState,
     statusText: () => statusBar.text,
@@ -189,6 +220,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
     serverMethods: () => api.capabilities()?.methods ?? [],
     request: (def, params) => api.call(def, params),
     lastTurn: () => chat.lastTurn(),
+    activation: activationMetrics,
   };
 }
 

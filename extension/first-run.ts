@@ -12,7 +12,7 @@ async function openSetting(key: string): Promise<void> {
 }
 
 export async function checkModel(api: ServerApi | undefined, onReport?: (r: DoctorReport) => void): Promise<'ok' | 'unreachable' | 'missing' | 'error'> {
-  if (!api?.running) {
+  if (!api || !(await api.ready())) {
     void vscode.window.showErrorMessage('nootropic: the server is not running, so the model cannot be checked.', 'Restart Server', 'Show Output').then((c) => {
       if (c === 'Restart Server') void vscode.commands.executeCommand('nootropic.restartServer');
       if (c === 'Show Output') void vscode.commands.executeCommand('workbench.action.output.show.nootropic');
@@ -55,7 +55,7 @@ export async function checkModel(api: ServerApi | undefined, onReport?: (r: Doct
 }
 
 export async function buildIndex(api: ServerApi | undefined, force = false): Promise<void> {
-  if (!api?.running) throw new Error('the server is not running. Run "nootropic: Restart Server".');
+  if (!api || !(await api.ready())) throw new Error('the server is not running. Run "nootropic: Restart Server".');
   if (!vscode.workspace.workspaceFolders?.length) throw new Error('open a folder first: the index covers the workspace folder.');
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'nootropic: indexing the workspace', cancellable: true },

@@ -20,10 +20,20 @@ export class ServerApi {
     private readonly client: LanguageClient,
     /** Where malformed messages from the server are reported (they are dropped, never acted on). */
     private readonly warn: (message: string) => void = () => undefined,
+    /** The client's first start (activation does not wait for it; requests do). */
+    private readonly started: Promise<unknown> = Promise.resolve(),
   ) {}
 
   get running(): boolean {
     return this.client.isRunning();
+  }
+
+  /** Whether the server runs, once its first start has settled (a command right after activation waits for it). */
+  async ready(): Promise<boolean> {
+    await this.started.catch(() => undefined);
+    // Restarting: wait for it (as the client's own sendRequest does) instead of failing.
+    if (this.client.state === State.Starting) await this.client.start().catch(() => undefined);
+    return this.running;
   }
 
   capabilities(): NootropicCapabilities | undefined {
@@ -43,8 +53,8 @@ export class ServerApi {
 
   /** A client→server request: params checked before sending, the result parsed with the declared schema. */
   async call<D extends ClientRequest>(def: D, params: z.input<D['params']>, token?: vscode.CancellationToken, what?: string): Promise<z.output<D['result']>> {
-    // While the server is starting, wait for it (as the client's own sendRequest does) instead of failing.
-    if (this.client.state === State.Starting) await this.client.start().catch(() => undefined);
+    // While the server is starting (or about to: see `started`), wait for it instead of failing.
+    await this.ready();
     this.require(def, what);
     const checked = def.params.safeParse(params);
     if (!checked.success) throw new Error(`${def.method}: invalid params (not sent): ${describeZodError('params', checked.error)}`);

@@ -3,6 +3,7 @@
  * from `.nootropic/config.yaml`, which sits below editor settings in the layering.
  */
 import * as vscode from 'vscode';
+import { checkerFor, EDITOR_CHECKERS, syntaxOff, type EnabledValues } from './syntax-languages';
 
 type Obj = Record<string, unknown>;
 
@@ -39,4 +40,36 @@ export function settingKeys(): string[] {
   const props = (ext?.packageJSON as { contributes?: { configuration?: { properties?: Obj } } } | undefined)?.contributes
     ?.configuration?.properties;
   return Object.keys(props ?? {}).map((k) => k.replace(/^nootropic\./, ''));
+}
+
+function enabledValues(languageId: string): EnabledValues {
+  const i = vscode.workspace.getConfiguration('nootropic', { languageId }).inspect<boolean>('diagnostics.syntax.enabled');
+  return {
+    explicit:
+      i?.workspaceFolderLanguageValue ??
+      i?.workspaceFolderValue ??
+      i?.workspaceLanguageValue ??
+      i?.workspaceValue ??
+      i?.globalLanguageValue ??
+      i?.globalValue,
+    languageDefault: i?.defaultLanguageValue,
+  };
+}
+
+/** Whether VS Code's built-in checker for the language is installed and validating (undefined: there is none). */
+function checkerActive(languageId: string): boolean | undefined {
+  const checker = checkerFor(languageId);
+  if (!checker) return undefined;
+  if (!vscode.extensions.getExtension(checker.extension)) return false;
+  return vscode.workspace.getConfiguration(undefined, { languageId }).get<boolean>(checker.validate) !== false;
+}
+
+/** Of `languages`, those nootropic publishes no syntax diagnostics for in this window (syntax-languages.ts). */
+export function syntaxOffLanguages(languages: readonly string[]): string[] {
+  return languages.filter((l) => syntaxOff(enabledValues(l), checkerActive(l)));
+}
+
+/** Whether a configuration change can change `syntaxOffLanguages`. */
+export function affectsSyntaxLanguages(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration('nootropic.diagnostics.syntax') || EDITOR_CHECKERS.some((c) => e.affectsConfiguration(c.validate));
 }

@@ -103,7 +103,7 @@ export class TaskBoardPanel {
   async load(): Promise<void> {
     const api = this.api();
     try {
-      if (!api?.running) throw new Error('The nootropic server is not running. Run "nootropic: Restart Server".');
+      if (!api || !(await api.ready())) throw new Error('The nootropic server is not running. Run "nootropic: Restart Server".');
       if (api.offers(TasksGraph)) {
         const r = await api.call(TasksGraph, {}, undefined, 'the task board');
         this.progress = { done: r.progress.done, remaining: r.progress.remaining, failed: r.progress.failed };

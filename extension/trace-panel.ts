@@ -98,7 +98,7 @@ export class TracePanel {
     const api = this.api();
     const notes: string[] = [];
     try {
-      if (!api?.running) throw new Error('The nootropic server is not running. Run "nootropic: Restart Server".');
+      if (!api || !(await api.ready())) throw new Error('The nootropic server is not running. Run "nootropic: Restart Server".');
       const runs: TraceRun[] = [];
       if (api.offers(RunsList) && api.offers(RunsGet)) {
         const list = await api.call(RunsList, {});

@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { ChatCommands, ChatDelta, ChatSend, type ChatSendParams, type ChatSendResult } from '../../shared/protocol';
 import type { ContextItem, SlashCommandView, Turn } from '../../shared/webview/chat';
-import { LANGUAGES } from '../client';
+import { LANGUAGES } from '../languages';
 import { proposalView, type ReviewController } from '../review';
 import { errorText, type ServerApi } from '../server-api';
 
@@ -110,7 +110,7 @@ export async function runTurn(deps: EngineDeps, turn: Turn, history: Msg[], sink
   const slash = /^\/(\S+)/.exec(turn.user.trim())?.[1];
   try {
     const api = deps.api();
-    if (!api?.running) throw new Error('The nootropic server is not running. Run "nootropic: Restart Server", or open "nootropic: Show Status" to see why.');
+    if (!api || !(await api.ready())) throw new Error('The nootropic server is not running. Run "nootropic: Restart Server", or open "nootropic: Show Status" to see why.');
     const context = editorState(deps.editor());
     let answer = '';
     const stream = chatStreams.open(turn.id, (text) => {

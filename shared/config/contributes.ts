@@ -24,7 +24,7 @@ export interface SettingContribution {
   type: string;
   default: unknown;
   markdownDescription: string;
-  scope: 'resource' | 'window' | 'application' | 'machine' | 'machine-overridable';
+  scope: 'resource' | 'window' | 'application' | 'machine' | 'machine-overridable' | 'language-overridable';
   enum?: unknown[];
   items?: Record<string, unknown>;
   minimum?: number;
@@ -60,7 +60,21 @@ const SCOPES: Record<string, SettingContribution['scope']> = {
   'telemetry.otlpEndpoint': 'machine-overridable',
   'telemetry.prometheusPort': 'machine',
   'server.logLevel': 'machine-overridable',
+  // Per language (`"[css]": { … }`): off by default where VS Code's own extensions check syntax (configurationDefaults).
+  'diagnostics.syntax.enabled': 'language-overridable',
 };
+
+/**
+ * Languages whose syntax errors VS Code's built-in extensions report (the TypeScript server for TS/JS, the CSS
+ * language service): nootropic's own syntax diagnostics default to off there (extension/syntax-languages.ts decides,
+ * honouring what the user set). Other editors get every language.
+ */
+export const VSCODE_CHECKED_LANGUAGES = ['typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'css'] as const;
+
+/** VS Code's `contributes.configurationDefaults`: the per-language defaults above. */
+export function configurationDefaultsContribution(): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(VSCODE_CHECKED_LANGUAGES.map((l) => [`[${l}]`, { 'nootropic.diagnostics.syntax.enabled': false }]));
+}
 
 /** An array's item schema as VS Code reads it: JSON Schema without zod's `$schema`/meta extras. */
 function itemSchema(node: JsonSchemaNode): Record<string, unknown> {

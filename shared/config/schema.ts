@@ -142,7 +142,12 @@ const DiagnosticsSchema = z
         enabled: z
           .boolean()
           .default(true)
-          .meta(meta({ description: 'Publish a diagnostic at each syntax error (tree-sitter) in open documents.' })),
+          .meta(
+            meta({
+              description:
+                'Publish a diagnostic at each syntax error (tree-sitter) in open documents. In VS Code also per language (`"[python]": { "nootropic.diagnostics.syntax.enabled": false }`), and off by default for TypeScript/JavaScript and CSS, whose syntax errors VS Code\'s own extensions report (while installed and validating); a value you set wins. Other editors: every language unless listed in `skipLanguages`.',
+            }),
+          ),
         debounceMs: z
           .number()
           .int()
@@ -156,7 +161,7 @@ const DiagnosticsSchema = z
           .meta(
             meta({
               description:
-                "Language ids (e.g. `typescript`) whose documents never get syntax diagnostics from nootropic. Not needed for deduplication in VS Code: there a syntax error the language's own server already reports on the same line is dropped automatically, and shown when that server is not running. Other editors get every language unless they set this.",
+                "Language ids (e.g. `typescript`) whose documents never get syntax diagnostics from nootropic, in any editor (for Neovim and others whose own language servers report those languages' syntax errors). VS Code adds the languages its per-language `diagnostics.syntax.enabled` turns off (TypeScript/JavaScript and CSS by default).",
             }),
           ),
       })

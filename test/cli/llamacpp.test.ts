@@ -1,13 +1,14 @@
 // `nootropic ask` and `nootropic doctor` with the embedded llama.cpp provider, through the bundled CLI and server:
 // a generated tiny GGUF run by node-llama-cpp in the server process. Also the build as the .vsix ships it
 // (the bundle without node_modules): node-llama-cpp is absent and doctor says how to get it.
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatSendResult, DoctorReport } from '../../shared/protocol';
 import { runCli } from '../support/cli-run';
-import { CLI_BUNDLE, tempWorkspace, type TempWorkspace } from '../support/paths';
+import { tempWorkspace, type TempWorkspace } from '../support/paths';
+import { vsixLikeBundle } from '../support/vsix-like';
 import { writeTinyGguf } from '../support/tiny-gguf';
 
 let dir: string;
@@ -51,23 +52,17 @@ describe('nootropic ask through the embedded llama.cpp provider', { timeout: 120
 });
 
 describe('the bundle without node-llama-cpp (as in the .vsix)', { timeout: 120_000 }, () => {
+  // LanceDB's native package (which the bundle carries in dist/node_modules) is linked in, node-llama-cpp is not.
+  let bundle: ReturnType<typeof vsixLikeBundle>;
   let pkg: string;
   beforeAll(() => {
-    // dist/ copied outside the repo, so module resolution cannot reach its node_modules; LanceDB's native package
-    // (which the bundle carries in dist/node_modules) is linked in, node-llama-cpp is not.
-    pkg = mkdtempSync(path.join(os.tmpdir(), 'nootropic-vsix-like-'));
-    const src = path.dirname(CLI_BUNDLE);
-    const out = path.join(pkg, 'dist');
-    mkdirSync(out);
-    for (const f of readdirSync(src)) {
-      if (f.endsWith('.js')) cpSync(path.join(src, f), path.join(out, f));
-      else if (!f.endsWith('.map') && !f.endsWith('.vsix')) symlinkSync(path.join(src, f), path.join(out, f));
-    }
+    bundle = vsixLikeBundle('nootropic-vsix-like-');
+    pkg = bundle.root;
   });
-  afterAll(() => rmSync(pkg, { recursive: true, force: true }));
+  afterAll(() => bundle.dispose());
 
   it('doctor reports the llamacpp model as unusable and says how to install node-llama-cpp; ask says the same', async () => {
-    const cli = path.join(pkg, 'dist', 'cli.js');
+    const cli = bundle.cli;
     const d = await runCli(['--root', ws.root, '--provider', 'llamacpp', '--model', gguf, 'doctor', '--json'], { timeoutMs: 60_000, cliPath: cli });
     const report = DoctorReport.parse(JSON.parse(d.stdout));
     expect(report.models[0]).toMatchObject({ provider: 'llamacpp', reachable: false, error: expect.stringContaining('node-llama-cpp, which is not installed') });

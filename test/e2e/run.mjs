@@ -12,7 +12,8 @@
 //   --no-package (or NOOTROPIC_E2E_SKIP_PACKAGE=1): reuse dist/nootropic-linux-x64.vsix instead of `npm run package`
 //   --keep (or NOOTROPIC_E2E_KEEP=1): keep the scratch dir (workspaces, user data, installed extension)
 // Artifacts: test-results/e2e/*.png (screenshots), test-results/e2e/logs/ (code-server and workbench logs).
-// Prints one line per check, a summary, and last `N passed, N failed`; exits 0 only if everything passed.
+// Prints one line per check, a summary (with activation time and the extension host's memory from phase A), and last
+// `N passed, N failed`; exits 0 only if everything passed.
 import { spawn } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -76,6 +77,7 @@ const USER_SETTINGS = {
 };
 
 const results = []; // { phase, name, ok, detail }
+const metrics = []; // { name, value, unit } from the extension-host suite's `[suite] metric` lines
 const timings = []; // { name, ms }
 const servers = new Set(); // child processes (code-server, npm, …), each the leader of its own process group
 const browsers = new Set();
@@ -438,6 +440,8 @@ async function phaseA(extDir) {
       seen.add(line);
       const t = /^\[suite\] (PASS|FAIL) (.*?)(?: \((\d+) ms\))?$/.exec(line.trim());
       if (t) tests.push({ ok: t[1] === 'PASS', name: t[1] === 'PASS' ? t[2] : t[2].replace(/: .*$/, ''), detail: t[1] === 'PASS' ? `${t[3]} ms` : t[2].replace(/^.*?: /, '') });
+      const fig = /^\[suite\] metric (\S+) (-?[\d.]+) (\S+)$/.exec(line.trim());
+      if (fig) metrics.push({ name: fig[1], value: Number(fig[2]), unit: fig[3] });
       const m = /^(\d+) passed, (\d+) failed$/.exec(line.trim());
       if (m) totals = { passed: Number(m[1]), failed: Number(m[2]) };
       console.log(`  [vscode${type && type !== 'log' ? `:${type}` : ''}] ${line}`);
@@ -797,22 +801,21 @@ async function phaseB() {
       return `"${text}"`;
     });
 
-    await check(page, 'a TypeScript syntax error is listed once in Problems (by TypeScript when its server reports it, else by nootropic)', async () => {
+    await check(page, "a TypeScript syntax error is listed once in Problems: by TypeScript's own server, never by nootropic", async () => {
       // Only broken.ts open (closing broken.py clears its diagnostics), so every row in Problems is broken.ts's.
       await runCommand(page, 'View: Close All Editors');
       await openFile(page, 'broken.ts');
       await runCommand(page, 'View: Focus Problems');
-      const row = page.locator('.part.panel .monaco-list-row', { hasText: /\[Ln 2, Col \d+\]/ }).first();
-      await row.waitFor({ timeout: LIMIT.settle });
-      await page.waitForTimeout(3_000); // the other server's report, if any, and the re-filter have landed
+      // nootropic's syntax diagnostics are off for TS/JS by default (decided before publishing), so the check holds
+      // whether or not TypeScript's server reports in time; its report, when it comes, is the one listing.
+      const tsRow = page.locator('.part.panel .monaco-list-row', { hasText: /ts\(\d+\)/ }).first();
+      const tsReported = await tsRow.waitFor({ timeout: 20_000 }).then(() => true, () => false);
+      await page.waitForTimeout(2_000); // anything nootropic would publish for the file has landed by now
       const rows = (await page.locator('.part.panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-      const onLine2 = rows.filter((t) => /\[Ln 2, Col \d+\]/.test(t));
-      const ours = onLine2.filter((t) => /nootropic\(syntax\)|nootropic syntax/.test(t));
-      const theirs = onLine2.filter((t) => /ts\(\d+\)/.test(t));
-      if (ours.length && theirs.length) throw new Error(`listed twice: ${onLine2.join(' | ')}`);
-      if (ours.length > 1) throw new Error(`nootropic lists line 2 ${ours.length} times: ${ours.join(' | ')}`);
+      const ours = rows.filter((t) => /nootropic\(syntax\)|nootropic syntax/.test(t));
+      if (ours.length) throw new Error(`nootropic lists a TypeScript syntax error: ${ours.join(' | ')}`);
       await page.screenshot({ path: path.join(artifacts, 'diagnostics-ts-once.png') });
-      return `line 2 listed once, by ${theirs.length ? 'TypeScript' : 'nootropic (TypeScript reported nothing)'}: "${onLine2[0]}"`;
+      return tsReported ? `by TypeScript only: "${rows.find((t) => /ts\(\d+\)/.test(t))}"` : 'TypeScript reported nothing within 20 s; nootropic lists nothing either';
     });
 
     await check(page, 'status panel shows the doctor report', async () => {
@@ -902,6 +905,14 @@ const failed = results.filter((r) => !r.ok).length;
 console.log('\n[e2e] ── summary ──');
 for (const t of timings) console.log(`[e2e]   ${t.name.padEnd(34)} ${secs(t.ms).padStart(8)}`);
 console.log(`[e2e]   ${'total'.padEnd(34)} ${secs(Date.now() - started).padStart(8)}`);
+if (metrics.length) {
+  // Activation and memory, as the extension-host suite measured them (phase A; see extension/activation-metrics.ts).
+  const get = (n) => metrics.find((m) => m.name === n);
+  const fmt = (n) => (get(n) ? `${get(n).value} ${get(n).unit}` : 'n/a');
+  console.log(`[e2e]   activation: bundle evaluated ${fmt('activation.moduleLoadMs')}, activate() ${fmt('activation.activateMs')}, server ready after ${fmt('activation.serverReadyMs')}`);
+  console.log(`[e2e]   extension host: heap ${fmt('exthost.heapAtLoadMB')} before nootropic loaded → ${fmt('exthost.heapAfterActivateMB')} after activate (rss ${fmt('exthost.rssAfterActivateMB')}); after the suite heap ${fmt('exthost.heapEndMB')}, rss ${fmt('exthost.rssEndMB')}`);
+  console.log(`[e2e]   language server process: rss ${fmt('server.rssMB')}`);
+}
 for (const phase of ['setup', 'A', 'B']) {
   const rs = results.filter((r) => r.phase === phase);
   if (rs.length) console.log(`[e2e]   ${phase === 'setup' ? 'setup  ' : `phase ${phase}`}: ${rs.filter((r) => r.ok).length} passed, ${rs.filter((r) => !r.ok).length} failed`);

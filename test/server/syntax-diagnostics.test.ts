@@ -86,7 +86,7 @@ describe('syntax diagnostics over LSP (in-process)', () => {
 
   it('publishes nothing for languages the client lists in skipLanguages (its own server reports them); others get all', async () => {
     server = startInProcessServer();
-    // What the VS Code extension sends by default: TypeScript's own server reports TS/JS syntax errors.
+    // A client whose own server reports TS/JS syntax errors lists them (Neovim with tsserver, say).
     await server.initialize(null, { settings: { diagnostics: { syntax: { debounceMs: 0, skipLanguages: ['typescript', 'javascript'] } } } });
     const ts = uri('skip.ts');
     const tsGot = server.diagnostics(ts);
@@ -100,5 +100,32 @@ describe('syntax diagnostics over LSP (in-process)', () => {
     const back = server.diagnostics(ts, (p) => p.diagnostics.length > 0);
     await server.client.sendNotification('workspace/didChangeConfiguration', { settings: { nootropic: { diagnostics: { syntax: { debounceMs: 0, skipLanguages: [] } } } } });
     expect((await back).diagnostics[0]).toMatchObject({ source: 'nootropic', code: 'syntax' });
+  });
+
+  it("publishes nothing for the languages VS Code's own extensions check (syntaxOffLanguages), added to skipLanguages", async () => {
+    server = startInProcessServer();
+    // What the VS Code extension sends by default (extension/syntax-languages.ts), plus a skipLanguages of the user's.
+    await server.initialize(null, {
+      settings: { diagnostics: { syntax: { debounceMs: 0, skipLanguages: ['go'] } } },
+      syntaxOffLanguages: ['typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'css'],
+    });
+    const open = async (name: string, languageId: string, text: string) => {
+      const got = server.diagnostics(uri(name));
+      await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(name), languageId, version: 1, text } });
+      return (await got).diagnostics;
+    };
+    expect(await open('off.ts', 'typescript', 'let = ;')).toEqual([]);
+    expect(await open('off.js', 'javascript', 'let = ;')).toEqual([]);
+    expect(await open('off.go', 'go', 'package main\nfunc f( {}\n')).toEqual([]);
+    expect((await open('on.py', 'python', 'def f(:\n  pass\n')).length).toBeGreaterThan(0);
+    // The user turns TypeScript back on ("[typescript]": { "nootropic.diagnostics.syntax.enabled": true }): the
+    // extension sends the new list and the open TS document gets its syntax error; the user's own skip stays.
+    const back = server.diagnostics(uri('off.ts'), (p) => p.diagnostics.length > 0);
+    await server.client.sendNotification('workspace/didChangeConfiguration', {
+      settings: { nootropic: { diagnostics: { syntax: { debounceMs: 0, skipLanguages: ['go'] } } }, nootropicSyntaxOffLanguages: ['javascript'] },
+    });
+    expect((await back).diagnostics[0]).toMatchObject({ source: 'nootropic', code: 'syntax' });
+    expect(await open('still-off.go', 'go', 'package main\nfunc f( {}\n')).toEqual([]);
+    expect(await open('still-off.js', 'javascript', 'let = ;')).toEqual([]);
   });
 });

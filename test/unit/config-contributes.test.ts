@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { activationEvents, LANGUAGES } from '../../extension/languages';
 import { configurationContribution } from '../../shared/config/contributes';
 import { ConfigSchema, defaultConfig } from '../../shared/config/schema';
 
@@ -72,6 +73,14 @@ describe('package.json contributes.configuration', () => {
     expect(registered.length).toBeGreaterThan(10);
     for (const id of registered) expect(contributed, id).toContain(id);
     expect(contributed).toEqual(expect.arrayContaining(['nootropic.clearApiKey', 'nootropic.restartServer', 'nootropic.setApiKey', 'nootropic.showStatus', 'nootropic.fixDiagnostic', 'nootropic.explainDiagnostic']));
-    expect(pkg.activationEvents).toContain('onStartupFinished');
+  });
+
+  it('activates only where there is work: a served language, a workspace with such files, a restored panel (no onStartupFinished)', () => {
+    const dir = path.join(__dirname, '..', '..', 'extension');
+    const viewTypes = ['nootropic.status', 'nootropic.trace', 'nootropic.taskboard'];
+    for (const v of viewTypes) expect(readdirSync(dir).map((f) => (f.endsWith('.ts') ? readFileSync(path.join(dir, f), 'utf8') : '')).join('\n')).toContain(`'${v}'`);
+    expect(pkg.activationEvents).toEqual(activationEvents(viewTypes));
+    for (const l of LANGUAGES) expect(pkg.activationEvents).toContain(`onLanguage:${l}`);
+    expect(pkg.activationEvents.some((e) => e === '*' || e === 'onStartupFinished')).toBe(false);
   });
 });

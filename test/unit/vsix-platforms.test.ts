@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GRAMMARS } from '../../server/src/syntax/grammars';
 
 /**
  * `npm run package` (scripts/package.mjs) writes one .vsix per VS Code platform; each must hold its own platform's
  * LanceDB binary and no other. The packages are built once per change of their inputs (package.json, the lock,
- * .vscodeignore, the script) into a cache outside the repository, so reruns of the unit tier stay fast; the first
+ * .vscodeignore, the scripts) into a cache outside the repository, so reruns of the unit tier stay fast; the first
  * run takes a few minutes (four `vsce package` runs, and `npm pack` of the platform packages the first time).
  */
 const root = path.resolve(__dirname, '..', '..');
@@ -26,38 +28,44 @@ interface PackageScript {
 }
 
 interface ZipFile {
-  on(ev: 'entry', cb: (e: { fileName: string }) => void): void;
+  on(ev: 'entry', cb: (e: { fileName: string; uncompressedSize: number }) => void): void;
   on(ev: 'end', cb: () => void): void;
   on(ev: 'error', cb: (e: Error) => void): void;
   readEntry(): void;
 }
 const yauzl = require('yauzl') as { open(file: string, o: { lazyEntries: boolean }, cb: (err: Error | null, zip: ZipFile) => void): void };
 
-/** The entry names of a zip file, read with yauzl (the zip reader vsce itself uses). */
-function entries(file: string): Promise<string[]> {
+/** The entries of a zip file (name → uncompressed bytes), read with yauzl (the zip reader vsce itself uses). */
+function entrySizes(file: string): Promise<Map<string, number>> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true }, (err, zip) => {
       if (err) return reject(err);
-      const names: string[] = [];
+      const sizes = new Map<string, number>();
       zip.on('entry', (e) => {
-        names.push(e.fileName);
+        sizes.set(e.fileName, e.uncompressedSize);
         zip.readEntry();
       });
-      zip.on('end', () => resolve(names));
+      zip.on('end', () => resolve(sizes));
       zip.on('error', reject);
       zip.readEntry();
     });
   });
 }
 
+async function entries(file: string): Promise<string[]> {
+  return [...(await entrySizes(file)).keys()];
+}
+
 let script: PackageScript;
 let out: string;
+let cache: string;
 
 beforeAll(async () => {
   script = (await import(path.join(root, 'scripts', 'package.mjs'))) as PackageScript;
   const key = createHash('sha256');
-  for (const f of ['package.json', 'package-lock.json', '.vscodeignore', 'scripts/package.mjs']) key.update(readFileSync(path.join(root, f)));
-  out = path.join(process.env.NOOTROPIC_PACKAGE_CACHE ?? path.join(os.homedir(), '.cache', 'nootropic-package'), `vsix-${key.digest('hex').slice(0, 16)}`);
+  for (const f of ['package.json', 'package-lock.json', '.vscodeignore', 'scripts/package.mjs', 'esbuild.config.mjs']) key.update(readFileSync(path.join(root, f)));
+  cache = process.env.NOOTROPIC_PACKAGE_CACHE ?? path.join(os.homedir(), '.cache', 'nootropic-package');
+  out = path.join(cache, `vsix-${key.digest('hex').slice(0, 16)}`);
   const missing = Object.keys(script.TARGETS).filter((t) => !existsSync(path.join(out, `nootropic-${t}.vsix`)));
   // dist/ is only read (each target is staged in a temporary copy); built here when the unit tier runs first.
   if (missing.length) script.packageAll({ build: false, out, targets: missing });
@@ -81,6 +89,27 @@ describe('one .vsix per VS Code platform (npm run package)', () => {
     for (const f of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/cli.js', 'extension/dist/wasm/tree-sitter.wasm']) expect(names).toContain(f);
     expect(names.filter((n) => n.endsWith('.map') || n.endsWith('.ts') && !n.endsWith('.d.ts') || n.endsWith('README.md') && n.includes('@lancedb'))).toEqual([]);
     expect(names).toContain('extension.vsixmanifest');
+  });
+
+  it.each(['linux-x64', 'linux-arm64'])("%s: its binary is stripped of the symbol table (a tool that can strip it is on PATH)", async (target) => {
+    const own = script.TARGETS[target]!;
+    const platform = own.replace(/^lancedb-/, '');
+    const version = JSON.parse(readFileSync(path.join(root, 'node_modules', '@lancedb', 'lancedb', 'package.json'), 'utf8')).version as string;
+    const published = statSync(path.join(cache, `${own}-${version}`, `lancedb.${platform}.node`)).size;
+    const shipped = (await entrySizes(path.join(out, `nootropic-${target}.vsix`))).get(`extension/dist/node_modules/@lancedb/${own}/lancedb.${platform}.node`);
+    const canStrip = spawnSync('llvm-strip', ['--version']).status === 0 || (target === `linux-${process.arch}` && spawnSync('strip', ['--version']).status === 0);
+    if (canStrip) expect(shipped!).toBeLessThan(published * 0.95);
+    else expect(shipped).toBe(published);
+  });
+
+  it('ships only what runs: the grammars the server loads, .d.ts only as the critic\'s TypeScript libs', async () => {
+    const names = await entries(path.join(out, 'nootropic-linux-x64.vsix'));
+    const wasm = names.filter((n) => n.startsWith('extension/dist/wasm/')).map((n) => path.basename(n)).sort();
+    expect(wasm).toEqual(['tree-sitter.wasm', ...GRAMMARS.map((g) => `tree-sitter-${g}.wasm`)].sort());
+    expect(names.filter((n) => n.endsWith('.d.ts') && !n.startsWith('extension/dist/typescript/lib.'))).toEqual([]);
+    // Docs and tests of dependencies stay out; the README and the walkthrough's pages (media/walkthrough/*.md) ship.
+    const docs = names.filter((n) => /\/(test|tests|docs?|examples?)\//.test(n) || (/\.(md|markdown)$/i.test(n) && n !== 'extension/readme.md' && !n.startsWith('extension/media/walkthrough/')));
+    expect(docs).toEqual([]);
   });
 
   it('the README says which file is for whom', () => {

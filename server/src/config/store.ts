@@ -26,6 +26,11 @@ export const InitializationOptions = z
     workspaceTrusted: z.boolean().optional(),
     /** Accepted alias of `workspaceTrusted` (older docs named it so); when both are given, false wins. */
     trusted: z.boolean().optional(),
+    /**
+     * Languages whose syntax errors the editor's own language servers report (VS Code: TS/JS and CSS by default, per
+     * language `nootropic.diagnostics.syntax.enabled`): added to `diagnostics.syntax.skipLanguages`. Only narrows.
+     */
+    syntaxOffLanguages: z.array(z.string().min(1)).optional(),
     /** Secrets from the editor (VS Code SecretStorage); kept in memory by Secrets, never in config or logs. */
     secrets: z.object({ apiKey: z.string().optional() }).passthrough().optional(),
     /**
@@ -60,6 +65,7 @@ export class ConfigStore {
   private wideningState: WorkspaceWidening = { values: [], hash: '', approved: true };
   private root: string | null = null;
   private cli: Record<string, unknown> | undefined;
+  private editorSyntaxOff: readonly string[] = [];
   private trusted = true;
   private current: Config;
   private sources: ConfigSourceReport[] = [];
@@ -82,6 +88,7 @@ export class ConfigStore {
     this.editor = options.settings;
     this.editorWorkspace = options.workspaceSettings;
     this.editorUser = options.userSettings;
+    this.editorSyntaxOff = options.syntaxOffLanguages ?? [];
     this.trusted = trustOf(options);
     this.backgroundProbes = options.backgroundProbes !== false;
     this.reload(true);
@@ -115,6 +122,11 @@ export class ConfigStore {
   /** Workspace-file values that would widen egress or code execution, and whether they apply. */
   get widening(): WorkspaceWidening {
     return this.wideningState;
+  }
+
+  /** The languages the editor's own servers check syntax for (InitializationOptions.syntaxOffLanguages); applied by the next reload. */
+  setEditorSyntaxOff(languages: readonly string[]): void {
+    this.editorSyntaxOff = languages;
   }
 
   /** Records the user's approval of exactly the current widening values for this workspace (outside it). */
@@ -206,6 +218,14 @@ export class ConfigStore {
       const own = problems.filter((p) => p.startsWith(`${s.layer} config`));
       return own.length && s.status === 'loaded' ? { ...s, error: own.join('; ') } : s;
     });
-    return config;
+    return this.withEditorSyntaxOff(config);
+  }
+
+  /** The editor's own servers check these languages' syntax: add them to skipLanguages (narrowing only). */
+  private withEditorSyntaxOff(config: Config): Config {
+    const skip = config.diagnostics.syntax.skipLanguages;
+    const added = this.editorSyntaxOff.filter((l) => !skip.includes(l));
+    if (!added.length) return config;
+    return { ...config, diagnostics: { ...config.diagnostics, syntax: { ...config.diagnostics.syntax, skipLanguages: [...skip, ...added] } } };
   }
 }

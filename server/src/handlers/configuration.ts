@@ -12,6 +12,8 @@ const DidChangeConfiguration = z.object({
       /** The workspace-level and user-level parts of `nootropic` (VS Code sends both; see ConfigStore). */
       nootropicWorkspace: z.record(z.string(), z.unknown()).optional(),
       nootropicUser: z.record(z.string(), z.unknown()).optional(),
+      /** Languages the editor's own servers check syntax for (see InitializationOptions.syntaxOffLanguages). */
+      nootropicSyntaxOffLanguages: z.array(z.string().min(1)).optional(),
     })
     .passthrough()
     .nullish(),
@@ -31,6 +33,8 @@ export function register(ctx: Pick<ServerContext, 'connection' | 'config' | 'log
     }
     const section = parsed.data.settings?.nootropic;
     const split = parsed.data.settings?.nootropicWorkspace || parsed.data.settings?.nootropicUser ? { workspace: parsed.data.settings.nootropicWorkspace ?? {}, user: parsed.data.settings.nootropicUser ?? {} } : undefined;
+    const syntaxOff = parsed.data.settings?.nootropicSyntaxOffLanguages;
+    if (syntaxOff) ctx.config.setEditorSyntaxOff(syntaxOff);
     if (section !== undefined) ctx.config.setEditorSettings(section, split);
     else ctx.config.reload();
     // Problems can change without the resolved config changing (a new typo in a lower layer).

@@ -5,7 +5,8 @@
  *
  * Output contract with run.mjs (each line is one console.log, forwarded through codeAutomationLog):
  *   `[suite] PASS <full title> (<ms> ms)` / `[suite] FAIL <full title>: <first line of the error>`
- *   followed by the error's stack, and a closing `N passed, N failed`.
+ *   followed by the error's stack, and a closing `N passed, N failed`;
+ *   `[suite] metric <name> <value> <unit>`: a figure run.mjs prints in its summary (activation time, memory).
  */
 import Mocha from 'mocha';
 import { registerChatTests, registerPanelTests } from './chat.test';
@@ -33,7 +34,13 @@ class LineReporter extends Mocha.reporters.Base {
       console.log(`[suite] FAIL ${test.titlePath().join(' › ')}: ${message}`);
       console.log(String(err?.stack ?? err));
     });
-    runner.once(EVENT_RUN_END, () => console.log(`${passed} passed, ${failed} failed`));
+    runner.once(EVENT_RUN_END, () => {
+      // The extension host after every test (chat turns, panels, agent runs): what a working session holds.
+      const m = process.memoryUsage();
+      console.log(`[suite] metric exthost.rssEndMB ${Math.round(m.rss / 1048576)} MB`);
+      console.log(`[suite] metric exthost.heapEndMB ${Math.round(m.heapUsed / 1048576)} MB`);
+      console.log(`${passed} passed, ${failed} failed`);
+    });
   }
 }
 

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EDITOR_CHECKED_LANGUAGES, syntaxOff } from '../../extension/syntax-languages';
+import { configurationContribution, configurationDefaultsContribution, VSCODE_CHECKED_LANGUAGES } from '../../shared/config/contributes';
+
+const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+  contributes: { configurationDefaults?: Record<string, Record<string, unknown>> };
+};
+
+describe("syntax diagnostics per language in VS Code (extension/syntax-languages.ts)", () => {
+  it('is off by default for TS/JS and CSS while their built-in checker is installed and validating', () => {
+    const tsDefault = { explicit: undefined, languageDefault: false };
+    expect(syntaxOff(tsDefault, true)).toBe(true);
+    // TypeScript's extension missing or `typescript.validate.enable: false`: nobody else reports, so ours is on.
+    expect(syntaxOff(tsDefault, false)).toBe(false);
+    // Python: no language default, no built-in checker.
+    expect(syntaxOff({ explicit: undefined, languageDefault: undefined }, undefined)).toBe(false);
+  });
+
+  it('follows a value the user set, for the language or for all, whatever the default', () => {
+    expect(syntaxOff({ explicit: true, languageDefault: false }, true)).toBe(false);
+    expect(syntaxOff({ explicit: false, languageDefault: undefined }, undefined)).toBe(true);
+    expect(syntaxOff({ explicit: false, languageDefault: false }, false)).toBe(true);
+  });
+
+  it('package.json declares the setting per language and its default-off for exactly the checked languages', () => {
+    expect([...EDITOR_CHECKED_LANGUAGES].sort()).toEqual([...VSCODE_CHECKED_LANGUAGES].sort());
+    expect(configurationContribution().properties['nootropic.diagnostics.syntax.enabled']!.scope).toBe('language-overridable');
+    expect(pkg.contributes.configurationDefaults).toEqual(configurationDefaultsContribution());
+    expect(pkg.contributes.configurationDefaults?.['[typescript]']).toEqual({ 'nootropic.diagnostics.syntax.enabled': false });
+    expect(pkg.contributes.configurationDefaults?.['[python]']).toBeUndefined();
+  });
+});
