@@ -43,6 +43,7 @@ export const clientToServerRequests = [
   plugins.PluginsList,
   plugins.PluginsRun,
   plugins.PluginsReload,
+  plugins.PluginsApprove,
   plugins.RegistryDescribe,
   agents.AgentPlan,
   agents.AgentRun,

@@ -23,6 +23,12 @@ export const PluginInfo = z.object({
   dependencies: z.record(z.string(), z.string()),
   commands: z.array(CommandDescription),
   registrations: z.array(Registration),
+  /**
+   * Workspace plugins only: hash of the plugin folder's files, and whether the user approved exactly that content
+   * (`new`: never approved; `changed`: approved content differs). An unapproved plugin is disabled, never loaded.
+   */
+  contentHash: z.string().optional(),
+  approval: z.enum(['approved', 'new', 'changed']).optional(),
   /** Host process start + module load + activate, when it got that far. */
   activationMs: z.number().optional(),
 });
@@ -72,6 +78,17 @@ export type PluginsRunResult = z.infer<typeof PluginsRunResult>;
 
 /** client→server: run a plugin command (in its worker, under the command timeout). */
 export const PluginsRun = request('nootropic/plugins/run', 'client→server', PluginsRunParams, PluginsRunResult);
+
+/**
+ * client→server: approve workspace plugins' exact content (each hash as listed by `nootropic/plugins/list`); a
+ * plugin whose content changed since it was listed is refused. Plugins are reloaded; the answer is the new list.
+ */
+export const PluginsApprove = request(
+  'nootropic/plugins/approve',
+  'client→server',
+  z.object({ plugins: z.array(z.object({ name: z.string().max(214), contentHash: z.string().max(128) }).strict()).min(1).max(1_000) }).strict(),
+  PluginsListResult,
+);
 
 /** client→server: stop and reload every plugin (what hot reload does for one folder). */
 export const PluginsReload = request('nootropic/plugins/reload', 'client→server', z.object({}).strict(), PluginsListResult);

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DescribeRegistry, PluginsListResult, PluginsRunResult } from '../../shared/protocol';
 import { runCli } from '../support/cli-run';
 import { tempWorkspace, type TempWorkspace } from '../support/paths';
-import { EXITS_IN_ACTIVATE, GOOD, THROWS_IN_ACTIVATE } from '../support/plugin-fixtures';
+import { commandPlugin, EXITS_IN_ACTIVATE, GOOD, THROWS_IN_ACTIVATE } from '../support/plugin-fixtures';
 
 let ws: TempWorkspace | undefined;
 afterEach(() => {
@@ -82,4 +82,34 @@ describe('nootropic plugins (CLI subprocess → nootropic-lsp --stdio)', () => {
     const run = await runCli(['--restricted', 'plugins', 'run', 'hello', '--root', w.root]);
     expect(run.code).toBe(2);
   });
+
+  it('an unapproved workspace plugin is not loaded; `nootropic trust` lists it, `plugins approve NAME` or `trust --yes` lets it run', async () => {
+    ws = tempWorkspace('nootropic-cli-plugins-');
+    commandPlugin(ws, 'planted', { hi: '() => "planted ran"' }, { approve: false });
+    commandPlugin(ws, 'other', { yo: '() => "other ran"' }, { approve: false });
+    const table = await runCli(['plugins', 'list', '--root', ws.root]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/planted\s+0\.1\.0\s+workspace\s+disabled\s+not approved \(new\)/);
+    const refused = await runCli(['plugins', 'run', 'hi', '--root', ws.root]);
+    expect(refused.code).not.toBe(0);
+
+    const listed = await runCli(['trust', '--root', ws.root]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/not approved, so not loaded:\n\s+other 0\.1\.0\s+\(new;[^\n]*\n\s+planted 0\.1\.0\s+\(new;/);
+
+    const approved = await runCli(['plugins', 'approve', 'planted', '--root', ws.root]);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toMatch(/planted\s+0\.1\.0\s+workspace\s+active\s+hi/);
+    expect((await runCli(['plugins', 'run', 'hi', '--root', ws.root])).stdout).toBe('planted ran\n');
+    expect((await runCli(['plugins', 'approve', 'nosuch', '--root', ws.root])).code).toBe(2);
+
+    const yes = await runCli(['trust', '--yes', '--json', '--root', ws.root]);
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(JSON.parse(yes.stdout)).toMatchObject({ pluginsApprovedNow: true, unapprovedPlugins: [{ name: 'other', approval: 'new' }] });
+    const after = PluginsListResult.parse(JSON.parse((await runCli(['plugins', 'list', '--json', '--root', ws.root])).stdout));
+    expect(after.plugins.filter((p) => p.source === 'workspace').map((p) => [p.name, p.state, p.approval])).toEqual([
+      ['other', 'active', 'approved'],
+      ['planted', 'active', 'approved'],
+    ]);
+  }, 120_000);
 });

@@ -36,6 +36,7 @@ const CASES: Case[] = [
   { command: 'traces', args: ['traces', '--limit', 'x'], says: /'--limit <n>' argument 'x' is invalid\. Expected a positive integer/ },
   { command: 'plugins', args: ['plugins', 'nope'], says: /unknown command 'nope'/ },
   { command: 'plugins list', args: ['plugins', 'list', '--bogus'], says: /unknown option '--bogus'/ },
+  { command: 'plugins approve', args: ['plugins', 'approve'], says: /missing required argument 'names'/ },
   { command: 'plugins run', args: ['plugins', 'run'], says: /missing required argument 'command'/ },
   { command: 'plan', args: ['plan', 'nospec.yaml'], says: /spec file \S*nospec\.yaml: no such file/ },
   { command: 'run', args: ['run', '--bogus'], says: /unknown option '--bogus'/ },

@@ -17,7 +17,7 @@ import { doctor } from './commands/doctor';
 import { registerEditCommands } from './commands/edit';
 import { index, search } from './commands/index-search';
 import { models } from './commands/models';
-import { pluginsList, pluginsRun } from './commands/plugins';
+import { pluginsApprove, pluginsList, pluginsRun } from './commands/plugins';
 import { traces } from './commands/traces';
 import { trust } from './commands/trust';
 import { ServerClient, ServerExitedError } from './server-client';
@@ -172,8 +172,8 @@ export function buildProgram(): Command {
 
   program
     .command('trust')
-    .description("list the settings this workspace's files would widen (cloud, remote endpoints, trace export, commands, plugins, MCP); --yes approves exactly those")
-    .option('--yes', 'approve the listed values for this workspace (remembered outside it)')
+    .description("list the settings this workspace's files would widen (cloud, remote endpoints, trace export, commands, plugins, MCP) and its unapproved workspace plugins; --yes approves exactly those")
+    .option('--yes', 'approve the listed values and plugin contents for this workspace (remembered outside it)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean; yes?: boolean }) => withServer(program, (client) => trust(client, { json: Boolean(opts.json), yes: Boolean(opts.yes) })));
 
@@ -183,6 +183,12 @@ export function buildProgram(): Command {
     .description('every plugin found (bundled and .nootropic/plugins/), with version, state and reason')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => withServer(program, (client) => pluginsList(client, { json: Boolean(opts.json) })));
+  plugins
+    .command('approve')
+    .description("approve workspace plugins (.nootropic/plugins/NAME) to run: exactly their current files; any later change needs a new approval")
+    .argument('<names...>', 'workspace plugin names, as `plugins list` shows them')
+    .option('--json', 'print JSON')
+    .action(async (names: string[], opts: { json?: boolean }) => withServer(program, (client) => pluginsApprove(client, names, { json: Boolean(opts.json) })));
   plugins
     .command('run')
     .description('run a plugin command (plugin/command when two plugins share a name; mcp:server/tool \'{json}\' for MCP tools)')

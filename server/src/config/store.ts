@@ -76,7 +76,7 @@ export class ConfigStore {
 
   constructor(
     private readonly log: Logger,
-    private readonly env: Record<string, string | undefined> = process.env,
+    readonly env: Record<string, string | undefined> = process.env,
   ) {
     this.current = this.resolve();
   }

@@ -87,3 +87,31 @@ export function writeApproval(root: string, hash: string, keys: string[], env: E
   writePrivate(approvalFile(root, env), JSON.stringify(approval, null, 2));
   return approval;
 }
+
+/**
+ * The user's approvals of a workspace's own plugins (`<root>/.nootropic/plugins/<name>/`): plugin name → hash of
+ * the exact folder content approved. A plugin whose content hash differs (new or changed) is not loaded.
+ */
+const PluginApprovals = z.object({ root: z.string(), plugins: z.record(z.string(), z.object({ hash: z.string(), approvedAt: z.string() })) });
+export type PluginApprovals = z.infer<typeof PluginApprovals>;
+
+function pluginApprovalFile(root: string, env: Env): string {
+  return path.join(stateDir(env), 'approvals', `${workspaceKey(root)}.plugins.json`);
+}
+
+export function readPluginApprovals(root: string, env: Env = process.env): PluginApprovals['plugins'] {
+  try {
+    const parsed = PluginApprovals.safeParse(JSON.parse(readFileSync(pluginApprovalFile(root, env), 'utf8')));
+    return parsed.success ? parsed.data.plugins : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Adds (or replaces) the approval of each named plugin's content hash; other plugins' approvals are kept. */
+export function approvePlugins(root: string, approvals: Array<{ name: string; hash: string }>, env: Env = process.env): void {
+  const plugins = readPluginApprovals(root, env);
+  const approvedAt = new Date().toISOString();
+  for (const a of approvals) plugins[a.name] = { hash: a.hash, approvedAt };
+  writePrivate(pluginApprovalFile(root, env), JSON.stringify({ root: realRoot(root), plugins }, null, 2));
+}

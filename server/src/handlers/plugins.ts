@@ -9,6 +9,7 @@ import { LSPErrorCodes } from 'vscode-languageserver';
 import {
   clientToServerRequests,
   NootropicErrorCodes,
+  PluginsApprove,
   PluginsChanged,
   PluginsList,
   PluginsReload,
@@ -28,6 +29,7 @@ import { PluginFolderWatcher } from '../plugins/hot-reload';
 import { PluginManager, PluginRunError, RESTRICTED_REASON } from '../plugins/manager';
 import { McpServers } from '../plugins/mcp-servers';
 import { RpcError } from '../rpc/registry';
+import { approvePlugins, readPluginApprovals } from '../config/user-state';
 import { withToolSpan } from '../telemetry/genai';
 import { GRAMMARS } from '../syntax/grammars';
 
@@ -35,7 +37,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'st
   const log = ctx.log.child('plugins');
   const dist = distDir();
   const hostScript = path.join(dist, 'plugin-host.js');
-  const manager = new PluginManager({ log, hostScript, bundledDir: path.join(dist, 'plugins') });
+  const manager = new PluginManager({ log, hostScript, bundledDir: path.join(dist, 'plugins'), approvals: (root) => readPluginApprovals(root, ctx.config.env) });
   const mcp = new McpServers(log.child('mcp'));
   let watcher: PluginFolderWatcher | null = null;
   let lastKey: string | null = null;
@@ -71,7 +73,10 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'st
   const publish = (): void => {
     const list = listResult();
     const reasons: string[] = [];
-    for (const p of list.plugins) if (p.state === 'failed' || p.state === 'refused') reasons.push(`plugin ${p.name} (${p.source}) ${p.state}: ${p.reason ?? ''}`);
+    for (const p of list.plugins) {
+      if (p.state === 'failed' || p.state === 'refused') reasons.push(`plugin ${p.name} (${p.source}) ${p.state}: ${p.reason ?? ''}`);
+      else if (p.state === 'disabled' && (p.approval === 'new' || p.approval === 'changed')) reasons.push(`plugin ${p.name} (workspace) ${p.reason ?? 'not approved'}`);
+    }
     for (const s of list.mcpServers) if (s.state === 'failed') reasons.push(`MCP server ${s.name} failed: ${s.reason ?? ''}`);
     if (!existsSync(hostScript)) reasons.push(`plugins: plugin host missing at ${hostScript}; rebuild with node esbuild.config.mjs`);
     registry = currentRegistry();
@@ -154,6 +159,26 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'log' | 'st
   });
 
   ctx.rpc.request(PluginsReload, async () => {
+    await manager.reloadAll();
+    await settled();
+    return listResult();
+  });
+
+  // The user's consent to run a workspace plugin, bound to the content hash they were shown.
+  ctx.rpc.request(PluginsApprove, async (params) => {
+    await settled();
+    const root = ctx.config.workspaceRoot;
+    if (!root) throw new RpcError(NootropicErrorCodes.NoWorkspace, 'no workspace folder is open');
+    if (!ctx.config.workspaceTrusted) throw new RpcError(NootropicErrorCodes.Restricted, 'restricted mode: workspace plugins cannot be approved in an untrusted workspace');
+    const listed = manager.list();
+    for (const want of params.plugins) {
+      const p = listed.find((q) => q.source === 'workspace' && q.name === want.name);
+      if (!p) throw new RpcError(NootropicErrorCodes.InvalidParams, `no workspace plugin named ${want.name}`);
+      if (!p.contentHash || p.contentHash !== want.contentHash)
+        throw new RpcError(NootropicErrorCodes.InvalidParams, `workspace plugin ${want.name} changed since it was listed: review it again (\`nootropic plugins list\`)`);
+    }
+    approvePlugins(root, params.plugins.map((p) => ({ name: p.name, hash: p.contentHash })), ctx.config.env);
+    log.info('workspace plugins approved', { plugins: params.plugins.map((p) => p.name) });
     await manager.reloadAll();
     await settled();
     return listResult();

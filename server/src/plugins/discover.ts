@@ -1,7 +1,8 @@
 /**
  * Finds plugin folders and reads their manifests: bundled plugins (dist/plugins/, built from the repo's
  * plugins/) and workspace plugins (<root>/.nootropic/plugins/<name>/). A folder whose package.json is missing,
- * malformed or asks for an incompatible API comes back refused with the reason; nothing here runs plugin code.
+ * malformed or asks for an incompatible API comes back refused with the reason; a workspace plugin carries the
+ * hash of its folder's content (what the user's approval is bound to). Nothing here runs plugin code.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -9,11 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { PluginManifest } from '../../../shared/plugins/manifest';
 import { describeZodError } from '../../../shared/protocol/errors';
 import { apiVersionProblem } from './api-version';
+import { pluginContentHash } from './content-hash';
 
 export type PluginSource = 'bundled' | 'workspace';
 
 export type Candidate =
-  | { ok: true; source: PluginSource; dir: string; manifest: PluginManifest }
+  | { ok: true; source: PluginSource; dir: string; manifest: PluginManifest; contentHash?: string }
   | { ok: false; source: PluginSource; dir: string; name: string; version: string; reason: string; apiVersion?: string };
 
 export function workspacePluginsDir(root: string): string {
@@ -52,6 +54,14 @@ async function readCandidate(source: PluginSource, dir: string): Promise<Candida
   const m = parsed.data;
   const problem = apiVersionProblem(m.nootropic.apiVersion);
   if (problem) return { ...fallback, name: m.name, version: m.version, reason: problem, apiVersion: m.nootropic.apiVersion };
+  // A workspace plugin runs only once the user approved exactly this content (see manager.ts).
+  if (source === 'workspace') {
+    try {
+      return { ok: true, source, dir, manifest: m, contentHash: await pluginContentHash(dir) };
+    } catch (err) {
+      return { ...fallback, name: m.name, version: m.version, reason: `cannot read the plugin folder: ${(err as Error).message}` };
+    }
+  }
   return { ok: true, source, dir, manifest: m };
 }
 

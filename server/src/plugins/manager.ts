@@ -1,5 +1,6 @@
 /**
- * Owns every plugin: discovers them, decides which may run (trust, config, name clashes), activates each in
+ * Owns every plugin: discovers them, decides which may run (trust, the user's approval of a workspace plugin's
+ * exact content, config, name clashes), activates each in
  * its own isolate, keeps its state and reason, and routes commands. Operations are serialized, so a hot
  * reload and a `plugins/reload` never race each other.
  */
@@ -9,6 +10,7 @@ import type { CommandDescription, Registration } from '../../../shared/plugins/m
 import type { PluginInfo } from '../../../shared/protocol/plugins';
 import type { Logger } from '../log';
 import { PLUGIN_API_VERSION } from './api-version';
+import { pluginContentHash } from './content-hash';
 import { discover, discoverOne, workspacePluginsDir, type Candidate } from './discover';
 import { PluginIsolate } from './isolate';
 
@@ -36,17 +38,27 @@ interface Entry {
 
 export const RESTRICTED_REASON = 'the workspace is not trusted (restricted mode): workspace plugins are not loaded';
 
+/** Plugin name → approved content hash, for the workspace at `root` (per-user state, outside the workspace). */
+export type PluginApprovalLookup = (root: string) => Record<string, { hash: string }>;
+
+export function notApprovedReason(name: string, approval: 'new' | 'changed'): string {
+  const why = approval === 'new' ? 'new' : 'content changed since it was approved';
+  return `not approved (${why}): review its code, then run \`nootropic plugins approve ${name}\` (or \`nootropic trust --yes\`)`;
+}
+
 export class PluginManager {
   private entries: Entry[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private root: string | null = null;
   private trusted = true;
+  /** name:hash pairs already logged as not approved, so a reload does not repeat the warning. */
+  private readonly warnedUnapproved = new Set<string>();
   private settings: PluginSettings = { enabled: true, disabled: [], activateTimeoutMs: 5_000, commandTimeoutMs: 30_000, memoryLimitMb: 256 };
   /** Called after every change of any plugin's state. */
   onChange: () => void = () => {};
 
   constructor(
-    private readonly opts: { log: Logger; hostScript: string; bundledDir: string },
+    private readonly opts: { log: Logger; hostScript: string; bundledDir: string; approvals: PluginApprovalLookup },
   ) {}
 
   configure(root: string | null, trusted: boolean, settings: PluginSettings): void {
@@ -164,11 +176,26 @@ export class PluginManager {
       capabilities: m.nootropic.capabilities,
       dependencies: m.dependencies ?? {},
     };
+    let approval: 'approved' | 'new' | 'changed' | undefined;
+    if (c.source === 'workspace') {
+      const approved = this.root ? this.opts.approvals(this.root)[m.name] : undefined;
+      approval = approved && approved.hash === c.contentHash ? 'approved' : approved ? 'changed' : 'new';
+      info.approval = approval;
+      if (c.contentHash) info.contentHash = c.contentHash;
+    }
     const clash = others.find((o) => o.info.name === m.name && o.info.state !== 'refused' && o.info.state !== 'disabled');
     let disabled: string | null = null;
     if (c.source === 'workspace' && !this.trusted) disabled = RESTRICTED_REASON;
     else if (!this.settings.enabled) disabled = 'plugins are turned off (nootropic.plugins.enabled)';
     else if (this.settings.disabled.includes(m.name)) disabled = 'listed in nootropic.plugins.disabled';
+    else if (approval === 'new' || approval === 'changed') {
+      disabled = notApprovedReason(m.name, approval);
+      const key = `${m.name}:${c.contentHash ?? ''}`;
+      if (!this.warnedUnapproved.has(key)) {
+        this.warnedUnapproved.add(key);
+        this.opts.log.warn('workspace plugin not loaded: not approved', { plugin: m.name, approval, dir: c.dir });
+      }
+    }
     else if (clash && clash.info.source === 'workspace' && c.source === 'bundled') disabled = `overridden by the workspace plugin in ${clash.info.dir}`;
     else if (clash) return { isolate: null, info: { ...info, state: 'refused', reason: `another plugin folder (${clash.info.dir}) already uses the name ${m.name}` } };
     if (disabled) return { isolate: null, info: { ...info, state: 'disabled', reason: disabled } };
@@ -178,6 +205,17 @@ export class PluginManager {
   private async start(entry: Entry, candidate: Candidate): Promise<void> {
     if (entry.info.state !== 'loading' || !candidate.ok) return;
     const m = candidate.manifest;
+    // The approval is bound to the hash taken at discovery: content changed since then is not run.
+    if (candidate.source === 'workspace') {
+      const now = await pluginContentHash(candidate.dir).catch(() => null);
+      if (now !== candidate.contentHash) {
+        entry.info.state = 'disabled';
+        entry.info.approval = 'changed';
+        entry.info.reason = notApprovedReason(m.name, 'changed');
+        this.opts.log.warn('workspace plugin not loaded: its content changed after it was checked', { plugin: m.name, dir: candidate.dir });
+        return;
+      }
+    }
     const isolate = new PluginIsolate(m.name, { hostScript: this.opts.hostScript, memoryLimitMb: this.settings.memoryLimitMb, log: this.opts.log.child('plugin') });
     entry.isolate = isolate;
     isolate.onDeath = (reason) => {

@@ -2,11 +2,22 @@
  * `nootropic trust [--yes] [--json]`: what this workspace's own files (`.nootropic/config.yaml`,
  * `.vscode/settings.json`) would widen — cloud models, remote endpoints, trace export, agent commands, plugins,
  * MCP servers — and, with `--yes`, the user's approval of exactly those values (remembered outside the
- * workspace; a later change to them needs a new approval). Without `--yes` nothing is approved.
+ * workspace; a later change to them needs a new approval). It also lists the workspace's own plugins that are
+ * not approved (new, or changed since approved); `--yes` approves their exact current content. Without `--yes`
+ * nothing is approved.
  */
-import { TrustApprove, TrustGet, type TrustInfo } from '../../../../shared/protocol';
+import { PluginsApprove, PluginsList, TrustApprove, TrustGet, type PluginInfo, type TrustInfo } from '../../../../shared/protocol';
 import { printJson } from '../render';
 import type { ServerClient } from '../server-client';
+import { unapprovedPlugins } from './plugins';
+
+function renderPlugins(pending: PluginInfo[], approvedNow: boolean): string {
+  if (!pending.length) return '';
+  const lines = [`workspace plugins (.nootropic/plugins/) that are not approved, so not loaded:`];
+  for (const p of pending) lines.push(`  ${p.name} ${p.version}  (${p.approval === 'changed' ? 'content changed since approved' : 'new'}; ${p.dir}; content ${p.contentHash?.slice(0, 12)})`);
+  lines.push(approvedNow ? 'approved: these plugins load with exactly their current files (a change needs a new approval)' : 'run `nootropic trust --yes` (or `nootropic plugins approve NAME`) after reviewing their code to let them run');
+  return lines.join('\n') + '\n';
+}
 
 function render(t: TrustInfo, approvedNow: boolean): string {
   const lines: string[] = [];
@@ -22,6 +33,7 @@ function render(t: TrustInfo, approvedNow: boolean): string {
 
 export async function trust(client: ServerClient, opts: { json: boolean; yes: boolean }): Promise<number> {
   let info = await client.request(TrustGet, {});
+  const pending = info.trusted ? unapprovedPlugins(await client.request(PluginsList, {})) : [];
   let approvedNow = false;
   if (opts.yes && info.settings.length && !info.approved) {
     if (!info.trusted) {
@@ -31,7 +43,12 @@ export async function trust(client: ServerClient, opts: { json: boolean; yes: bo
     info = await client.request(TrustApprove, { hash: info.hash });
     approvedNow = true;
   }
-  if (opts.json) printJson({ ...info, approvedNow });
-  else process.stdout.write(render(info, approvedNow));
+  const pluginsApprovedNow = opts.yes && pending.length > 0;
+  if (pluginsApprovedNow) await client.request(PluginsApprove, { plugins: pending.map((p) => ({ name: p.name, contentHash: p.contentHash ?? '' })) });
+  if (opts.json) printJson({ ...info, approvedNow, unapprovedPlugins: pending.map((p) => ({ name: p.name, dir: p.dir, approval: p.approval, contentHash: p.contentHash })), pluginsApprovedNow });
+  else {
+    const settings = render(info, approvedNow);
+    process.stdout.write(pending.length && !info.settings.length ? renderPlugins(pending, pluginsApprovedNow) : settings + renderPlugins(pending, pluginsApprovedNow));
+  }
   return 0;
 }
