@@ -193,6 +193,11 @@ export interface ElisionContext {
   label: string;
   /** Line numbers in messages are 1-based positions in what the model wrote. */
   firstLine?: number;
+  /**
+   * The syntax tree's word on a span of the original (lines [s, e)): true when it is a run of whole definitions
+   * or statements of one parent (syntax-tree.ts), false when it cuts one; undefined without a tree.
+   */
+  spanOk?: (s: number, e: number) => boolean | undefined;
 }
 
 /**
@@ -286,6 +291,39 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
       spanEnd--;
       q--;
     }
+    // The syntax tree decides where the span's edges are: lines the model wrote beside the marker that equal the
+    // span's edge lines (`/**`, `}`, blank lines, which cannot anchor by themselves) are either those original
+    // lines or new ones; the reading under which the marker stands for whole definitions or statements wins, the
+    // one that keeps the most of what the model wrote first. When no reading does, the edit is refused.
+    let treeSaid: boolean | undefined;
+    if (ctx.spanOk && orig.slice(spanStart, spanEnd).some((l) => l.trim() !== '')) {
+      let maxJ = 0;
+      while (maxJ < pre.length && spanStart + maxJ < spanEnd && norm(pre[maxJ]!) === o[spanStart + maxJ]) maxJ++;
+      let maxK = 0;
+      while (maxK < post.length && spanEnd - maxK - 1 >= spanStart + 0 && norm(post[post.length - 1 - maxK]!) === o[spanEnd - 1 - maxK]) maxK++;
+      let chosen: [number, number] | undefined;
+      for (let total = maxJ + maxK; total >= 0 && !chosen; total--) {
+        for (let j = Math.min(total, maxJ); j >= 0 && total - j <= maxK; j--) {
+          const e = spanEnd - (total - j);
+          const s = spanStart + j;
+          if (s > e) continue;
+          const ok = orig.slice(s, e).every((l) => l.trim() === '') || ctx.spanOk(s, e);
+          if (ok === undefined) break;
+          if (ok) {
+            chosen = [s, e];
+            break;
+          }
+        }
+      }
+      if (chosen) {
+        [spanStart, spanEnd] = chosen;
+        treeSaid = true;
+      } else if (ctx.spanOk(spanStart, spanEnd) === false) treeSaid = false;
+    }
+    if (treeSaid === false)
+      throw new ElisionError(
+        `${ctx.label}: the elision marker at ${at(markers[k]!)} would stand for part of a definition or statement (original lines ${spanStart + 1}–${spanEnd}), not whole ones; quote the unchanged lines around it`,
+      );
     const span = orig.slice(spanStart, spanEnd);
     const markerIndent = indentWidth(model[markers[k]!]!);
     // Inside a body, a new statement between an anchor and the marker may replace the statement at the span's
@@ -295,7 +333,8 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
       throw new ElisionError(
         `${ctx.label}: the changed lines next to the elision marker at ${at(markers[k]!)} may replace original lines it stands for or be added before them; quote the unchanged line next to the marker`,
       );
-    const shallow = span.findIndex((l) => l.trim() !== '' && indentWidth(l) < markerIndent);
+    // Without a tree, indentation stands in for it (a multi-line string at the margin can fool it; the tree cannot).
+    const shallow = treeSaid ? -1 : span.findIndex((l) => l.trim() !== '' && indentWidth(l) < markerIndent);
     if (shallow >= 0)
       throw new ElisionError(`${ctx.label}: the elision marker at ${at(markers[k]!)} is indented into a block, but the original lines it would stand for run out of that block (original line ${spanStart + shallow + 1}); quote more unchanged lines around it`);
     // Blank lines around the marker are the model's spacing: the span's own blank lines win.
