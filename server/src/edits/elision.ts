@@ -15,7 +15,11 @@
  * - the text before the first marker starts where the original starts, the text after the last one ends where it
  *   ends (for a whole file: the file's first and last lines).
  * Only a line that is nothing but a comment counts, so real code (`...args`, Python's `...`, Go's `xs...`) never
- * does. The result goes through the same syntax check as any edit.
+ * does, and a comment the original has word for word is a quote of it (a bare `// ...` excepted). With a grammar
+ * for the file, the syntax tree has the last word (span-check.ts): a marker stands for whole definitions,
+ * statements or items of one parent, and lines beside it that equal the span's edge lines (`/**`, `}`) are read
+ * the way that makes it so; a span that cuts a node is refused. The result goes through the same syntax check as
+ * any edit.
  */
 import path from 'node:path';
 import { leadingWs } from './text';
@@ -83,6 +87,12 @@ export function isElisionMarker(line: string, styles: CommentStyle[]): boolean {
     return KEYWORD.test(words) && words.split(' ').length <= 10;
   }
   return PLAIN.test(t);
+}
+
+/** A comment that is nothing but an ellipsis (`// ...`, `# …`). */
+function isBareEllipsis(line: string, styles: CommentStyle[]): boolean {
+  const body = commentBody(line, styles);
+  return body !== undefined && /^(?:\.{3,}|…)(?:\s*(?:\.{3,}|…))*$/.test(body.trim());
 }
 
 export function hasElisionMarkers(lines: readonly string[], relPath: string): boolean {
@@ -205,7 +215,10 @@ export interface ElisionContext {
  * replaces as a whole (the file, the SEARCH text, the symbol's old text); returns the complete new lines.
  */
 export function resolveElisions(model: string[], orig: string[], styles: CommentStyle[], ctx: ElisionContext): string[] {
-  const markers = model.map((l, i) => (isElisionMarker(l, styles) ? i : -1)).filter((i) => i >= 0);
+  // A comment the original already has, word for word, is the model quoting it (`// wait for more data...`), not
+  // eliding: only a bare `// ...` stays a marker wherever it is.
+  const inOrig = new Set(orig.map(norm));
+  const markers = model.map((l, i) => (isElisionMarker(l, styles) && (isBareEllipsis(l, styles) || !inOrig.has(norm(l))) ? i : -1)).filter((i) => i >= 0);
   if (!markers.length) return model;
   const at = (i: number) => `line ${i + (ctx.firstLine ?? 1)}`;
   const segs: string[][] = [];
