@@ -263,9 +263,20 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
       break;
     }
     // Tail anchor of this segment, between its start and the next segment's head.
-    const next = heads[k + 1];
-    const hi = next ? next.pos : o.length;
+    let next = heads[k + 1];
     const segStart = head ? head.pos : regionStart;
+    // The next segment's head was found after this segment's head, not after its tail: when the lines of this
+    // segment nearest the marker are found only beyond that head, the head was taken from new lines that repeat
+    // an original line (a new function's `@param` line) and is found again after this segment's tail.
+    if (next && !segsN[k]!.every((l) => l === '')) {
+      const free = findAnchor(segsN[k]!, o, segStart, o.length, true);
+      if (typeof free === 'object' && free.pos + free.len > next.pos) {
+        const again = findAnchor(segsN[k + 1]!, o, free.pos + free.len, o.length, false);
+        if (typeof again !== 'object') throw new ElisionError(`${ctx.label}: the code after the elision marker at ${at(markers[k]!)} is not found after the code before it in the original, so what the marker stands for is unknown`);
+        next = heads[k + 1] = again;
+      }
+    }
+    const hi = next ? next.pos : o.length;
     let spanStart: number;
     let pre: string[];
     const keep: string[] = [...seg];

@@ -102,6 +102,19 @@ describe('the syntax tree decides what a marker stands for', () => {
     expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe(src.replace('/**\n * Two.', '/**\n * New.\n */\nconst mid = () => 3;\n\n/**\n * Two.'));
   });
 
+  it("a new definition after a marker whose doc repeats an original line does not anchor before the marker's own text", async () => {
+    ws = tempWorkspace('nootropic-elision-');
+    const src = ['/**', ' * A.', ' * @param {X} x The x.', ' */', 'function a(x) {', '  return 1;', '}', '', '/**', ' * C.', ' */', 'function c() {}', ''].join('\n');
+    ws.write('a.js', src);
+    // `b` is new; its `@param` line is the same as a's. Anchored on it, the marker would stand for nothing and
+    // a's body would be lost.
+    const newB = ['/**', ' * B.', ' * @param {X} x The x.', ' */', 'function b(x) {', '  return 2;', '}', ''];
+    const text = `a.js\n\`\`\`js\n/**\n * A.\n * @param {X} x The x.\n */\n// ...\n\n${newB.join('\n')}\n/**\n * C.\n */\nfunction c() {}\n\`\`\`\n`;
+    const r = await applyEdits({ root: ws.root, text });
+    expect(r, r.reason).toMatchObject({ applied: true });
+    expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe(src.replace('\n/**\n * C.', `\n${newB.join('\n')}\n/**\n * C.`));
+  });
+
   it('a marker whose span would cut a statement is refused, the file untouched', async () => {
     ws = tempWorkspace('nootropic-elision-');
     const src = 'function f() {\n  call(\n    a,\n    b,\n  );\n  done();\n}\n';
