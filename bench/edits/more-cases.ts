@@ -6,7 +6,9 @@
 import path from 'node:path';
 import { diffArrays } from 'diff';
 import { listDefinitions } from '../../server/src/edits/symbols';
+import type { Node } from 'web-tree-sitter';
 import { grammarFor } from '../../server/src/syntax/grammars';
+import { parse } from '../../server/src/syntax/parser';
 import { countAt, regions, rng, srBlocks, srText, udiffText, type Case, type Kind, type Pair } from './devset';
 
 const MARKERS = ['... existing code ...', '...', '... rest of the code unchanged ...', '… existing code …', 'rest of the file unchanged'];
@@ -21,9 +23,34 @@ function fenced(rel: string, body: string[]): string {
   return `${rel}\n${fence}${path.extname(rel).slice(1)}\n${text}${text.endsWith('\n') ? '' : '\n'}${fence}\n`;
 }
 
+/** The nearest non-blank line before `i` (prevNonBlank) or at or after `j` (nextNonBlank). */
+function prevNonBlank(lines: string[], i: number): string | undefined {
+  for (let k = i - 1; k >= 0; k--) if (lines[k]!.trim()) return lines[k];
+  return undefined;
+}
+function nextNonBlank(lines: string[], j: number): string | undefined {
+  for (let k = j; k < lines.length; k++) if (lines[k]!.trim()) return lines[k];
+  return undefined;
+}
+
+/**
+ * Whether eliding b[s, e) says what the after-file is: the elided lines are one block of the before-file (found
+ * once) whose nearest non-blank neighbours are the same lines as in the after-file. Otherwise the edit also
+ * deleted or added code right beside the marker, which a marker cannot express (it stands for the original lines
+ * between its anchors), and the expected file would not follow from the text.
+ */
+function elidable(a: string[], b: string[], s: number, e: number): boolean {
+  const block = b.slice(s, e);
+  if (countAt(a, block) !== 1) return false;
+  let pos = -1;
+  for (let i = 0; i + block.length <= a.length && pos < 0; i++) if (block.every((l, k) => a[i + k] === l)) pos = i;
+  return prevNonBlank(a, pos) === prevNonBlank(b, s) && nextNonBlank(a, pos + block.length) === nextNonBlank(b, e);
+}
+
 /**
  * The after-file with every run of top-level definitions that did not change (same text, found once in the
- * before-file) replaced by one marker line, as a model writing "the whole file" lazily does.
+ * before-file, with the same neighbours) replaced by one marker line, as a model writing "the whole file" lazily
+ * does.
  */
 async function elidedWholeFile(p: Pair, rand: () => number): Promise<string[] | undefined> {
   const grammar = grammarFor(undefined, p.rel);
@@ -40,10 +67,12 @@ async function elidedWholeFile(p: Pair, rand: () => number): Promise<string[] | 
     if (last && b.slice(last.e, d.startLine).every((l) => l.trim() === '')) last.e = d.endLine;
     else runs.push({ s: d.startLine, e: d.endLine });
   }
+  const kept = runs.filter((r) => elidable(a, b, r.s, r.e));
+  if (!kept.length) return undefined;
   const out: string[] = [];
   let at = 0;
   const marker = MARKERS[Math.floor(rand() * MARKERS.length)]!;
-  for (const r of runs) {
+  for (const r of kept) {
     out.push(...b.slice(at, r.s));
     out.push(/^[ \t]*/.exec(b[r.s]!)![0] + comment(p.rel, marker));
     at = r.e;
@@ -52,7 +81,18 @@ async function elidedWholeFile(p: Pair, rand: () => number): Promise<string[] | 
   return out;
 }
 
-/** SEARCH = a changed function as it was; REPLACE = as it is, with its longest untouched middle run elided. */
+/** Does `node` occupy whole lines (nothing but indentation before it, nothing but `,` or `;` after it)? */
+function wholeLines(lines: string[], node: Node): boolean {
+  return lines[node.startPosition.row]!.slice(0, node.startPosition.column).trim() === '' && /^[,;]?\s*$/.test((lines[node.endPosition.row] ?? '').slice(node.endPosition.column));
+}
+
+/**
+ * SEARCH = a changed function as it was; REPLACE = as it is, with untouched statements (or members) in its middle
+ * elided: the longest run of consecutive children of one block in the new function that did not change, the run's
+ * first and last child kept as the unchanged lines a model writes around "// ...", the children between them
+ * replaced by one marker at their indentation. A marker stands for whole statements (the issue's rule: a marker
+ * inside a body stands for the unchanged statements), never half a comment or half a call's arguments.
+ */
 async function elidedFunction(p: Pair, rand: () => number): Promise<{ text: string; expected: string } | undefined> {
   const grammar = grammarFor(undefined, p.rel);
   if (!grammar) return undefined;
@@ -60,39 +100,56 @@ async function elidedFunction(p: Pair, rand: () => number): Promise<{ text: stri
   const b = p.after.split('\n');
   const defsA = await listDefinitions(grammar, p.before);
   const defsB = await listDefinitions(grammar, p.after);
-  for (const r of regions(a, b)) {
-    const inner = defsA.filter((d) => d.startLine <= r.os && r.oe <= d.endLine && r.os < d.endLine).sort((x, y) => x.endLine - x.startLine - (y.endLine - y.startLine))[0];
-    if (!inner) continue;
-    const inB = defsB.filter((d) => d.qualified === inner.qualified);
-    if (inB.length !== 1) continue;
-    const oldLines = a.slice(inner.startLine, inner.endLine);
-    const newLines = b.slice(inB[0]!.startLine, inB[0]!.endLine);
-    if (countAt(a, oldLines) !== 1) continue;
-    // The longest untouched run of the new body; its first and last lines stay as context (the anchors a model
-    // writes around "// ..."), the lines between them are elided. Without unchanged lines beside it a marker
-    // cannot say whether the changed lines next to it replace or add to the original, so none is generated.
-    let best: { s: number; e: number } | undefined;
-    let j = 0;
-    for (const part of diffArrays(oldLines, newLines)) {
-      const n = part.value.length;
-      if (!part.added && !part.removed) {
-        const s = Math.max(j + 1, 1);
-        const e = Math.min(j + n - 1, newLines.length - 1);
-        if (e - s >= 3 && (!best || e - s > best.e - best.s)) best = { s, e };
-      }
-      if (!part.removed) j += n;
+  const tree = await parse(grammar, p.after);
+  try {
+    for (const r of regions(a, b)) {
+      const inner = defsA.filter((d) => d.startLine <= r.os && r.oe <= d.endLine && r.os < d.endLine).sort((x, y) => x.endLine - x.startLine - (y.endLine - y.startLine))[0];
+      if (!inner) continue;
+      const inB = defsB.filter((d) => d.qualified === inner.qualified);
+      if (inB.length !== 1) continue;
+      const { startLine: s0, endLine: e0 } = inB[0]!;
+      const oldLines = a.slice(inner.startLine, inner.endLine);
+      const newLines = b.slice(s0, e0);
+      if (countAt(a, oldLines) !== 1) continue;
+      // New-side lines (absolute) in an unchanged part, with the part's id: a run must lie in one part.
+      const part = new Map<number, number>();
+      let j = s0;
+      diffArrays(oldLines, newLines).forEach((d, id) => {
+        if (d.removed) return;
+        if (!d.added) for (let k = 0; k < d.value.length; k++) part.set(j + k, id);
+        j += d.value.length;
+      });
+      const samePart = (from: number, to: number) => {
+        const id = part.get(from);
+        if (id === undefined) return false;
+        for (let k = from; k <= to; k++) if (part.get(k) !== id) return false;
+        return true;
+      };
+      let best: { s: number; e: number; indent: string } | undefined;
+      const visit = (n: Node) => {
+        if (n.endPosition.row < s0 || n.startPosition.row >= e0) return;
+        const kids = n.namedChildren.filter((c): c is Node => c !== null && c.startPosition.row >= s0 && c.endPosition.row < e0 && wholeLines(b, c));
+        // Runs of consecutive children on their own lines, in one unchanged part; the first and last stay.
+        for (let i = 0; i < kids.length; i++) {
+          for (let k = i + 2; k < kids.length; k++) {
+            if (kids[k]!.startPosition.row <= kids[k - 1]!.endPosition.row) break;
+            if (!samePart(kids[i]!.startPosition.row, kids[k]!.endPosition.row)) break;
+            const s = kids[i + 1]!.startPosition.row;
+            const e = kids[k - 1]!.endPosition.row + 1;
+            if (e - s >= 3 && (!best || e - s > best.e - best.s)) best = { s, e, indent: /^[ \t]*/.exec(b[s]!)![0] };
+          }
+        }
+        for (const c of n.namedChildren) if (c) visit(c);
+      };
+      visit(tree.rootNode);
+      if (!best) continue;
+      const replace = [...b.slice(s0, best.s), best.indent + comment(p.rel, MARKERS[Math.floor(rand() * MARKERS.length)]!), ...b.slice(best.e, e0)];
+      const expected = [...a.slice(0, inner.startLine), ...newLines, ...a.slice(inner.endLine)].join('\n');
+      if (expected === p.before) continue;
+      return { text: srText(p.rel, [{ search: oldLines, replace }]), expected };
     }
-    if (!best) continue;
-    // The marker sits at the shallowest indentation of what it stands for.
-    const indent = newLines
-      .slice(best.s, best.e)
-      .filter((l) => l.trim())
-      .map((l) => /^[ \t]*/.exec(l)![0])
-      .reduce((x, y) => (y.length < x.length ? y : x));
-    const replace = [...newLines.slice(0, best.s), indent + comment(p.rel, MARKERS[Math.floor(rand() * MARKERS.length)]!), ...newLines.slice(best.e)];
-    const expected = [...a.slice(0, inner.startLine), ...newLines, ...a.slice(inner.endLine)].join('\n');
-    if (expected === p.before) continue;
-    return { text: srText(p.rel, [{ search: oldLines, replace }]), expected };
+  } finally {
+    tree.delete();
   }
   return undefined;
 }

@@ -15,7 +15,11 @@
  * - the text before the first marker starts where the original starts, the text after the last one ends where it
  *   ends (for a whole file: the file's first and last lines).
  * Only a line that is nothing but a comment counts, so real code (`...args`, Python's `...`, Go's `xs...`) never
- * does. The result goes through the same syntax check as any edit.
+ * does, and a comment the original has word for word is a quote of it (a bare `// ...` excepted). With a grammar
+ * for the file, the syntax tree has the last word (span-check.ts): a marker stands for whole definitions,
+ * statements or items of one parent, and lines beside it that equal the span's edge lines (`/**`, `}`) are read
+ * the way that makes it so; a span that cuts a node is refused. The result goes through the same syntax check as
+ * any edit.
  */
 import path from 'node:path';
 import { leadingWs } from './text';
@@ -83,6 +87,12 @@ export function isElisionMarker(line: string, styles: CommentStyle[]): boolean {
     return KEYWORD.test(words) && words.split(' ').length <= 10;
   }
   return PLAIN.test(t);
+}
+
+/** A comment that is nothing but an ellipsis (`// ...`, `# …`). */
+function isBareEllipsis(line: string, styles: CommentStyle[]): boolean {
+  const body = commentBody(line, styles);
+  return body !== undefined && /^(?:\.{3,}|…)(?:\s*(?:\.{3,}|…))*$/.test(body.trim());
 }
 
 export function hasElisionMarkers(lines: readonly string[], relPath: string): boolean {
@@ -193,6 +203,11 @@ export interface ElisionContext {
   label: string;
   /** Line numbers in messages are 1-based positions in what the model wrote. */
   firstLine?: number;
+  /**
+   * The syntax tree's word on a span of the original (lines [s, e)): true when it is a run of whole definitions
+   * or statements of one parent (syntax-tree.ts), false when it cuts one; undefined without a tree.
+   */
+  spanOk?: (s: number, e: number) => boolean | undefined;
 }
 
 /**
@@ -200,7 +215,10 @@ export interface ElisionContext {
  * replaces as a whole (the file, the SEARCH text, the symbol's old text); returns the complete new lines.
  */
 export function resolveElisions(model: string[], orig: string[], styles: CommentStyle[], ctx: ElisionContext): string[] {
-  const markers = model.map((l, i) => (isElisionMarker(l, styles) ? i : -1)).filter((i) => i >= 0);
+  // A comment the original already has, word for word, is the model quoting it (`// wait for more data...`), not
+  // eliding: only a bare `// ...` stays a marker wherever it is.
+  const inOrig = new Set(orig.map(norm));
+  const markers = model.map((l, i) => (isElisionMarker(l, styles) && (isBareEllipsis(l, styles) || !inOrig.has(norm(l))) ? i : -1)).filter((i) => i >= 0);
   if (!markers.length) return model;
   const at = (i: number) => `line ${i + (ctx.firstLine ?? 1)}`;
   const segs: string[][] = [];
@@ -245,9 +263,20 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
       break;
     }
     // Tail anchor of this segment, between its start and the next segment's head.
-    const next = heads[k + 1];
-    const hi = next ? next.pos : o.length;
+    let next = heads[k + 1];
     const segStart = head ? head.pos : regionStart;
+    // The next segment's head was found after this segment's head, not after its tail: when the lines of this
+    // segment nearest the marker are found only beyond that head, the head was taken from new lines that repeat
+    // an original line (a new function's `@param` line) and is found again after this segment's tail.
+    if (next && !segsN[k]!.every((l) => l === '')) {
+      const free = findAnchor(segsN[k]!, o, segStart, o.length, true);
+      if (typeof free === 'object' && free.pos + free.len > next.pos) {
+        const again = findAnchor(segsN[k + 1]!, o, free.pos + free.len, o.length, false);
+        if (typeof again !== 'object') throw new ElisionError(`${ctx.label}: the code after the elision marker at ${at(markers[k]!)} is not found after the code before it in the original, so what the marker stands for is unknown`);
+        next = heads[k + 1] = again;
+      }
+    }
+    const hi = next ? next.pos : o.length;
     let spanStart: number;
     let pre: string[];
     const keep: string[] = [...seg];
@@ -286,6 +315,39 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
       spanEnd--;
       q--;
     }
+    // The syntax tree decides where the span's edges are: lines the model wrote beside the marker that equal the
+    // span's edge lines (`/**`, `}`, blank lines, which cannot anchor by themselves) are either those original
+    // lines or new ones; the reading under which the marker stands for whole definitions or statements wins, the
+    // one that keeps the most of what the model wrote first. When no reading does, the edit is refused.
+    let treeSaid: boolean | undefined;
+    if (ctx.spanOk && orig.slice(spanStart, spanEnd).some((l) => l.trim() !== '')) {
+      let maxJ = 0;
+      while (maxJ < pre.length && spanStart + maxJ < spanEnd && norm(pre[maxJ]!) === o[spanStart + maxJ]) maxJ++;
+      let maxK = 0;
+      while (maxK < post.length && spanEnd - maxK - 1 >= spanStart + 0 && norm(post[post.length - 1 - maxK]!) === o[spanEnd - 1 - maxK]) maxK++;
+      let chosen: [number, number] | undefined;
+      for (let total = maxJ + maxK; total >= 0 && !chosen; total--) {
+        for (let j = Math.min(total, maxJ); j >= 0 && total - j <= maxK; j--) {
+          const e = spanEnd - (total - j);
+          const s = spanStart + j;
+          if (s > e) continue;
+          const ok = orig.slice(s, e).every((l) => l.trim() === '') || ctx.spanOk(s, e);
+          if (ok === undefined) break;
+          if (ok) {
+            chosen = [s, e];
+            break;
+          }
+        }
+      }
+      if (chosen) {
+        [spanStart, spanEnd] = chosen;
+        treeSaid = true;
+      } else if (ctx.spanOk(spanStart, spanEnd) === false) treeSaid = false;
+    }
+    if (treeSaid === false)
+      throw new ElisionError(
+        `${ctx.label}: the elision marker at ${at(markers[k]!)} would stand for part of a definition or statement (original lines ${spanStart + 1}–${spanEnd}), not whole ones; quote the unchanged lines around it`,
+      );
     const span = orig.slice(spanStart, spanEnd);
     const markerIndent = indentWidth(model[markers[k]!]!);
     // Inside a body, a new statement between an anchor and the marker may replace the statement at the span's
@@ -295,7 +357,8 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
       throw new ElisionError(
         `${ctx.label}: the changed lines next to the elision marker at ${at(markers[k]!)} may replace original lines it stands for or be added before them; quote the unchanged line next to the marker`,
       );
-    const shallow = span.findIndex((l) => l.trim() !== '' && indentWidth(l) < markerIndent);
+    // Without a tree, indentation stands in for it (a multi-line string at the margin can fool it; the tree cannot).
+    const shallow = treeSaid ? -1 : span.findIndex((l) => l.trim() !== '' && indentWidth(l) < markerIndent);
     if (shallow >= 0)
       throw new ElisionError(`${ctx.label}: the elision marker at ${at(markers[k]!)} is indented into a block, but the original lines it would stand for run out of that block (original line ${spanStart + shallow + 1}); quote more unchanged lines around it`);
     // Blank lines around the marker are the model's spacing: the span's own blank lines win.

@@ -9,7 +9,10 @@ import { parseModelEdits, type DiffHunk, type ModelEdit } from './formats';
 import { buildReplacement, locateBlock, type Match } from './locate';
 import { commentStylesFor, ElisionError, hasElisionMarkers, resolveElisions } from './elision';
 import { findSymbol } from './symbols';
+import { spanChecker } from './span-check';
 import { checkSyntax, grammarForPath } from './syntax-check';
+import { parseEdited } from './tree-cache';
+import type { Tree } from 'web-tree-sitter';
 import { endsWithNewline, joinFile, leadingWs, matchIndentStyle, modelLines, splitFile, type FileText, type Line } from './text';
 
 export interface PlannedFile {
@@ -90,18 +93,27 @@ function ambiguous(label: string, rel: string, matches: Match[]): string {
   return `${label}: search text matches ${matches.length} places in ${rel} (lines ${where.join(', ')}${matches.length > 5 ? ', …' : ''}); include more surrounding lines so it matches one`;
 }
 
-/** Elision markers in what the model wrote resolved against `orig`; a failure is a refusal. */
-function expandElisions(model: string[], orig: string[], rel: string, label: string): string[] {
+/** The original file's syntax tree, for the elision markers of one file's edits (undefined: no grammar). */
+interface FileTree {
+  tree: Tree;
+  rawLines: string[];
+}
+
+/**
+ * Elision markers in what the model wrote resolved against `orig`, which is line `offset` on of the file whose
+ * tree is `ft`; a failure is a refusal.
+ */
+function expandElisions(model: string[], orig: string[], rel: string, label: string, ft?: FileTree, offset = 0): string[] {
   if (!hasElisionMarkers(model, rel)) return model;
   try {
-    return resolveElisions(model, orig, commentStylesFor(rel), { label });
+    return resolveElisions(model, orig, commentStylesFor(rel), { label, ...(ft ? { spanOk: spanChecker(ft.tree, ft.rawLines, offset) } : {}) });
   } catch (err) {
     if (err instanceof ElisionError) throw new Refusal(err.message);
     throw err;
   }
 }
 
-function searchReplace(file: FileText, rel: string, label: string, searchText: string, replaceText: string): Replacement {
+function searchReplace(file: FileText, rel: string, label: string, searchText: string, replaceText: string, ft?: FileTree): Replacement {
   const search = modelLines(searchText);
   if (!search.length || search.every((l) => l.trim() === '')) throw new Refusal(`${label}: the SEARCH text is empty; quote the lines to replace`);
   const r = locateBlock(file.lines, search, modelLines(replaceText));
@@ -109,7 +121,7 @@ function searchReplace(file: FileText, rel: string, label: string, searchText: s
   if (r.matches.length > 1) throw new Refusal(ambiguous(label, rel, r.matches));
   const m = r.matches[0]!;
   // `// ... existing code ...` in the REPLACE side stands for lines of the SEARCH text.
-  const replace = expandElisions(r.replace, r.search, rel, label);
+  const replace = expandElisions(r.replace, r.search, rel, label, ft, m.start);
   return { start: m.start, end: m.end, lines: buildReplacement(file, m, r.search, replace), label, ...(r.tabWidth ? { tabWidth: r.tabWidth } : {}) };
 }
 
@@ -160,7 +172,7 @@ function diffHunks(file: FileText, rel: string, label: string, hunks: DiffHunk[]
   });
 }
 
-async function symbolReplacement(file: FileText, rel: string, label: string, symbol: string, replaceText: string): Promise<Replacement> {
+async function symbolReplacement(file: FileText, rel: string, label: string, symbol: string, replaceText: string, ft?: FileTree): Promise<Replacement> {
   const grammar = grammarForPath(rel);
   if (!grammar) throw new Refusal(`${label}: ${rel} has no grammar to find symbols in; use a SEARCH/REPLACE block`);
   const text = file.lines.map((l) => l.text).join('\n');
@@ -173,7 +185,7 @@ async function symbolReplacement(file: FileText, rel: string, label: string, sym
   // A line indented less than the first one (inside a multi-line string, say) is kept as written.
   const reindented = rep.map((r) => (r.trim() === '' ? '' : r.startsWith(base) ? found.indent + r.slice(base.length) : r));
   // Markers in the new body stand for lines of the definition's old text.
-  const expanded = expandElisions(reindented, file.lines.slice(found.startLine, found.endLine).map((l) => l.text), rel, label);
+  const expanded = expandElisions(reindented, file.lines.slice(found.startLine, found.endLine).map((l) => l.text), rel, label, ft, found.startLine);
   const lines = expanded.map((text) => ({ text, eol: file.eol, added: true }));
   return { start: found.startLine, end: found.endLine, lines, label };
 }
@@ -241,10 +253,34 @@ async function applyToFile(rel: string, before: string | null, edits: Labelled[]
     throw new Refusal(`${edits[0]!.label}: it creates ${rel}, which already exists`);
   }
   const file = splitFile(before);
+  // Edits with elision markers: the original's tree says what a marker may stand for (whole definitions or
+  // statements). It goes to the tree cache too, so the syntax check re-parses only what the edit changed.
+  const ft = await fileTree(rel, before, edits);
+  try {
+    return await applyParsed(rel, before, file, edits, whole, ft);
+  } finally {
+    ft?.tree.delete();
+  }
+}
+
+async function fileTree(rel: string, before: string, edits: Labelled[]): Promise<FileTree | undefined> {
+  const grammar = grammarForPath(rel);
+  if (!grammar) return undefined;
+  const written = (e: ModelEdit) => (e.kind === 'whole-file' ? e.content : e.kind === 'search-replace' || e.kind === 'replace-symbol' ? e.replace : '');
+  if (!edits.some((e) => hasElisionMarkers(modelLines(written(e.edit)), rel))) return undefined;
+  try {
+    const { tree } = await parseEdited(grammar, null, before);
+    return { tree, rawLines: before.split('\n') };
+  } catch {
+    return undefined; // no grammar: markers are resolved by text and indentation alone
+  }
+}
+
+async function applyParsed(rel: string, before: string, file: FileText, edits: Labelled[], whole: Labelled[], ft: FileTree | undefined): Promise<string | null> {
   if (whole.length) {
     const e = whole[0]!.edit as Extract<ModelEdit, { kind: 'whole-file' }>;
     // `// ... existing code ...` lines stand for the original lines between the anchors around them.
-    const lines = expandElisions(modelLines(e.content), file.lines.map((l) => l.text), rel, whole[0]!.label);
+    const lines = expandElisions(modelLines(e.content), file.lines.map((l) => l.text), rel, whole[0]!.label, ft);
     const hadNewline = before === '' || endsWithNewline(file);
     return joinFile({ ...file, lines: lines.map((text, i) => ({ text, eol: i < lines.length - 1 || hadNewline ? file.eol : '' })) });
   }
@@ -252,9 +288,11 @@ async function applyToFile(rel: string, before: string | null, edits: Labelled[]
     return (file.bom ? '\uFEFF' : '') + newFileText(modelLines(edits[0]!.edit.replace), true);
   }
   const one = async (f: FileText, { edit, label }: Labelled): Promise<Replacement[]> => {
-    if (edit.kind === 'search-replace') return [searchReplace(f, rel, label, edit.search, edit.replace)];
+    // The tree describes the original text only (blocks applied in sequence see an edited one).
+    const t = f === file ? ft : undefined;
+    if (edit.kind === 'search-replace') return [searchReplace(f, rel, label, edit.search, edit.replace, t)];
     if (edit.kind === 'unified-diff') return diffHunks(f, rel, label, edit.parsed);
-    if (edit.kind === 'replace-symbol') return [await symbolReplacement(f, rel, label, edit.symbol, edit.replace)];
+    if (edit.kind === 'replace-symbol') return [await symbolReplacement(f, rel, label, edit.symbol, edit.replace, t)];
     return [];
   };
   try {

@@ -34,7 +34,8 @@ export async function checkSyntax(relPath: string, before: string | null, after:
   try {
     now = await problems(grammar, after, before);
     if (!now.length) return { checked: true, introduced: [] };
-    was = before === null ? [] : await problems(grammar, before);
+    // The before-text's tree is usually cached (the edit's own parse or an elision's): no second full parse.
+    was = before === null ? [] : await problems(grammar, before, null);
   } catch (err) {
     return { checked: false, why: `the ${grammar} grammar could not be loaded: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -1,11 +1,12 @@
 /**
  * Incremental re-parsing for the syntax check. The tree of the last few texts checked is kept (keyed by grammar and
  * content hash); when an edit's before-text has a cached tree, the edited range is applied to a copy of it with
- * `tree.edit` and only that range is re-parsed (tree-sitter reuses every untouched subtree). That is the common
+ * `tree.edit` (one edit per hunk when they lie far apart) and only those ranges are re-parsed (tree-sitter reuses every untouched subtree). That is the common
  * path for repeated edits to one file — an agent loop's steps, a preview followed by its apply — and it keeps a
  * one-line change in a 20,000-line file from costing a full parse. A miss parses in full, as before.
  */
 import { createHash } from 'node:crypto';
+import { diffArrays } from 'diff';
 import { Parser, type Tree } from 'web-tree-sitter';
 import type { GrammarName } from '../syntax/grammars';
 import { loadLanguage } from '../syntax/parser';
@@ -29,15 +30,23 @@ function remember(k: string, tree: Tree): void {
   }
 }
 
-/** Row and column (UTF-16 units, as web-tree-sitter counts for JS strings) of index `i` in `text`. */
-function pointAt(text: string, i: number): { row: number; column: number } {
-  let row = 0;
-  let last = -1;
-  for (let at = text.indexOf('\n'); at >= 0 && at < i; at = text.indexOf('\n', at + 1)) {
-    row++;
-    last = at;
+/** Offsets of every \n in `text`, for rows and columns by binary search (one pass per text, not one per edit). */
+function newlines(text: string): number[] {
+  const out: number[] = [];
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) out.push(at);
+  return out;
+}
+
+/** Row and column (UTF-16 units, as web-tree-sitter counts for JS strings) of index `i`, given `text`'s newlines. */
+function pointAt(nl: number[], i: number): { row: number; column: number } {
+  let lo = 0;
+  let hi = nl.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (nl[mid]! < i) lo = mid + 1;
+    else hi = mid;
   }
-  return { row, column: i - last - 1 };
+  return { row: lo, column: i - (lo > 0 ? nl[lo - 1]! : -1) - 1 };
 }
 
 /** The one range that differs between `a` and `b` (common prefix and suffix excluded). */
@@ -48,6 +57,49 @@ export function changedRange(a: string, b: string): { start: number; oldEnd: num
   let s = 0;
   while (s < n - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
   return { start: p, oldEnd: a.length - s, newEnd: b.length - s };
+}
+
+/** Above this many changed characters, the changed range is split into the edit's separate hunks. */
+const SPLIT_ABOVE = 4096;
+
+export interface ChangedRange {
+  oldStart: number;
+  oldEnd: number;
+  newStart: number;
+  newEnd: number;
+}
+
+/**
+ * The ranges that differ between `a` and `b`, in order: one when the change is small or contiguous; otherwise one
+ * per hunk of a line diff of the part between the common prefix and suffix. An edit with blocks far apart (the
+ * first near the top of a 6,000-line file, the last near the bottom) then re-parses its hunks, not everything
+ * between them.
+ */
+export function changedRanges(a: string, b: string): ChangedRange[] {
+  const one = changedRange(a, b);
+  const whole = { oldStart: one.start, oldEnd: one.oldEnd, newStart: one.start, newEnd: one.newEnd };
+  if (one.oldEnd - one.start <= SPLIT_ABOVE && one.newEnd - one.start <= SPLIT_ABOVE) return [whole];
+  const al = a.slice(one.start, one.oldEnd).split(/(?<=\n)/);
+  const bl = b.slice(one.start, one.newEnd).split(/(?<=\n)/);
+  const out: ChangedRange[] = [];
+  let ia = one.start;
+  let ib = one.start;
+  let cur: ChangedRange | undefined;
+  for (const part of diffArrays(al, bl)) {
+    const len = part.value.reduce((n, l) => n + l.length, 0);
+    if (!part.added && !part.removed) {
+      if (cur) out.push(cur);
+      cur = undefined;
+      ia += len;
+      ib += len;
+      continue;
+    }
+    cur ??= { oldStart: ia, oldEnd: ia, newStart: ib, newEnd: ib };
+    if (part.removed) cur.oldEnd = ia += len;
+    else cur.newEnd = ib += len;
+  }
+  if (cur) out.push(cur);
+  return out.length ? out : [whole];
 }
 
 /**
@@ -64,15 +116,24 @@ export async function parseEdited(grammar: GrammarName, before: string | null, a
     const old = before !== null ? cache.get(key(grammar, before))?.copy() : undefined;
     let tree: Tree | null;
     if (old && before !== null) {
-      const r = changedRange(before, after);
-      old.edit({
-        startIndex: r.start,
-        oldEndIndex: r.oldEnd,
-        newEndIndex: r.newEnd,
-        startPosition: pointAt(before, r.start),
-        oldEndPosition: pointAt(before, r.oldEnd),
-        newEndPosition: pointAt(after, r.newEnd),
-      });
+      // Last range first: the ranges before it keep their positions in the before-text.
+      const nlBefore = newlines(before);
+      const nlAfter = newlines(after);
+      for (const r of changedRanges(before, after).reverse()) {
+        const start = pointAt(nlBefore, r.oldStart);
+        const newStartInAfter = pointAt(nlAfter, r.newStart);
+        const newEndInAfter = pointAt(nlAfter, r.newEnd);
+        // Where the new text ends when only this range (and the ones after it) is applied.
+        const rows = newEndInAfter.row - newStartInAfter.row;
+        old.edit({
+          startIndex: r.oldStart,
+          oldEndIndex: r.oldEnd,
+          newEndIndex: r.oldStart + (r.newEnd - r.newStart),
+          startPosition: start,
+          oldEndPosition: pointAt(nlBefore, r.oldEnd),
+          newEndPosition: rows === 0 ? { row: start.row, column: start.column + (r.newEnd - r.newStart) } : { row: start.row + rows, column: newEndInAfter.column },
+        });
+      }
       tree = parser.parse(after, old);
       old.delete();
     } else tree = parser.parse(after);

@@ -10,7 +10,7 @@ import { URI } from 'vscode-uri';
 import type { ServerContext } from '../context';
 import { syntaxProblems } from '../syntax/errors';
 import { grammarFor } from '../syntax/grammars';
-import { parse } from '../syntax/parser';
+import { parseEdited } from '../edits/tree-cache';
 
 export const SYNTAX_SOURCE = 'nootropic';
 export const SYNTAX_CODE = 'syntax';
@@ -19,7 +19,9 @@ export async function diagnoseSyntax(doc: Pick<TextDocument, 'uri' | 'languageId
   const fsPath = doc.uri.startsWith('file:') ? URI.parse(doc.uri).fsPath : doc.uri;
   const grammar = grammarFor(doc.languageId, fsPath);
   if (!grammar) return [];
-  const tree = await parse(grammar, doc.getText());
+  // Through the edit engine's tree cache: an edit to an open document (preview, apply, an agent's step) then
+  // re-parses only the range it changes instead of the whole file.
+  const { tree } = await parseEdited(grammar, null, doc.getText());
   try {
     return syntaxProblems(tree).map((p) => ({
       range: { start: p.start, end: p.end },

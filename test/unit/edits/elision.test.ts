@@ -32,6 +32,17 @@ describe('marker recognition per language', () => {
     ['p.html', ['<!-- ... -->', '  <!-- ... existing markup ... -->'], ['<p>...</p>', '<!-- header -->']],
     ['p.php', ['// ...', '# ...', '/* ... */'], ['function f(...$args) {}']],
     ['c.c', ['// ...', '/* ... */'], ['int printf(const char *fmt, ...);', 'va_start(ap, fmt);']],
+    // Every other language with a grammar, and the literal `...` each has.
+    ['m.mts', ['// ... existing code ...'], ['type F = (...args: unknown[]) => void;', 'type T = [...Head, Tail];', 'const f = (...rest: string[]) => rest;']],
+    ['a.jsx', ['// ...', '{/* ... */}'.slice(1, -1)], ['<Comp {...props} />', 'const [first, ...others] = xs;']],
+    ['s.pyi', ['# ...'], ['def f(x: int) -> None: ...', 'T = Tuple[int, ...]', 'cb: Callable[..., int]', 'x[..., None]']],
+    ['m.cs', ['// ...', '/* ... rest of the class unchanged ... */'], ['void F(params int[] xs) {}', 'var r = xs[1..^1];', '#region Helpers']],
+    ['m.cpp', ['// ...', '  // ... existing code ...'], ['template <typename... Ts> void f(Ts... ts);', 'g(args...);', '#include <cstdio>']],
+    ['m.kt', ['// ...'], ['fun f(vararg xs: Int) = g(*xs)', 'for (i in 0..10) {}']],
+    ['m.swift', ['// ...'], ['func f(_ xs: Int...) {}', 'for i in 0...9 {}']],
+    ['m.go', ['// ... rest of the function unchanged ...'], ['xs := [...]int{1, 2, 3}', 'func g(format string, a ...any) {}']],
+    ['s.scss', ['// ...', '/* ... */'], ['@include m($args...);']],
+    ['c.yaml', ['# ...'], ['key: "..."', '- ...']],
   ];
   for (const [file, yes, no] of cases) {
     it(`${path.extname(file)}: markers and literal code`, () => {
@@ -69,6 +80,60 @@ describe('resolving a marker to the original lines between its anchors', () => {
     expect(() => resolveElisions(['// ...', 'function nothere() {', '  x();', '// ...'], o, styles, { label: 'block 1' })).toThrow(/not found in the original/);
     // A body marker whose anchors lie outside any body it could be in.
     expect(() => resolveElisions(['function nothere() {', '  // ...', '}'], o, styles, { label: 'block 1' })).toThrow(/indented into a block/);
+  });
+});
+
+describe('the syntax tree decides what a marker stands for', () => {
+  it('a comment the original has word for word is a quote, not a marker; a bare // ... is always a marker', () => {
+    const o = ['function f() {', '  // wait for more data...', '  a();', '}'];
+    const model = ['function f() {', '  // wait for more data...', '  b();', '}'];
+    expect(resolveElisions(model, o, commentStylesFor('a.ts'), { label: 'x' })).toEqual(model);
+  });
+
+  it("lines beside a marker that equal the span's edge (`/**`) are the original's when that makes the span whole definitions", async () => {
+    ws = tempWorkspace('nootropic-elision-');
+    const src = ['/**', ' * One.', ' */', 'const one = () => {', '  return 1;', '};', '', '/**', ' * Two.', ' */', 'const two = () => 2;', ''].join('\n');
+    ws.write('a.js', src);
+    // A new function inserted before `two`: the model wrote `/**` right after the marker, the first line of its new
+    // doc comment. Text alone would take the original `/**` of two's comment into the span and leave two `/**`.
+    const text = 'a.js\n```js\n/**\n * One.\n */\n// ... existing code ...\n\n/**\n * New.\n */\nconst mid = () => 3;\n\n/**\n * Two.\n */\nconst two = () => 2;\n```\n';
+    const r = await applyEdits({ root: ws.root, text });
+    expect(r, r.reason).toMatchObject({ applied: true });
+    expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe(src.replace('/**\n * Two.', '/**\n * New.\n */\nconst mid = () => 3;\n\n/**\n * Two.'));
+  });
+
+  it("a new definition after a marker whose doc repeats an original line does not anchor before the marker's own text", async () => {
+    ws = tempWorkspace('nootropic-elision-');
+    const src = ['/**', ' * A.', ' * @param {X} x The x.', ' */', 'function a(x) {', '  return 1;', '}', '', '/**', ' * C.', ' */', 'function c() {}', ''].join('\n');
+    ws.write('a.js', src);
+    // `b` is new; its `@param` line is the same as a's. Anchored on it, the marker would stand for nothing and
+    // a's body would be lost.
+    const newB = ['/**', ' * B.', ' * @param {X} x The x.', ' */', 'function b(x) {', '  return 2;', '}', ''];
+    const text = `a.js\n\`\`\`js\n/**\n * A.\n * @param {X} x The x.\n */\n// ...\n\n${newB.join('\n')}\n/**\n * C.\n */\nfunction c() {}\n\`\`\`\n`;
+    const r = await applyEdits({ root: ws.root, text });
+    expect(r, r.reason).toMatchObject({ applied: true });
+    expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe(src.replace('\n/**\n * C.', `\n${newB.join('\n')}\n/**\n * C.`));
+  });
+
+  it('a marker whose span would cut a statement is refused, the file untouched', async () => {
+    ws = tempWorkspace('nootropic-elision-');
+    const src = 'function f() {\n  call(\n    a,\n    b,\n  );\n  done();\n}\n';
+    ws.write('a.ts', src);
+    // The marker would stand for `a,` and `b,` and the call's closing line: part of a statement.
+    const r = await applyEdits({ root: ws.root, text: 'a.ts\n<<<<<<< SEARCH\n  call(\n    a,\n    b,\n  );\n  done();\n=======\n  call(\n    // ...\n  done(1);\n>>>>>>> REPLACE\n' });
+    expect(r.applied).toBe(false);
+    expect(r.reason).toMatch(/elision marker/);
+    expect(readFileSync(path.join(ws.root, 'a.ts'), 'utf8')).toBe(src);
+  });
+
+  it('a body marker over a multi-line string at the margin: the tree, not indentation, says it is whole statements', async () => {
+    ws = tempWorkspace('nootropic-elision-');
+    const src = ['class H {', '  help() {', '    const head = 1;', '    const text = `', 'Usage: x', '`;', '    log(text);', '    return head;', '  }', '}', ''].join('\n');
+    ws.write('h.js', src);
+    const text = 'h.js\n<<<<<<< SEARCH\n  help() {\n    const head = 1;\n    const text = `\nUsage: x\n`;\n    log(text);\n    return head;\n  }\n=======\n  help() {\n    const head = 1;\n    // ... existing code ...\n    log(text);\n    return head + 1;\n  }\n>>>>>>> REPLACE\n';
+    const r = await applyEdits({ root: ws.root, text });
+    expect(r, r.reason).toMatchObject({ applied: true });
+    expect(readFileSync(path.join(ws.root, 'h.js'), 'utf8')).toBe(src.replace('return head;', 'return head + 1;'));
   });
 });
 
@@ -127,7 +192,7 @@ describe('elided edits through the engine', () => {
     expect(amb.reason).toMatch(/elision marker/);
     const lost = await applyEdits({ root: ws!.root, text: 'src/m.ts\n```ts\nexport function nowhere() {\n  // ... existing code ...\n}\n```\n' });
     expect(lost.applied).toBe(false);
-    expect(lost.reason).toMatch(/elision marker at line 2 (is indented into a block|may replace original lines)/);
+    expect(lost.reason).toMatch(/elision marker at line 2 (is indented into a block|may replace original lines|would stand for part of a definition)/);
     expect(read()).toBe(SRC);
   });
 

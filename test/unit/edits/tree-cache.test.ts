@@ -2,7 +2,7 @@
 // (tree.edit + parse with the old tree) and gives exactly the tree a full parse gives, errors included.
 import { describe, expect, it } from 'vitest';
 import { checkSyntax } from '../../../server/src/edits/syntax-check';
-import { changedRange, clearTreeCache, parseEdited, rememberTree } from '../../../server/src/edits/tree-cache';
+import { changedRange, changedRanges, clearTreeCache, parseEdited, rememberTree } from '../../../server/src/edits/tree-cache';
 import { parse } from '../../../server/src/syntax/parser';
 
 const big = Array.from({ length: 3000 }, (_, i) => `function f${i}(a) {\n  return a + ${i};\n}\n`).join('');
@@ -31,5 +31,32 @@ describe('incremental re-parse', () => {
     const miss = await parseEdited('javascript', big, after);
     expect(miss.incremental).toBe(false);
     miss.tree.delete();
+  });
+
+  it('hunks far apart are separate ranges, each edited into the tree; the result equals a full parse', async () => {
+    // Three changes: near the top, in the middle (a line added, with a non-ASCII comment), near the bottom.
+    const after = big.replace('return a + 3;', 'return a - 3;').replace('return a + 1500;', 'return a + 1500;\n  // é ünïcode\n  g();').replace('return a + 2990;', 'return [a, 2990];');
+    const rs = changedRanges(big, after);
+    expect(rs.length).toBe(3);
+    for (const r of rs) expect(after.slice(r.newStart, r.newEnd)).not.toBe(big.slice(r.oldStart, r.oldEnd));
+    // Outside the ranges the texts are the same.
+    let rebuilt = '';
+    let at = 0;
+    for (const r of rs) {
+      rebuilt += big.slice(at, r.oldStart) + after.slice(r.newStart, r.newEnd);
+      at = r.oldEnd;
+    }
+    expect(rebuilt + big.slice(at)).toBe(after);
+    clearTreeCache();
+    await rememberTree('javascript', big);
+    const inc = await parseEdited('javascript', big, after);
+    expect(inc.incremental).toBe(true);
+    const full = await parse('javascript', after);
+    expect(inc.tree.rootNode.toString()).toBe(full.rootNode.toString());
+    expect(inc.tree.rootNode.descendantForIndex(after.indexOf('g();'))?.startPosition).toEqual(full.rootNode.descendantForIndex(after.indexOf('g();'))?.startPosition);
+    inc.tree.delete();
+    full.delete();
+    // A small change stays one range.
+    expect(changedRanges('abcXdef', 'abcYYdef')).toEqual([{ oldStart: 3, oldEnd: 4, newStart: 3, newEnd: 5 }]);
   });
 });

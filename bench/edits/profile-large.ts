@@ -1,0 +1,35 @@
+/**
+ * Profiles the engine on the large-file kinds (run under `node --cpu-prof`): every large case computed (dryRun)
+ * 5 times with a cold tree cache (--warm: the before-text's tree cached). Not a benchmark (no baseline); bench.ts prints the figures.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { applyEdits } from '../../server/src/edits';
+import { grammarForPath } from '../../server/src/edits/syntax-check';
+import { clearTreeCache, rememberTree } from '../../server/src/edits/tree-cache';
+import { buildLargePairs } from './devset';
+import { renderLarge } from './more-cases';
+
+void (async () => {
+  const cases = await renderLarge(buildLargePairs(), () => undefined);
+  const ws = path.join(os.tmpdir(), `nootropic-prof-${process.pid}`);
+  const times: Record<string, number[]> = {};
+  for (const c of cases) {
+    rmSync(ws, { recursive: true, force: true });
+    mkdirSync(path.dirname(path.join(ws, c.rel)), { recursive: true });
+    writeFileSync(path.join(ws, c.rel), c.before);
+    for (let i = 0; i < 5; i++) {
+      clearTreeCache();
+      // --warm: the before-text's tree is cached, as for a document open in the editor.
+      const g = grammarForPath(c.rel);
+      if (process.argv.includes('--warm') && g) await rememberTree(g, c.before);
+      const t = performance.now();
+      const r = await applyEdits({ root: ws, text: c.text, dryRun: true });
+      (times[c.kind] ??= []).push(performance.now() - t);
+      if (!r.applied) console.log(c.id, r.reason);
+    }
+  }
+  rmSync(ws, { recursive: true, force: true });
+  for (const [k, v] of Object.entries(times)) console.log(k, v.sort((a, b) => a - b).map((x) => x.toFixed(0)).join(' '));
+})();
