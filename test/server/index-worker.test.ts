@@ -4,7 +4,7 @@
  * a client that cannot gets the server's own watcher; a worker that dies is reported and restarted; a build can
  * be cancelled; shutdown ends the worker.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
@@ -40,9 +40,25 @@ const info = async (s: InProcessServer) => IndexInfo.result.parse(await s.client
 /** The worker thread of the server's index (not reachable by a client: a crash is simulated by ending it). */
 const workerOf = (s: InProcessServer) => (s.ctx.index as unknown as { index?: { worker?: Worker } }).index?.worker;
 
+/** This process's threads with a lowered priority (nice > 0; Linux). */
+function nicedThreads(): number {
+  let n = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      if (nice > 0) n++;
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return n;
+}
+
 describe('index worker and file watching (in-process)', () => {
   it('registers workspace/didChangeWatchedFiles with a client that supports it, and re-indexes on its notifications', async () => {
     ws = workspace();
+    const nicedBefore = process.platform === 'linux' ? nicedThreads() : 0;
     server = startInProcessServer(ENV);
     const registrations: RegistrationParams[] = [];
     server.client.onRequest('client/registerCapability', (p: RegistrationParams) => {
@@ -53,6 +69,8 @@ describe('index worker and file watching (in-process)', () => {
     await expect.poll(() => registrations.flatMap((r) => r.registrations.map((x) => x.method))).toContain('workspace/didChangeWatchedFiles');
     await expect.poll(async () => (await info(server!)).state, { timeout: 20_000 }).toBe('ready');
     expect(workerOf(server)).toBeDefined();
+    // Indexing yields the CPU to the thread that answers the editor (its own thread and those it started).
+    if (process.platform === 'linux') expect(nicedThreads()).toBeGreaterThan(nicedBefore);
     // The client's watcher saw a new file (not opened in the editor, not saved through it).
     const added = ws.write('src/tax.ts', 'export function computeSalesTax(amount: number) {\n  return amount * 0.2;\n}\n');
     await server.client.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(added).href, type: FileChangeType.Created }] });

@@ -32,6 +32,8 @@ export interface IndexHandleOptions {
   /** Files changed on disk (watcher or editor) were re-indexed. */
   onFilesIndexed?: (changed: number) => void;
   onWatchError?: (message: string) => void;
+  /** A worker thread runs at a lower priority than the server's (editors); the CLI's index runs at full speed. */
+  background?: boolean;
 }
 
 export interface IndexHandle {
@@ -59,7 +61,6 @@ export class LocalIndex implements IndexHandle {
   private readonly index: WorkspaceIndex;
   private watcher: WorkspaceWatcher | undefined;
   private rules: ReturnType<typeof ignoreMatcher> | undefined;
-  private loaded: Promise<void> | undefined;
 
   constructor(
     private readonly opts: IndexHandleOptions,
@@ -80,8 +81,9 @@ export class LocalIndex implements IndexHandle {
     return { files: ix.fileCount, chunks: ix.chunkCount, skipped: { ...ix.skipped }, mode: ix.mode, loadedFrom: ix.loadedFrom, recovered: ix.recovered };
   }
 
+  /** Idempotent (WorkspaceIndex.load is serialised and loads once); a failed load is tried again by the next call. */
   load(): Promise<void> {
-    return (this.loaded ??= this.index.load());
+    return this.index.load();
   }
 
   update(opts: { force?: boolean; signal?: AbortSignal; onProgress?: (p: IndexProgress) => void }): Promise<IndexSummary> {

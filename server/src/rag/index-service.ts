@@ -100,6 +100,7 @@ export class IndexService {
             onLockWait: (h) => this.setState({ ...this.counts(handle), state: 'loading', message: `waiting for another nootropic process (pid ${h.pid}: ${h.what}) to finish writing the index` }),
             onFilesIndexed: () => this.setState({ ...this.counts(handle), state: this.state.state === 'ready' || this.state.state === 'error' ? 'ready' : this.state.state }),
             onWatchError: (message) => this.log.warn('file watcher error; saves in the editor are still indexed', { error: message }),
+            background: this.background,
             ...(embedder ? { embedder } : {}),
           });
           return handle;
@@ -179,6 +180,16 @@ export class IndexService {
   useClientWatcher(on: boolean): void {
     this.clientWatches = on;
   }
+
+  /**
+   * Whether indexing yields the CPU to the server's thread (an editor waits on that thread for diagnostics and
+   * completions) or runs at full speed (the CLI waits on the index itself). Call before `configure`.
+   */
+  useBackgroundPriority(on: boolean): void {
+    this.background = on;
+  }
+
+  private background = true;
 
   clientWatchFailed(): void {
     this.clientWatches = false;

@@ -12,6 +12,8 @@ export const WorkerInit = z.object({
   embedder: z.object({ id: z.string(), dim: z.number() }).optional(),
   /** Known secret values (the API key) masked before anything is stored, as in the server. */
   secrets: z.array(z.string()),
+  /** Run below the server thread's priority (an editor is waiting on that thread; the CLI waits on the index). */
+  background: z.boolean(),
 });
 export type WorkerInit = z.infer<typeof WorkerInit>;
 

@@ -5,6 +5,8 @@
  * running build); every answer carries the index's counts. Embeddings are asked of the server, which holds the
  * one embedder. An uncaught error ends the thread; the server reports it and restarts the worker.
  */
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { IndexSummary, SearchHit } from '../../../shared/protocol';
 import { registerSecret } from '../security/redact';
@@ -16,8 +18,27 @@ function post(msg: FromWorker): void {
   parentPort!.postMessage(msg);
 }
 
+/** How much lower than the server's thread the index runs (nice +10: about a tenth of the CPU under contention). */
+const BACKGROUND_NICE = 10;
+
+/**
+ * Indexing is background work: on Linux this thread (and the threads it starts, LanceDB's among them) runs at a
+ * lower priority than the thread that answers the editor, so a busy machine still serves diagnostics first. A
+ * Linux thread is a task with its own id (/proc/thread-self), and setpriority on that id changes only it.
+ */
+function runInBackground(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (tid > 0 && tid !== process.pid) os.setPriority(tid, Math.min(19, os.getPriority(tid) + BACKGROUND_NICE));
+  } catch {
+    /* not permitted or no /proc: normal priority */
+  }
+}
+
 function main(): void {
   const init = WorkerInit.parse(workerData);
+  if (init.background) runInBackground();
   for (const s of init.secrets) registerSecret(s);
   const embedWaits = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
   let nextEmbed = 0;

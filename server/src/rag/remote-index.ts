@@ -66,6 +66,7 @@ export class RemoteIndex implements IndexHandle {
       lockWaitMs: opts.lockWaitMs,
       ...(opts.embedder ? { embedder: { id: opts.embedder.id, dim: opts.embedder.dim } } : {}),
       secrets: knownSecrets(),
+      background: opts.background ?? true,
     };
     // stdout is piped, never inherited: on the stdio transport the server's stdout is the LSP channel.
     this.worker = new Worker(script, { workerData: init, stdout: true, stderr: false, execArgv: [] });
