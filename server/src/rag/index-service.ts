@@ -221,8 +221,14 @@ export class IndexService {
       if (!inline) this.log.warn('index worker unavailable', { reason: this.inlineReason });
       return new LocalIndex(opts);
     }
-    const handle: IndexHandle = new RemoteIndex(script, { ...opts, log: this.log.child('worker'), onCrash: (reason) => this.crashed(handle, reason) });
-    return handle;
+    try {
+      const handle: IndexHandle = new RemoteIndex(script, { ...opts, log: this.log.child('worker'), onCrash: (reason) => this.crashed(handle, reason) });
+      return handle;
+    } catch (err) {
+      this.inlineReason = `the index worker could not start (${(err as Error).message}): indexing runs on the server thread and can delay diagnostics and completions`;
+      this.log.error('index worker unavailable', { reason: this.inlineReason });
+      return new LocalIndex(opts);
+    }
   }
 
   /** Opens the index, starts watching, loads and updates it; the first build's summary. */
