@@ -71,7 +71,7 @@ export async function buildDoctorReport(
     // A report right after start-up should show the index, not "loading": wait for it within the probe budget.
     await ctx.index.waitUntilSearchable(timeoutMs);
     const index = ctx.index.current();
-    const persisted = ctx.index.persisted();
+    const persisted = await ctx.index.persisted();
     const snap = persisted?.snapshot;
     const indexOnDisk = persisted
       ? {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { IndexSummary, SearchHit } from '../../../shared/protocol';
 import type { Embedder } from './embedder';
 import type { LockHolder } from './index-lock';
+import { snapshotInfo, type SnapshotInfo } from './lexical-snapshot';
 import { ignoreMatcher, type SkipCounts } from './walk';
 import { watchWorkspace, type WorkspaceWatcher } from './watcher';
 import { WorkspaceIndex, type IndexedChunk, type IndexProgress } from './workspace-index';
@@ -50,6 +51,8 @@ export interface IndexHandle {
   watch(): Promise<void>;
   search(query: string, limit: number, signal?: AbortSignal): Promise<SearchHit[]>;
   symbols(query: string, limit: number): Promise<IndexedChunk[]>;
+  /** The snapshot's header on disk (its JSON grows with the workspace: read where parsing it blocks no one). */
+  persisted(dir: string): Promise<SnapshotInfo | undefined>;
   /** Stops watching, writes a pending snapshot, closes the store. */
   close(): Promise<void>;
 }
@@ -117,6 +120,10 @@ export class LocalIndex implements IndexHandle {
 
   async symbols(query: string, limit: number): Promise<IndexedChunk[]> {
     return this.index.symbols(query, limit);
+  }
+
+  async persisted(dir: string): Promise<SnapshotInfo | undefined> {
+    return snapshotInfo(dir);
   }
 
   async close(): Promise<void> {

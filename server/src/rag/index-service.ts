@@ -165,11 +165,15 @@ export class IndexService {
     return Boolean(this.root && this.settings?.index.enabled);
   }
 
-  /** The persisted index's metadata, read from disk (not from this process's memory, which may be loading). */
-  persisted(): PersistedIndex | undefined {
+  /**
+   * The persisted index's metadata, read from disk (not from this process's memory, which may be loading). The
+   * index's thread reads it when there is one (the header's JSON grows with the workspace).
+   */
+  async persisted(): Promise<PersistedIndex | undefined> {
     if (!this.root) return undefined;
     const dir = path.join(this.root, '.nootropic-cache', 'index');
-    const info = snapshotInfo(dir);
+    const index = this.index;
+    const info = index ? await index.persisted(dir).catch(() => snapshotInfo(dir)) : snapshotInfo(dir);
     return { dir, ...(info ? { snapshot: { ...info, ageMs: Date.now() - info.builtAt } } : {}) };
   }
 

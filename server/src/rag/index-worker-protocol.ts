@@ -17,7 +17,7 @@ export const WorkerInit = z.object({
 });
 export type WorkerInit = z.infer<typeof WorkerInit>;
 
-export const METHODS = ['load', 'update', 'filesChanged', 'watch', 'search', 'symbols', 'close'] as const;
+export const METHODS = ['load', 'update', 'filesChanged', 'watch', 'search', 'symbols', 'persisted', 'close'] as const;
 export type Method = (typeof METHODS)[number];
 
 export const ToWorker = z.discriminatedUnion('type', [

@@ -91,6 +91,8 @@ function main(): void {
       }
       case 'symbols':
         return index.symbols(String(args[0]), Number(args[1]));
+      case 'persisted':
+        return index.persisted(String(args[0]));
       case 'close':
         return index.close();
     }

@@ -15,6 +15,7 @@ import type { Logger } from '../log';
 import { knownSecrets } from '../security/redact';
 import type { Embedder } from './embedder';
 import type { IndexCounts, IndexHandle, IndexHandleOptions } from './index-host';
+import { SnapshotInfo } from './lexical-snapshot';
 import { FromWorker, type Method, type ToWorker, type WorkerInit } from './index-worker-protocol';
 import type { IndexedChunk, IndexProgress } from './workspace-index';
 
@@ -111,6 +112,10 @@ export class RemoteIndex implements IndexHandle {
 
   async symbols(query: string, limit: number): Promise<IndexedChunk[]> {
     return z.array(IndexedChunkRow).parse(await this.call('symbols', [query, limit]));
+  }
+
+  async persisted(dir: string): Promise<SnapshotInfo | undefined> {
+    return SnapshotInfo.optional().parse((await this.call('persisted', [dir])) ?? undefined);
   }
 
   async close(): Promise<void> {
