@@ -167,13 +167,19 @@ export class IndexService {
 
   /**
    * The persisted index's metadata, read from disk (not from this process's memory, which may be loading). The
-   * index's thread reads it when there is one (the header's JSON grows with the workspace).
+   * index's thread reads it when there is one and it answers within `waitMs` (the header's JSON grows with the
+   * workspace); otherwise this thread does.
    */
-  async persisted(): Promise<PersistedIndex | undefined> {
+  async persisted(waitMs = 1_000): Promise<PersistedIndex | undefined> {
     if (!this.root) return undefined;
     const dir = path.join(this.root, '.nootropic-cache', 'index');
     const index = this.index;
-    const info = index ? await index.persisted(dir).catch(() => snapshotInfo(dir)) : snapshotInfo(dir);
+    // A worker still starting (or busy past `waitMs`) is not waited for: this thread reads the header then.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), waitMs)));
+    const answer = index ? await Promise.race([index.persisted(dir).catch(() => 'late' as const), late]) : 'late';
+    clearTimeout(timer);
+    const info = answer === 'late' ? snapshotInfo(dir) : answer;
     return { dir, ...(info ? { snapshot: { ...info, ageMs: Date.now() - info.builtAt } } : {}) };
   }
 
