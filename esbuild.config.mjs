@@ -1,6 +1,6 @@
 // Build: one esbuild context per target.
 //   extension  → dist/extension.js   (cjs, node, `vscode` external)
-//   server+CLI → dist/server.js, dist/cli.js (cjs, node) + dist/wasm/ (tree-sitter runtime and grammars)
+//   server+CLI → dist/server.js, dist/cli.js, dist/index-worker.js (cjs, node) + dist/wasm/ (tree-sitter runtime and grammars)
 //   webviews   → dist/webviews/*.js  (iife, browser)
 // Flags: --production (minify, no sourcemaps), --watch. Anything outside extension/ importing `vscode` fails
 // the build: the server, shared code, plugins and the CLI must run without an editor.
@@ -151,7 +151,8 @@ export function buildOptions({ production }) {
     server: {
       ...cjsNode,
       // plugin-host.js runs each plugin in its own worker thread (server/src/plugins/isolate.ts).
-      entryPoints: { server: 'server/src/main.ts', cli: 'server/src/cli/main.ts', 'plugin-host': 'server/src/plugins/host.ts' },
+      // index-worker.js holds the workspace index off the server's event loop (server/src/rag/remote-index.ts).
+      entryPoints: { server: 'server/src/main.ts', cli: 'server/src/cli/main.ts', 'plugin-host': 'server/src/plugins/host.ts', 'index-worker': 'server/src/rag/index-worker.ts' },
       outdir: 'dist',
       external: NATIVE_EXTERNALS,
       plugins: [

@@ -130,6 +130,8 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     // Editors that watch files for us (VS Code, Neovim) replace the server's own watcher.
     clientProgress.workDone = params.capabilities.window?.workDoneProgress === true;
     index.useClientWatcher(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true);
+    // The CLI waits on the index itself: full speed. Editors wait on this thread: indexing yields to it.
+    index.useBackgroundPriority(params.clientInfo?.name !== 'nootropic-cli');
     ctx.secrets.setFromClient(init.success ? init.data.secrets?.apiKey : undefined);
     // Options that do not parse cannot say the workspace is trusted: fail closed (restricted mode).
     ctx.config.initialize(root, init.success ? init.data : { workspaceTrusted: false });

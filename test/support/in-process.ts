@@ -5,7 +5,8 @@
 import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { InitializeResult, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import type { ClientCapabilities, InitializeResult, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import type { ServerContext } from '../../server/src/context';
 import { createLogger } from '../../server/src/log';
 import { createServer } from '../../server/src/server';
 import { createLspConnection } from '../../server/src/transport';
@@ -14,7 +15,10 @@ export interface InProcessServer {
   client: MessageConnection;
   exitCodes: number[];
   logs: string[];
-  initialize(root: string | null, initializationOptions?: unknown): Promise<InitializeResult>;
+  /** The server's own context (to reach what a client cannot: e.g. the index worker, to end it as a crash would). */
+  ctx: ServerContext;
+  /** `capabilities`: what the fake client says it supports (none by default). */
+  initialize(root: string | null, initializationOptions?: unknown, capabilities?: ClientCapabilities): Promise<InitializeResult>;
   /** Resolves with the next publishDiagnostics for `uri` that satisfies `pred`. */
   diagnostics(uri: string, pred?: (p: PublishDiagnosticsParams) => boolean, timeoutMs?: number): Promise<PublishDiagnosticsParams>;
   notifications(method: string): unknown[];
@@ -28,7 +32,7 @@ export function startInProcessServer(env: Record<string, string | undefined> = {
   const logs: string[] = [];
   const connection = createLspConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient), (code) => exitCodes.push(code));
   // Per-user state stays in the test run's folder (vitest.config.mts) whatever env a test passes.
-  createServer(connection, { transport: 'in-process', log: createLogger((l) => logs.push(l), 'debug'), env: { NOOTROPIC_STATE_DIR: process.env.NOOTROPIC_STATE_DIR, ...env } });
+  const ctx = createServer(connection, { transport: 'in-process', log: createLogger((l) => logs.push(l), 'debug'), env: { NOOTROPIC_STATE_DIR: process.env.NOOTROPIC_STATE_DIR, ...env } });
   connection.listen();
   const client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
   const seen = new Map<string, unknown[]>();
@@ -51,11 +55,12 @@ export function startInProcessServer(env: Record<string, string | undefined> = {
     client,
     exitCodes,
     logs,
-    async initialize(root, initializationOptions) {
+    ctx,
+    async initialize(root, initializationOptions, capabilities = {}) {
       const result = await client.sendRequest<InitializeResult>('initialize', {
         processId: null,
         rootUri: root ? pathToFileURL(root).href : null,
-        capabilities: {},
+        capabilities,
         initializationOptions,
       });
       await client.sendNotification('initialized', {});

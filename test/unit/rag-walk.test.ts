@@ -1,7 +1,9 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NamedFilesRetriever } from '../../server/src/context/named-files';
 import { walkWorkspace } from '../../server/src/rag/walk';
+import { listWorkspaceFiles } from '../../server/src/workspace/file-list';
 import { tempWorkspace, type TempWorkspace } from '../support/paths';
 
 let ws: TempWorkspace | undefined;
@@ -52,5 +54,21 @@ describe('workspace walk', () => {
     expect(r.skipped.unreadable).toBe(1);
     writeFileSync(path.join(ws.root, 'src', 'b.ts'), 'b');
     expect((await walkWorkspace(ws.root, { maxFileBytes: 1_000 })).files.length).toBe(r.files.length + 1);
+  });
+
+  it('is the one walker: the index, the workspace file list and the named-files retriever keep and skip the same files', async () => {
+    ws = tempWorkspace();
+    ws.write('.gitignore', 'generated/\n');
+    ws.write('.nootropicignore', 'private/\n');
+    ws.write('src/notes.md', 'kept notes: the answer is here\n');
+    ws.write('generated/notes.md', 'ignored notes (gitignore)\n');
+    ws.write('private/notes.md', 'ignored notes (nootropicignore)\n');
+    ws.write('node_modules/dep/notes.md', 'ignored notes (node_modules)\n');
+    ws.write('.git/notes.md', 'ignored notes (.git)\n');
+    const indexed = (await walkWorkspace(ws.root, { maxFileBytes: 1_000_000 })).files.map((f) => f.rel).sort();
+    expect(indexed).toEqual(['.gitignore', '.nootropicignore', 'src/notes.md']);
+    expect((await listWorkspaceFiles(ws.root)).sort()).toEqual(indexed);
+    const chunks = await new NamedFilesRetriever(ws.root).retrieve('what is in notes.md?', 10, new AbortController().signal);
+    expect([...new Set(chunks.map((c) => c.path))]).toEqual(['src/notes.md']);
   });
 });

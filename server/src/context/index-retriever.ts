@@ -49,7 +49,7 @@ export class IndexRetriever implements ContextRetriever {
     const started = Date.now();
     let endProgress: (() => void) | undefined;
     const index = await this.index.waitUntilSearchable(this.index.waitMs, signal, () => (endProgress = this.onWait?.())).finally(() => endProgress?.());
-    if (!index || index.chunkCount === 0) {
+    if (!index || index.counts().chunks === 0) {
       this.fellBack = { waitedMs: Date.now() - started };
       return new NamedFilesRetriever(this.root).retrieve(query, limit, signal);
     }

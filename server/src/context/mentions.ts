@@ -7,7 +7,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ContextPiece } from '../models/prompt-budget';
-import type { WorkspaceIndex } from '../rag/workspace-index';
+import type { IndexHandle } from '../rag/index-host';
 
 export interface MentionInput {
   kind: 'file' | 'symbol';
@@ -18,7 +18,7 @@ export interface MentionSources {
   root: string | null;
   /** Text of an open document by URI, if open. */
   openText(uri: string): string | undefined;
-  index(): Promise<WorkspaceIndex | undefined>;
+  index(): Promise<IndexHandle | undefined>;
 }
 
 const MAX_BYTES = 256 * 1024;
@@ -61,7 +61,7 @@ export async function resolveMentions(src: MentionSources, mentions: MentionInpu
       pieces.push({ kind: 'open-file', score: 2, path: rel, startLine: 1, endLine: text.split('\n').length, text });
     } else {
       const index = await src.index();
-      const rows = index?.symbols(m.arg, 50).filter((r) => r.symbol === m.arg || r.symbol.toLowerCase() === m.arg.toLowerCase()).slice(0, 3) ?? [];
+      const rows = (index ? await index.symbols(m.arg, 50) : []).filter((r) => r.symbol === m.arg || r.symbol.toLowerCase() === m.arg.toLowerCase()).slice(0, 3);
       if (!rows.length) {
         problems.push(`@symbol:${m.arg}: ${index ? 'no symbol of that name in the index' : 'the index is not ready'}`);
         continue;

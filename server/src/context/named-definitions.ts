@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { WorkspaceIndex } from '../rag/workspace-index';
+import type { IndexHandle } from '../rag/index-host';
+import type { IndexedChunk } from '../rag/workspace-index';
 import type { RetrievedChunk } from './retriever';
 
 export interface NamedIdentifier {
@@ -49,8 +50,8 @@ export function namedIdentifiers(text: string, max = 8): NamedIdentifier[] {
 }
 
 /** Definitions (not blocks or windows) named `id.name`; a qualifier narrows to definitions scoped under it. */
-export function resolveIdentifier(index: Pick<WorkspaceIndex, 'symbols'>, id: NamedIdentifier, max = 2): ReturnType<WorkspaceIndex['symbols']> {
-  const rows = index.symbols(id.name, 200);
+export async function resolveIdentifier(index: Pick<IndexHandle, 'symbols'>, id: NamedIdentifier, max = 2): Promise<IndexedChunk[]> {
+  const rows = await index.symbols(id.name, 200);
   const exact = rows.filter((r) => r.symbol === id.name);
   const pool = exact.length ? exact : rows.filter((r) => r.symbol.toLowerCase() === id.name.toLowerCase());
   if (!id.qualifiers.length) return pool.slice(0, max);
@@ -63,12 +64,12 @@ export function resolveIdentifier(index: Pick<WorkspaceIndex, 'symbols'>, id: Na
  * The definitions `text` names, read from the files (lines as they are now), each scored above `above` so
  * they rank before the ranked chunks they are merged with. At most `max` chunks.
  */
-export async function namedDefinitions(index: Pick<WorkspaceIndex, 'symbols' | 'root'>, text: string, above: number, max = 4): Promise<RetrievedChunk[]> {
+export async function namedDefinitions(index: Pick<IndexHandle, 'symbols' | 'root'>, text: string, above: number, max = 4): Promise<RetrievedChunk[]> {
   const out: RetrievedChunk[] = [];
   const seen = new Set<string>();
   const ids = namedIdentifiers(text);
   for (const id of ids) {
-    for (const row of resolveIdentifier(index, id)) {
+    for (const row of await resolveIdentifier(index, id)) {
       const key = `${row.path}:${row.start_line}`;
       if (seen.has(key) || out.length >= max) continue;
       let lines: string[];

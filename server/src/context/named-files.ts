@@ -4,14 +4,14 @@
  * ranks the windows by the question's words. Real files, real line numbers: every citation it yields points
  * at text that was put in front of the model.
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { walkWorkspace, type WalkedFile } from '../rag/walk';
 import type { ContextRetriever, RetrievedChunk, RetrieverStatus } from './retriever';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const WINDOW_LINES = 60;
 const MAX_WALK = 5_000;
-const SKIP_DIRS = new Set(['node_modules', '.git', '.nootropic-cache', 'dist', 'out', 'build', 'target', '.venv', '__pycache__']);
 
 /** Tokens that look like file names: a path with a separator, or a name with an extension. */
 export function namedFiles(question: string): string[] {
@@ -27,28 +27,25 @@ function terms(question: string): string[] {
   return [...new Set(question.toLowerCase().match(/[a-z_][a-z0-9_]{2,}/g) ?? [])];
 }
 
+/**
+ * Files in the workspace whose base name is wanted: the index's walker and ignore rules (rag/walk.ts: .gitignore,
+ * .nootropicignore, .git/info/exclude; node_modules, .git and the cache never entered), without following
+ * symlinks, at most MAX_WALK files.
+ */
 async function walk(root: string, wantBase: Set<string>, signal: AbortSignal): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>();
-  const queue = [root];
-  let seen = 0;
-  while (queue.length && seen < MAX_WALK && !signal.aborted) {
-    const dir = queue.shift()!;
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const e of entries) {
-      if (++seen > MAX_WALK) break;
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) queue.push(path.join(dir, e.name));
-      } else if (e.isFile() && wantBase.has(e.name)) {
-        const list = found.get(e.name) ?? [];
-        list.push(path.join(dir, e.name));
-        found.set(e.name, list);
-      }
-    }
+  let files: WalkedFile[];
+  try {
+    files = (await walkWorkspace(root, { maxFileBytes: MAX_FILE_BYTES, maxFiles: MAX_WALK, followSymlinks: false, signal })).files;
+  } catch {
+    return found; // cancelled, or the root is gone
+  }
+  for (const f of files) {
+    const base = path.basename(f.rel);
+    if (!wantBase.has(base)) continue;
+    const list = found.get(base) ?? [];
+    list.push(f.abs);
+    found.set(base, list);
   }
   return found;
 }

@@ -97,6 +97,9 @@ export async function buildDoctorReport(
     if (!embedder.available) degraded.push(`embedder: ${embedder.error}`);
     for (const f of grammars.failed) degraded.push(`grammar ${f.name}: ${f.error}`);
     if (index.state === 'error') degraded.push(`index: ${index.message ?? 'failed'}`);
+    const runtime = ctx.index.runtime();
+    if (runtime.inlineReason && runtime.inlineReason !== 'NOOTROPIC_INDEX_INLINE=1') degraded.push(`index: ${runtime.inlineReason}`);
+    if (runtime.crashes && index.state !== 'error') degraded.push(`index: the index worker crashed ${runtime.crashes} time(s) and was restarted (last: ${runtime.lastCrash})`);
     // What domains report through status (failed plugins, ...) belongs here too; not doctor's own last probe.
     for (const reason of ctx.status.degradedExcept('health')) if (!degraded.includes(reason)) degraded.push(reason);
 

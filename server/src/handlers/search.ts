@@ -58,7 +58,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'connection
     const root = ctx.config.workspaceRoot;
     const index = await ctx.index.whenReady();
     if (!root || !index) return [];
-    return index.symbols(params.query, 200).map((row) => ({
+    return (await index.symbols(params.query, 200)).map((row) => ({
       name: row.symbol,
       kind: KINDS[row.kind] ?? SymbolKind.Variable,
       ...(row.scope ? { containerName: row.scope } : {}),

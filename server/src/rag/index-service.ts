@@ -7,16 +7,28 @@
  * Requests wait for context (`waitUntilSearchable`, bounded by `nootropic.index.waitMs`): a persisted index is
  * searchable as soon as its snapshot is loaded (milliseconds), a first build when it ends. Editors that can
  * watch files for the server do (`useClientWatcher`); otherwise the server watches (rag/watcher.ts).
+ *
+ * The index itself (walk, chunking, LanceDB, snapshot, watcher) runs in a worker thread (rag/remote-index.ts ↔
+ * rag/index-worker.ts): the event loop that answers diagnostics, completions and cancellations never waits on it.
+ * A worker that crashes is reported (state, status, doctor, log) and restarted, at most MAX_RESTARTS times in
+ * RESTART_WINDOW_MS; then the index stays in the error state until the server restarts. NOOTROPIC_INDEX_INLINE=1
+ * runs it in the server's thread (the benchmark's baseline); so does a build without dist/index-worker.js, which
+ * doctor reports.
  */
 import path from 'node:path';
 import type { Config } from '../../../shared/config/schema';
 import type { IndexState, IndexSummary, SearchHit } from '../../../shared/protocol';
 import type { Logger } from '../log';
+import { knownSecrets } from '../security/redact';
 import { createEmbedder, type EmbedderState } from './embedder';
+import { LocalIndex, type IndexHandle, type IndexHandleOptions } from './index-host';
 import { snapshotInfo, type SnapshotInfo } from './lexical-snapshot';
-import { ignoreMatcher } from './walk';
-import { watchWorkspace, type WorkspaceWatcher } from './watcher';
-import { WorkspaceIndex, type IndexProgress } from './workspace-index';
+import { RemoteIndex, workerScript } from './remote-index';
+import type { IndexProgress } from './workspace-index';
+
+/** Worker crashes tolerated (each followed by a restart) within RESTART_WINDOW_MS before the index gives up. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 10 * 60_000;
 
 export type IndexListener = (state: IndexState) => void;
 
@@ -27,10 +39,9 @@ export interface PersistedIndex {
 }
 
 export class IndexService {
-  private index: WorkspaceIndex | undefined;
+  private index: IndexHandle | undefined;
   private ready: Promise<IndexSummary> | undefined;
   private state: IndexState = { state: 'no-workspace', files: 0, chunks: 0, skipped: 0, embedder: 'none', mode: 'lexical' };
-  private watcher: WorkspaceWatcher | undefined;
   private loaded: Promise<void> | undefined;
   clientWatches = false;
   private root: string | null = null;
@@ -61,7 +72,11 @@ export class IndexService {
     const settings = { index: config.index, embeddings: config.embeddings, baseUrl: config.models.baseUrl };
     const same = this.index && this.index.root === root && JSON.stringify(this.settings) === JSON.stringify(settings);
     this.settings = settings;
-    if (same) return;
+    if (same) {
+      // An API key set after start is masked by the worker too.
+      if (this.index instanceof RemoteIndex) this.index.secrets(knownSecrets());
+      return;
+    }
     this.dispose();
     this.root = root;
     if (!root || !config.index.enabled) {
@@ -76,16 +91,22 @@ export class IndexService {
         this.embedderState = await createEmbedder(config, apiKey, this.log);
         if (generation !== this.generation) throw new Error('superseded by a newer configuration');
         if (!this.embedderState.embedder) this.log.info('lexical-only mode', { reason: this.embedderState.reason });
-        const index = new WorkspaceIndex(root, {
-          maxFileBytes: config.index.maxFileBytes,
-          lockWaitMs: config.index.waitMs,
-          onLockWait: (h) => this.setState({ ...this.counts(index), state: 'loading', message: `waiting for another nootropic process (pid ${h.pid}: ${h.what}) to finish writing the index` }),
-          ...(this.embedderState.embedder ? { embedder: this.embedderState.embedder } : {}),
-        });
-        this.index = index;
+        const embedder = this.embedderState.embedder;
+        this.open = () => {
+          const handle: IndexHandle = this.openHandle({
+            root,
+            maxFileBytes: config.index.maxFileBytes,
+            lockWaitMs: config.index.waitMs,
+            onLockWait: (h) => this.setState({ ...this.counts(handle), state: 'loading', message: `waiting for another nootropic process (pid ${h.pid}: ${h.what}) to finish writing the index` }),
+            onFilesIndexed: () => this.setState({ ...this.counts(handle), state: this.state.state === 'ready' || this.state.state === 'error' ? 'ready' : this.state.state }),
+            onWatchError: (message) => this.log.warn('file watcher error; saves in the editor are still indexed', { error: message }),
+            background: this.background,
+            ...(embedder ? { embedder } : {}),
+          });
+          return handle;
+        };
         this.watchEnabled = config.index.watch;
-        if (config.index.watch && !this.clientWatches) this.startWatcher(root);
-        return this.build(false, undefined, (loaded) => (this.loaded = loaded));
+        return this.start((loaded) => (this.loaded = loaded));
       })(),
     };
     initial.summary.then(
@@ -101,7 +122,7 @@ export class IndexService {
   private generation = 0;
 
   /** Resolves once the first build is done (or failed: what loaded is still served). */
-  async whenReady(): Promise<WorkspaceIndex | undefined> {
+  async whenReady(): Promise<IndexHandle | undefined> {
     await this.ready?.catch(() => undefined);
     return this.index;
   }
@@ -111,7 +132,7 @@ export class IndexService {
    * the running build ends; at most `waitMs` (then whatever is indexed so far). `onWait` is called when the
    * caller will actually wait (for progress).
    */
-  async waitUntilSearchable(waitMs: number, signal?: AbortSignal, onWait?: () => void): Promise<WorkspaceIndex | undefined> {
+  async waitUntilSearchable(waitMs: number, signal?: AbortSignal, onWait?: () => void): Promise<IndexHandle | undefined> {
     const deadline = Date.now() + waitMs;
     const bounded = async (p: Promise<unknown> | undefined) => {
       if (!p) return;
@@ -130,7 +151,7 @@ export class IndexService {
       if (this.state.state === 'ready') break;
     }
     await bounded(this.loaded);
-    if (!this.index || this.index.chunkCount === 0) await bounded(this.ready);
+    if (!this.index || this.index.counts().chunks === 0) await bounded(this.ready);
     return this.index;
   }
 
@@ -144,7 +165,10 @@ export class IndexService {
     return Boolean(this.root && this.settings?.index.enabled);
   }
 
-  /** The persisted index's metadata, read from disk (not from this process's memory, which may be loading). */
+  /**
+   * The persisted index's metadata, read from disk (not from this process's memory, which may be loading): the
+   * snapshot's fixed-size header, cheap enough for this thread at any workspace size.
+   */
   persisted(): PersistedIndex | undefined {
     if (!this.root) return undefined;
     const dir = path.join(this.root, '.nootropic-cache', 'index');
@@ -160,9 +184,90 @@ export class IndexService {
     this.clientWatches = on;
   }
 
+  /**
+   * Whether indexing yields the CPU to the server's thread (an editor waits on that thread for diagnostics and
+   * completions) or runs at full speed (the CLI waits on the index itself). Call before `configure`.
+   */
+  useBackgroundPriority(on: boolean): void {
+    this.background = on;
+  }
+
+  private background = true;
+
   clientWatchFailed(): void {
     this.clientWatches = false;
-    if (this.root && this.watchEnabled && !this.watcher && this.index) this.startWatcher(this.root);
+    if (this.watchEnabled && this.index) this.startWatcher(this.index);
+  }
+
+  /** Where the index runs and how its worker has fared (doctor). */
+  runtime(): { runsIn: 'inline' | 'worker' | 'none'; inlineReason?: string; crashes: number; lastCrash?: string } {
+    return {
+      runsIn: this.index?.runsIn ?? 'none',
+      ...(this.inlineReason ? { inlineReason: this.inlineReason } : {}),
+      crashes: this.crashCount,
+      ...(this.lastCrash ? { lastCrash: this.lastCrash } : {}),
+    };
+  }
+
+  /** Opens a fresh index handle for the configured root (set by `configure`, reused by a restart). */
+  private open: (() => IndexHandle) | undefined;
+  private crashTimes: number[] = [];
+  private crashCount = 0;
+  private lastCrash: string | undefined;
+  private inlineReason: string | undefined;
+
+  private openHandle(opts: IndexHandleOptions): IndexHandle {
+    const inline = process.env.NOOTROPIC_INDEX_INLINE === '1';
+    const script = inline ? undefined : workerScript();
+    this.inlineReason = inline ? 'NOOTROPIC_INDEX_INLINE=1' : script ? undefined : 'the index worker bundle (dist/index-worker.js) is missing: indexing runs on the server thread and can delay diagnostics and completions';
+    if (!script) {
+      if (!inline) this.log.warn('index worker unavailable', { reason: this.inlineReason });
+      return new LocalIndex(opts);
+    }
+    try {
+      const handle: IndexHandle = new RemoteIndex(script, { ...opts, log: this.log.child('worker'), onCrash: (reason) => this.crashed(handle, reason) });
+      return handle;
+    } catch (err) {
+      this.inlineReason = `the index worker could not start (${(err as Error).message}): indexing runs on the server thread and can delay diagnostics and completions`;
+      this.log.error('index worker unavailable', { reason: this.inlineReason });
+      return new LocalIndex(opts);
+    }
+  }
+
+  /** Opens the index, starts watching, loads and updates it; the first build's summary. */
+  private start(onLoad?: (loaded: Promise<void>) => void): Promise<IndexSummary> {
+    const index = (this.index = this.open!());
+    if (this.watchEnabled && !this.clientWatches) this.startWatcher(index);
+    return this.build(false, undefined, onLoad);
+  }
+
+  /** The worker died: calls in flight already failed with the reason; restart it, or stop after too many. */
+  private crashed(handle: IndexHandle, reason: string): void {
+    if (this.index !== handle) return;
+    const now = Date.now();
+    this.crashCount++;
+    this.lastCrash = `${reason} at ${new Date(now).toISOString()}`;
+    this.crashTimes = [...this.crashTimes.filter((t) => now - t < RESTART_WINDOW_MS), now];
+    if (this.crashTimes.length > MAX_RESTARTS) {
+      const message = `${reason}; it crashed ${this.crashTimes.length} times in ${RESTART_WINDOW_MS / 60_000} minutes and is not restarted: search runs without the workspace index until the server restarts (see the server log)`;
+      this.log.error('index worker crashed; not restarting', { reason, crashes: this.crashTimes.length });
+      this.index = undefined;
+      this.loaded = undefined;
+      this.setState({ ...this.counts(handle), state: 'error', message });
+      this.ready = Promise.reject(new Error(message));
+      this.ready.catch(() => undefined);
+      return;
+    }
+    this.log.error('index worker crashed; restarting it', { reason, crashes: this.crashTimes.length });
+    this.setState({ ...this.counts(handle), state: 'error', message: `${reason}; restarting the index worker` });
+    this.loaded = undefined;
+    const generation = this.generation;
+    const restarted = Promise.resolve().then(() => {
+      if (generation !== this.generation) throw new Error('superseded by a newer configuration');
+      return this.start((loaded) => (this.loaded = loaded));
+    });
+    this.ready = restarted;
+    restarted.catch(() => undefined);
   }
 
   private watchEnabled = false;
@@ -183,54 +288,51 @@ export class IndexService {
     return index ? await index.search(query, limit, AbortSignal.timeout(30_000)) : [];
   }
 
-  /** Re-index files the editor saved: searchable right after the save, without waiting for the watcher. */
+  /**
+   * Re-index files the editor saved or its watcher reported: searchable right after the save, without waiting
+   * for the server's watcher. Ignored files (the walker's rules) are dropped in the index's thread.
+   */
   async filesChanged(absPaths: string[]): Promise<void> {
     const index = this.index;
-    if (!index) return;
-    const rules = (this.rules ??= ignoreMatcher(index.root));
-    if (absPaths.some((p) => /(^|[\\/])\.(git|nootropic)ignore$/.test(p))) rules.invalidate();
-    const rels = absPaths.map((p) => path.relative(index.root, p).split(path.sep).join('/')).filter((r) => r && !r.startsWith('..') && !rules.ignored(r, false));
-    if (!rels.length) return;
-    await this.whenReady();
+    if (!index || !absPaths.length) return;
     try {
-      const changed = await index.updateFiles(rels);
-      if (changed) this.setState({ ...this.counts(index), state: 'ready' });
+      await index.filesChanged(absPaths);
     } catch (err) {
-      this.log.error('re-indexing changed files failed', { files: rels.slice(0, 5), error: String(err) });
+      this.log.error('re-indexing changed files failed', { files: absPaths.slice(0, 5), error: String(err) });
     }
   }
-
-  private rules: ReturnType<typeof ignoreMatcher> | undefined;
 
   /** Stops watching and closes the index; a snapshot still pending after recent saves is written first. */
   dispose(): Promise<void> {
     this.generation++;
-    const watcher = this.watcher;
-    this.watcher = undefined;
     const index = this.index;
     this.index = undefined;
+    this.open = undefined;
     this.ready = undefined;
     this.loaded = undefined;
-    this.rules = undefined;
-    return Promise.all([watcher?.close().catch(() => undefined), index?.flushAndClose()]).then(() => undefined);
+    return index ? index.close().catch((err: unknown) => this.log.warn('closing the index failed', { error: String(err) })) : Promise.resolve();
   }
 
-  private counts(index: WorkspaceIndex): Omit<IndexState, 'state'> {
-    const skipped = Object.values(index.skipped).reduce((a, b) => a + b, 0);
+  private counts(index: IndexHandle): Omit<IndexState, 'state'> {
+    const c = index.counts();
+    const skipped = Object.values(c.skipped).reduce((a, b) => a + b, 0);
     const e = this.embedderState;
-    return { files: index.fileCount, chunks: index.chunkCount, skipped, embedder: e.embedder?.id ?? 'none', mode: index.mode, ...(e.embedder ? {} : { message: e.reason }) };
+    const notes = [...(e.embedder ? [] : [e.reason]), ...(this.lastCrash ? [`the index worker was restarted after it crashed (${this.lastCrash})`] : [])];
+    return { files: c.files, chunks: c.chunks, skipped, embedder: e.embedder?.id ?? 'none', mode: c.mode, ...(notes.length ? { message: notes.join('; ') } : {}) };
   }
 
   private async build(force: boolean, signal?: AbortSignal, onLoad?: (loaded: Promise<void>) => void): Promise<IndexSummary> {
-    const index = this.index!;
+    const index = this.index;
+    if (!index) throw new Error(this.state.message ?? 'the workspace index is not available');
     const started = Date.now();
     try {
       this.setState({ ...this.counts(index), state: 'loading' });
       const loaded = index.load();
       onLoad?.(loaded.catch(() => undefined));
       await loaded;
-      if (index.loadedFrom) this.log.info('index loaded', { ...index.loadedFrom, files: index.fileCount, chunks: index.chunkCount });
-      if (index.recovered) this.log.warn('index rebuilt', { reason: index.recovered });
+      const c = index.counts();
+      if (c.loadedFrom) this.log.info('index loaded', { ...c.loadedFrom, files: c.files, chunks: c.chunks, in: index.runsIn });
+      if (c.recovered) this.log.warn('index rebuilt', { reason: c.recovered });
       this.setState({ ...this.counts(index), state: 'indexing', processed: 0 });
       const onProgress = (p: IndexProgress) => this.setState({ ...this.counts(index), state: 'indexing', processed: p.processed, total: p.total });
       const summary = await index.update({ force, onProgress, ...(signal ? { signal } : {}) });
@@ -238,21 +340,15 @@ export class IndexService {
       this.log.info('index ready', { files: summary.files, chunks: summary.chunks, changed: summary.changedFiles, skipped: summary.skipped, ms: Date.now() - started });
       return summary;
     } catch (err) {
-      const message = `indexing failed: ${(err as Error).message}; ${index.chunkCount} chunks indexed before the failure are still searchable`;
+      const message = `indexing failed: ${(err as Error).message}; ${index.counts().chunks} chunks indexed before the failure are still searchable`;
       this.log.error('indexing failed', { error: String(err) });
       this.setState({ ...this.counts(index), state: 'error', message });
       throw new Error(message);
     }
   }
 
-  private startWatcher(root: string): void {
-    try {
-      this.watcher = watchWorkspace(root, (batch) => void this.filesChanged(batch), {
-        onError: (err) => this.log.warn('file watcher error; saves in the editor are still indexed', { error: String(err) }),
-      });
-    } catch (err) {
-      this.log.warn('file watcher unavailable; saves in the editor are still indexed', { error: String(err) });
-    }
+  private startWatcher(index: IndexHandle): void {
+    index.watch().catch((err: unknown) => this.log.warn('file watcher unavailable; saves in the editor are still indexed', { error: String(err) }));
   }
 
   private setState(state: IndexState): void {

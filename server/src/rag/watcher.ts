@@ -10,6 +10,10 @@ import path from 'node:path';
 import { ignoreMatcher } from './walk';
 
 export interface WorkspaceWatcher {
+  /** Resolves when the initial (asynchronous) scan is done and events flow. */
+  ready: Promise<void>;
+  /** The folders being watched, workspace-relative ('' for the root), `/`-separated. */
+  watchedDirs(): string[];
   close(): Promise<void>;
 }
 
@@ -39,7 +43,14 @@ export function watchWorkspace(root: string, onChange: (absPaths: string[]) => v
   });
   watcher.on('add', push).on('change', push).on('unlink', push);
   watcher.on('error', (err) => opts.onError?.(err instanceof Error ? err : new Error(String(err))));
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return {
+    ready,
+    watchedDirs: () =>
+      Object.keys(watcher.getWatched())
+        .map((d) => path.relative(root, d).split(path.sep).join('/'))
+        .filter((d) => !d.startsWith('..'))
+        .sort(),
     close: async () => {
       clearTimeout(timer);
       await watcher.close();

@@ -16,6 +16,11 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 6) known.add(value);
 }
 
+/** The registered values (handed to the index worker thread, which masks them before anything is stored). */
+export function knownSecrets(): string[] {
+  return [...known];
+}
+
 function knownRanges(text: string, out: Range[]): void {
   for (const s of known) {
     for (let i = text.indexOf(s); i !== -1; i = text.indexOf(s, i + s.length)) out.push([i, i + s.length]);

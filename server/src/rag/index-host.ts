@@ -1,0 +1,128 @@
+/**
+ * One workspace's index with what keeps it current (the chokidar watcher and the ignore filter for changed
+ * paths), behind one asynchronous interface (`IndexHandle`). It runs in the index worker thread
+ * (rag/index-worker.ts, driven by rag/remote-index.ts), so walking, chunking, LanceDB writes, snapshot loads and
+ * the watcher's scan never run on the server's event loop; `NOOTROPIC_INDEX_INLINE=1` runs it in the server's
+ * own thread instead (the benchmark's baseline, and the fallback when the worker bundle is missing).
+ */
+import path from 'node:path';
+import type { IndexSummary, SearchHit } from '../../../shared/protocol';
+import type { Embedder } from './embedder';
+import type { LockHolder } from './index-lock';
+import { ignoreMatcher, type SkipCounts } from './walk';
+import { watchWorkspace, type WorkspaceWatcher } from './watcher';
+import { WorkspaceIndex, type IndexedChunk, type IndexProgress } from './workspace-index';
+
+/** What the server shows of an index without asking for it (status, doctor, telemetry). */
+export interface IndexCounts {
+  files: number;
+  chunks: number;
+  skipped: SkipCounts;
+  mode: 'lexical' | 'hybrid';
+  loadedFrom?: { source: 'snapshot' | 'rows' | 'empty'; ms: number; reason?: string } | undefined;
+  recovered?: string | undefined;
+}
+
+export interface IndexHandleOptions {
+  root: string;
+  maxFileBytes: number;
+  lockWaitMs: number;
+  embedder?: Embedder;
+  onLockWait?: (holder: LockHolder) => void;
+  /** Files changed on disk (watcher or editor) were re-indexed. */
+  onFilesIndexed?: (changed: number) => void;
+  onWatchError?: (message: string) => void;
+  /** A worker thread runs at a lower priority than the server's (editors); the CLI's index runs at full speed. */
+  background?: boolean;
+}
+
+export interface IndexHandle {
+  readonly root: string;
+  /** Where the index runs: the server's own thread, or a worker thread. */
+  readonly runsIn: 'inline' | 'worker';
+  /** The latest counts (kept current by every operation; never waits). */
+  counts(): IndexCounts;
+  load(): Promise<void>;
+  update(opts: { force?: boolean; signal?: AbortSignal; onProgress?: (p: IndexProgress) => void }): Promise<IndexSummary>;
+  /** Re-indexes absolute paths (saves, watcher events); ignored and outside paths are dropped. Returns files changed. */
+  filesChanged(absPaths: string[]): Promise<number>;
+  /** Starts the server-side watcher (clients that cannot watch for the server). */
+  watch(): Promise<void>;
+  search(query: string, limit: number, signal?: AbortSignal): Promise<SearchHit[]>;
+  symbols(query: string, limit: number): Promise<IndexedChunk[]>;
+  /** The snapshot's header on disk (its JSON grows with the workspace: read where parsing it blocks no one). */
+  /** Stops watching, writes a pending snapshot, closes the store. */
+  close(): Promise<void>;
+}
+
+/** The index in the current thread: the worker's body, or the whole of it with NOOTROPIC_INDEX_INLINE=1. */
+export class LocalIndex implements IndexHandle {
+  readonly root: string;
+  readonly runsIn: 'inline' | 'worker';
+  private readonly index: WorkspaceIndex;
+  private watcher: WorkspaceWatcher | undefined;
+  private rules: ReturnType<typeof ignoreMatcher> | undefined;
+
+  constructor(
+    private readonly opts: IndexHandleOptions,
+    runsIn: 'inline' | 'worker' = 'inline',
+  ) {
+    this.root = opts.root;
+    this.runsIn = runsIn;
+    this.index = new WorkspaceIndex(opts.root, {
+      maxFileBytes: opts.maxFileBytes,
+      lockWaitMs: opts.lockWaitMs,
+      ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
+      ...(opts.embedder ? { embedder: opts.embedder } : {}),
+    });
+  }
+
+  counts(): IndexCounts {
+    const ix = this.index;
+    return { files: ix.fileCount, chunks: ix.chunkCount, skipped: { ...ix.skipped }, mode: ix.mode, loadedFrom: ix.loadedFrom, recovered: ix.recovered };
+  }
+
+  /** Idempotent (WorkspaceIndex.load is serialised and loads once); a failed load is tried again by the next call. */
+  load(): Promise<void> {
+    return this.index.load();
+  }
+
+  update(opts: { force?: boolean; signal?: AbortSignal; onProgress?: (p: IndexProgress) => void }): Promise<IndexSummary> {
+    return this.index.update(opts);
+  }
+
+  async filesChanged(absPaths: string[]): Promise<number> {
+    const rules = (this.rules ??= ignoreMatcher(this.root));
+    if (absPaths.some((p) => /(^|[\\/])\.(git|nootropic)ignore$/.test(p))) rules.invalidate();
+    const rels = absPaths.map((p) => path.relative(this.root, p).split(path.sep).join('/')).filter((r) => r && !r.startsWith('..') && !path.isAbsolute(r) && !rules.ignored(r, false));
+    if (!rels.length) return 0;
+    await this.load();
+    const changed = await this.index.updateFiles(rels);
+    if (changed) this.opts.onFilesIndexed?.(changed);
+    return changed;
+  }
+
+  async watch(): Promise<void> {
+    if (this.watcher) return;
+    const report = (err: unknown) => this.opts.onWatchError?.(String(err instanceof Error ? err.message : err));
+    try {
+      this.watcher = watchWorkspace(this.root, (batch) => void this.filesChanged(batch).catch(report), { onError: report });
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  search(query: string, limit: number, signal?: AbortSignal): Promise<SearchHit[]> {
+    return this.index.search(query, limit, signal);
+  }
+
+  async symbols(query: string, limit: number): Promise<IndexedChunk[]> {
+    return this.index.symbols(query, limit);
+  }
+
+  async close(): Promise<void> {
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    await Promise.all([watcher?.close().catch(() => undefined), this.index.flushAndClose()]);
+  }
+}
