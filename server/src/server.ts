@@ -99,7 +99,9 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   // API keys are never configuration: Secrets holds them and registers them for redaction everywhere.
   // The process's own environment gives its key up once read, so no child process inherits it.
   const secrets = new Secrets(env, { consume: env === process.env });
-  const index = new IndexService(log.child('index'));
+  // One way to reach a model: chat, edits, plans and the index's embeddings all go through the router.
+  const models = new ModelRouter({ models: () => config.config.models, embeddings: () => config.config.embeddings, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons), telemetry });
+  const index = new IndexService(log.child('index'), models);
   const clientProgress = { workDone: false };
   telemetry.observeIndexSize(() => {
     const s = index.current();
@@ -116,7 +118,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     index,
     info: { version: SERVER_VERSION, transport: options.transport, startedAt: Date.now() },
     secrets,
-    models: new ModelRouter({ models: () => config.config.models, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons), telemetry }),
+    models,
     diagnostics: new DiagnosticsHub(connection, log.child('diagnostics')),
     retriever: () => workspaceRetriever(config.workspaceRoot, index, () => indexWaitProgress(connection, index, clientProgress)),
     pluginCommands: new PluginCommands(),
