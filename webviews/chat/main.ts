@@ -6,8 +6,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import MarkdownIt from 'markdown-it';
-import { fenceEditBlocks } from '../../shared/chat/edit-blocks';
-import { ToChatWebview, type FromChatWebview, type SlashCommandView, type Turn } from '../../shared/webview/chat';
+import { fenceEditBlocks, ToChatWebview, type FromChatWebview, type SlashCommandView, type Turn } from '../../shared/webview/chat';
 import { el, vscodeApi } from '../shared/vscode';
 
 const vscode = vscodeApi<FromChatWebview>();
