@@ -16,7 +16,6 @@ type Area = HTMLElement & { value: string; focus(): void };
 
 let turns: Turn[] = [];
 let commands: SlashCommandView[] = [];
-let busy = false;
 const nodes = new Map<string, HTMLElement>();
 
 const root = document.getElementById('root')!;
@@ -159,7 +158,6 @@ function save(): void {
 }
 
 function setBusy(b: boolean): void {
-  busy = b;
   stopBtn.toggleAttribute('disabled', !b);
 }
 
