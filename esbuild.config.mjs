@@ -3,9 +3,10 @@
 //   server+CLI → dist/server.js, dist/cli.js, dist/index-worker.js (cjs, node) + dist/wasm/ (tree-sitter runtime and grammars)
 //   webviews   → dist/webviews/*.js  (iife, browser)
 // Flags: --production (minify, no sourcemaps), --watch. Anything outside extension/ importing `vscode` fails
-// the build: the server, shared code, plugins and the CLI must run without an editor.
+// the build: the server, shared code, plugins and the CLI must run without an editor. Every relative import is
+// checked against the layer table (IMPORT_RULES below): an import across layers it does not allow fails too.
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -50,6 +51,78 @@ export function zodLocalesStub() {
         args.importer.split(path.sep).join('/').includes('/node_modules/zod/') ? { path: 'zod-locales', namespace: 'zod-locales-stub' } : undefined,
       );
       build.onLoad({ filter: /.*/, namespace: 'zod-locales-stub' }, () => ({ contents: 'export {};', loader: 'js' }));
+    },
+  };
+}
+
+/**
+ * Which layer may import which, by path from the repository root. The first rule whose `from` prefix matches
+ * the importing file applies: `allow` lists the only targets it may import, `deny` targets it may not. Packages
+ * (node_modules) are not layers; `vscode` has its own guard above.
+ */
+/** What no server code may import: the clients. */
+const SERVER_DENY = ['extension/', 'webviews/', 'server/src/cli/'];
+
+export const IMPORT_RULES = [
+  {
+    from: 'server/src/cli/',
+    allow: ['server/src/cli/', 'shared/', 'server/src/edits/', 'server/src/version.ts', 'server/src/plugins/describe-registry.ts'],
+    why: 'the CLI is a client of the server: it may use shared/ and only the server parts it wraps (the edit engine it runs offline, the version, the registry path)',
+  },
+  { from: 'extension/', allow: ['extension/', 'shared/'], why: 'the extension talks to the server over the protocol: shared/ only, never server/src' },
+  {
+    from: 'webviews/',
+    allow: ['webviews/', 'shared/webview/', 'shared/protocol/tasks.ts'],
+    why: 'webviews run in the browser on messages: shared/webview/ only, and the zod-only task shapes (shared/protocol/tasks.ts)',
+  },
+  { from: 'shared/', allow: ['shared/'], why: 'shared/ is imported by every side and imports nothing of theirs' },
+  { from: 'plugins/', allow: ['plugins/', 'shared/'], why: 'plugins see the plugin API (plugins/api.ts) and shared/, not the server' },
+  {
+    from: 'server/src/security/',
+    allow: ['server/src/security/', 'shared/', 'server/src/syntax/'],
+    why: 'security (redaction, secrets, endpoint policy, command policy) is the bottom layer: shared/ and the parser only',
+  },
+  ...['rag', 'models', 'edits'].map((lib) => ({
+    from: `server/src/${lib}/`,
+    deny: ['server/src/handlers/', ...SERVER_DENY],
+    why: `server/src/${lib}/ is a library: handlers call it, not the other way; and the server knows no client`,
+  })),
+  { from: 'server/src/', deny: SERVER_DENY, why: 'the server runs without an editor and knows no client' },
+];
+
+/** Why `importer` may not import `target` (paths from the root, `/`-separated), or null when the table allows it. */
+export function importViolation(importer, target) {
+  for (const rule of IMPORT_RULES) {
+    if (!importer.startsWith(rule.from)) continue;
+    const forbidden = rule.allow ? !rule.allow.some((p) => target.startsWith(p)) : rule.deny.some((p) => target.startsWith(p));
+    if (!forbidden) return null;
+    return `${importer} imports ${target}: ${rule.from} ${rule.allow ? `may import only ${rule.allow.join(', ')}` : `may not import ${rule.deny.join(', ')}`} (${rule.why})`;
+  }
+  return null;
+}
+
+/** The file a relative import names (TypeScript's extensionless and folder forms); the path itself when none exists. */
+export function resolveSource(abs) {
+  for (const c of [abs, `${abs}.ts`, `${abs}.tsx`, `${abs}.mts`, `${abs}.js`, `${abs}.mjs`, path.join(abs, 'index.ts')]) {
+    if (existsSync(c) && statSync(c).isFile()) return c;
+  }
+  return abs;
+}
+
+/** Fails the build on a relative import the layer table forbids. `base`: the folder the table's paths are from. */
+export function layerGuard(base = root) {
+  return {
+    name: 'layer-guard',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?(\/|$)/ }, (args) => {
+        if (!args.importer) return undefined;
+        const rel = (p) => path.relative(base, p).split(path.sep).join('/');
+        const importer = rel(args.importer);
+        if (importer.startsWith('..') || importer.split('/').includes('node_modules')) return undefined;
+        const target = rel(resolveSource(path.resolve(args.resolveDir, args.path)));
+        const why = importViolation(importer, target);
+        return why ? { errors: [{ text: why }] } : undefined;
+      });
     },
   };
 }
@@ -146,7 +219,7 @@ export function buildOptions({ production }) {
       ...cjsNode,
       entryPoints: { extension: 'extension/extension.ts' },
       outdir: 'dist',
-      plugins: [vscodeImportGuard('extension'), zodLocalesStub()],
+      plugins: [vscodeImportGuard('extension'), zodLocalesStub(), layerGuard()],
     },
     server: {
       ...cjsNode,
@@ -157,7 +230,7 @@ export function buildOptions({ production }) {
       external: NATIVE_EXTERNALS,
       plugins: [
         vscodeImportGuard(null),
-        zodLocalesStub(),
+        zodLocalesStub(), layerGuard(),
         {
           name: 'copy-runtime-files',
           setup: (b) =>
@@ -173,7 +246,7 @@ export function buildOptions({ production }) {
       ...cjsNode,
       entryPoints: Object.fromEntries(bundledPlugins().map((name) => [`${name}/index`, `plugins/${name}/index.ts`])),
       outdir: 'dist/plugins',
-      plugins: [vscodeImportGuard(null), zodLocalesStub(), { name: 'copy-plugin-manifests', setup: (b) => b.onEnd(() => copyPluginManifests(path.join(root, 'dist'))) }],
+      plugins: [vscodeImportGuard(null), zodLocalesStub(), layerGuard(), { name: 'copy-plugin-manifests', setup: (b) => b.onEnd(() => copyPluginManifests(path.join(root, 'dist'))) }],
     },
     webviews: {
       ...common,
@@ -182,7 +255,7 @@ export function buildOptions({ production }) {
       target: 'es2022',
       entryPoints: { status: 'webviews/status/main.ts', chat: 'webviews/chat/main.ts', trace: 'webviews/trace/main.ts', taskboard: 'webviews/taskboard/main.ts' },
       outdir: 'dist/webviews',
-      plugins: [vscodeImportGuard(null), zodLocalesStub()],
+      plugins: [vscodeImportGuard(null), zodLocalesStub(), layerGuard()],
     },
   };
 }

@@ -2,6 +2,7 @@
  * What every handler may use. Built once per connection by createServer; handlers take only the parts they
  * need (`Pick<ServerContext, ...>`), which keeps each domain honest about its dependencies.
  */
+import type { AgentService } from './agents/service';
 import type { DiagnosticsHub } from './diagnostics-hub';
 import type { Connection, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -10,6 +11,7 @@ import type { ContextRetriever } from './context/retriever';
 import type { Logger } from './log';
 import type { ModelRouter } from './models/router';
 import type { PluginCommands } from './plugins/command-port';
+import type { PluginService } from './plugins/service';
 import type { IndexService } from './rag/index-service';
 import type { RpcRegistry } from './rpc/registry';
 import type { Secrets } from './security/secrets';
@@ -40,6 +42,10 @@ export interface ServerContext {
   diagnostics: DiagnosticsHub;
   /** Workspace context for chat and ask (the index when it exists; see context/workspace-retriever.ts). */
   retriever(): ContextRetriever;
-  /** Commands of active plugins, for chat's `/command` routing (attached by the plugins domain). */
+  /** Commands of active plugins, for chat's `/command` routing (the plugins service's, attached in createServer). */
   pluginCommands: PluginCommands;
+  /** Plugins, MCP servers, hot reload and the capability registry. */
+  plugins: PluginService;
+  /** Agent runs, episode memory, critic diagnostics and the offer of interrupted runs. */
+  agents: AgentService;
 }

@@ -13,7 +13,8 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
-import { PROTOCOL_VERSION, serverToClientNotifications, type NootropicCapabilities } from '../../shared/protocol';
+import { AgentApprove, AgentProgress, PluginsChanged, PROTOCOL_VERSION, RunsResumable, serverToClientNotifications, type NootropicCapabilities } from '../../shared/protocol';
+import { AgentService } from './agents/service';
 import { ConfigStore, InitializationOptions } from './config/store';
 import type { ServerContext } from './context';
 import { workspaceRetriever } from './context/workspace-retriever';
@@ -38,6 +39,7 @@ import { Secrets } from './security/secrets';
 import { StatusReporter } from './status';
 import { Telemetry } from './telemetry/telemetry';
 import { PluginCommands } from './plugins/command-port';
+import { PluginService } from './plugins/service';
 import { SERVER_VERSION } from './version';
 
 export interface ServerOptions {
@@ -99,29 +101,72 @@ export function createServer(connection: Connection, options: ServerOptions): Se
   // API keys are never configuration: Secrets holds them and registers them for redaction everywhere.
   // The process's own environment gives its key up once read, so no child process inherits it.
   const secrets = new Secrets(env, { consume: env === process.env });
-  const index = new IndexService(log.child('index'));
+  // One way to reach a model: chat, edits, plans and the index's embeddings all go through the router.
+  const models = new ModelRouter({ models: () => config.config.models, embeddings: () => config.config.embeddings, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons), telemetry });
+  const index = new IndexService(log.child('index'), models);
   const clientProgress = { workDone: false };
   telemetry.observeIndexSize(() => {
     const s = index.current();
     return { files: s.files, chunks: s.chunks };
+  });
+  const documents = new TextDocuments(TextDocument);
+  const diagnostics = new DiagnosticsHub(connection, log.child('diagnostics'));
+  const retriever = () => workspaceRetriever(config.workspaceRoot, index, () => indexWaitProgress(connection, index, clientProgress));
+  // Services with state live here, not in handler closures; handlers parse, call them and map errors.
+  const plugins = new PluginService({
+    config,
+    log: log.child('plugins'),
+    status,
+    telemetry,
+    version: SERVER_VERSION,
+    advertised: () => rpc.advertise(serverToClientNotifications),
+    onChanged: (list) => rpc.send(PluginsChanged, list),
+  });
+  const pluginCommands = new PluginCommands();
+  pluginCommands.attach({ has: (name) => plugins.has(name), run: (name, args) => plugins.run(name, args), list: () => plugins.commands() });
+  const agents = new AgentService({
+    config,
+    models,
+    documents,
+    retriever,
+    log,
+    telemetry,
+    status,
+    diagnostics,
+    approve: async (req) => AgentApprove.result.parse(await connection.sendRequest(AgentApprove.method, req)).approved,
+    onStep: (runId, step) =>
+      rpc.send(AgentProgress, {
+        runId,
+        ...(step.taskId ? { taskId: step.taskId } : {}),
+        step: { kind: step.kind, status: step.status, title: step.title, ...(step.rationale ? { rationale: step.rationale } : {}), startedAt: step.startedAt, ...(step.durationMs !== undefined ? { durationMs: step.durationMs } : {}), ...(step.detail ? { detail: step.detail } : {}) },
+      }),
+    onTask: (runId, task) => rpc.send(AgentProgress, { runId, taskId: task.id, step: { kind: 'decision', status: task.status, title: `task ${task.id}: ${task.status}`, startedAt: new Date().toISOString() }, task }),
+    onResumable: (offer) => rpc.send(RunsResumable, offer),
   });
   const ctx: ServerContext = {
     connection,
     rpc,
     log,
     config,
-    documents: new TextDocuments(TextDocument),
+    documents,
     status,
     telemetry,
     index,
     info: { version: SERVER_VERSION, transport: options.transport, startedAt: Date.now() },
     secrets,
-    models: new ModelRouter({ models: () => config.config.models, secrets, log: log.child('models'), onHealth: (reasons) => status.set('models', reasons), telemetry }),
-    diagnostics: new DiagnosticsHub(connection, log.child('diagnostics')),
-    retriever: () => workspaceRetriever(config.workspaceRoot, index, () => indexWaitProgress(connection, index, clientProgress)),
-    pluginCommands: new PluginCommands(),
+    models,
+    diagnostics,
+    retriever,
+    pluginCommands,
+    plugins,
+    agents,
   };
   for (const register of DOMAINS) register(ctx);
+  // After the domains' own reactions (log level, config problems in status): load plugins, offer interrupted runs.
+  config.onChange((c) => {
+    plugins.configure(c);
+    agents.offerInterrupted();
+  });
 
   connection.onInitialize((params): InitializeResult => {
     const init = InitializationOptions.safeParse(params.initializationOptions ?? {});

@@ -55,7 +55,7 @@ const RolesSchema = z
     chat: roleChain('chat', 'Empty: the default endpoint (`nootropic.models.model`).'),
     edit: roleChain('edit', 'Empty: the chat chain.'),
     plan: roleChain('plan', 'Empty: the chat chain.'),
-    embed: roleChain('embed', 'Empty: no embedding model (search is lexical only).'),
+    embed: roleChain('embed', 'The workspace index embeds through this chain (changing it rebuilds the index). Empty: `nootropic.embeddings` when it names an ollama/openai endpoint or a GGUF file, else no embedding model (search is lexical only).'),
   })
   .strict();
 

@@ -56,3 +56,6 @@ export const FromChatWebview = z.discriminatedUnion('type', [
   z.object({ type: z.literal('link'), command: z.string(), args: z.array(z.json()).optional() }),
 ]);
 export type FromChatWebview = z.infer<typeof FromChatWebview>;
+
+/** The edit-block fencing the chat view renders with (webviews import shared/webview/ only). */
+export { fenceEditBlocks } from '../chat/edit-blocks';

@@ -15,3 +15,6 @@ export const FromStatusWebview = z.discriminatedUnion('type', [
   z.object({ type: z.literal('restartServer') }),
 ]);
 export type FromStatusWebview = z.infer<typeof FromStatusWebview>;
+
+/** The report the status panel renders (webviews import shared/webview/ only). */
+export { DoctorReport };

@@ -26,9 +26,9 @@ function workspace(): TempWorkspace {
   return w;
 }
 
-async function start(root: string, embeddings: Record<string, unknown>, env: Record<string, string> = {}): Promise<InProcessServer> {
+async function start(root: string, embeddings: Record<string, unknown>, env: Record<string, string> = {}, models: Record<string, unknown> = {}): Promise<InProcessServer> {
   const s = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', ...env });
-  await s.initialize(root, { settings: { index: { watch: false }, embeddings } });
+  await s.initialize(root, { settings: { index: { watch: false }, embeddings, models } });
   return s;
 }
 
@@ -74,5 +74,23 @@ describe('embeddings and hybrid search', () => {
     const doctor = Doctor.result.parse(await server.client.sendRequest(Doctor.method, { timeoutMs: 200 }));
     expect(doctor.tools.embedder).toMatchObject({ available: false, error: expect.stringMatching(/unavailable/) });
     expect(((await search(server, 'verify password')).hits as SearchHit[])[0]?.symbol).toBe('verifyPassword');
+  });
+
+  it('embeds through nootropic.models.roles.embed (the model router) when it is set', async () => {
+    ws = workspace();
+    standin = await startModelStandin({ models: ['nomic-embed-text'], embeddingDims: 32 });
+    server = await start(ws.root, { provider: 'none' }, {}, { roles: { embed: [{ provider: 'ollama', baseUrl: standin.url, model: 'nomic-embed-text' }] } });
+    expect(await build(server)).toMatchObject({ mode: 'hybrid', embedder: 'ollama:nomic-embed-text@32' });
+    expect(standin.requests.filter((r) => r.path === '/api/embed').length).toBeGreaterThan(0);
+    expect(((await search(server, 'apply a discount to the total')).hits as SearchHit[])[0]?.symbol).toBe('applyDiscount');
+  });
+
+  it('the endpoint policy refuses a non-loopback embedding endpoint before any connection (no allowCloud)', async () => {
+    ws = workspace();
+    server = await start(ws.root, { provider: 'openai', model: 'text-embed', baseUrl: 'http://192.0.2.7:8080/v1' });
+    expect(await build(server)).toMatchObject({ mode: 'lexical', embedder: 'none' });
+    const info = IndexInfo.result.parse(await server.client.sendRequest(IndexInfo.method, {}));
+    expect(info.message).toMatch(/embedder openai text-embed unavailable: .*192\.0\.2\.7.*lexical-only/);
+    expect(info.message).toMatch(/allowCloud/);
   });
 });

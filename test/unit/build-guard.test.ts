@@ -1,9 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { tempWorkspace } from '../support/paths';
+import { REPO_ROOT, tempWorkspace } from '../support/paths';
 
-// esbuild.config.mjs exports the guard; importing it does not run the build.
-import { shippedGrammars, vscodeImportGuard, zodLocalesStub } from '../../esbuild.config.mjs';
+// esbuild.config.mjs exports the guards; importing it does not run the build.
+import { IMPORT_RULES, importViolation, layerGuard, resolveSource, shippedGrammars, vscodeImportGuard, zodLocalesStub } from '../../esbuild.config.mjs';
 import { GRAMMARS } from '../../server/src/syntax/grammars';
 
 describe('build guard: only extension/ may import vscode', () => {
@@ -50,5 +52,71 @@ describe('what the bundles leave out', () => {
 
   it('ships exactly the grammars the server loads', () => {
     expect(shippedGrammars()).toEqual([...GRAMMARS]);
+  });
+});
+
+/** Bundles `entry` (inside a temp tree laid out like the repository) with the layer guard on that tree. */
+async function bundleIn(files: Record<string, string>, entry: string): Promise<esbuild.BuildResult> {
+  const ws = tempWorkspace('nootropic-layers-');
+  try {
+    for (const [rel, text] of Object.entries(files)) ws.write(rel, text);
+    return await esbuild.build({ entryPoints: [path.join(ws.root, entry)], bundle: true, write: false, logLevel: 'silent', platform: 'node', plugins: [layerGuard(ws.root)] });
+  } finally {
+    ws.dispose();
+  }
+}
+
+describe('build guard: the layer table', () => {
+  const forbidden: Array<[string, Record<string, string>, string, RegExp]> = [
+    ['the extension importing server code', { 'extension/x.ts': "import { a } from '../server/src/a';\nexport const x = a;\n", 'server/src/a.ts': 'export const a = 1;\n' }, 'extension/x.ts', /extension\/x\.ts imports server\/src\/a\.ts: extension\/ may import only extension\/, shared\//],
+    ['the index importing a handler', { 'server/src/rag/x.ts': "import { h } from '../handlers/h';\nexport const x = h;\n", 'server/src/handlers/h.ts': 'export const h = 1;\n' }, 'server/src/rag/x.ts', /server\/src\/rag\/x\.ts imports server\/src\/handlers\/h\.ts/],
+    ['a webview importing the protocol directly', { 'webviews/v/main.ts': "import { p } from '../../shared/protocol/p';\nexport const x = p;\n", 'shared/protocol/p.ts': 'export const p = 1;\n' }, 'webviews/v/main.ts', /webviews\/ may import only webviews\/, shared\/webview\//],
+    ['the server importing the extension', { 'server/src/x.ts': "import { e } from '../../extension/e';\nexport const x = e;\n", 'extension/e.ts': 'export const e = 1;\n' }, 'server/src/x.ts', /server\/src\/x\.ts imports extension\/e\.ts/],
+    ['the CLI importing server internals', { 'server/src/cli/x.ts': "import { r } from '../models/router';\nexport const x = r;\n", 'server/src/models/router.ts': 'export const r = 1;\n' }, 'server/src/cli/x.ts', /the CLI is a client of the server/],
+    ['security importing telemetry (the bottom layer)', { 'server/src/security/x.ts': "import { t } from '../telemetry/t';\nexport const x = t;\n", 'server/src/telemetry/t.ts': 'export const t = 1;\n' }, 'server/src/security/x.ts', /bottom layer/],
+  ];
+  for (const [what, files, entry, message] of forbidden) {
+    it(`fails the build on ${what}, naming both files and the rule`, async () => {
+      await expect(bundleIn(files, entry)).rejects.toThrow(message);
+    });
+  }
+
+  it('lets allowed imports through: the CLI on shared/ and the edit engine, a webview on shared/webview/, rag on models', async () => {
+    const files = {
+      'server/src/cli/main.ts': "import { s } from '../../../shared/s';\nimport { applyEdits } from '../edits';\nexport const x = [s, applyEdits];\n",
+      'shared/s.ts': 'export const s = 1;\n',
+      'server/src/edits/index.ts': 'export const applyEdits = 1;\n',
+      'webviews/v/main.ts': "import { w } from '../../shared/webview/w';\nexport const x = w;\n",
+      'shared/webview/w.ts': 'export const w = 1;\n',
+      'server/src/rag/x.ts': "import { m } from '../models/m';\nexport const x = m;\n",
+      'server/src/models/m.ts': 'export const m = 1;\n',
+    };
+    for (const entry of ['server/src/cli/main.ts', 'webviews/v/main.ts', 'server/src/rag/x.ts']) expect((await bundleIn(files, entry)).errors).toEqual([]);
+  });
+
+  // esbuild never resolves type-only imports; reading every source's imports covers them too.
+  it('the repository itself obeys the table, type-only imports included', () => {
+    const sources: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.name === 'node_modules' || e.name === 'dist') continue;
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.(ts|mts|tsx)$/.test(e.name) && !e.name.endsWith('.d.ts')) sources.push(p);
+      }
+    };
+    const layers = [...new Set(IMPORT_RULES.map((r) => r.from.split('/')[0]!))];
+    for (const top of layers) walk(path.join(REPO_ROOT, top));
+    expect(sources.length).toBeGreaterThan(100);
+    const rel = (p: string) => path.relative(REPO_ROOT, p).split(path.sep).join('/');
+    const violations: string[] = [];
+    for (const file of sources) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']*)'/g)) {
+        const why = importViolation(rel(file), rel(resolveSource(path.resolve(path.dirname(file), m[1]!))));
+        if (why) violations.push(why);
+      }
+    }
+    expect(violations).toEqual([]);
   });
 });

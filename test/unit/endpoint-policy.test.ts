@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkEndpoint, isLoopbackHost } from '../../server/src/models/endpoint-policy';
+import { checkEndpoint, isLoopbackHost } from '../../server/src/security/endpoint-policy';
 
 describe('endpoint policy', () => {
   it('treats loopback names and addresses as local', () => {

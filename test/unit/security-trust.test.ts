@@ -11,7 +11,7 @@ import { configurationContribution } from '../../shared/config/contributes';
 import { ConfigStore, InitializationOptions, trustOf } from '../../server/src/config/store';
 import { WIDENING_RULES } from '../../server/src/config/widening';
 import { createLogger } from '../../server/src/log';
-import { checkEndpointResolved, resolvesToLoopback, type HostLookup } from '../../server/src/models/endpoint-policy';
+import { checkEndpointResolved, resolvesToLoopback, type HostLookup } from '../../server/src/security/endpoint-policy';
 import { readRun, RunLog } from '../../server/src/workflow/run-log';
 
 const dirs: string[] = [];

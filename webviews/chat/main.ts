@@ -6,8 +6,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import MarkdownIt from 'markdown-it';
-import { fenceEditBlocks } from '../../shared/chat/edit-blocks';
-import { ToChatWebview, type FromChatWebview, type SlashCommandView, type Turn } from '../../shared/webview/chat';
+import { fenceEditBlocks, ToChatWebview, type FromChatWebview, type SlashCommandView, type Turn } from '../../shared/webview/chat';
 import { el, vscodeApi } from '../shared/vscode';
 
 const vscode = vscodeApi<FromChatWebview>();
@@ -17,7 +16,6 @@ type Area = HTMLElement & { value: string; focus(): void };
 
 let turns: Turn[] = [];
 let commands: SlashCommandView[] = [];
-let busy = false;
 const nodes = new Map<string, HTMLElement>();
 
 const root = document.getElementById('root')!;
@@ -160,7 +158,6 @@ function save(): void {
 }
 
 function setBusy(b: boolean): void {
-  busy = b;
   stopBtn.toggleAttribute('disabled', !b);
 }
 

@@ -1,6 +1,5 @@
 /** The status panel: renders the doctor report the extension sends; asks for refresh / restart. */
-import { FromStatusWebview, ToStatusWebview } from '../../shared/webview/status';
-import type { DoctorReport } from '../../shared/protocol/server';
+import { FromStatusWebview, ToStatusWebview, type DoctorReport } from '../../shared/webview/status';
 
 interface VsCodeApi {
   postMessage(message: FromStatusWebview): void;

@@ -5,7 +5,7 @@
  * values in a layer and takes them out; the store decides whether they go back in.
  */
 import { createHash } from 'node:crypto';
-import { isLiteralLoopback } from '../models/endpoint-policy';
+import { isLiteralLoopback } from '../security/endpoint-policy';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

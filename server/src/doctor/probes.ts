@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import type { Config } from '../../../shared/config/schema';
 import type { ModelEndpointReport, ProbeResult } from '../../../shared/protocol';
-import { checkEndpointResolved } from '../models/endpoint-policy';
+import { checkEndpointResolved } from '../security/endpoint-policy';
 import type { ResolvedEndpoint } from '../models/endpoints';
 import { probeLlamaCpp } from '../models/llamacpp';
 import { checkGgufFile } from '../models/llamacpp-runtime';

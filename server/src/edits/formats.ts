@@ -7,8 +7,8 @@
  * - whole-file replacement: a fenced block right after a file path line;
  * - replace-symbol: `<<<<<<< SYMBOL name` (a function, method or class, `Class.method` allowed) / new text /
  *   `>>>>>>> REPLACE`, located with tree-sitter.
- * This only recognises and structures them; locate.ts and apply.ts locate and apply. Anything that looks like an
- * edit but cannot be read is reported, never dropped silently.
+ * This only recognises and structures them; locate.ts locates, plan.ts computes the new contents and index.ts
+ * (with commit.ts) applies. Anything that looks like an edit but cannot be read is reported, never dropped silently.
  */
 
 export interface SearchReplaceEdit {

@@ -114,10 +114,6 @@ export async function dropPending(root: string, id: string): Promise<void> {
   await fs.rm(path.join(journalDir(root), `${id}${PENDING}`), { force: true });
 }
 
-export async function removeRecord(root: string, id: string): Promise<void> {
-  await fs.rm(path.join(journalDir(root), `${id}.json`), { force: true });
-}
-
 /** Pending records left by a process killed between journal and commit (oldest first); unreadable ones reported. */
 export async function readPending(root: string): Promise<{ records: ChangeSetRecord[]; problems: string[] }> {
   return readDir(root, (n) => n.endsWith(PENDING));

@@ -2,16 +2,14 @@
  * Agents over LSP: `nootropic/agent/plan`, `nootropic/agent/run` (cancellable; `nootropic/agent/progress` for
  * every step, `$/progress` when the client gave a token), `nootropic/runs/list|get`, `nootropic/tasks/graph`,
  * feedback, the `nootropic/agent/approve` request to the client, critic diagnostics and their code actions.
- * Runs a killed server left unfinished are offered at start (handlers/trust.ts), resumed only when a client asks.
+ * The state (runs in progress, memory, the offer of interrupted runs) is the agents service's (agents/service.ts):
+ * these handlers parse, call and map errors. Interrupted runs are resumed only when a client asks (`resume`).
  */
 import path from 'node:path';
-import { URI } from 'vscode-uri';
-import { WorkDoneProgress } from 'vscode-languageserver';
+import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageserver';
 import {
-  AgentApprove,
   AgentFeedback,
   AgentPlan,
-  AgentProgress,
   AgentRun,
   FeedbackExport,
   NootropicErrorCodes,
@@ -21,21 +19,19 @@ import {
   type AgentRunResult,
 } from '../../../shared/protocol';
 import type { ServerContext } from '../context';
-import { codeActionsFor, diagnosticsByUri } from '../agents/diagnostics';
-import { editEngine } from '../agents/engine';
+import { codeActionsFor } from '../agents/diagnostics';
 import { FeedbackStore } from '../agents/feedback';
-import { EpisodeStore } from '../agents/memory';
-import { AgentRefusal, runAgents, type AgentEnv, type RunRequest } from '../agents/orchestrator';
+import { AgentRefusal, type RunRequest } from '../agents/orchestrator';
 import { plan } from '../agents/planner';
 import { progressOf } from '../agents/project-mgr';
-import { typeScriptLocation } from '../agents/ts-diagnostics';
+import type { RunProgress } from '../agents/service';
 import { ModelError } from '../models/errors';
 import { abortSignalFor, RpcError } from '../rpc/registry';
-import { listRuns, readRun, type RunStep } from '../workflow/run-log';
+import { listRuns, readRun } from '../workflow/run-log';
 import { findSpec } from '../workflow/spec';
 import { loadGraph } from '../workflow/task-graph';
 
-type Ctx = Pick<ServerContext, 'rpc' | 'config' | 'models' | 'documents' | 'retriever' | 'log' | 'connection' | 'telemetry' | 'status' | 'diagnostics'>;
+type Ctx = Pick<ServerContext, 'rpc' | 'config' | 'models' | 'connection' | 'agents'>;
 
 function requireRoot(ctx: Ctx): string {
   const root = ctx.config.workspaceRoot;
@@ -52,86 +48,23 @@ function toRpc(err: unknown): never {
   throw err;
 }
 
+/** LSP work-done progress for the client that gave a token. */
+function workDone(ctx: Ctx, token: string | number | undefined): RunProgress | undefined {
+  if (token === undefined) return undefined;
+  const send = (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => void ctx.connection.sendProgress(WorkDoneProgress.type, token, value).catch(() => undefined);
+  return {
+    begin: (runId) => send({ kind: 'begin', title: `nootropic run ${runId}`, cancellable: true }),
+    report: (message) => send({ kind: 'report', message }),
+    end: () => send({ kind: 'end' }),
+  };
+}
+
 export function register(ctx: Ctx): void {
-  const memories = new Map<string, EpisodeStore>();
-  const memoryFor = (root: string) => {
-    let m = memories.get(root);
-    if (!m) memories.set(root, (m = new EpisodeStore(root, ctx.log.child('memory'))));
-    return m;
-  };
-  const active = new Set<string>();
-  // Degraded critic: say so in status and doctor (semgrep's absence is doctor's own probe).
-  if (!typeScriptLocation()) ctx.status.set('agents', ['typescript compiler not found: the agents\' critic checks syntax (tree-sitter) and runs tests, but reports no type errors']);
-
-  // Critic findings own their share of each file's diagnostics (the syntax checker owns another): a later clean
-  // critic step clears the critic's share only.
-  const publishFindings = async (root: string, step: RunStep) => {
-    if (step.kind !== 'critic') return;
-    const next = diagnosticsByUri(root, step.findings ?? []);
-    for (const uri of new Set([...ctx.diagnostics.urisOf('critic'), ...next.keys()])) {
-      await ctx.diagnostics.set(uri, 'critic', next.get(uri) ?? []);
-    }
-  };
-
-  const envFor = (root: string, signal: AbortSignal, progressToken?: string | number): AgentEnv => ({
-    root,
-    models: ctx.models,
-    edits: editEngine,
-    config: ctx.config.config.agents,
-    trusted: ctx.config.workspaceTrusted,
-    approvals: ctx.config.widening.values.length && ctx.config.widening.approved ? [`workspace-settings:${ctx.config.widening.hash}`] : [],
-    retriever: ctx.retriever(),
-    openFiles: () =>
-      ctx.documents
-        .all()
-        .filter((d) => d.uri.startsWith('file:'))
-        .map((d) => ({ path: path.relative(root, URI.parse(d.uri).fsPath).split(path.sep).join('/'), text: d.getText() }))
-        .filter((f) => !f.path.startsWith('..')),
-    memory: memoryFor(root),
-    ask: async (req) => {
-      try {
-        const raw = await ctx.connection.sendRequest(AgentApprove.method, req);
-        return AgentApprove.result.parse(raw).approved;
-      } catch (err) {
-        ctx.log.info('approval request not answered', { command: req.command, error: String(err) });
-        return false;
-      }
-    },
-    telemetry: ctx.telemetry,
-    signal,
-    onStart: (runId) => {
-      active.add(runId);
-      if (progressToken !== undefined) void ctx.connection.sendProgress(WorkDoneProgress.type, progressToken, { kind: 'begin', title: `nootropic run ${runId}`, cancellable: true }).catch(() => undefined);
-    },
-    onStep: (runId, step) => {
-      ctx.rpc.send(AgentProgress, {
-        runId,
-        ...(step.taskId ? { taskId: step.taskId } : {}),
-        step: { kind: step.kind, status: step.status, title: step.title, ...(step.rationale ? { rationale: step.rationale } : {}), startedAt: step.startedAt, ...(step.durationMs !== undefined ? { durationMs: step.durationMs } : {}), ...(step.detail ? { detail: step.detail } : {}) },
-      });
-      if (progressToken !== undefined) void ctx.connection.sendProgress(WorkDoneProgress.type, progressToken, { kind: 'report', message: step.title }).catch(() => undefined);
-      void publishFindings(root, step);
-    },
-    onTask: (runId, task) => {
-      ctx.rpc.send(AgentProgress, { runId, taskId: task.id, step: { kind: 'decision', status: task.status, title: `task ${task.id}: ${task.status}`, startedAt: new Date().toISOString() }, task });
-    },
-  });
-
   const run = async (root: string, req: RunRequest, signal: AbortSignal, progressToken?: string | number): Promise<AgentRunResult> => {
-    let runId: string | undefined;
     try {
-      const env = envFor(root, signal, progressToken);
-      const onStart = env.onStart!;
-      env.onStart = (id) => {
-        runId = id;
-        onStart(id);
-      };
-      return await runAgents(req, env);
+      return await ctx.agents.run(root, req, signal, workDone(ctx, progressToken));
     } catch (err) {
       return toRpc(err);
-    } finally {
-      if (runId) active.delete(runId);
-      if (progressToken !== undefined) void ctx.connection.sendProgress(WorkDoneProgress.type, progressToken, { kind: 'end' }).catch(() => undefined);
     }
   };
 
@@ -209,5 +142,4 @@ export function register(ctx: Ctx): void {
   });
 
   ctx.connection.onCodeAction((params) => codeActionsFor(params.textDocument.uri, params.context.diagnostics));
-  // Interrupted runs are offered, never resumed unasked: see handlers/trust.ts.
 }

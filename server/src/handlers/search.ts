@@ -21,7 +21,7 @@ const KINDS: Record<string, SymbolKind> = {
   module: SymbolKind.Module,
 };
 
-export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'connection' | 'documents' | 'index' | 'status' | 'secrets'>): void {
+export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'connection' | 'documents' | 'index' | 'status'>): void {
   let lastSent = 0;
   ctx.index.onState((state) => {
     // Progress updates are throttled; state changes always go out.
@@ -33,7 +33,7 @@ export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'connection
     if (state.state === 'error') degraded.push(`index: ${state.message ?? 'failed'}`);
     ctx.status.set('index', degraded);
   });
-  ctx.config.onChange((config) => ctx.index.configure(ctx.config.workspaceRoot, config, ctx.secrets.apiKey));
+  ctx.config.onChange((config) => ctx.index.configure(ctx.config.workspaceRoot, config));
 
   const requireIndex = () => {
     if (!ctx.config.workspaceRoot) throw new RpcError(NootropicErrorCodes.NoWorkspace, 'no workspace folder is open: open a folder (or pass --root) to index it');

@@ -1,7 +1,8 @@
 /**
  * Role → fallback chain of endpoints, from configuration. The old single-endpoint keys
  * (`models.provider/baseUrl/model`) remain the default chat endpoint; `edit` and `plan` fall back to the chat
- * chain; `embed` has no default (search then runs lexical-only, and says so).
+ * chain; `embed` defaults to the index's embedder setting (`nootropic.embeddings.provider/model/baseUrl`) when that
+ * names an endpoint or a GGUF file, and otherwise has none (search then runs lexical-only, and says so).
  */
 import type { Config, EndpointConfig, Provider, Role } from '../../../shared/config/schema';
 
@@ -41,10 +42,19 @@ function resolveOne(models: Config['models'], role: Role, index: number, ep: End
   };
 }
 
-export function resolveChain(models: Config['models'], role: Role): ResolvedEndpoint[] {
+/**
+ * A role's chain. `embeddings` (the index's embedder setting) is the embed role's default, the way
+ * `models.provider/baseUrl/model` is chat's: `ollama`/`openai` on `embeddings.baseUrl` (else `models.baseUrl`),
+ * `llamacpp` on a GGUF file. `transformers` runs in the index itself and `none` is lexical-only: no endpoint.
+ */
+export function resolveChain(models: Config['models'], role: Role, embeddings?: Config['embeddings']): ResolvedEndpoint[] {
   const own = models.roles[role];
   if (own.length) return own.map((ep, i) => resolveOne(models, role, i, ep));
-  if (role === 'embed') return [];
+  if (role === 'embed') {
+    const e = embeddings;
+    if (!e?.model || (e.provider !== 'ollama' && e.provider !== 'openai' && e.provider !== 'llamacpp')) return [];
+    return [resolveOne(models, 'embed', 0, { provider: e.provider, model: e.model, ...(e.provider === 'llamacpp' ? {} : { baseUrl: e.baseUrl || models.baseUrl }) })];
+  }
   if (role === 'chat') return [resolveOne(models, 'chat', 0, { model: models.model })];
   return resolveChain(models, 'chat').map((ep) => ({ ...ep, role, label: ep.index === 0 ? role : `${role} fallback ${ep.index}` }));
 }

@@ -9,7 +9,7 @@
  * For NDJSON streams (Ollama) it also drops malformed lines and reports them, instead of letting the client
  * print to the console and carry on silently.
  */
-import { checkEndpointResolved } from './endpoint-policy';
+import { checkEndpointResolved } from '../security/endpoint-policy';
 import { ModelError } from './errors';
 
 export interface GuardOptions {

@@ -165,7 +165,8 @@ export class OpenAiCompatibleAdapter implements ModelAdapter {
 
   async embed(model: string, inputs: string[], signal: AbortSignal): Promise<number[][]> {
     return this.call(signal, async (client) => {
-      const res = await client.embeddings.create({ model, input: inputs }, { signal });
+      // Plain floats: the SDK's default (base64) is not understood by every OpenAI-compatible local server.
+      const res = await client.embeddings.create({ model, input: inputs, encoding_format: 'float' }, { signal });
       const data = [...res.data].sort((a, b) => a.index - b.index);
       if (data.length !== inputs.length)
         throw new ModelError('malformed', `${this.baseUrl} returned ${data.length} embeddings for ${inputs.length} inputs`, { endpoint: this.baseUrl });

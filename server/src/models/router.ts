@@ -5,14 +5,15 @@
  * runs with retries. The first endpoint that answers wins; once answer text has streamed there is no fallback
  * (it would repeat itself). Every failure is kept in `attempts` and endpoint health goes to status.
  */
+import { trace } from '@opentelemetry/api';
 import { ROLES, type Config, type Role } from '../../../shared/config/schema';
 import type { Logger } from '../log';
 import type { Secrets } from '../security/secrets';
-import { withChatSpan } from '../telemetry/genai';
+import { withChatSpan, withEmbeddingsSpan } from '../telemetry/genai';
 import type { Telemetry } from '../telemetry/telemetry';
 import { AnthropicAdapter } from './anthropic';
 import { CircuitBreaker } from './circuit-breaker';
-import { checkEndpoint, isLoopbackHost } from './endpoint-policy';
+import { checkEndpoint, isLoopbackHost } from '../security/endpoint-policy';
 import { endpointKey, resolveChain, type ResolvedEndpoint } from './endpoints';
 import { ModelError, type ModelErrorKind } from './errors';
 import { OllamaAdapter } from './ollama';
@@ -61,6 +62,8 @@ export interface RoutedChat {
 
 export interface RouterDeps {
   models: () => Config['models'];
+  /** The index's embedder setting: the embed role's default endpoint when `roles.embed` is empty. */
+  embeddings?: () => Config['embeddings'];
   secrets: Secrets;
   log: Logger;
   /** Called with one line per unhealthy endpoint whenever that set changes. */
@@ -79,7 +82,7 @@ export class ModelRouter {
   constructor(private readonly deps: RouterDeps) {}
 
   chain(role: Role): ResolvedEndpoint[] {
-    return resolveChain(this.deps.models(), role);
+    return resolveChain(this.deps.models(), role, this.deps.embeddings?.());
   }
 
   breaker(ep: ResolvedEndpoint): CircuitBreaker {
@@ -122,8 +125,7 @@ export class ModelRouter {
     let a = this.adapters.get(key);
     if (!a) {
       const configured = () => {
-        const m = this.deps.models();
-        return ROLES.flatMap((role) => resolveChain(m, role)).filter((e) => e.provider === 'llamacpp').map((e) => e.model);
+        return ROLES.flatMap((role) => this.chain(role)).filter((e) => e.provider === 'llamacpp').map((e) => e.model);
       };
       a = new LlamaCppAdapter({ runtime: this.llama.runtime, configured, timeoutMs, log: this.deps.log });
       this.adapters.set(key, a);
@@ -270,8 +272,18 @@ export class ModelRouter {
     return { result: routed.value, toolCalls: opts.tools?.length ? toolCalls : routed.value.toolCalls, endpoint: routed.endpoint, window: window!, attempts: routed.attempts, repaired };
   }
 
+  /** Embeddings down the embed chain: the same policy, breaker, retries and spans as every other model call. */
   async embed(inputs: string[], signal: AbortSignal): Promise<{ vectors: number[][]; endpoint: ResolvedEndpoint; attempts: Attempt[] }> {
-    const routed = await this.route('embed', signal, (ep, adapter) => adapter.embed(ep.model, inputs, signal));
+    const routed = await this.route('embed', signal, async (ep, adapter) => {
+      // A span under the request that asked (a query's embedding); the index's background batches would be
+      // thousands of root spans pushing the runs' traces out of the trace store.
+      const t = this.deps.telemetry;
+      if (!t || !trace.getActiveSpan()) return adapter.embed(ep.model, inputs, signal);
+      return withEmbeddingsSpan(t, { provider: ep.provider, model: ep.model }, async (span) => {
+        span.setAttributes({ 'nootropic.base_url': ep.baseUrl, 'nootropic.role': 'embed', 'nootropic.endpoint': ep.label, 'nootropic.inputs': inputs.length });
+        return adapter.embed(ep.model, inputs, signal);
+      });
+    });
     return { vectors: routed.value, endpoint: routed.endpoint, attempts: routed.attempts };
   }
 }

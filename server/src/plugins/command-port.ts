@@ -1,6 +1,6 @@
 /**
- * Plugin commands for other domains (chat's `/command` routing): the plugins domain attaches the runner once
- * its manager exists; until then (or with plugins off) no command is known.
+ * Plugin commands for other domains (chat's `/command` routing): createServer attaches the plugins service
+ * (plugins/service.ts); with plugins off no command is known.
  */
 import type { PluginsRunResult } from '../../../shared/protocol';
 

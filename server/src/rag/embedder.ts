@@ -1,18 +1,16 @@
 /**
- * Embeddings behind one interface: transformers.js on a local model folder (run in the server process, never
- * downloaded), Ollama `/api/embed`, or an OpenAI-compatible `/v1/embeddings`, through the official clients.
+ * Embeddings behind one interface. A model endpoint (ollama `/api/embed`, an OpenAI-compatible `/v1/embeddings`,
+ * a GGUF file run by llama.cpp) is reached through the model router's embed role (models/router.ts), like every
+ * other model call: the endpoint policy, the guarded fetch, the circuit breaker, retries and spans apply, and
+ * `nootropic.models.roles.embed` is honoured (`nootropic.embeddings` is that role's default endpoint). Only
+ * transformers.js on a local model folder runs here, in the server process (never downloaded).
  * Creating one probes it for real; an embedder that cannot be reached or loaded is reported with its reason,
  * and the index runs in lexical-only mode: never silently.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Ollama } from 'ollama';
-import OpenAI from 'openai';
 import type { Config } from '../../../shared/config/schema';
-import { createLogger, type Logger } from '../log';
-import { checkEndpointResolved } from '../models/endpoint-policy';
-import { LlamaCppAdapter } from '../models/llamacpp';
-import { sharedLlamaRuntime } from '../models/llamacpp-runtime';
+import { endpointKey, type ResolvedEndpoint } from '../models/endpoints';
 
 export interface Embedder {
   /** Names the model and dimension; a change rebuilds the index. */
@@ -22,6 +20,12 @@ export interface Embedder {
 }
 
 export type EmbedderState = { embedder: Embedder; detail: string } | { embedder?: undefined; reason: string };
+
+/** The model router's embed role (ModelRouter): the only way the index reaches an embedding model. */
+export interface EmbedRoute {
+  chain(role: 'embed'): ResolvedEndpoint[];
+  embed(inputs: string[], signal: AbortSignal): Promise<{ vectors: number[][]; endpoint: ResolvedEndpoint }>;
+}
 
 type EmbedFn = (texts: string[], signal?: AbortSignal) => Promise<number[][] | Float32Array[]>;
 
@@ -45,25 +49,29 @@ async function transformersEmbed(folder: string): Promise<EmbedFn> {
   };
 }
 
-/** A GGUF embedding model run in-process by llama.cpp (node-llama-cpp, loaded only now). */
-function llamacppEmbed(config: Config, file: string, log: Logger): EmbedFn {
-  const runtime = sharedLlamaRuntime({ threads: config.models.llamacpp.threads, gpu: config.models.llamacpp.gpu, log: log.child('llamacpp') });
-  const adapter = new LlamaCppAdapter({ runtime, configured: () => [file], timeoutMs: config.models.timeoutMs, log });
-  return (texts, signal) => adapter.embed(file, texts, signal ?? new AbortController().signal);
-}
+const identity = (ep: ResolvedEndpoint) => `${endpointKey(ep)} ${ep.model}`;
 
-function ollamaEmbed(baseUrl: string, model: string): EmbedFn {
-  const client = new Ollama({ host: baseUrl });
-  return async (texts) => (await client.embed({ model, input: texts })).embeddings;
-}
-
-function openaiEmbed(baseUrl: string, model: string, apiKey: string | undefined): EmbedFn {
-  const client = new OpenAI({ baseURL: baseUrl, apiKey: apiKey ?? 'not-needed-for-local-servers', maxRetries: 2, timeout: 60_000 });
-  return async (texts, signal) => {
-    // Plain floats: the SDK's default (base64) is not understood by every OpenAI-compatible local server.
-    const res = await client.embeddings.create({ model, input: texts, encoding_format: 'float' }, signal ? { signal } : {});
-    return res.data.sort((a, b) => a.index - b.index).map((d) => d.embedding);
+/**
+ * Through the router. The endpoint that answered the probe is the index's model: vectors from another one (a
+ * fallback further down the chain) are not comparable, so a batch answered elsewhere fails instead of mixing.
+ */
+function routedEmbed(models: EmbedRoute): { fn: EmbedFn; answered: () => ResolvedEndpoint | undefined } {
+  let pinned: ResolvedEndpoint | undefined;
+  const fn: EmbedFn = async (texts, signal) => {
+    const out = await models.embed(texts, signal ?? new AbortController().signal);
+    if (!pinned) pinned = out.endpoint;
+    else if (identity(out.endpoint) !== identity(pinned))
+      throw new Error(`${out.endpoint.label} (${out.endpoint.provider} ${out.endpoint.model}) answered instead of ${pinned.label} (${pinned.provider} ${pinned.model}), whose vectors the index holds`);
+    return out.vectors;
   };
+  return { fn, answered: () => pinned };
+}
+
+/** One line that says why: the router's per-endpoint errors, not its "no model answered" heading. */
+function reasonOf(err: unknown): string {
+  const attempts = (err as { attempts?: Array<{ error: string }> }).attempts;
+  const text = attempts?.length ? attempts.map((a) => a.error.split('\n')[0]).join('; ') : (err as Error).message;
+  return text.split('\n')[0] ?? '';
 }
 
 function normalize(v: ArrayLike<number>): Float32Array {
@@ -75,26 +83,27 @@ function normalize(v: ArrayLike<number>): Float32Array {
   return out;
 }
 
-export async function createEmbedder(config: Config, apiKey: string | undefined, log: Logger = createLogger(() => {})): Promise<EmbedderState> {
+export async function createEmbedder(config: Config, models: EmbedRoute): Promise<EmbedderState> {
   const e = config.embeddings;
-  if (e.provider === 'none') return { reason: 'no embedding model configured (nootropic.embeddings.provider is none): search runs in lexical-only mode' };
-  if (!e.model) return { reason: `nootropic.embeddings.model is empty: set a ${e.provider === 'transformers' ? 'local model folder' : 'model name'}; lexical-only mode until then` };
+  const chain = models.chain('embed');
+  if (!chain.length) {
+    if (e.provider === 'none') return { reason: 'no embedding model configured (nootropic.embeddings.provider is none): search runs in lexical-only mode' };
+    if (!e.model) return { reason: `nootropic.embeddings.model is empty: set a ${e.provider === 'transformers' ? 'local model folder' : 'model name'}; lexical-only mode until then` };
+  }
+  const primary = chain[0];
+  const label = primary ? `${primary.provider} ${primary.model}` : `${e.provider} ${e.model}`;
   try {
-    let fn: EmbedFn;
-    if (e.provider === 'transformers') fn = await transformersEmbed(e.model);
-    else if (e.provider === 'llamacpp') fn = llamacppEmbed(config, e.model, log);
-    else {
-      const baseUrl = e.baseUrl || config.models.baseUrl;
-      const decision = await checkEndpointResolved(baseUrl, config.models.allowCloud);
-      if (!decision.allowed) return { reason: `embedder ${e.provider} ${baseUrl}: ${decision.reason}` };
-      fn = e.provider === 'ollama' ? ollamaEmbed(baseUrl, e.model) : openaiEmbed(baseUrl, e.model, apiKey);
-    }
+    const routed = primary ? routedEmbed(models) : undefined;
+    const fn = routed ? routed.fn : await transformersEmbed(e.model);
     const [probe] = await fn(['nootropic embedding probe'], AbortSignal.timeout(30_000));
     if (!probe || !probe.length) throw new Error('the model returned an empty embedding');
     const dim = probe.length;
-    const name = e.provider === 'transformers' || e.provider === 'llamacpp' ? path.basename(path.resolve(e.model)) : e.model;
+    const ep = routed?.answered();
+    const provider = ep?.provider ?? e.provider;
+    const model = ep?.model ?? e.model;
+    const name = provider === 'transformers' || provider === 'llamacpp' ? path.basename(path.resolve(model)) : model;
     const embedder: Embedder = {
-      id: `${e.provider}:${name}@${dim}`,
+      id: `${provider}:${name}@${dim}`,
       dim,
       async embed(texts, signal) {
         const out: Float32Array[] = [];
@@ -112,6 +121,6 @@ export async function createEmbedder(config: Config, apiKey: string | undefined,
     };
     return { embedder, detail: `${embedder.id} (hybrid lexical + vector search)` };
   } catch (err) {
-    return { reason: `embedder ${e.provider} ${e.model} unavailable: ${(err as Error).message.split('\n')[0]}; search runs in lexical-only mode` };
+    return { reason: `embedder ${label} unavailable: ${reasonOf(err)}; search runs in lexical-only mode` };
   }
 }

@@ -20,7 +20,7 @@ import type { Config } from '../../../shared/config/schema';
 import type { IndexState, IndexSummary, SearchHit } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import { knownSecrets } from '../security/redact';
-import { createEmbedder, type EmbedderState } from './embedder';
+import { createEmbedder, type EmbedderState, type EmbedRoute } from './embedder';
 import { LocalIndex, type IndexHandle, type IndexHandleOptions } from './index-host';
 import { snapshotInfo, type SnapshotInfo } from './lexical-snapshot';
 import { RemoteIndex, workerScript } from './remote-index';
@@ -46,12 +46,16 @@ export class IndexService {
   clientWatches = false;
   private root: string | null = null;
   private readonly listeners: IndexListener[] = [];
-  private settings: { index: Config['index']; embeddings: Config['embeddings']; baseUrl: string } | undefined;
+  private settings: { index: Config['index']; embeddings: Config['embeddings']; baseUrl: string; embedChain: unknown } | undefined;
   private embedderState: EmbedderState = { reason: 'no embedding model configured: search runs in lexical-only mode' };
   /** The build started at configure time, handed to the first `index/build` call so it reports the real work. */
   private initial: { summary: Promise<IndexSummary>; endedAt?: number } | undefined;
 
-  constructor(private readonly log: Logger) {}
+  /** `models`: the model router's embed role, the index's only way to an embedding model. */
+  constructor(
+    private readonly log: Logger,
+    private readonly models: EmbedRoute,
+  ) {}
 
   onState(listener: IndexListener): void {
     this.listeners.push(listener);
@@ -68,8 +72,8 @@ export class IndexService {
   }
 
   /** (Re)configure for a root; starts the background load + update when the root, limits or embedder changed. */
-  configure(root: string | null, config: Config, apiKey: string | undefined): void {
-    const settings = { index: config.index, embeddings: config.embeddings, baseUrl: config.models.baseUrl };
+  configure(root: string | null, config: Config): void {
+    const settings = { index: config.index, embeddings: config.embeddings, baseUrl: config.models.baseUrl, embedChain: this.models.chain('embed') };
     const same = this.index && this.index.root === root && JSON.stringify(this.settings) === JSON.stringify(settings);
     this.settings = settings;
     if (same) {
@@ -88,7 +92,7 @@ export class IndexService {
     const initial: { summary: Promise<IndexSummary>; endedAt?: number } = {
       summary: (async () => {
         this.setState({ state: 'loading', files: 0, chunks: 0, skipped: 0, embedder: 'none', mode: 'lexical', message: 'preparing the index' });
-        this.embedderState = await createEmbedder(config, apiKey, this.log);
+        this.embedderState = await createEmbedder(config, this.models);
         if (generation !== this.generation) throw new Error('superseded by a newer configuration');
         if (!this.embedderState.embedder) this.log.info('lexical-only mode', { reason: this.embedderState.reason });
         const embedder = this.embedderState.embedder;

@@ -39,10 +39,6 @@ export class CancelledError extends Error {
   }
 }
 
-export function throwIfCancelled(token: CancellationToken | undefined): void {
-  if (token?.isCancellationRequested) throw new CancelledError();
-}
-
 /** An AbortSignal that fires when the LSP request is cancelled: hand it to fetch and child processes. */
 export function abortSignalFor(token: CancellationToken): AbortSignal {
   const controller = new AbortController();

@@ -3,7 +3,7 @@
  * nootropic's own config and plugins, the spec (its `tests:` command runs as "approved: spec"), VS Code settings
  * and tasks, git internals, CI definitions, and the `scripts` of package manifests. They are the user's: a model
  * (coder, chat) may propose changes to them, but nothing writes one without the same explicit approval a command
- * needs. This module only classifies; the agents' loop asks (handlers/agents.ts → `nootropic/agent/approve`).
+ * needs. This module only classifies; the agents' loop asks (agents/service.ts → `nootropic/agent/approve`).
  *
  * A path is judged both as written and as resolved (an in-repo symlink `docs/cfg -> ../.nootropic` must not
  * launder `docs/cfg/config.yaml`), and for files that do not exist yet through their deepest existing folder.

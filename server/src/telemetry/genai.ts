@@ -46,3 +46,8 @@ export function withAgentSpan<T>(t: Telemetry, agent: string, attributes: Record
 export function withToolSpan<T>(t: Telemetry, tool: string, attributes: Record<string, string | number | boolean>, fn: (span: Span) => Promise<T>): Promise<T> {
   return t.withSpan(`execute_tool ${tool}`, { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': tool, ...attributes }, fn);
 }
+
+/** `embeddings {model}`: one embedding call (GenAI conventions). */
+export function withEmbeddingsSpan<T>(t: Telemetry, info: ChatSpanInfo, fn: (span: Span) => Promise<T>): Promise<T> {
+  return t.withSpan(`embeddings ${info.model}`, { 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': info.provider, 'gen_ai.request.model': info.model }, fn, SpanKind.CLIENT);
+}

@@ -20,7 +20,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../../../shared/config/schema';
 import type { Logger } from '../log';
-import { checkEndpointResolved } from '../models/endpoint-policy';
+import { checkEndpointResolved } from '../security/endpoint-policy';
 import { redactValue } from '../security/redact';
 import { LocalSpanStore, redactedSpan } from './span-store';
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { namedFiles, NamedFilesRetriever } from '../../../server/src/context/named-files';
 import { createLogger } from '../../../server/src/log';
-import { parseModelEdits } from '../../../server/src/models/edit-formats';
+import { parseModelEdits } from '../../../server/src/edits/formats';
 import { parseNvidiaSmi, type HardwareSummary } from '../../../server/src/models/hardware';
 import { OllamaAdapter } from '../../../server/src/models/ollama';
 import { OpenAiCompatibleAdapter } from '../../../server/src/models/openai-compatible';
