@@ -61,12 +61,12 @@ export function zodLocalesStub() {
  * (node_modules) are not layers; `vscode` has its own guard above.
  */
 /** What no server code may import: the clients. */
-const SERVER_DENY = ['extension/', 'webviews/', 'server/src/cli/'];
+const SERVER_DENY = ['extension/', 'webviews/', 'cli/'];
 
 export const IMPORT_RULES = [
   {
-    from: 'server/src/cli/',
-    allow: ['server/src/cli/', 'shared/', 'server/src/edits/', 'server/src/version.ts', 'server/src/plugins/describe-registry.ts'],
+    from: 'cli/',
+    allow: ['cli/', 'shared/', 'server/src/edits/', 'server/src/version.ts', 'server/src/plugins/describe-registry.ts'],
     why: 'the CLI is a client of the server: it may use shared/ and only the server parts it wraps (the edit engine it runs offline, the version, the registry path)',
   },
   { from: 'extension/', allow: ['extension/', 'shared/'], why: 'the extension talks to the server over the protocol: shared/ only, never server/src' },
@@ -225,7 +225,7 @@ export function buildOptions({ production }) {
       ...cjsNode,
       // plugin-host.js runs each plugin in its own worker thread (server/src/plugins/isolate.ts).
       // index-worker.js holds the workspace index off the server's event loop (server/src/rag/remote-index.ts).
-      entryPoints: { server: 'server/src/main.ts', cli: 'server/src/cli/main.ts', 'plugin-host': 'server/src/plugins/host.ts', 'index-worker': 'server/src/rag/index-worker.ts' },
+      entryPoints: { server: 'server/src/main.ts', cli: 'cli/main.ts', 'plugin-host': 'server/src/plugins/host.ts', 'index-worker': 'server/src/rag/index-worker.ts' },
       outdir: 'dist',
       external: NATIVE_EXTERNALS,
       plugins: [

@@ -6,7 +6,7 @@
  * not approved (new, or changed since approved); `--yes` approves their exact current content. Without `--yes`
  * nothing is approved.
  */
-import { PluginsApprove, PluginsList, TrustApprove, TrustGet, type PluginInfo, type TrustInfo } from '../../../../shared/protocol';
+import { PluginsApprove, PluginsList, TrustApprove, TrustGet, type PluginInfo, type TrustInfo } from '../../shared/protocol';
 import { printJson } from '../render';
 import type { ServerClient } from '../server-client';
 import { unapprovedPlugins } from './plugins';
