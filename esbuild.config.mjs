@@ -1,6 +1,6 @@
 // Build: one esbuild context per target.
 //   extension  → dist/extension.js   (cjs, node, `vscode` external)
-//   server+CLI → dist/server.js, dist/cli.js (cjs, node) + dist/wasm/ (tree-sitter runtime and grammars)
+//   server+CLI → dist/server.js (server/src), dist/cli.js (cli/) (cjs, node) + dist/wasm/ (tree-sitter runtime and grammars)
 //   webviews   → dist/webviews/*.js  (iife, browser)
 // Flags: --production (minify, no sourcemaps), --watch. Anything outside extension/ importing `vscode` fails
 // the build: the server, shared code, plugins and the CLI must run without an editor. Every relative import is
@@ -44,12 +44,12 @@ export function vscodeImportGuard(allowedDir) {
  * (node_modules) are not layers; `vscode` has its own guard above.
  */
 /** What no server code may import: the clients. */
-const SERVER_DENY = ['extension/', 'webviews/', 'server/src/cli/'];
+const SERVER_DENY = ['extension/', 'webviews/', 'cli/'];
 
 export const IMPORT_RULES = [
   {
-    from: 'server/src/cli/',
-    allow: ['server/src/cli/', 'shared/', 'server/src/edits/', 'server/src/version.ts', 'server/src/plugins/describe-registry.ts'],
+    from: 'cli/',
+    allow: ['cli/', 'shared/', 'server/src/edits/', 'server/src/version.ts', 'server/src/plugins/describe-registry.ts'],
     why: 'the CLI is a client of the server: it may use shared/ and only the server parts it wraps (the edit engine it runs offline, the version, the registry path)',
   },
   { from: 'extension/', allow: ['extension/', 'shared/'], why: 'the extension talks to the server over the protocol: shared/ only, never server/src' },
@@ -189,7 +189,7 @@ export function buildOptions({ production }) {
     server: {
       ...cjsNode,
       // plugin-host.js runs each plugin in its own worker thread (server/src/plugins/isolate.ts).
-      entryPoints: { server: 'server/src/main.ts', cli: 'server/src/cli/main.ts', 'plugin-host': 'server/src/plugins/host.ts' },
+      entryPoints: { server: 'server/src/main.ts', cli: 'cli/main.ts', 'plugin-host': 'server/src/plugins/host.ts' },
       outdir: 'dist',
       external: NATIVE_EXTERNALS,
       plugins: [

@@ -50,7 +50,7 @@ describe('build guard: the layer table', () => {
     ['the index importing a handler', { 'server/src/rag/x.ts': "import { h } from '../handlers/h';\nexport const x = h;\n", 'server/src/handlers/h.ts': 'export const h = 1;\n' }, 'server/src/rag/x.ts', /server\/src\/rag\/x\.ts imports server\/src\/handlers\/h\.ts/],
     ['a webview importing the protocol directly', { 'webviews/v/main.ts': "import { p } from '../../shared/protocol/p';\nexport const x = p;\n", 'shared/protocol/p.ts': 'export const p = 1;\n' }, 'webviews/v/main.ts', /webviews\/ may import only webviews\/, shared\/webview\//],
     ['the server importing the extension', { 'server/src/x.ts': "import { e } from '../../extension/e';\nexport const x = e;\n", 'extension/e.ts': 'export const e = 1;\n' }, 'server/src/x.ts', /server\/src\/x\.ts imports extension\/e\.ts/],
-    ['the CLI importing server internals', { 'server/src/cli/x.ts': "import { r } from '../models/router';\nexport const x = r;\n", 'server/src/models/router.ts': 'export const r = 1;\n' }, 'server/src/cli/x.ts', /the CLI is a client of the server/],
+    ['the CLI importing server internals', { 'cli/x.ts': "import { r } from '../server/src/models/router';\nexport const x = r;\n", 'server/src/models/router.ts': 'export const r = 1;\n' }, 'cli/x.ts', /the CLI is a client of the server/],
     ['security importing telemetry (the bottom layer)', { 'server/src/security/x.ts': "import { t } from '../telemetry/t';\nexport const x = t;\n", 'server/src/telemetry/t.ts': 'export const t = 1;\n' }, 'server/src/security/x.ts', /bottom layer/],
   ];
   for (const [what, files, entry, message] of forbidden) {
@@ -61,7 +61,7 @@ describe('build guard: the layer table', () => {
 
   it('lets allowed imports through: the CLI on shared/ and the edit engine, a webview on shared/webview/, rag on models', async () => {
     const files = {
-      'server/src/cli/main.ts': "import { s } from '../../../shared/s';\nimport { applyEdits } from '../edits';\nexport const x = [s, applyEdits];\n",
+      'cli/main.ts': "import { s } from '../shared/s';\nimport { applyEdits } from '../server/src/edits';\nexport const x = [s, applyEdits];\n",
       'shared/s.ts': 'export const s = 1;\n',
       'server/src/edits/index.ts': 'export const applyEdits = 1;\n',
       'webviews/v/main.ts': "import { w } from '../../shared/webview/w';\nexport const x = w;\n",
@@ -69,7 +69,7 @@ describe('build guard: the layer table', () => {
       'server/src/rag/x.ts': "import { m } from '../models/m';\nexport const x = m;\n",
       'server/src/models/m.ts': 'export const m = 1;\n',
     };
-    for (const entry of ['server/src/cli/main.ts', 'webviews/v/main.ts', 'server/src/rag/x.ts']) expect((await bundleIn(files, entry)).errors).toEqual([]);
+    for (const entry of ['cli/main.ts', 'webviews/v/main.ts', 'server/src/rag/x.ts']) expect((await bundleIn(files, entry)).errors).toEqual([]);
   });
 
   // esbuild never resolves type-only imports; reading every source's imports covers them too.

@@ -1,5 +1,5 @@
 /** `nootropic traces [--trace ID] [--limit N] [--json]`: recent spans from the server's local span store. */
-import { TracesList, type StoredSpan } from '../../../../shared/protocol';
+import { TracesList, type StoredSpan } from '../../shared/protocol';
 import { printJson, table } from '../render';
 import type { ServerClient } from '../server-client';
 

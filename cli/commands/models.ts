@@ -1,5 +1,5 @@
 /** `nootropic models [--json]`: configured models per role, what each server offers, hardware, recommendation. */
-import { ModelsList, type ModelsReport } from '../../../../shared/protocol';
+import { ModelsList, type ModelsReport } from '../../shared/protocol';
 import { mark, printJson, table } from '../render';
 import type { ServerClient } from '../server-client';
 

@@ -2,7 +2,7 @@
  * `nootropic doctor [--json]`: what the server sees of this machine, as a table or JSON. Degraded ≠ failed: exit 1
  * only for the FAIL items that make configured features unusable (`failures`), 0 otherwise.
  */
-import { Doctor, type DoctorReport } from '../../../../shared/protocol';
+import { Doctor, type DoctorReport } from '../../shared/protocol';
 import { mark, printJson, table } from '../render';
 import type { ServerClient } from '../server-client';
 

@@ -4,7 +4,7 @@
  * MCP servers — and, with `--yes`, the user's approval of exactly those values (remembered outside the
  * workspace; a later change to them needs a new approval). Without `--yes` nothing is approved.
  */
-import { TrustApprove, TrustGet, type TrustInfo } from '../../../../shared/protocol';
+import { TrustApprove, TrustGet, type TrustInfo } from '../../shared/protocol';
 import { printJson } from '../render';
 import type { ServerClient } from '../server-client';
 

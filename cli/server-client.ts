@@ -14,8 +14,8 @@ import {
 } from 'vscode-jsonrpc/node';
 import type { CancellationToken, InitializeResult, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import type { z } from 'zod';
-import type { RequestDef } from '../../../shared/protocol';
-import { serverEnv } from '../../../shared/security/child-env';
+import type { RequestDef } from '../shared/protocol';
+import { serverEnv } from '../shared/security/child-env';
 
 export interface ClientOptions {
   root: string;

@@ -9,7 +9,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { applyEdits, listChangeSets, undo, UndoError } from '../../edits';
+import { applyEdits, listChangeSets, undo, UndoError } from '../../server/src/edits';
 import { printJson, table } from '../render';
 import { requireReadable } from '../usage';
 

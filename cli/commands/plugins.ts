@@ -4,7 +4,7 @@
  * failure: `list` exits 0 and shows the reason.
  */
 import { ResponseError } from 'vscode-jsonrpc';
-import { NootropicErrorCodes, PluginsList, PluginsRun, type PluginsListResult } from '../../../../shared/protocol';
+import { NootropicErrorCodes, PluginsList, PluginsRun, type PluginsListResult } from '../../shared/protocol';
 import { printJson, table } from '../render';
 import type { ServerClient } from '../server-client';
 

@@ -2,13 +2,13 @@
  * `nootropic`: a headless client of the server. Every command spawns `nootropic-lsp --stdio` and calls the
  * same methods editors call; nothing here re-implements server logic.
  * Exit codes: 0 ok, 1 failure (findings for `check`, a FAIL item for `doctor`), 2 usage (one line: what was wrong and
- * the valid form; server/src/cli/usage.ts), including an input file that cannot be read.
+ * the valid form; cli/usage.ts), including an input file that cannot be read.
  */
 import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PROVIDERS, LOG_LEVELS } from '../../../shared/config/schema';
-import { SERVER_VERSION } from '../version';
+import { PROVIDERS, LOG_LEVELS } from '../shared/config/schema';
+import { SERVER_VERSION } from '../server/src/version';
 import { registerAgentCommands } from './commands/agents';
 import { ask } from './commands/ask';
 import { registerChatCommands } from './commands/chat';

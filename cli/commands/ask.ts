@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
-import { ChatDelta, ChatSend, IndexState, IndexStatus } from '../../../../shared/protocol';
+import { ChatDelta, ChatSend, IndexState, IndexStatus } from '../../shared/protocol';
 import { ProgressBar } from '../progress';
 import { exitCodeForServerError, printJson } from '../render';
 import type { ServerClient } from '../server-client';

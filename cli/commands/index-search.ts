@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import readline from 'node:readline';
 import { z } from 'zod';
-import { IndexBuild, IndexState, IndexStatus, Search, type SearchHit } from '../../../../shared/protocol';
+import { IndexBuild, IndexState, IndexStatus, Search, type SearchHit } from '../../shared/protocol';
 import { ProgressBar } from '../progress';
 import { printJson } from '../render';
 import type { ServerClient } from '../server-client';

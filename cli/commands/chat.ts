@@ -13,9 +13,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
-import { ChatCommands, ChatDelta, ChatSend, DescribeRegistry, type ChatSendParams, type ChatSendResult } from '../../../../shared/protocol';
-import { applyEdits } from '../../edits';
-import { registryPath } from '../../plugins/describe-registry';
+import { ChatCommands, ChatDelta, ChatSend, DescribeRegistry, type ChatSendParams, type ChatSendResult } from '../../shared/protocol';
+import { applyEdits } from '../../server/src/edits';
+import { registryPath } from '../../server/src/plugins/describe-registry';
 import { exitCodeForServerError, printJson } from '../render';
 import type { ServerClient } from '../server-client';
 

@@ -1,6 +1,6 @@
 /** Plain-text rendering for the CLI: aligned tables, status marks, server errors as exit codes. JSON output bypasses this. */
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { NootropicErrorCodes } from '../../../shared/protocol';
+import { NootropicErrorCodes } from '../shared/protocol';
 
 export function table(rows: string[][], indent = '  '): string {
   const widths: number[] = [];

@@ -16,7 +16,7 @@ import {
   FeedbackExport,
   RunsGet,
   RunsList,
-} from '../../../../shared/protocol';
+} from '../../shared/protocol';
 import { exitCodeForServerError, printJson, table } from '../render';
 import type { ServerClient } from '../server-client';
 import { requireReadable } from '../usage';
