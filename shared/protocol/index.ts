@@ -5,6 +5,7 @@
 import type { AnyNotificationDef, AnyRequestDef } from './method';
 import * as agents from './agents';
 import * as chat from './chat';
+import * as completion from './completion';
 import * as edits from './edits';
 import * as models from './models';
 import * as plugins from './plugins';
@@ -20,6 +21,7 @@ export * from './server';
 export * from './traces';
 export * from './models';
 export * from './chat';
+export * from './completion';
 export * from './plugins';
 export * from './agents';
 export * from './edits';
@@ -53,6 +55,8 @@ export const clientToServerRequests: readonly AnyRequestDef[] = [
   trust.TrustGet,
   trust.TrustApprove,
   trust.RunsDiscard,
+  completion.CompletionFeedback,
+  completion.CompletionInfo,
 ];
 export const serverToClientNotifications: readonly AnyNotificationDef[] = [
   server.ServerStatus,

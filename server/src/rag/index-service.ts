@@ -100,6 +100,11 @@ export class IndexService {
   /** Bumped on every reconfiguration, so a slow embedder probe of an old configuration cannot win. */
   private generation = 0;
 
+  /** The index as it is now, without waiting (undefined while none is loaded): for per-keystroke callers. */
+  currentIndex(): WorkspaceIndex | undefined {
+    return this.index;
+  }
+
   /** Resolves once the first build is done (or failed: what loaded is still served). */
   async whenReady(): Promise<WorkspaceIndex | undefined> {
     await this.ready?.catch(() => undefined);

@@ -65,6 +65,8 @@ function emptySkips(): SkipCounts {
 export class WorkspaceIndex {
   private lexical = new LexicalIndex();
   private rows: (IndexedChunk | undefined)[] = [];
+  /** Exact symbol name → docs of definitions, built on first use and dropped whenever rows change. */
+  private byName: Map<string, number[]> | undefined;
   private readonly files = new Map<string, FileEntry>();
   private readonly docById = new Map<string, number>();
   private readonly idOf = new Map<number, string>();
@@ -323,6 +325,22 @@ export class WorkspaceIndex {
     return [...fused].map(([doc, score]) => ({ doc, score })).sort((a, b) => b.score - a.score).slice(0, limit);
   }
 
+  /** Definitions named exactly `name` (no ranking, no scan once the map is built): inline completion looks up per keystroke. */
+  definitionsNamed(name: string): IndexedChunk[] {
+    if (!this.byName) {
+      const map = new Map<string, number[]>();
+      this.rows.forEach((row, doc) => {
+        if (!row || !row.symbol || row.kind === 'block' || row.kind === 'lines' || row.kind === 'section') return;
+        const list = map.get(row.symbol);
+        if (list) list.push(doc);
+        else map.set(row.symbol, [doc]);
+      });
+      this.byName = map;
+    }
+    const docs = this.byName.get(name) ?? [];
+    return oneEntryPerDefinition(docs.map((d) => this.rows[d]).filter((r): r is IndexedChunk => r !== undefined));
+  }
+
   /** Definitions whose name matches `query` (case-insensitive substring, then subsequence), for workspace/symbol. */
   symbols(query: string, limit: number): IndexedChunk[] {
     const q = query.toLowerCase();
@@ -518,6 +536,7 @@ export class WorkspaceIndex {
   private importSnapshot(snap: Snapshot): void {
     this.lexical = LexicalIndex.fromState(snap.lexical);
     this.rows = snap.rows.slice();
+    this.byName = undefined;
     this.files.clear();
     this.docById.clear();
     this.idOf.clear();
@@ -537,6 +556,7 @@ export class WorkspaceIndex {
   private reset(): void {
     this.lexical = new LexicalIndex();
     this.rows = [];
+    this.byName = undefined;
     this.files.clear();
     this.docById.clear();
     this.idOf.clear();
@@ -609,6 +629,7 @@ export class WorkspaceIndex {
 
   private addRow(row: ChunkRow): void {
     const doc = this.lexical.add({ symbol: row.symbol, scope: row.scope, path: row.path, text: row.text, kind: row.kind });
+    this.byName = undefined;
     this.rows[doc] = { path: row.path, start_line: row.start_line, end_line: row.end_line, symbol: row.symbol, kind: row.kind, scope: row.scope };
     // Chunk ids are only needed to map vector hits back to documents (hybrid mode).
     if (this.opts.embedder) {
@@ -628,5 +649,6 @@ export class WorkspaceIndex {
       if (this.docById.get(id) === doc) this.docById.delete(id);
     }
     this.rows[doc] = undefined;
+    this.byName = undefined;
   }
 }
