@@ -211,15 +211,25 @@ export function streamDone(partial: string, doc: CursorText, mode: CompletionMod
   return cutAtBlockEnd(complete, doc).split('\n').length < lines.length - 1;
 }
 
-/** True when inserting `completion` at the cursor adds syntax errors to the document. */
+/**
+ * True when inserting `completion` at the cursor adds syntax errors: more problems than before, or a problem that
+ * starts inside the inserted text (the half-typed line before it is often an error itself, which a good
+ * completion fixes, so counts alone would miss `x +* ;` replacing a missing expression).
+ */
 export async function addsSyntaxError(grammar: GrammarName, doc: CursorText, completion: string, beforeTree?: Tree): Promise<boolean> {
   const own = beforeTree ? undefined : await parse(grammar, doc.text);
   const base = beforeTree ?? own!;
   try {
     const before = syntaxProblems(base, 1000).length;
-    const tree = await parse(grammar, doc.text.slice(0, doc.offset) + completion + doc.text.slice(doc.offset));
+    const text = doc.text.slice(0, doc.offset) + completion + doc.text.slice(doc.offset);
+    const tree = await parse(grammar, text);
     try {
-      return syntaxProblems(tree, 1000).length > before;
+      const after = syntaxProblems(tree, 1000);
+      if (after.length > before) return true;
+      const from = positionOf(text, doc.offset);
+      const to = positionOf(text, doc.offset + completion.length);
+      const cmp = (a: { line: number; character: number }, b: { row: number; column: number }) => a.line - b.row || a.character - b.column;
+      return after.some((p) => cmp(p.start, from) >= 0 && cmp(p.start, to) < 0);
     } finally {
       tree.delete();
     }
