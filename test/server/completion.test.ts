@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { CompletionItem, InlineCompletionItem } from 'vscode-languageserver-protocol';
-import { CompletionFeedback, CompletionInfo, IndexBuild } from '../../shared/protocol';
+import { CompletionFeedback, CompletionInfo, Doctor, IndexBuild } from '../../shared/protocol';
 import { startInProcessServer, type InProcessServer } from '../support/in-process';
 import { startModelStandin, type Standin } from '../support/model-standin';
 import { tempWorkspace, type TempWorkspace } from '../support/paths';
@@ -164,6 +164,23 @@ describe('textDocument/inlineCompletion', () => {
     expect(lines[0]!.prompt).toContain('<CURSOR>');
     // An unknown id is not recorded.
     expect(CompletionFeedback.result.parse(await server!.client.sendRequest(CompletionFeedback.method, { id: 'nope', verdict: 'reject' }))).toEqual({ recorded: false });
+  });
+});
+
+describe('nootropic doctor: the completion endpoint', () => {
+  it('probes it with a real FIM request and says when the chat model serves completions', async () => {
+    await setup({}, ollamaChat, { fimReplies: [{ text: 'a + b' }] });
+    const report = Doctor.result.parse(await server!.client.sendRequest(Doctor.method, { timeoutMs: 3_000 }));
+    expect(report.completion).toMatchObject({ enabled: true, fallbackToChat: true, reachable: true, protocol: 'ollama', endpoint: { model: 'qwen2.5-coder:7b' } });
+    expect(report.completion!.detail).toContain('native FIM');
+    expect((standin!.calls('/api/generate')[0]!.body as { prompt: string }).prompt).toBe('def add(a, b):\n    return ');
+  });
+
+  it('reports an unreachable completion endpoint as degraded', async () => {
+    await setup({}, (url) => ({ ...ollamaChat(url), roles: { completion: [{ provider: 'openai', baseUrl: 'http://127.0.0.1:9/v1', model: 'qwen2.5-coder:1.5b' }] } }));
+    const report = Doctor.result.parse(await server!.client.sendRequest(Doctor.method, { timeoutMs: 2_000 }));
+    expect(report.completion).toMatchObject({ fallbackToChat: false, reachable: false, protocol: 'openai-completions' });
+    expect(report.degraded.some((d) => d.startsWith('completion (openai http://127.0.0.1:9/v1 qwen2.5-coder:1.5b)'))).toBe(true);
   });
 });
 
