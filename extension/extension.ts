@@ -23,6 +23,7 @@ import { readApiKey, registerApiKeyCommands } from './secrets';
 import { registerResumeOffer } from './resume-offer';
 import { splitSettings } from './settings';
 import { StatusBar, type ClientState } from './status-bar';
+import { CompletionStatus } from './completion';
 import { STATUS_VIEW_TYPE, StatusPanel, fetchDoctor } from './status-panel';
 
 /** What the extension exports (its own test suite and other extensions may use it). */
@@ -37,6 +38,8 @@ export interface NootropicApi {
   chat(text: string): Promise<Turn>;
   /** Proposed changes under review, newest first. */
   proposals(): Proposal[];
+  /** The inline-completion status bar item's text. */
+  completionStatusText(): string;
   /** Methods the running server advertises. */
   serverMethods(): string[];
   /** What the trace viewer and task board show now (for tests). */
@@ -153,6 +156,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
   );
 
   const doctor = fetchDoctor((method, params) => lc.sendRequest(method, params));
+  const completion = new CompletionStatus((method, params) => lc.sendRequest(method, params));
+  context.subscriptions.push(completion, lc.onDidChangeState((e) => e.newState === State.Running && void completion.refresh()));
   const restart = async () => {
     output.appendLine('[client] restarting the server');
     setState('starting');
@@ -193,6 +198,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
   return {
     clientState: () => clientState,
     statusText: () => statusBar.text,
+    completionStatusText: () => completion.text,
     activityText: () => activity.text,
     doctor,
     restart,
