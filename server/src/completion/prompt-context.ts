@@ -163,10 +163,15 @@ function nearIdentifiers(text: string, offset: number): Map<string, number> {
   return scores;
 }
 
-/** The first lines of a definition up to its body's opening (`{`, `:`, `=>`): a signature for a tight budget. */
-export function signatureOf(lines: string[]): string {
+/**
+ * The first lines of a definition up to its body's opening (`{`, `:`, `=>`): a signature for a tight budget. It
+ * starts at the line naming the definition, so a leading doc comment or decorator does not use up the lines.
+ */
+export function signatureOf(lines: string[], name?: string): string {
   const out: string[] = [];
-  for (const l of lines.slice(0, 6)) {
+  const re = name ? new RegExp(`(^|[^\\w$])${name.replace(/\$/g, '\\$')}([^\\w$]|$)`) : undefined;
+  const at = re ? Math.max(0, lines.findIndex((l) => re.test(l))) : 0;
+  for (const l of lines.slice(at, at + 6)) {
     out.push(l);
     if (/[{:]\s*(\/\/.*|#.*)?$|=>\s*\{?\s*$|\)\s*(->\s*[^:]+)?:\s*$/.test(l.trimEnd())) break;
   }
@@ -208,7 +213,7 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
       if (!lines?.length) continue;
       const full = lines.join('\n');
       const tokens = estimateTokens(full);
-      const short = signatureOf(lines);
+      const short = signatureOf(lines, name);
       candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: tokens <= FULL_DEFINITION_TOKENS ? full : short, ...(short !== full ? { short } : {}), kind: 'definition', score });
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPromptContext, importedNames, type ContextSources } from '../../../server/src/completion/prompt-context';
+import { buildPromptContext, importedNames, signatureOf, type ContextSources } from '../../../server/src/completion/prompt-context';
 import { estimateTokens } from '../../../server/src/models/token-estimate';
 
 const files: Record<string, string> = {
@@ -59,5 +59,13 @@ describe('importedNames', () => {
     expect([...importedNames("import { a, b as c } from './x';\nimport D from 'd';\n").names]).toEqual(['a', 'c', 'D']);
     expect([...importedNames('from pkg.mod import one, two as three\nimport os.path\n').names]).toEqual(['one', 'three', 'path']);
     expect([...importedNames('use crate::util::{parse, Config};\n').names]).toEqual(['parse', 'Config']);
+  });
+});
+
+describe('signatureOf', () => {
+  it('starts at the line naming the definition, past a doc comment, and ends at the body opener', () => {
+    const lines = ['/**', ' * Parses.', ' * @param text raw', ' * @returns a config', ' * @throws never', ' * more', ' */', 'export function parseConfig(', '  text: string,', '): Config {', '  return x;', '}'];
+    expect(signatureOf(lines, 'parseConfig')).toBe('export function parseConfig(\n  text: string,\n): Config {');
+    expect(signatureOf(['def f(x):', '    return x'])).toBe('def f(x):');
   });
 });
