@@ -60,7 +60,12 @@ function filesOf(dir: string, include: RegExp): string[] {
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = path.join(d, name);
-      const st = statSync(p);
+      let st;
+      try {
+        st = statSync(p);
+      } catch {
+        continue; // a dangling symlink in a Debian package (werkzeug's jquery.js)
+      }
       if (st.isDirectory()) walk(p);
       else {
         const rel = path.relative(dir, p).split(path.sep).join('/');
@@ -157,6 +162,7 @@ async function main(): Promise<void> {
       latencies.push(performance.now() - t0);
       const sent = standin.calls('/api/generate')[before]?.body as { prompt?: string } | undefined;
       if (sent?.prompt?.includes(c.defLine)) hits++;
+      else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(cut.trim())}`);
       const baseline = buildPromptContext({ text, offset, path: c.file, languageId: LANG_ID[spec.lang]! }, { definitions: () => [], lines: () => undefined, recentEdits: () => [] }, BUDGET);
       if (baseline.prefix.includes(c.defLine) || baseline.suffix.includes(c.defLine)) base++;
       await server.client.sendNotification('textDocument/didClose', { textDocument: { uri } });

@@ -31,6 +31,8 @@ export interface ContextSources {
   lines(path: string): string[] | undefined;
   /** Regions edited recently, newest first. */
   recentEdits(): { path: string; startLine: number; endLine: number; at: number }[];
+  /** Named definitions in files called `stem` (any extension): the members of a module used as `stem.member`. */
+  moduleMembers?(stem: string): (DefinitionSite & { name: string })[];
 }
 
 export interface PromptContext {
@@ -228,6 +230,33 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     if (!text.trim()) continue;
     const ageMin = (now - edit.at) / 60_000;
     candidates.push({ key: `${edit.path}:${from}`, path: edit.path, startLine: from, full: text, kind: 'edit', score: 0.5 / (1 + ageMin) });
+  }
+  // `utils.|` or `utils.to|`: the cursor is on a module's member; its file's definitions, one line each.
+  const receiver = /([A-Za-z_$][\w$]*)\.([\w$]*)$/.exec(before.slice(before.lastIndexOf('\n') + 1));
+  if (receiver && sources.moduleMembers) {
+    const [, stem, typed] = receiver as unknown as [string, string, string];
+    const members = sources.moduleMembers(stem).filter((m) => m.path !== doc.path);
+    const usedHere = (name: string) => doc.text.split(`${stem}.${name}`).length - 1;
+    const ranked = members
+      .map((m, i) => ({ m, rank: (typed && m.name.startsWith(typed) ? 1000 : 0) + usedHere(m.name) * 10 - i / 1000 }))
+      .sort((a, b) => b.rank - a.rank);
+    const byFile = new Map<string, string[]>();
+    for (const { m } of ranked) {
+      const lines = sources.lines(m.path)?.slice(m.startLine - 1, m.endLine);
+      if (!lines?.length) continue;
+      const line = signatureOf(lines, m.name).split('\n')[0]!.trim();
+      if (!byFile.has(m.path)) byFile.set(m.path, []);
+      byFile.get(m.path)!.push(line);
+    }
+    for (const [p, lines] of byFile) {
+      // Whole lines only, as many as the share for members allows (the best-ranked first).
+      let text = '';
+      for (const l of lines) {
+        if (estimateTokens(text + l + '\n') > Math.floor(left * 0.6)) break;
+        text += l + '\n';
+      }
+      if (text) candidates.push({ key: `${p}:members`, path: p, startLine: 1, full: text.trimEnd(), kind: 'signature', score: 100 });
+    }
   }
   const hiddenImports = imports.lines.filter((l) => l.line < shownFrom);
   if (hiddenImports.length) {

@@ -96,6 +96,7 @@ export class CompletionService {
       definitions: (name) => (index ? index.definitionsNamed(name).map((r) => ({ path: r.path, startLine: r.start_line, endLine: r.end_line })) : []),
       lines: (rel) => this.linesOf(rel),
       recentEdits: () => this.edits.list(),
+      moduleMembers: (stem) => (index ? index.definitionsInFilesNamed(stem).map((r) => ({ path: r.path, startLine: r.start_line, endLine: r.end_line, name: r.symbol })) : []),
     };
   }
 

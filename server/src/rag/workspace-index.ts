@@ -67,6 +67,7 @@ export class WorkspaceIndex {
   private rows: (IndexedChunk | undefined)[] = [];
   /** Exact symbol name → docs of definitions, built on first use and dropped whenever rows change. */
   private byName: Map<string, number[]> | undefined;
+  private byStem: Map<string, number[]> | undefined;
   private readonly files = new Map<string, FileEntry>();
   private readonly docById = new Map<string, number>();
   private readonly idOf = new Map<number, string>();
@@ -341,6 +342,22 @@ export class WorkspaceIndex {
     return oneEntryPerDefinition(docs.map((d) => this.rows[d]).filter((r): r is IndexedChunk => r !== undefined));
   }
 
+  /** Definitions in files whose name without extension is `stem` (`utils` → lib/utils.js): a module's members. */
+  definitionsInFilesNamed(stem: string): IndexedChunk[] {
+    if (!this.byStem) {
+      const map = new Map<string, number[]>();
+      this.rows.forEach((row, doc) => {
+        if (!row || !row.symbol || row.kind === 'block' || row.kind === 'lines' || row.kind === 'section') return;
+        const base = row.path.slice(row.path.lastIndexOf('/') + 1).replace(/\.[^.]+$/, '');
+        const list = map.get(base);
+        if (list) list.push(doc);
+        else map.set(base, [doc]);
+      });
+      this.byStem = map;
+    }
+    return oneEntryPerDefinition((this.byStem.get(stem) ?? []).map((d) => this.rows[d]).filter((r): r is IndexedChunk => r !== undefined));
+  }
+
   /** Definitions whose name matches `query` (case-insensitive substring, then subsequence), for workspace/symbol. */
   symbols(query: string, limit: number): IndexedChunk[] {
     const q = query.toLowerCase();
@@ -536,7 +553,7 @@ export class WorkspaceIndex {
   private importSnapshot(snap: Snapshot): void {
     this.lexical = LexicalIndex.fromState(snap.lexical);
     this.rows = snap.rows.slice();
-    this.byName = undefined;
+    this.byName = this.byStem = undefined;
     this.files.clear();
     this.docById.clear();
     this.idOf.clear();
@@ -556,7 +573,7 @@ export class WorkspaceIndex {
   private reset(): void {
     this.lexical = new LexicalIndex();
     this.rows = [];
-    this.byName = undefined;
+    this.byName = this.byStem = undefined;
     this.files.clear();
     this.docById.clear();
     this.idOf.clear();
@@ -629,7 +646,7 @@ export class WorkspaceIndex {
 
   private addRow(row: ChunkRow): void {
     const doc = this.lexical.add({ symbol: row.symbol, scope: row.scope, path: row.path, text: row.text, kind: row.kind });
-    this.byName = undefined;
+    this.byName = this.byStem = undefined;
     this.rows[doc] = { path: row.path, start_line: row.start_line, end_line: row.end_line, symbol: row.symbol, kind: row.kind, scope: row.scope };
     // Chunk ids are only needed to map vector hits back to documents (hybrid mode).
     if (this.opts.embedder) {
@@ -649,6 +666,6 @@ export class WorkspaceIndex {
       if (this.docById.get(id) === doc) this.docById.delete(id);
     }
     this.rows[doc] = undefined;
-    this.byName = undefined;
+    this.byName = this.byStem = undefined;
   }
 }

@@ -69,3 +69,22 @@ describe('signatureOf', () => {
     expect(signatureOf(['def f(x):', '    return x'])).toBe('def f(x):');
   });
 });
+
+describe('module members at `stem.|`', () => {
+  it("lists the receiver module's definitions, one line each, members the file already uses and the typed prefix first", () => {
+    const utils = 'export function toArray(x) {\n  return [x];\n}\nexport function merge(a, b) {\n  return { ...a, ...b };\n}\nexport function findKey(o, k) {\n  return k;\n}\n';
+    const text = "import utils from './utils.js';\n\nconst m = utils.merge({}, {});\nconst k = utils.f";
+    const ctx = buildPromptContext(
+      { text, offset: text.length, path: 'lib/main.js', languageId: 'javascript' },
+      {
+        definitions: () => [],
+        lines: (p) => (p === 'lib/utils.js' ? utils.split('\n') : undefined),
+        recentEdits: () => [],
+        moduleMembers: (stem) => (stem === 'utils' ? [{ path: 'lib/utils.js', startLine: 1, endLine: 3, name: 'toArray' }, { path: 'lib/utils.js', startLine: 4, endLine: 6, name: 'merge' }, { path: 'lib/utils.js', startLine: 7, endLine: 9, name: 'findKey' }] : []),
+      },
+      1024,
+    );
+    const members = ctx.snippets.find((s) => s.filename === 'lib/utils.js');
+    expect(members?.text).toBe('export function findKey(o, k) {\nexport function merge(a, b) {\nexport function toArray(x) {');
+  });
+});
