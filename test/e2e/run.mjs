@@ -587,7 +587,8 @@ async function completionChecks(page) {
     await page.keyboard.type('export const three = ', { delay: 40 });
     const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').first();
     await ghost.waitFor({ timeout: LIMIT.ui });
-    const shown = (await page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').allInnerTexts()).join('');
+    // The editor renders spaces as no-break spaces.
+    const shown = (await page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').allInnerTexts()).join('').replace(/\u00a0/g, ' ');
     if (!shown.includes('fine + 2')) throw new Error(`ghost text "${shown}" is not the stand-in's completion`);
     await page.screenshot({ path: path.join(artifacts, 'completion-ghost-text.png') });
     await page.keyboard.press('Tab');
