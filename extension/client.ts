@@ -14,6 +14,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
+import { completionMiddleware } from './completion';
 import { dropDuplicates } from './diagnostic-dedup';
 import { splitSettings, syntaxOffLanguages } from './settings';
 import { LANGUAGES } from './languages';
@@ -108,7 +109,7 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
       { scheme: 'untitled', language },
     ]),
     outputChannel: output,
-    middleware: { handleDiagnostics: dedupDiagnostics(context) },
+    middleware: { handleDiagnostics: dedupDiagnostics(context), ...completionMiddleware() },
     // Recomputed on every (re)start, so a restart picks up new settings, trust and keys.
     initializationOptions: () => ({
       ...splitSettings(),

@@ -31,6 +31,7 @@ import { registerResumeOffer } from './resume-offer';
 import { affectsSyntaxLanguages, splitSettings, syntaxOffLanguages } from './settings';
 import { StatusBar, type ClientState } from './status-bar';
 import { STATUS_VIEW_TYPE, StatusPanel } from './status-panel';
+import { CompletionStatus } from './completion';
 
 /** What the extension exports (its own test suite and other extensions may use it). */
 export interface NootropicApi {
@@ -44,6 +45,8 @@ export interface NootropicApi {
   chat(text: string): Promise<Turn>;
   /** Proposed changes under review, newest first. */
   proposals(): Proposal[];
+  /** The inline-completion status bar item's text. */
+  completionStatusText(): string;
   /** Methods the running server advertises. */
   serverMethods(): string[];
   /** Calls a method declared in shared/protocol on the running server (the same calls the panels make). */
@@ -163,6 +166,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
   );
 
   const doctor = () => api.call(Doctor, {});
+  const completion = new CompletionStatus(api);
+  context.subscriptions.push(completion, lc.onDidChangeState((e) => e.newState === State.Running && void completion.refresh()));
   const restart = async () => {
     output.appendLine('[client] restarting the server');
     setState('starting');
@@ -212,6 +217,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Nootro
   return {
     clientState: () => clientState,
     statusText: () => statusBar.text,
+    completionStatusText: () => completion.text,
     activityText: () => activity.text,
     doctor,
     restart,

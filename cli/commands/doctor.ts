@@ -33,6 +33,18 @@ export function renderDoctor(r: DoctorReport): string {
       ]),
     ),
   );
+  if (r.completion) {
+    const c = r.completion;
+    const who = c.endpoint ? `${c.endpoint.provider} ${c.endpoint.baseUrl} ${c.endpoint.model}` : 'none';
+    const note = c.fallbackToChat ? ' (no completion role: the chat endpoint and model serve completions)' : '';
+    lines.push('completion');
+    lines.push(
+      table([
+        [mark(!c.enabled || c.reachable), c.enabled ? 'on' : 'off', `${who}${note}`],
+        ...(c.enabled ? [['', c.protocol ?? 'no FIM', c.reachable ? `${c.detail ?? 'answered'}${c.latencyMs !== undefined ? ` (${c.latencyMs} ms)` : ''}` : (c.error ?? 'unreachable')]] : []),
+      ]),
+    );
+  }
   lines.push('tools');
   const t = r.tools;
   lines.push(

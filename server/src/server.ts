@@ -20,6 +20,7 @@ import type { ServerContext } from './context';
 import { workspaceRetriever } from './context/workspace-retriever';
 import * as agents from './handlers/agents';
 import * as chat from './handlers/chat';
+import * as completion from './handlers/completion';
 import * as configuration from './handlers/configuration';
 import { CHAT_EXECUTE_COMMAND } from './handlers/chat';
 import * as doctor from './handlers/doctor';
@@ -61,6 +62,7 @@ const DOMAINS: ReadonlyArray<(ctx: ServerContext) => void> = [
   agents.register,
   edits.register,
   trust.register,
+  completion.register,
 ];
 
 function workspaceRoot(params: InitializeParams): string | null {
@@ -190,6 +192,9 @@ export function createServer(connection: Connection, options: ServerOptions): Se
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         workspaceSymbolProvider: true,
         codeActionProvider: true,
+        // Inline completion (ghost text); editors without it get the same text as one completion item.
+        inlineCompletionProvider: true,
+        completionProvider: { resolveProvider: false },
         // Editors that cannot send custom requests (Helix) run chat commands through workspace/executeCommand.
         executeCommandProvider: { commands: [CHAT_EXECUTE_COMMAND] },
         experimental: { nootropic },

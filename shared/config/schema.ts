@@ -21,7 +21,7 @@ export interface SettingMeta {
 }
 const meta = (m: SettingMeta) => m as unknown as Record<string, unknown>;
 
-export const ROLES = ['chat', 'edit', 'plan', 'embed'] as const;
+export const ROLES = ['chat', 'edit', 'plan', 'embed', 'completion'] as const;
 export type Role = (typeof ROLES)[number];
 export const TOOL_CALL_MODES = ['auto', 'native', 'text'] as const;
 
@@ -56,6 +56,7 @@ const RolesSchema = z
     edit: roleChain('edit', 'Empty: the chat chain.'),
     plan: roleChain('plan', 'Empty: the chat chain.'),
     embed: roleChain('embed', 'The workspace index embeds through this chain (changing it rebuilds the index). Empty: `nootropic.embeddings` when it names an ollama/openai endpoint or a GGUF file, else no embedding model (search is lexical only).'),
+    completion: roleChain('completion', 'Inline code completion (fill-in-the-middle), best a small code model such as `qwen2.5-coder:1.5b-base`. Empty: the chat chain (`nootropic doctor` says so).'),
   })
   .strict();
 
@@ -333,6 +334,60 @@ const AgentsSchema = z
   })
   .strict();
 
+export const FIM_TEMPLATES = ['auto', 'native', 'qwen', 'deepseek', 'starcoder', 'codellama', 'codestral'] as const;
+export type FimTemplateSetting = (typeof FIM_TEMPLATES)[number];
+export const FIM_PROTOCOLS = ['auto', 'ollama', 'llama-server', 'openai-completions'] as const;
+export type FimProtocolSetting = (typeof FIM_PROTOCOLS)[number];
+
+const CompletionSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .meta(meta({ description: 'Inline code completion (ghost text) from the `completion` model role, served as LSP `textDocument/inlineCompletion` and, on explicit invocation, as a `textDocument/completion` item.' })),
+    disabledLanguages: z
+      .array(z.string().min(1))
+      .default([])
+      .meta(meta({ description: 'Language ids (e.g. `markdown`, `plaintext`) that never get inline completions.' })),
+    protocol: z
+      .enum(FIM_PROTOCOLS)
+      .default('auto')
+      .meta(meta({ description: 'Fill-in-the-middle wire protocol: `ollama` (`/api/generate` with `suffix`), `llama-server` (llama.cpp `/infill` with `input_extra` context), `openai-completions` (`/v1/completions` with `suffix`: vLLM, LM Studio, Tabby). `auto`: by the endpoint\'s provider (ollama → `ollama`, openai → `openai-completions`).' })),
+    template: z
+      .enum(FIM_TEMPLATES)
+      .default('auto')
+      .meta(meta({ description: 'How prefix and suffix reach the model. `native`: the endpoint applies the model\'s own FIM format (Ollama `suffix`, llama-server `/infill`, `/v1/completions` `suffix`). A family (`qwen`, `deepseek`, `starcoder`, `codellama`, `codestral`): nootropic writes that family\'s FIM tokens into a raw prompt. `auto`: the family detected from the model name when the endpoint has no native FIM, else native.' })),
+    contextTokens: z
+      .number()
+      .int()
+      .min(128)
+      .max(32_768)
+      .default(1_024)
+      .meta(meta({ description: 'Token budget of the prompt: prefix and suffix around the cursor, then definitions from other files of the symbols used near the cursor, recently edited regions and imports.' })),
+    maxTokens: z
+      .number()
+      .int()
+      .min(8)
+      .max(1_024)
+      .default(128)
+      .meta(meta({ description: 'Most tokens one completion may generate (streaming stops earlier when the post-processor has its answer).' })),
+    debounceMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(2_000)
+      .default(60)
+      .meta(meta({ description: 'Wait this long after a request arrives before calling the model; a keystroke within it cancels the request without any model traffic (ms).' })),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(120_000)
+      .default(10_000)
+      .meta(meta({ description: 'How long a completion request may wait for the model before it is abandoned (ms).' })),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     models: ModelsSchema.prefault({}),
@@ -343,6 +398,7 @@ export const ConfigSchema = z
     server: ServerSchema.prefault({}),
     diagnostics: DiagnosticsSchema.prefault({}),
     agents: AgentsSchema.prefault({}),
+    completion: CompletionSchema.prefault({}),
   })
   .strict();
 

@@ -84,7 +84,7 @@ export const AgentApprove = request(
 
 /** One verdict on an agent's edit or an answer; the feedback store adds an id and a time. */
 export const FeedbackInput = z.object({
-  kind: z.enum(['edit', 'answer']),
+  kind: z.enum(['edit', 'answer', 'completion']),
   verdict: z.enum(['accept', 'reject']),
   prompt: z.string().max(LIMITS.prompt),
   response: z.string().max(LIMITS.prompt),

@@ -7,6 +7,7 @@
 import type { AnyNotificationDef, AnyRequestDef, Direction } from './method';
 import * as agents from './agents';
 import * as chat from './chat';
+import * as completion from './completion';
 import * as edits from './edits';
 import * as models from './models';
 import * as plugins from './plugins';
@@ -22,6 +23,7 @@ export * from './server';
 export * from './traces';
 export * from './models';
 export * from './chat';
+export * from './completion';
 export * from './plugins';
 export * from './agents';
 export * from './tasks';
@@ -57,6 +59,8 @@ export const clientToServerRequests = [
   trust.TrustGet,
   trust.TrustApprove,
   trust.RunsDiscard,
+  completion.CompletionFeedback,
+  completion.CompletionInfo,
 ] as const satisfies readonly AnyRequestDef[];
 
 /** Requests the server sends a client (the person decides; a client that cannot ask answers "no"). */

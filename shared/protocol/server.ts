@@ -32,6 +32,22 @@ export const ConfigSourceReport = z.object({
 });
 export type ConfigSourceReport = z.infer<typeof ConfigSourceReport>;
 
+/** Inline completion: what serves it, and one real fill-in-the-middle request's outcome. */
+export const CompletionReport = z.object({
+  enabled: z.boolean(),
+  /** No `completion` role is configured: the chat endpoint and model serve completions. */
+  fallbackToChat: z.boolean(),
+  endpoint: z.object({ role: z.string(), label: z.string(), provider: z.enum(['ollama', 'openai', 'anthropic', 'llamacpp']), baseUrl: z.string(), model: z.string() }).nullable(),
+  protocol: z.string().nullable(),
+  template: z.string(),
+  disabledLanguages: z.array(z.string()),
+  reachable: z.boolean(),
+  latencyMs: z.number().optional(),
+  detail: z.string().optional(),
+  error: z.string().optional(),
+});
+export type CompletionReport = z.infer<typeof CompletionReport>;
+
 export const DoctorReport = z.object({
   version: z.string(),
   protocolVersion: z.string(),
@@ -70,6 +86,8 @@ export const DoctorReport = z.object({
   recommended: Recommendation.nullable(),
   /** Where chat and ask get workspace context from, and whether a workspace index exists. */
   context: z.object({ index: z.enum(['ready', 'unavailable']), retriever: z.string(), detail: z.string() }),
+  /** Inline completion (absent from servers that predate it). */
+  completion: CompletionReport.optional(),
   /** One line per degraded item, empty when everything is available. */
   degraded: z.array(z.string()),
 });

@@ -96,7 +96,9 @@ export function replyFor(question: string, workspace: string): ScriptedReply {
 
 export function startE2eModel(workspaces: () => string[]): Promise<Standin> {
   return startModelStandin({
-    models: [{ name: 'qwen2.5-coder:7b', contextLength: 32768, capabilities: ['completion', 'tools'] }],
+    models: [{ name: 'qwen2.5-coder:7b', contextLength: 32768, capabilities: ['completion', 'tools', 'insert'] }],
+    // Inline completion (fill-in-the-middle): the next line of fine.ts, slow enough that typing on cancels it.
+    defaultFimReply: ({ prefix }) => (/const three = $/.test(prefix) ? { chunks: ['fine', ' + 2;'], delayMs: 30 } : { text: '0;', delayMs: 30 }),
     defaultReply: (q) => {
       // The reply reads the file from whichever workspace has it.
       const ws = workspaces().find((w) => {

@@ -578,6 +578,35 @@ async function chatSend(page, text) {
   return { chat, turn };
 }
 
+/** Inline completion: typing shows ghost text from the stand-in's FIM endpoint, Tab accepts it. */
+async function completionChecks(page) {
+  await check(page, 'inline completion: typing shows ghost text from the model, Tab accepts it', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    await openFile(page, 'fine.ts');
+    const item = page.locator('.statusbar-item', { hasText: 'complete' }).first();
+    await item.locator('.codicon-sparkle').waitFor({ timeout: LIMIT.ui });
+    await page.locator('.monaco-editor .view-line', { hasText: 'export const fine' }).first().click();
+    await page.keyboard.press('Control+End');
+    const before = model.calls('/api/generate').length;
+    await page.keyboard.type('export const three = ', { delay: 40 });
+    const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').first();
+    await ghost.waitFor({ timeout: LIMIT.ui });
+    // The editor renders spaces as no-break spaces.
+    const shown = (await page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').allInnerTexts()).join('').replace(/\u00a0/g, ' ');
+    if (!shown.includes('fine + 2')) throw new Error(`ghost text "${shown}" is not the stand-in's completion`);
+    await page.screenshot({ path: path.join(artifacts, 'completion-ghost-text.png') });
+    await page.keyboard.press('Tab');
+    const line = page.locator('.monaco-editor .view-line', { hasText: 'export const three = fine + 2;' }).first();
+    await line.waitFor({ timeout: LIMIT.ui });
+    await page.screenshot({ path: path.join(artifacts, 'completion-accepted.png') });
+    const requests = model.calls('/api/generate').length - before;
+    // Each keystroke cancelled the previous request; at most a few reached the model.
+    const aborted = model.calls('/api/generate').slice(before).filter((r) => r.aborted).length;
+    await runCommand(page, 'File: Revert File');
+    return `ghost text "${shown.trim()}", accepted with Tab; ${requests} FIM request(s), ${aborted} aborted by typing`;
+  });
+}
+
 async function chatChecks(page, ws) {
   await check(page, 'chat: /search is answered with clickable results', async () => {
     await runCommand(page, 'nootropic: Open Chat');
@@ -842,6 +871,7 @@ async function phaseB() {
       return degraded ? `$(warning) with ${degraded} degraded item(s) in the report` : '$(check), nothing degraded';
     });
 
+    await completionChecks(page);
     await chatChecks(page, ws);
     await panelChecks(page);
     await firstRunChecks(page);

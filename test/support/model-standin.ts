@@ -3,7 +3,9 @@
  * (ollama, openai, @anthropic-ai/sdk) run unchanged against it:
  *  - Ollama: `/api/chat` (NDJSON streaming, tool calls), `/api/embed`, `/api/tags`, `/api/show`, `/api/version`;
  *  - OpenAI: `/v1/chat/completions` (SSE streaming, tool-call deltas), `/v1/embeddings`, `/v1/models`;
- *  - Anthropic: `/v1/messages` (SSE events, tool_use blocks).
+ *  - Anthropic: `/v1/messages` (SSE events, tool_use blocks);
+ *  - fill-in-the-middle: Ollama `/api/generate` (with `suffix` or `raw`), OpenAI-compatible `/v1/completions`
+ *    (SSE, with `suffix`), llama.cpp `llama-server` `/infill` (`input_prefix`, `input_suffix`, `input_extra`; SSE).
  * Chat replies come from a script (a queue, then a default that echoes the question). A scripted reply can be
  * an HTTP error (429/500 bursts, with Retry-After), a stream that stalls, resets, or carries a malformed
  * chunk. Every request is recorded with its parsed body and whether the client went away before the end, so
@@ -49,6 +51,10 @@ export interface StandinOptions {
   /** Reply when the queue is empty; default: echo the last user message. */
   defaultReply?: (lastUserMessage: string) => ScriptedReply;
   embeddingDims?: number;
+  /** Fill-in-the-middle replies, consumed one per FIM request (any protocol). */
+  fimReplies?: ScriptedReply[];
+  /** FIM reply when that queue is empty; default: a fixed call expression. */
+  defaultFimReply?: (fim: { prefix: string; suffix: string; raw: boolean }) => ScriptedReply;
 }
 
 export interface RecordedRequest {
@@ -70,6 +76,8 @@ export interface Standin {
   abortedRequests: number;
   /** Queue more chat replies. */
   script(...replies: ScriptedReply[]): void;
+  /** Queue more fill-in-the-middle replies. */
+  scriptFim(...replies: ScriptedReply[]): void;
   /** Recorded requests to a path. */
   calls(path: string): RecordedRequest[];
   /** Resolves when a request to `path` has been aborted by the client. */
@@ -87,7 +95,8 @@ function normaliseModel(m: string | StandinModel): Required<StandinModel> {
   return {
     name: base.name,
     contextLength: base.contextLength ?? 32_768,
-    capabilities: base.capabilities ?? (embed ? ['embedding'] : ['completion', 'tools']),
+    // Ollama reports `insert` for models whose template takes a suffix (fill-in-the-middle).
+    capabilities: base.capabilities ?? (embed ? ['embedding'] : /coder|codellama|codestral/i.test(base.name) ? ['completion', 'tools', 'insert'] : ['completion', 'tools']),
     quantization: base.quantization ?? 'Q4_K_M',
   };
 }
@@ -120,6 +129,9 @@ export async function startModelStandin(opts: StandinOptions = {}): Promise<Stan
   const dims = opts.embeddingDims ?? 8;
   const queue: ScriptedReply[] = [...(opts.replies ?? [])];
   const defaultReply: (q: string) => ScriptedReply = opts.defaultReply ?? ((q) => ({ text: `standin answer: ${q.slice(-60)}` }));
+  const fimQueue: ScriptedReply[] = [...(opts.fimReplies ?? [])];
+  const defaultFim: NonNullable<StandinOptions['defaultFimReply']> = opts.defaultFimReply ?? (() => ({ text: 'standinCompletion()' }));
+  const nextFim = (prefix: string, suffix: string, raw: boolean) => fimQueue.shift() ?? defaultFim({ prefix, suffix, raw });
   const requests: RecordedRequest[] = [];
   const listeners = new Set<() => void>();
   const notify = () => listeners.forEach((l) => l());
@@ -207,10 +219,10 @@ export async function startModelStandin(opts: StandinOptions = {}): Promise<Stan
       return json(res, 200, {
         modelfile: '',
         parameters: '',
-        template: '',
         details: { format: 'gguf', family: 'qwen2', parameter_size: '7.6B', quantization_level: m.quantization },
         model_info: { 'general.architecture': 'qwen2', 'qwen2.context_length': m.contextLength, 'qwen2.embedding_length': 3584 },
         capabilities: m.capabilities,
+        template: m.capabilities.includes('insert') ? '{{- if .Suffix }}<|fim_prefix|>{{ .Prompt }}<|fim_suffix|>{{ .Suffix }}<|fim_middle|>{{ else }}{{ .Prompt }}{{ end }}' : '{{ .Prompt }}',
       });
     }
     if (path === '/api/embed') {
@@ -243,6 +255,63 @@ export async function startModelStandin(opts: StandinOptions = {}): Promise<Stan
               done: false,
             });
           line({ model: b.model, created_at: at(), message: { role: 'assistant', content: '' }, done: true, done_reason: reply.finishReason ?? 'stop', prompt_eval_count: 42, eval_count: out });
+          res.end();
+        },
+      );
+    }
+    // ---- Fill-in-the-middle
+    if (path === '/api/generate') {
+      if (!findModel(b.model as string)) return json(res, 404, { error: `model '${String(b.model)}' not found, try pulling it first` });
+      const reply = nextFim(String(b.prompt ?? ''), String(b.suffix ?? ''), b.raw === true);
+      if (reply.status) return errorReply(res, reply, 'ollama');
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      const line = (o: unknown) => res.write(JSON.stringify(o) + '\n');
+      const at = () => new Date().toISOString();
+      let out = 0;
+      return stream(
+        res,
+        reply,
+        (c) => {
+          out++;
+          line({ model: b.model, created_at: at(), response: c, done: false });
+        },
+        () => res.write('{"model": "broken", "response": \n'),
+        () => {
+          line({ model: b.model, created_at: at(), response: '', done: true, done_reason: reply.finishReason ?? 'stop', prompt_eval_count: 42, eval_count: out });
+          res.end();
+        },
+      );
+    }
+    if (path === '/v1/completions') {
+      const reply = nextFim(String(b.prompt ?? ''), String(b.suffix ?? ''), b.suffix === undefined);
+      if (reply.status) return errorReply(res, reply, 'openai');
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      const base = { id: 'cmpl-standin', object: 'text_completion', created: 0, model: b.model };
+      const event = (text: string, finish: string | null = null) => res.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, text, logprobs: null, finish_reason: finish }] })}\n\n`);
+      return stream(
+        res,
+        reply,
+        (c) => event(c),
+        () => res.write('data: {"id": "broken", "choices": [\n\n'),
+        () => {
+          event('', reply.finishReason ?? 'stop');
+          res.write('data: [DONE]\n\n');
+          res.end();
+        },
+      );
+    }
+    if (path === '/infill') {
+      const reply = nextFim(String(b.input_prefix ?? ''), String(b.input_suffix ?? ''), false);
+      if (reply.status) return errorReply(res, reply, 'openai');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const event = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
+      return stream(
+        res,
+        reply,
+        (c) => event({ content: c, stop: false }),
+        () => res.write('data: {"content": \n\n'),
+        () => {
+          event({ content: '', stop: true, stopped_eos: reply.finishReason !== 'length', stopped_limit: reply.finishReason === 'length' });
           res.end();
         },
       );
@@ -343,6 +412,7 @@ export async function startModelStandin(opts: StandinOptions = {}): Promise<Stan
       return requests.filter((r) => r.aborted).length;
     },
     script: (...replies) => queue.push(...replies),
+    scriptFim: (...replies) => fimQueue.push(...replies),
     calls: (p) => requests.filter((r) => r.path === p),
     waitForAbort: async (p, timeoutMs = 10_000) => (await waitFor(() => requests.find((r) => r.path === p && r.aborted), `an aborted ${p} request`, timeoutMs)) as RecordedRequest,
     waitForRequests: async (p, count, timeoutMs = 10_000) => {

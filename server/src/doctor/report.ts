@@ -11,6 +11,7 @@ import { detectHardware } from '../models/hardware';
 import { configuredEndpoints } from '../models/models-report';
 import { recommendLocalModel } from '../models/recommend';
 import { registryModels } from '../models/registry';
+import { probeCompletion } from '../completion/probe';
 import { probeLlamaEndpoint, probeModelEndpoint, probeOllama, probeSemgrep } from './probes';
 
 function nodeSatisfies(required: string, actual: string): boolean {
@@ -37,15 +38,17 @@ async function installedOllamaModels(ctx: Pick<ServerContext, 'models'>, urls: s
 }
 
 export async function buildDoctorReport(
-  ctx: Pick<ServerContext, 'config' | 'info' | 'index' | 'models' | 'retriever' | 'status'>,
+  ctx: Pick<ServerContext, 'config' | 'info' | 'index' | 'models' | 'retriever' | 'status' | 'secrets'>,
   signal: AbortSignal,
   timeoutOverrideMs?: number,
+  /** Send one real fill-in-the-middle request (explicit doctor runs; not the background probe, which must not load a model). */
+  probeFim = false,
 ): Promise<DoctorReport> {
     const config = ctx.config.config;
     const timeoutMs = timeoutOverrideMs ?? config.models.probeTimeoutMs;
     const endpoints = configuredEndpoints(ctx.models, (role) => config.models.roles[role].length > 0);
     const ollamaUrls = [...new Set([DEFAULT_BASE_URLS.ollama, ...endpoints.filter((e) => e.provider === 'ollama').map((e) => e.baseUrl)])];
-    const [models, semgrep, ollama, grammars, hardware, installed] = await Promise.all([
+    const [models, semgrep, ollama, grammars, hardware, installed, , completion] = await Promise.all([
       Promise.all(
         endpoints.map((ep) =>
           ep.provider === 'llamacpp'
@@ -60,6 +63,7 @@ export async function buildDoctorReport(
       installedOllamaModels(ctx, ollamaUrls, timeoutMs, signal),
       // Domains still starting (plugins activating, bounded by their own timeout) report their outcome first.
       ctx.status.settled(Math.max(timeoutMs, config.plugins.activateTimeoutMs + 1_000)),
+      config.completion.enabled && probeFim ? probeCompletion(config, ctx.models, ctx.secrets.apiKey, signal, timeoutMs) : undefined,
     ]);
     // An endpoint the router's circuit breaker is resting is worth saying even when the probe got through.
     for (const m of models) {
@@ -100,6 +104,7 @@ export async function buildDoctorReport(
     const runtime = ctx.index.runtime();
     if (runtime.inlineReason && runtime.inlineReason !== 'NOOTROPIC_INDEX_INLINE=1') degraded.push(`index: ${runtime.inlineReason}`);
     if (runtime.crashes && index.state !== 'error') degraded.push(`index: the index worker crashed ${runtime.crashes} time(s) and was restarted (last: ${runtime.lastCrash})`);
+    if (completion && !completion.reachable) degraded.push(`completion (${completion.endpoint ? `${completion.endpoint.provider} ${completion.endpoint.baseUrl} ${completion.endpoint.model}` : 'no endpoint'}): ${completion.error ?? 'unreachable'}`);
     // What domains report through status (failed plugins, ...) belongs here too; not doctor's own last probe.
     for (const reason of ctx.status.degradedExcept('health')) if (!degraded.includes(reason)) degraded.push(reason);
 
@@ -126,6 +131,7 @@ export async function buildDoctorReport(
       },
       index,
       ...(indexOnDisk ? { indexOnDisk } : {}),
+      ...(completion ? { completion } : {}),
       degraded,
     };
     return report;

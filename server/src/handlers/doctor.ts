@@ -11,8 +11,8 @@ const STARTUP_PROBE_TIMEOUT_MS = 3_000;
  */
 const FIRST_PROBE_AFTER_INDEX_MS = 3_000;
 
-export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'info' | 'status' | 'log' | 'index' | 'models' | 'retriever'>): void {
-  ctx.rpc.request(Doctor, async (params, token) => buildDoctorReport(ctx, abortSignalFor(token), params.timeoutMs));
+export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'info' | 'status' | 'log' | 'index' | 'models' | 'retriever' | 'secrets'>): void {
+  ctx.rpc.request(Doctor, async (params, token) => buildDoctorReport(ctx, abortSignalFor(token), params.timeoutMs, true));
 
   // Probe at startup and whenever the configuration changes: no model, no semgrep, no embedder show in the
   // status bar and the log, not only when someone runs doctor. Config problems have their own status domain.

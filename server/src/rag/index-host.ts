@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { IndexSummary, SearchHit } from '../../../shared/protocol';
 import type { Embedder } from './embedder';
 import type { LockHolder } from './index-lock';
+import type { DefinitionAnswer, DefinitionQuery } from './index-worker-protocol';
 import { ignoreMatcher, type SkipCounts } from './walk';
 import { watchWorkspace, type WorkspaceWatcher } from './watcher';
 import { WorkspaceIndex, type IndexedChunk, type IndexProgress } from './workspace-index';
@@ -50,7 +51,8 @@ export interface IndexHandle {
   watch(): Promise<void>;
   search(query: string, limit: number, signal?: AbortSignal): Promise<SearchHit[]>;
   symbols(query: string, limit: number): Promise<IndexedChunk[]>;
-  /** The snapshot's header on disk (its JSON grows with the workspace: read where parsing it blocks no one). */
+  /** Where names are defined, and a module's members (inline completion's context). */
+  definitions(query: DefinitionQuery): Promise<DefinitionAnswer>;
   /** Stops watching, writes a pending snapshot, closes the store. */
   close(): Promise<void>;
 }
@@ -118,6 +120,17 @@ export class LocalIndex implements IndexHandle {
 
   async symbols(query: string, limit: number): Promise<IndexedChunk[]> {
     return this.index.symbols(query, limit);
+  }
+
+  async definitions(query: DefinitionQuery): Promise<DefinitionAnswer> {
+    const site = (r: IndexedChunk) => ({ path: r.path, startLine: r.start_line, endLine: r.end_line });
+    const named: DefinitionAnswer['named'] = {};
+    for (const name of query.names) {
+      const found = this.index.definitionsNamed(name);
+      if (found.length) named[name] = found.map(site);
+    }
+    const members = query.stem ? this.index.definitionsInFilesNamed(query.stem).map((r) => ({ ...site(r), name: r.symbol })) : [];
+    return { named, members };
   }
 
   async close(): Promise<void> {

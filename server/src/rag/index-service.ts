@@ -23,12 +23,15 @@ import { knownSecrets } from '../security/redact';
 import { createEmbedder, type EmbedderState, type EmbedRoute } from './embedder';
 import { LocalIndex, type IndexHandle, type IndexHandleOptions } from './index-host';
 import { snapshotInfo, type SnapshotInfo } from './lexical-snapshot';
+import type { DefinitionAnswer, DefinitionQuery } from './index-worker-protocol';
 import { RemoteIndex, workerScript } from './remote-index';
 import type { IndexProgress } from './workspace-index';
 
 /** Worker crashes tolerated (each followed by a restart) within RESTART_WINDOW_MS before the index gives up. */
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 10 * 60_000;
+/** How long a keystroke's definition lookup may wait for the index thread. */
+const DEFINITIONS_WAIT_MS = 150;
 
 export type IndexListener = (state: IndexState) => void;
 
@@ -124,6 +127,28 @@ export class IndexService {
 
   /** Bumped on every reconfiguration, so a slow embedder probe of an old configuration cannot win. */
   private generation = 0;
+
+  /**
+   * Where names are defined, for per-keystroke callers (inline completion): from the index as it is now, never
+   * waiting for one to load, and not past `waitMs` for a busy index thread (then: nothing found, logged at debug).
+   */
+  async definitions(query: DefinitionQuery, waitMs = DEFINITIONS_WAIT_MS): Promise<DefinitionAnswer> {
+    const none: DefinitionAnswer = { named: {}, members: [] };
+    const index = this.index;
+    if (!index) return none;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), waitMs)));
+    try {
+      const answer = await Promise.race([index.definitions(query), late]);
+      if (answer === 'late') this.log.debug('definition lookup answered late; completing without them', { waitMs });
+      return answer === 'late' ? none : answer;
+    } catch (err) {
+      this.log.warn('definition lookup failed', { error: String(err) });
+      return none;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   /** Resolves once the first build is done (or failed: what loaded is still served). */
   async whenReady(): Promise<IndexHandle | undefined> {

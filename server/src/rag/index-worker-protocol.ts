@@ -17,7 +17,7 @@ export const WorkerInit = z.object({
 });
 export type WorkerInit = z.infer<typeof WorkerInit>;
 
-export const METHODS = ['load', 'update', 'filesChanged', 'watch', 'search', 'symbols', 'close'] as const;
+export const METHODS = ['load', 'update', 'filesChanged', 'watch', 'search', 'symbols', 'definitions', 'close'] as const;
 export type Method = (typeof METHODS)[number];
 
 export const ToWorker = z.discriminatedUnion('type', [
@@ -27,6 +27,18 @@ export const ToWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('embedded'), id: z.number(), vectors: z.array(z.custom<Float32Array>((v) => v instanceof Float32Array, 'expected a Float32Array')).optional(), error: z.string().optional() }),
 ]);
 export type ToWorker = z.infer<typeof ToWorker>;
+
+/** Definitions for inline completion, asked in one round trip per keystroke: exact names, and one module's members. */
+export const DefinitionQuery = z.object({ names: z.array(z.string()).max(100), stem: z.string().optional() });
+export type DefinitionQuery = z.infer<typeof DefinitionQuery>;
+const DefinitionSite = z.object({ path: z.string(), startLine: z.number(), endLine: z.number() });
+export const DefinitionAnswer = z.object({
+  /** Name → where it is defined (one entry per definition). */
+  named: z.record(z.string(), z.array(DefinitionSite)),
+  /** The definitions in files named `stem` (any extension), when a stem was asked. */
+  members: z.array(DefinitionSite.extend({ name: z.string() })),
+});
+export type DefinitionAnswer = z.infer<typeof DefinitionAnswer>;
 
 const SkipCounts = z.object({ binary: z.number(), tooLarge: z.number(), unreadable: z.number(), outsideWorkspace: z.number(), symlinkLoop: z.number() });
 

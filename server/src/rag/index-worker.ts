@@ -12,7 +12,7 @@ import type { IndexSummary, SearchHit } from '../../../shared/protocol';
 import { registerSecret } from '../security/redact';
 import type { Embedder } from './embedder';
 import { LocalIndex } from './index-host';
-import { FromWorker, ToWorker, WorkerInit, type Method } from './index-worker-protocol';
+import { DefinitionQuery, FromWorker, ToWorker, WorkerInit, type Method } from './index-worker-protocol';
 
 function post(msg: FromWorker): void {
   parentPort!.postMessage(msg);
@@ -91,6 +91,8 @@ function main(): void {
       }
       case 'symbols':
         return index.symbols(String(args[0]), Number(args[1]));
+      case 'definitions':
+        return index.definitions(DefinitionQuery.parse(args[0]));
       case 'close':
         return index.close();
     }

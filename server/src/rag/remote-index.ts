@@ -15,7 +15,7 @@ import type { Logger } from '../log';
 import { knownSecrets } from '../security/redact';
 import type { Embedder } from './embedder';
 import type { IndexCounts, IndexHandle, IndexHandleOptions } from './index-host';
-import { FromWorker, type Method, type ToWorker, type WorkerInit } from './index-worker-protocol';
+import { DefinitionAnswer, FromWorker, type DefinitionQuery, type Method, type ToWorker, type WorkerInit } from './index-worker-protocol';
 import type { IndexedChunk, IndexProgress } from './workspace-index';
 
 const IndexedChunkRow = z.object({ path: z.string(), start_line: z.number(), end_line: z.number(), symbol: z.string(), kind: z.string(), scope: z.string() });
@@ -111,6 +111,10 @@ export class RemoteIndex implements IndexHandle {
 
   async symbols(query: string, limit: number): Promise<IndexedChunk[]> {
     return z.array(IndexedChunkRow).parse(await this.call('symbols', [query, limit]));
+  }
+
+  async definitions(query: DefinitionQuery): Promise<DefinitionAnswer> {
+    return DefinitionAnswer.parse(await this.call('definitions', [query]));
   }
 
   async close(): Promise<void> {

@@ -74,6 +74,9 @@ export class WorkspaceIndex {
   /** `files` holds the snapshot's file list (read on first need while lazy). */
   private filesLoaded = true;
   private rows: (IndexedChunk | undefined)[] = [];
+  /** Exact symbol name → docs of definitions, built on first use and dropped whenever rows change. */
+  private byName: Map<string, number[]> | undefined;
+  private byStem: Map<string, number[]> | undefined;
   private readonly files = new Map<string, FileEntry>();
   private readonly docById = new Map<string, number>();
   private readonly idOf = new Map<number, string>();
@@ -369,6 +372,38 @@ export class WorkspaceIndex {
     return [...fused].map(([doc, score]) => ({ doc, score })).sort((a, b) => b.score - a.score).slice(0, limit);
   }
 
+  /**
+   * Definitions named exactly `name` (no ranking, no scan once the map is built): inline completion looks up per
+   * keystroke. From memory or, while the index is served lazily, from the snapshot's rows (read once).
+   */
+  definitionsNamed(name: string): IndexedChunk[] {
+    this.byName ??= this.definitionMap((row) => row.symbol);
+    return this.rowsOf(this.byName.get(name));
+  }
+
+  /** Definitions in files whose name without extension is `stem` (`utils` → lib/utils.js): a module's members. */
+  definitionsInFilesNamed(stem: string): IndexedChunk[] {
+    this.byStem ??= this.definitionMap((row) => row.path.slice(row.path.lastIndexOf('/') + 1).replace(/\.[^.]+$/, ''));
+    return this.rowsOf(this.byStem.get(stem));
+  }
+
+  /** Key → docs of named definitions (not loose blocks, line windows or doc sections). */
+  private definitionMap(key: (row: IndexedChunk) => string): Map<string, number[]> {
+    const map = new Map<string, number[]>();
+    (this.disk ? this.disk.rows() : this.rows).forEach((row, doc) => {
+      if (!row || !row.symbol || row.kind === 'block' || row.kind === 'lines' || row.kind === 'section') return;
+      const k = key(row);
+      const list = map.get(k);
+      if (list) list.push(doc);
+      else map.set(k, [doc]);
+    });
+    return map;
+  }
+
+  private rowsOf(docs: number[] | undefined): IndexedChunk[] {
+    return oneEntryPerDefinition((docs ?? []).map((d) => this.rowOf(d)).filter((r): r is IndexedChunk => r !== undefined));
+  }
+
   /** Definitions whose name matches `query` (case-insensitive substring, then subsequence), for workspace/symbol. */
   symbols(query: string, limit: number): IndexedChunk[] {
     const q = query.toLowerCase();
@@ -428,6 +463,7 @@ export class WorkspaceIndex {
   private closeDisk(): void {
     this.disk?.close();
     this.disk = undefined;
+    this.byName = this.byStem = undefined;
     this.diskDocById = undefined;
   }
 
@@ -587,6 +623,7 @@ export class WorkspaceIndex {
     if (!('reader' in read)) throw new Error(`the snapshot just written cannot be read back: ${read.stale}`);
     disk.close();
     this.disk = read.reader;
+    this.byName = this.byStem = undefined;
     this.builtAt = builtAt;
     this.snapshotDirty = false;
   }
@@ -594,6 +631,7 @@ export class WorkspaceIndex {
   /** Serves from the snapshot on disk, lazily: nothing but its header is read now. */
   private useReader(reader: SnapshotReader): void {
     this.disk = reader;
+    this.byName = this.byStem = undefined;
     this.filesLoaded = false;
     this.builtAt = reader.header.builtAt;
   }
@@ -647,6 +685,7 @@ export class WorkspaceIndex {
   private importSnapshot(snap: Snapshot, opts: { keepFiles?: boolean } = {}): void {
     this.lexical = LexicalIndex.fromState(snap.lexical);
     this.rows = snap.rows.slice();
+    this.byName = this.byStem = undefined;
     this.docById.clear();
     this.idOf.clear();
     // Files already read (and perhaps updated: a touched file's new mtime) keep their metadata; docs are refilled.
@@ -672,6 +711,7 @@ export class WorkspaceIndex {
     this.filesLoaded = true;
     this.lexical = new LexicalIndex();
     this.rows = [];
+    this.byName = this.byStem = undefined;
     this.files.clear();
     this.docById.clear();
     this.idOf.clear();
@@ -745,6 +785,7 @@ export class WorkspaceIndex {
 
   private addRow(row: ChunkRow): void {
     const doc = this.lexical.add({ symbol: row.symbol, scope: row.scope, path: row.path, text: row.text, kind: row.kind });
+    this.byName = this.byStem = undefined;
     this.rows[doc] = { path: row.path, start_line: row.start_line, end_line: row.end_line, symbol: row.symbol, kind: row.kind, scope: row.scope };
     // Chunk ids are only needed to map vector hits back to documents (hybrid mode).
     if (this.opts.embedder) {
@@ -764,5 +805,6 @@ export class WorkspaceIndex {
       if (this.docById.get(id) === doc) this.docById.delete(id);
     }
     this.rows[doc] = undefined;
+    this.byName = this.byStem = undefined;
   }
 }

@@ -104,6 +104,7 @@ describe('ModelRouter', () => {
           edit: [],
           plan: [],
           embed: [],
+          completion: [],
         },
       }),
       health,
@@ -148,7 +149,7 @@ describe('ModelRouter', () => {
     const b = await standin({ replies: [{ text: 'should not be used' }] });
     const r = router(
       modelsConfig({
-        roles: { chat: [{ provider: 'openai', baseUrl: `${a.url}/v1`, model: 'x' }, { provider: 'openai', baseUrl: `${b.url}/v1`, model: 'x' }], edit: [], plan: [], embed: [] },
+        roles: { chat: [{ provider: 'openai', baseUrl: `${a.url}/v1`, model: 'x' }, { provider: 'openai', baseUrl: `${b.url}/v1`, model: 'x' }], edit: [], plan: [], embed: [], completion: [] },
       }),
     );
     const err = await r.chat({ role: 'chat', signal: new AbortController().signal, prepare }).catch((e: unknown) => e);
@@ -160,7 +161,7 @@ describe('ModelRouter', () => {
     const s = await standin({ models: ['nomic-embed-text'] });
     const none = router(modelsConfig({}));
     await expect(none.embed(['x'], new AbortController().signal)).rejects.toMatchObject({ kind: 'unsupported', message: expect.stringContaining('roles.embed') });
-    const r = router(modelsConfig({ roles: { chat: [], edit: [], plan: [], embed: [{ provider: 'ollama', baseUrl: s.url, model: 'nomic-embed-text' }] } }));
+    const r = router(modelsConfig({ roles: { chat: [], edit: [], plan: [], embed: [{ provider: 'ollama', baseUrl: s.url, model: 'nomic-embed-text' }], completion: [] } }));
     const out = await r.embed(['a', 'b'], new AbortController().signal);
     expect(out.vectors).toHaveLength(2);
   });

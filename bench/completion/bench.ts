@@ -1,0 +1,219 @@
+/**
+ * Inline completion benchmark (issue 17), run with `npm run bench:completion` (or
+ * `node bench/run-ts.mjs bench/completion/bench.ts [--cases N] [--repos a,b]`).
+ *
+ * 1. Context recall on real code: in each repository (Debian python3-* / golang-*-dev / librust-*-dev packages and
+ *    npm tarballs, the retrieval dev set's list, split into its tune and report halves), a line that calls a
+ *    function defined in exactly one other file of the same repository is cut at the callee's name; the FIM
+ *    prompt the server sends (recorded by the stand-in at `/api/generate`) counts as a hit when it holds the
+ *    callee's definition line. Budget: 1,024 tokens (`nootropic.completion.contextTokens`). Baseline, same cases
+ *    and budget: the prompt built from the current file only (basic FIM).
+ * 2. Overhead: the inline-completion request's round trip through the in-process server against a stand-in that
+ *    answers instantly (so the figure is the server's time plus one local HTTP round trip), no cache hits; p50/p95.
+ * 3. Cancellation latency: from `$/cancelRequest` to the stand-in seeing the HTTP request aborted.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
+import { buildPromptContext } from '../../server/src/completion/prompt-context';
+import { IndexBuild, IndexInfo } from '../../shared/protocol';
+import { startInProcessServer } from '../../test/support/in-process';
+import { startModelStandin } from '../../test/support/model-standin';
+// @ts-expect-error plain JS helper shared by the benchmarks
+import { percentile } from '../fetch-npm.mjs';
+import { fetchRepo, REPOS, type RepoSpec } from '../retrieval/sources';
+
+const args = process.argv.slice(2);
+const arg = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : def;
+};
+const CASES_PER_REPO = Number(arg('cases', '12'));
+const ONLY = arg('repos', '').split(',').filter(Boolean);
+const BUDGET = 1024;
+const CACHE = path.join(__dirname, '..', '.cache', 'retrieval');
+
+const DEF: Record<string, RegExp[]> = {
+  'js/ts': [/^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]{3,})\s*[(<]/, /^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]{3,})\s*=\s*(?:async\s+)?(?:function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)/],
+  python: [/^def\s+([A-Za-z][\w]{3,})\s*\(/],
+  go: [/^func\s+(?:\(\w+\s+\*?\w+(?:\[[^\]]*\])?\)\s+)?([A-Za-z][\w]{3,})\s*[([]/],
+  rust: [/^\s*(?:pub(?:\([\w:]+\))?\s+)?(?:const\s+)?(?:unsafe\s+)?(?:extern\s+"C"\s+)?fn\s+([a-z_][\w]{3,})\s*[(<]/],
+  java: [/^\s*(?:public|protected|private|static|final|\s)+[\w<>\[\], ?]+\s+([a-z][\w]{3,})\s*\(/],
+};
+const LANG_ID: Record<string, string> = { 'js/ts': 'typescript', python: 'python', go: 'go', rust: 'rust', java: 'java' };
+
+interface Case {
+  repo: string;
+  half: string;
+  file: string;
+  line: number;
+  column: number;
+  name: string;
+  defFile: string;
+  defLine: string;
+}
+
+function filesOf(dir: string, include: RegExp): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = path.join(d, name);
+      let st;
+      try {
+        st = statSync(p);
+      } catch {
+        continue; // a dangling symlink in a Debian package (werkzeug's jquery.js)
+      }
+      if (st.isDirectory()) walk(p);
+      else {
+        const rel = path.relative(dir, p).split(path.sep).join('/');
+        if (include.test(rel) && st.size < 300_000) out.push(rel);
+      }
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** Deterministic shuffle (no Math.random: the same cases every run). */
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+function casesFor(spec: RepoSpec, root: string, files: string[]): Case[] {
+  const texts = new Map(files.map((f) => [f, readFileSync(path.join(root, f), 'utf8')]));
+  const defs = new Map<string, { file: string; line: string }[]>();
+  for (const [f, text] of texts) {
+    for (const line of text.split('\n')) {
+      for (const re of DEF[spec.lang]!) {
+        const m = re.exec(line);
+        if (m?.[1]) defs.set(m[1], [...(defs.get(m[1]) ?? []), { file: f, line: line.trim() }]);
+      }
+    }
+  }
+  const cases: Case[] = [];
+  for (const [f, text] of texts) {
+    text.split('\n').forEach((line, i) => {
+      if (/^\s*(\/\/|#|\*|\/\*)/.test(line) || line.length > 200) return;
+      for (const m of line.matchAll(/([A-Za-z_$][\w$]{3,})\s*\(/g)) {
+        const d = defs.get(m[1]!);
+        if (!d || d.length !== 1 || d[0]!.file === f) continue;
+        if (DEF[spec.lang]!.some((re) => re.test(line))) continue;
+        const column = m.index!;
+        if (/[\w$.]$/.test(line.slice(0, column)) && !/\.$/.test(line.slice(0, column))) continue;
+        cases.push({ repo: spec.name, half: spec.half, file: f, line: i, column, name: m[1]!, defFile: d[0]!.file, defLine: d[0]!.line });
+      }
+    });
+  }
+  // One case per callee, spread over the repository.
+  const seen = new Set<string>();
+  return cases
+    .sort((a, b) => hash(`${a.file}:${a.line}:${a.name}`) - hash(`${b.file}:${b.line}:${b.name}`))
+    .filter((c) => (seen.has(c.name) ? false : (seen.add(c.name), true)))
+    .slice(0, CASES_PER_REPO);
+}
+
+async function main(): Promise<void> {
+  const repos = REPOS.filter((r) => (ONLY.length ? ONLY.includes(r.name) : r.lang !== 'java'));
+  const standin = await startModelStandin({ defaultFimReply: () => ({ text: '' }) });
+  const results: { repo: string; half: string; lang: string; hits: number; base: number; n: number; chunks: number }[] = [];
+  const latencies: number[] = [];
+  const cancelMs: number[] = [];
+  for (const spec of repos) {
+    let src: string;
+    try {
+      src = fetchRepo(CACHE, spec);
+    } catch (err) {
+      console.log(`[bench] skip ${spec.name}: ${(err as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    const ws = mkdtempSync(path.join(os.tmpdir(), `nootropic-complete-${spec.name}-`));
+    const files = filesOf(src, spec.include);
+    for (const f of files) {
+      mkdirSync(path.dirname(path.join(ws, f)), { recursive: true });
+      cpSync(path.join(src, f), path.join(ws, f));
+    }
+    const cases = casesFor(spec, ws, files);
+    if (!cases.length) {
+      rmSync(ws, { recursive: true, force: true });
+      continue;
+    }
+    const server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent/nootropic.yaml', NOOTROPIC_STATE_DIR: path.join(ws, '.state') });
+    await server.initialize(ws, { settings: { completion: { debounceMs: 0, contextTokens: BUDGET }, models: { provider: 'ollama', baseUrl: standin.url, model: 'qwen2.5-coder:7b' } } });
+    await server.client.sendRequest(IndexBuild.method, {});
+    const info = IndexInfo.result.parse(await server.client.sendRequest(IndexInfo.method, {}));
+    let hits = 0;
+    let base = 0;
+    let version = 1;
+    for (const c of cases) {
+      const original = readFileSync(path.join(ws, c.file), 'utf8').split('\n');
+      const cut = original[c.line]!.slice(0, c.column);
+      const text = [...original.slice(0, c.line), cut, ...original.slice(c.line + 1)].join('\n');
+      const offset = original.slice(0, c.line).join('\n').length + (c.line ? 1 : 0) + cut.length;
+      const uri = pathToFileURL(path.join(ws, c.file)).href;
+      await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: LANG_ID[spec.lang], version: version++, text } });
+      const before = standin.calls('/api/generate').length;
+      const t0 = performance.now();
+      await server.client.sendRequest('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: c.line, character: c.column }, context: { triggerKind: 2 } });
+      latencies.push(performance.now() - t0);
+      const sent = standin.calls('/api/generate')[before]?.body as { prompt?: string } | undefined;
+      if (sent?.prompt?.includes(c.defLine)) hits++;
+      else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(cut.trim())}`);
+      const baseline = buildPromptContext({ text, offset, path: c.file, languageId: LANG_ID[spec.lang]! }, { definitions: () => [], lines: () => undefined, recentEdits: () => [] }, BUDGET);
+      if (baseline.prefix.includes(c.defLine) || baseline.suffix.includes(c.defLine)) base++;
+      await server.client.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    }
+    // Cancellation: a stalled FIM stream, cancelled once the request reached the stand-in.
+    const c = cases[0]!;
+    const uri = pathToFileURL(path.join(ws, c.file)).href;
+    for (let i = 0; i < 3; i++) {
+      const text = `${readFileSync(path.join(ws, c.file), 'utf8')}\n// cancel ${i}\n`;
+      await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: LANG_ID[spec.lang], version: version++, text } });
+      standin.scriptFim({ chunks: ['x', 'y'], stallAfter: 1 });
+      const count = standin.calls('/api/generate').length;
+      const cts = new CancellationTokenSource();
+      const lines = text.split('\n').length;
+      const pending = server.client.sendRequest('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: lines - 1, character: 0 }, context: { triggerKind: 2 } }, cts.token).catch(() => undefined);
+      await standin.waitForRequests('/api/generate', count + 1);
+      const t0 = performance.now();
+      cts.cancel();
+      const req = standin.calls('/api/generate')[count]!;
+      while (!req.aborted) await new Promise((r) => setImmediate(r));
+      cancelMs.push(performance.now() - t0);
+      await pending;
+      await server.client.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    }
+    server.dispose();
+    rmSync(ws, { recursive: true, force: true });
+    results.push({ repo: spec.name, half: spec.half, lang: spec.lang, hits, base, n: cases.length, chunks: info.chunks });
+    console.log(`[bench] ${spec.name.padEnd(14)} ${spec.lang.padEnd(6)} ${spec.half.padEnd(6)} ${String(info.chunks).padStart(6)} chunks  recall ${hits}/${cases.length}  current-file baseline ${base}/${cases.length}`);
+  }
+  await standin.close();
+  const sum = (rs: typeof results, k: 'hits' | 'base' | 'n') => rs.reduce((a, r) => a + r[k], 0);
+  console.log('\n[bench] context recall at a 1,024-token budget (the callee\'s definition line in the FIM prompt)');
+  for (const half of ['tune', 'report']) {
+    const rs = results.filter((r) => r.half === half);
+    if (!rs.length) continue;
+    console.log(`[bench]   ${half.padEnd(6)} ${(sum(rs, 'hits') / sum(rs, 'n')).toFixed(2)} (${sum(rs, 'hits')}/${sum(rs, 'n')})   current-file baseline ${(sum(rs, 'base') / sum(rs, 'n')).toFixed(2)}`);
+  }
+  for (const lang of [...new Set(results.map((r) => r.lang))]) {
+    const rs = results.filter((r) => r.lang === lang);
+    console.log(`[bench]   ${lang.padEnd(6)} ${(sum(rs, 'hits') / sum(rs, 'n')).toFixed(2)} (${sum(rs, 'hits')}/${sum(rs, 'n')})`);
+  }
+  console.log(`[bench]   all    ${(sum(results, 'hits') / sum(results, 'n')).toFixed(2)} (${sum(results, 'hits')}/${sum(results, 'n')})   current-file baseline ${(sum(results, 'base') / sum(results, 'n')).toFixed(2)}`);
+  console.log(`[bench] request round trip against an instant stand-in (no cache hits, ${latencies.length} requests): p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`);
+  console.log(`[bench] cancellation, $/cancelRequest to the aborted HTTP request (${cancelMs.length} runs): p50 ${percentile(cancelMs, 50).toFixed(1)} ms, max ${Math.max(...cancelMs).toFixed(1)} ms`);
+  writeFileSync(path.join(__dirname, '..', '.cache', 'completion-results.json'), JSON.stringify({ results, latencies, cancelMs }, null, 2));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,303 @@
+/**
+ * The fill-in-the-middle prompt's context within a token budget: the prefix and suffix around the cursor, then
+ * code from other files — definitions of the symbols used near the cursor (resolved through the index's symbol
+ * table), the regions the person edited recently, and the file's imports when the prefix no longer shows them —
+ * ranked, deduplicated and cut to the budget, each snippet under a comment header naming its file, as code models
+ * were trained to see repository context. The highest-ranked snippet sits nearest the cursor.
+ */
+import { estimateTokens } from '../models/token-estimate';
+import type { FimSnippet } from './fim-transport';
+
+export interface CursorDocument {
+  text: string;
+  /** UTF-16 offset of the cursor in `text`. */
+  offset: number;
+  /** Workspace-relative path (forward slashes) or a name when the document is not in the workspace. */
+  path: string;
+  languageId: string;
+}
+
+/** A definition the index knows: where it is (1-based lines, inclusive). */
+export interface DefinitionSite {
+  path: string;
+  startLine: number;
+  endLine: number;
+}
+
+export interface ContextSources {
+  /** Definitions named exactly `name` anywhere in the workspace. */
+  definitions(name: string): DefinitionSite[];
+  /** A file's lines as they are now (open documents' text, else disk); undefined when unreadable. */
+  lines(path: string): string[] | undefined;
+  /** Regions edited recently, newest first. */
+  recentEdits(): { path: string; startLine: number; endLine: number; at: number }[];
+  /** Named definitions in files called `stem` (any extension): the members of a module used as `stem.member`. */
+  moduleMembers?(stem: string): (DefinitionSite & { name: string })[];
+}
+
+export interface PromptContext {
+  /** Snippets + the current file's header + the text before the cursor: what template prompts start with. */
+  prefix: string;
+  suffix: string;
+  /** Text before the cursor only (llama-server's `input_prefix`; cache keys). */
+  bareprefix: string;
+  /** The snippets, ranked best first (llama-server's `input_extra`). */
+  snippets: (FimSnippet & { kind: SnippetKind; score: number; startLine: number })[];
+  tokens: number;
+}
+
+export type SnippetKind = 'definition' | 'signature' | 'edit' | 'imports';
+
+/** Share of the budget the text around the cursor may take; what it leaves goes to other files' code. */
+const PREFIX_SHARE = 0.4;
+const SUFFIX_SHARE = 0.12;
+/** A definition's full body is sent when it is at most this long, else only its signature. */
+const FULL_DEFINITION_TOKENS = 220;
+const NEAR_LINES_BEFORE = 40;
+const NEAR_LINES_AFTER = 10;
+
+const KEYWORDS = new Set(
+  (
+    'if else for while do return function const let var class new this super import export from as default async await yield ' +
+    'try catch finally throw typeof instanceof in of void delete switch case break continue true false null undefined def self ' +
+    'elif lambda pass with not and or is None True False print fn pub use mut impl struct enum trait match mod crate where loop ' +
+    'func package type interface go defer chan map range select struct public private protected static final void int string bool ' +
+    'number any unknown never readonly extends implements declare namespace module require let get set'
+  ).split(' '),
+);
+
+/** `# ` for hash-comment languages, `// ` for the C family and most others. */
+export function commentHeader(path: string, languageId: string): string {
+  const hash = /^(python|ruby|shellscript|sh|bash|perl|r|yaml|toml|dockerfile|makefile|elixir|julia)$/.test(languageId) || /\.(py|pyi|rb|sh|bash|pl|r|ya?ml|toml|ex|exs|jl)$/i.test(path);
+  if (/^(lua|sql|haskell)$/.test(languageId) || /\.(lua|sql|hs)$/i.test(path)) return `-- Path: ${path}`;
+  if (languageId === 'css' || /\.css$/i.test(path)) return `/* Path: ${path} */`;
+  if (/^(html|xml|markdown)$/.test(languageId) || /\.(html?|xml|md)$/i.test(path)) return `<!-- Path: ${path} -->`;
+  return hash ? `# Path: ${path}` : `// Path: ${path}`;
+}
+
+/** Whole lines before the cursor (and the cursor line's start) within `budget` tokens. */
+function cutPrefix(before: string, budget: number): string {
+  const lastNl = before.lastIndexOf('\n');
+  let out = before.slice(lastNl + 1);
+  let used = estimateTokens(out);
+  let end = lastNl;
+  while (end > 0) {
+    const start = before.lastIndexOf('\n', end - 1);
+    const line = before.slice(start + 1, end + 1);
+    const t = estimateTokens(line);
+    if (used + t > budget) break;
+    out = line + out;
+    used += t;
+    end = start;
+  }
+  return out;
+}
+
+/** Whole lines after the cursor (and the rest of the cursor line) within `budget` tokens. */
+function cutSuffix(after: string, budget: number): string {
+  const firstNl = after.indexOf('\n');
+  if (firstNl < 0) return after;
+  let out = after.slice(0, firstNl + 1);
+  let used = estimateTokens(out);
+  let start = firstNl + 1;
+  while (start < after.length) {
+    const nl = after.indexOf('\n', start);
+    const end = nl < 0 ? after.length : nl + 1;
+    const line = after.slice(start, end);
+    const t = estimateTokens(line);
+    if (used + t > budget) break;
+    out += line;
+    used += t;
+    start = end;
+  }
+  return out;
+}
+
+/** Names the file imports (JS/TS, Python, Rust `use`, Go packages): what the code near the cursor may call next. */
+export function importedNames(text: string): { names: Set<string>; lines: { line: number; text: string }[] } {
+  const names = new Set<string>();
+  const lines: { line: number; text: string }[] = [];
+  const all = text.split('\n');
+  const add = (list: string) => {
+    for (const part of list.split(',')) {
+      const m = /(?:\w+\s+as\s+)?([A-Za-z_$][\w$]*)\s*$/.exec(part.replace(/[{}()*]/g, ' ').replace(/^\s*type\s+/, '').trim());
+      if (m?.[1] && !KEYWORDS.has(m[1])) names.add(m[1]);
+    }
+  };
+  for (let i = 0; i < all.length && i < 400; i++) {
+    const l = all[i]!;
+    let m: RegExpExecArray | null;
+    if ((m = /^\s*import\s+(?:type\s+)?(.+?)\s+from\s+['"]/.exec(l))) add(m[1]!.replace(/\*\s+as\s+/, ''));
+    else if ((m = /^\s*(?:const|let|var)\s+\{?([^=}]+)\}?\s*=\s*require\(/.exec(l))) add(m[1]!);
+    else if ((m = /^\s*from\s+\S+\s+import\s+\(?([^)#]+)/.exec(l))) add(m[1]!);
+    else if ((m = /^\s*import\s+([\w.]+)(?:\s+as\s+(\w+))?\s*$/.exec(l))) add(m[2] ?? m[1]!.split('.').pop()!);
+    else if ((m = /^\s*use\s+[\w:]+::\{?([^};]+)\}?;/.exec(l))) add(m[1]!);
+    else if (/^\s*import\s*\(|^\s*"[\w./-]+"\s*$/.test(l)) {
+      // Go import blocks name packages, not definitions; their members are reached as pkg.Name and found near the cursor.
+    } else continue;
+    lines.push({ line: i + 1, text: l });
+  }
+  return { names, lines };
+}
+
+/** Identifiers near the cursor, scored by closeness (nearer and more frequent first). */
+function nearIdentifiers(text: string, offset: number): Map<string, number> {
+  const lineStart = (o: number, n: number) => {
+    let at = o;
+    for (let i = 0; i < n && at > 0; i++) at = text.lastIndexOf('\n', at - 1);
+    return Math.max(0, at);
+  };
+  const from = lineStart(offset, NEAR_LINES_BEFORE);
+  let to = offset;
+  for (let i = 0; i <= NEAR_LINES_AFTER && to >= 0 && to < text.length; i++) to = text.indexOf('\n', to + 1);
+  if (to < 0) to = text.length;
+  const window = text.slice(from, to);
+  const cursorLine = text.slice(from, offset).split('\n').length - 1;
+  const scores = new Map<string, number>();
+  window.split('\n').forEach((line, i) => {
+    const distance = Math.abs(i - cursorLine);
+    for (const m of line.matchAll(/[A-Za-z_$][\w$]*/g)) {
+      const name = m[0];
+      if (name.length < 2 || KEYWORDS.has(name)) continue;
+      scores.set(name, (scores.get(name) ?? 0) + 1 / (1 + distance));
+    }
+  });
+  return scores;
+}
+
+/**
+ * The first lines of a definition up to its body's opening (`{`, `:`, `=>`): a signature for a tight budget. It
+ * starts at the line naming the definition, so a leading doc comment or decorator does not use up the lines.
+ */
+export function signatureOf(lines: string[], name?: string): string {
+  const out: string[] = [];
+  const re = name ? new RegExp(`(^|[^\\w$])${name.replace(/\$/g, '\\$')}([^\\w$]|$)`) : undefined;
+  const at = re ? Math.max(0, lines.findIndex((l) => re.test(l))) : 0;
+  for (const l of lines.slice(at, at + 6)) {
+    out.push(l);
+    if (/[{:]\s*(\/\/.*|#.*)?$|=>\s*\{?\s*$|\)\s*(->\s*[^:]+)?:\s*$/.test(l.trimEnd())) break;
+  }
+  // Keep a docstring right after a Python signature: it says what the function returns.
+  return out.join('\n');
+}
+
+/** At most this many names near the cursor are looked up in the index. */
+const MAX_LOOKUPS = 40;
+
+/**
+ * What the prompt will ask the index for at this cursor: the names near it and imported (best first), and the
+ * module before `stem.` when the cursor is on a member. The caller fetches them in one lookup.
+ */
+export function definitionLookup(doc: CursorDocument): { names: string[]; scores: Map<string, number>; stem?: string } {
+  const before = doc.text.slice(0, doc.offset);
+  const names = nearIdentifiers(doc.text, doc.offset);
+  for (const name of importedNames(doc.text).names) names.set(name, (names.get(name) ?? 0) + 0.25);
+  const best = [...names].sort((a, b) => b[1] - a[1]).slice(0, MAX_LOOKUPS);
+  const receiver = /([A-Za-z_$][\w$]*)\.([\w$]*)$/.exec(before.slice(before.lastIndexOf('\n') + 1));
+  return { names: best.map(([n]) => n), scores: new Map(best), ...(receiver ? { stem: receiver[1]! } : {}) };
+}
+
+interface Candidate {
+  key: string;
+  path: string;
+  startLine: number;
+  full: string;
+  short?: string;
+  kind: SnippetKind;
+  score: number;
+}
+
+export function buildPromptContext(doc: CursorDocument, sources: ContextSources, budget: number): PromptContext {
+  const before = doc.text.slice(0, doc.offset);
+  const after = doc.text.slice(doc.offset);
+  const prefix = cutPrefix(before, Math.floor(budget * PREFIX_SHARE));
+  const suffix = cutSuffix(after, Math.floor(budget * SUFFIX_SHARE));
+  const header = commentHeader(doc.path, doc.languageId) + '\n';
+  let left = budget - estimateTokens(prefix) - estimateTokens(suffix) - estimateTokens(header);
+
+  // What the model already sees of this file: lines [shownFrom, shownTo] (1-based).
+  const shownFrom = before.slice(0, before.length - prefix.length).split('\n').length;
+  const shownTo = shownFrom + (prefix + suffix).split('\n').length - 1;
+
+  const candidates: Candidate[] = [];
+  const imports = importedNames(doc.text);
+  const lookup = definitionLookup(doc);
+  for (const [name, score] of lookup.scores) {
+    for (const site of sources.definitions(name).slice(0, 2)) {
+      if (site.path === doc.path) continue;
+      const lines = sources.lines(site.path)?.slice(site.startLine - 1, site.endLine);
+      if (!lines?.length) continue;
+      const full = lines.join('\n');
+      const tokens = estimateTokens(full);
+      const short = signatureOf(lines, name);
+      candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: tokens <= FULL_DEFINITION_TOKENS ? full : short, ...(short !== full ? { short } : {}), kind: 'definition', score });
+    }
+  }
+  const now = Date.now();
+  for (const edit of sources.recentEdits().slice(0, 6)) {
+    if (edit.path === doc.path && edit.endLine >= shownFrom && edit.startLine <= shownTo) continue;
+    const lines = sources.lines(edit.path);
+    if (!lines) continue;
+    const from = Math.max(1, edit.startLine - 3);
+    const to = Math.min(lines.length, edit.endLine + 3);
+    const text = lines.slice(from - 1, to).join('\n');
+    if (!text.trim()) continue;
+    const ageMin = (now - edit.at) / 60_000;
+    candidates.push({ key: `${edit.path}:${from}`, path: edit.path, startLine: from, full: text, kind: 'edit', score: 0.5 / (1 + ageMin) });
+  }
+  // `utils.|` or `utils.to|`: the cursor is on a module's member; its file's definitions, one line each.
+  const receiver = /([A-Za-z_$][\w$]*)\.([\w$]*)$/.exec(before.slice(before.lastIndexOf('\n') + 1));
+  if (receiver && sources.moduleMembers) {
+    const [, stem, typed] = receiver as unknown as [string, string, string];
+    const members = sources.moduleMembers(stem).filter((m) => m.path !== doc.path);
+    const usedHere = (name: string) => doc.text.split(`${stem}.${name}`).length - 1;
+    const ranked = members
+      .map((m, i) => ({ m, rank: (typed && m.name.startsWith(typed) ? 1000 : 0) + usedHere(m.name) * 10 - i / 1000 }))
+      .sort((a, b) => b.rank - a.rank);
+    const byFile = new Map<string, string[]>();
+    for (const { m } of ranked) {
+      const lines = sources.lines(m.path)?.slice(m.startLine - 1, m.endLine);
+      if (!lines?.length) continue;
+      const line = signatureOf(lines, m.name).split('\n')[0]!.trim();
+      if (!byFile.has(m.path)) byFile.set(m.path, []);
+      byFile.get(m.path)!.push(line);
+    }
+    for (const [p, lines] of byFile) {
+      // Whole lines only, as many as the share for members allows (the best-ranked first).
+      let text = '';
+      for (const l of lines) {
+        if (estimateTokens(text + l + '\n') > Math.floor(left * 0.6)) break;
+        text += l + '\n';
+      }
+      if (text) candidates.push({ key: `${p}:members`, path: p, startLine: 1, full: text.trimEnd(), kind: 'signature', score: 100 });
+    }
+  }
+  const hiddenImports = imports.lines.filter((l) => l.line < shownFrom);
+  if (hiddenImports.length) {
+    candidates.push({ key: `${doc.path}:imports`, path: doc.path, startLine: hiddenImports[0]!.line, full: hiddenImports.map((l) => l.text).join('\n'), kind: 'imports', score: 0.9 });
+  }
+
+  candidates.sort((a, b) => b.score - a.score);
+  const chosen: PromptContext['snippets'] = [];
+  const seen = new Set<string>();
+  const seenText = new Set<string>();
+  for (const c of candidates) {
+    if (seen.has(c.key)) continue;
+    const options = [c.full, ...(c.short ? [c.short] : [])];
+    for (const text of options) {
+      const body = text.replace(/\s+$/, '');
+      if (seenText.has(body)) break;
+      const cost = estimateTokens(commentHeader(c.path, doc.languageId) + '\n' + body + '\n\n');
+      if (cost > left) continue;
+      left -= cost;
+      seen.add(c.key);
+      seenText.add(body);
+      chosen.push({ filename: c.path, text: body, kind: text === c.full ? c.kind : 'signature', score: c.score, startLine: c.startLine });
+      break;
+    }
+  }
+  // Best snippet last: nearest the cursor, where code models attend most.
+  const rendered = [...chosen].reverse().map((s) => `${commentHeader(s.filename, doc.languageId)}\n${s.text}\n\n`).join('');
+  const fullPrefix = rendered + header + prefix;
+  return { prefix: fullPrefix, suffix, bareprefix: prefix, snippets: chosen, tokens: estimateTokens(fullPrefix) + estimateTokens(suffix) };
+}

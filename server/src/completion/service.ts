@@ -1,0 +1,300 @@
+/**
+ * Inline completion end to end: the cache, a short debounce that a keystroke cancels, the `completion` role's
+ * chain (the chat chain when none is configured), the endpoint policy before any connection, the prompt context,
+ * the FIM stream (stopped as soon as the post-processor has its answer) and the post-processing rules. Every
+ * step takes the request's AbortSignal, so a typed character cancels down to the HTTP request. Served
+ * completions are remembered by id until the person accepts or rejects them (the feedback export).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../../../shared/config/schema';
+import type { CompletionInfoResult } from '../../../shared/protocol';
+import { FeedbackStore } from '../agents/feedback';
+import type { Logger } from '../log';
+import { checkEndpoint } from '../security/endpoint-policy';
+import type { ResolvedEndpoint } from '../models/endpoints';
+import { ModelError } from '../models/errors';
+import type { ModelRouter } from '../models/router';
+import type { DefinitionAnswer, DefinitionQuery } from '../rag/index-worker-protocol';
+import { grammarFor } from '../syntax/grammars';
+import { parse } from '../syntax/parser';
+import { CompletionCache } from './cache';
+import { chooseTemplate, type TemplateChoice } from './fim-templates';
+import { fim, ollamaHasNativeFim, protocolFor, type FimProtocol } from './fim-transport';
+import { addsSyntaxError, completionMode, shapeCompletion, streamDone } from './postprocess';
+import { buildPromptContext, definitionLookup, type ContextSources, type CursorDocument } from './prompt-context';
+import { RecentEdits } from './recent-edits';
+
+export interface CompletionDeps {
+  config: () => Config;
+  root: () => string | null;
+  models: ModelRouter;
+  apiKey: () => string | undefined;
+  /** Where names are defined (the workspace index; answers quickly or with nothing). */
+  definitions: (query: DefinitionQuery) => Promise<DefinitionAnswer>;
+  /** Open documents' text by workspace-relative path (fresher than disk). */
+  openText: (relPath: string) => string | undefined;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface CompletionRequest {
+  uri: string;
+  /** Workspace-relative path, or the file name outside the workspace. */
+  path: string;
+  languageId: string;
+  text: string;
+  offset: number;
+}
+
+export interface CompletionOutcome {
+  id: string;
+  text: string;
+  cached: boolean;
+  endpoint?: ResolvedEndpoint;
+  protocol?: FimProtocol;
+  /** Server time excluding the model's (ms): context, parse, post-processing. */
+  overheadMs: number;
+  totalMs: number;
+  /** Why the raw completion was cut or dropped (for logs and tests). */
+  dropped?: 'syntax' | 'empty';
+  raw?: string;
+  prompt?: { prefix: string; suffix: string; snippets: number; tokens: number };
+}
+
+const TEMPERATURE = 0.2;
+const MAX_PENDING_FEEDBACK = 200;
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(new ModelError('cancelled', 'cancelled'));
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), reject(new ModelError('cancelled', 'cancelled'))), { once: true });
+  });
+
+export class CompletionService {
+  readonly cache = new CompletionCache();
+  readonly edits: RecentEdits;
+  private readonly nativeFim = new Map<string, boolean>();
+  private readonly pending = new Map<string, { prompt: string; response: string }>();
+  private readonly fileLines = new Map<string, { mtime: number; lines: string[] }>();
+  readonly stats = { served: 0, cached: 0, cancelled: 0, accepted: 0, rejected: 0, lastMs: undefined as number | undefined };
+
+  constructor(private readonly deps: CompletionDeps) {
+    this.edits = new RecentEdits(deps.now);
+  }
+
+  /** Whether completions are on for a language (the setting and the per-language list). */
+  enabledFor(languageId: string): boolean {
+    const c = this.deps.config().completion;
+    return c.enabled && !c.disabledLanguages.includes(languageId);
+  }
+
+  /** What the prompt needs from the index at this cursor, fetched in one lookup. */
+  private async sources(doc: CursorDocument): Promise<ContextSources> {
+    const { names, stem } = definitionLookup(doc);
+    const found = await this.deps.definitions({ names, ...(stem ? { stem } : {}) });
+    return {
+      definitions: (name) => found.named[name] ?? [],
+      lines: (rel) => this.linesOf(rel),
+      recentEdits: () => this.edits.list(),
+      moduleMembers: (s) => (s === stem ? found.members : []),
+    };
+  }
+
+  /** Open text first, else the file on disk (cached by mtime: a definition's file is read once per change). */
+  private linesOf(rel: string): string[] | undefined {
+    const open = this.deps.openText(rel);
+    if (open !== undefined) return open.split('\n');
+    const root = this.deps.root();
+    if (!root) return undefined;
+    const abs = path.join(root, rel);
+    try {
+      const mtime = statSync(abs).mtimeMs;
+      const hit = this.fileLines.get(rel);
+      if (hit && hit.mtime === mtime) return hit.lines;
+      const lines = readFileSync(abs, 'utf8').split(/\r?\n/);
+      this.fileLines.set(rel, { mtime, lines });
+      if (this.fileLines.size > 500) this.fileLines.delete(this.fileLines.keys().next().value!);
+      return lines;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The endpoint, protocol and template completions use now, or why there is none. */
+  info(languageId?: string): CompletionInfoResult {
+    const config = this.deps.config();
+    const chain = this.deps.models.chain('completion');
+    const ep = chain[0];
+    const protocol = ep ? protocolFor(config.completion.protocol, ep.provider) : undefined;
+    let problem: string | undefined;
+    if (!ep) problem = 'no model is configured for completion or chat';
+    else if (!protocol) problem = `the ${ep.provider} provider has no fill-in-the-middle endpoint: set nootropic.models.roles.completion to an Ollama, llama-server or OpenAI-compatible endpoint`;
+    else if (ep.provider !== 'llamacpp') {
+      const decision = checkEndpoint(ep.baseUrl, config.models.allowCloud);
+      if (!decision.allowed) problem = decision.reason;
+    }
+    return {
+      enabled: config.completion.enabled,
+      languageEnabled: languageId ? this.enabledFor(languageId) : config.completion.enabled,
+      endpoint: ep ? { role: ep.role, label: ep.label, provider: ep.provider, baseUrl: ep.baseUrl, model: ep.model } : null,
+      fallbackToChat: config.models.roles.completion.length === 0,
+      protocol: protocol ?? null,
+      template: config.completion.template,
+      ...(problem ? { problem } : {}),
+      stats: { ...this.stats, ...(this.stats.lastMs === undefined ? {} : { lastMs: this.stats.lastMs }) },
+    };
+  }
+
+  private async template(ep: ResolvedEndpoint, protocol: FimProtocol, signal: AbortSignal): Promise<TemplateChoice> {
+    const setting = this.deps.config().completion.template;
+    let native = protocol === 'llama-server';
+    if (protocol === 'ollama' && (setting === 'auto')) {
+      const key = `${ep.baseUrl} ${ep.model}`;
+      let known = this.nativeFim.get(key);
+      if (known === undefined) {
+        const models = this.deps.config().models;
+        known = await ollamaHasNativeFim(ep.baseUrl, ep.model, { allowCloud: models.allowCloud, timeoutMs: this.deps.config().completion.timeoutMs, signal, apiKey: this.deps.apiKey() }).catch(() => true);
+        this.nativeFim.set(key, known);
+      }
+      native = known;
+    }
+    return chooseTemplate(setting, ep.model, native);
+  }
+
+  async complete(req: CompletionRequest, signal: AbortSignal): Promise<CompletionOutcome | undefined> {
+    const started = performance.now();
+    const config = this.deps.config();
+    if (!this.enabledFor(req.languageId)) return undefined;
+    const before = req.text.slice(0, req.offset);
+    const after = req.text.slice(req.offset);
+    const chain = this.deps.models.chain('completion');
+    const cacheModel = chain[0] ? `${chain[0].baseUrl} ${chain[0].model}` : '';
+    const hit = this.cache.get(req.uri, cacheModel, before, after);
+    if (hit !== undefined) {
+      this.stats.cached++;
+      const totalMs = performance.now() - started;
+      return this.remember({ id: '', text: hit, cached: true, overheadMs: totalMs, totalMs }, `${before.slice(-2000)}<CURSOR>${after.slice(0, 500)}`);
+    }
+    try {
+      if (config.completion.debounceMs) await sleep(config.completion.debounceMs, signal);
+      const debounced = performance.now();
+      const doc: CursorDocument = { text: req.text, offset: req.offset, path: req.path, languageId: req.languageId };
+      const ctx = buildPromptContext(doc, await this.sources(doc), config.completion.contextTokens);
+      const grammar = grammarFor(req.languageId, req.path);
+      const tree = grammar && req.text.length < 500_000 ? await parse(grammar, req.text).catch(() => undefined) : undefined;
+      try {
+        const mode = completionMode({ text: req.text, offset: req.offset }, tree);
+        const prepMs = performance.now() - debounced;
+        const attempts: string[] = [];
+        for (const ep of chain) {
+          const protocol = protocolFor(config.completion.protocol, ep.provider);
+          if (!protocol) {
+            attempts.push(`${ep.label} (${ep.provider}): no fill-in-the-middle endpoint for this provider`);
+            continue;
+          }
+          const decision = checkEndpoint(ep.baseUrl, config.models.allowCloud);
+          if (!decision.allowed) {
+            attempts.push(`${ep.label} (${ep.baseUrl}): ${decision.reason}`);
+            continue;
+          }
+          const breaker = this.deps.models.breaker(ep);
+          const gate = breaker.acquire();
+          if (!gate.ok) {
+            attempts.push(`${ep.label} (${ep.baseUrl}): resting after repeated failures`);
+            continue;
+          }
+          const modelStart = performance.now();
+          try {
+            const template = await this.template(ep, protocol, signal);
+            const result = await fim(protocol, {
+              baseUrl: ep.baseUrl,
+              model: ep.model,
+              prefix: ctx.prefix,
+              suffix: ctx.suffix,
+              bareprefix: ctx.bareprefix,
+              extra: ctx.snippets.map((s) => ({ filename: s.filename, text: s.text })),
+              template,
+              maxTokens: mode === 'single' ? Math.min(64, config.completion.maxTokens) : config.completion.maxTokens,
+              temperature: TEMPERATURE,
+              numCtx: Math.max(2048, Math.ceil((ctx.tokens + config.completion.maxTokens) / 1024) * 1024),
+              allowCloud: config.models.allowCloud,
+              apiKey: this.deps.apiKey(),
+              timeoutMs: config.completion.timeoutMs,
+              signal,
+              onText: (t) => streamDone(t, doc, mode),
+            });
+            breaker.success();
+            const modelMs = performance.now() - modelStart;
+            const postStart = performance.now();
+            let text = shapeCompletion(result.text, doc, { mode, truncated: result.finish === 'length' });
+            let dropped: CompletionOutcome['dropped'];
+            if (text && grammar && tree && (await addsSyntaxError(grammar, doc, text, tree))) {
+              dropped = 'syntax';
+              text = '';
+            }
+            if (!text && !dropped) dropped = 'empty';
+            const postMs = performance.now() - postStart;
+            this.cache.set(req.uri, cacheModel, before, after, text);
+            this.stats.served++;
+            const totalMs = performance.now() - started;
+            this.stats.lastMs = Math.round(totalMs);
+            const outcome: CompletionOutcome = {
+              id: '',
+              text,
+              cached: false,
+              endpoint: ep,
+              protocol,
+              overheadMs: prepMs + postMs,
+              totalMs,
+              raw: result.text,
+              ...(dropped ? { dropped } : {}),
+              prompt: { prefix: ctx.prefix, suffix: ctx.suffix, snippets: ctx.snippets.length, tokens: ctx.tokens },
+            };
+            this.deps.log.debug('completion', { model: ep.model, protocol, mode, ms: Math.round(totalMs), modelMs: Math.round(modelMs), finish: result.finish, chars: text.length, dropped });
+            return this.remember(outcome, template.mode === 'raw' ? template.template.render(ctx.prefix, ctx.suffix) : `${ctx.prefix}<CURSOR>${ctx.suffix}`);
+          } catch (err) {
+            const e = err instanceof ModelError ? err : new ModelError('other', err instanceof Error ? err.message : String(err));
+            if (e.kind === 'cancelled' || signal.aborted) {
+              breaker.release();
+              throw e;
+            }
+            if (e.healthFailure) breaker.failure(e.message);
+            else breaker.release();
+            attempts.push(`${ep.label} (${ep.provider} ${ep.baseUrl} ${ep.model}): ${e.message}`);
+            this.deps.log.warn('completion request failed', { endpoint: ep.label, baseUrl: ep.baseUrl, model: ep.model, kind: e.kind, error: e.message });
+          }
+        }
+        if (!chain.length) throw new ModelError('unsupported', 'no model is configured for the completion role (or chat)');
+        throw new ModelError(attempts.some((a) => /cloud use is off|not on this machine/.test(a)) ? 'policy' : 'unreachable', `no completion endpoint answered:\n  ${attempts.join('\n  ')}`);
+      } finally {
+        tree?.delete();
+      }
+    } catch (err) {
+      if (err instanceof ModelError && err.kind === 'cancelled') this.stats.cancelled++;
+      throw err;
+    }
+  }
+
+  private remember(outcome: CompletionOutcome, prompt: string): CompletionOutcome {
+    if (!outcome.text) return outcome;
+    const id = randomBytes(6).toString('hex');
+    this.pending.set(id, { prompt, response: outcome.text });
+    if (this.pending.size > MAX_PENDING_FEEDBACK) this.pending.delete(this.pending.keys().next().value!);
+    return { ...outcome, id };
+  }
+
+  /** Records the person's verdict for the feedback export; false when the id is unknown (too old, or another server). */
+  async feedback(id: string, verdict: 'accept' | 'reject'): Promise<boolean> {
+    const entry = this.pending.get(id);
+    const root = this.deps.root();
+    if (!entry || !root) return false;
+    this.pending.delete(id);
+    if (verdict === 'accept') this.stats.accepted++;
+    else this.stats.rejected++;
+    await new FeedbackStore(root).record({ kind: 'completion', verdict, prompt: entry.prompt, response: entry.response });
+    return true;
+  }
+}
