@@ -36,6 +36,16 @@ function runNvim(script: string, file: string, env: NodeJS.ProcessEnv, cwd: stri
   });
 }
 
+/** Neovim's own state in the workspace; with a model, the server's endpoint from the environment (no user config). */
+function nvimEnv(root: string, model?: { provider: string; baseUrl: string }): NodeJS.ProcessEnv {
+  return cleanEnv({
+    XDG_CACHE_HOME: path.join(root, '.cache'),
+    XDG_STATE_HOME: path.join(root, '.state'),
+    XDG_CONFIG_HOME: path.join(root, '.config'),
+    ...(model ? { NOOTROPIC_USER_CONFIG: '/nonexistent/nootropic.yaml', NOOTROPIC_PROVIDER: model.provider, NOOTROPIC_BASE_URL: model.baseUrl, NOOTROPIC_MODEL: 'qwen2.5-coder:7b' } : {}),
+  });
+}
+
 // Missing Neovim fails the tier (CI installs it); skipping must be an explicit choice that shows as skipped.
 const skip = process.env.NOOTROPIC_SKIP_NEOVIM === '1';
 
@@ -72,7 +82,7 @@ describe.skipIf(skip)('Neovim (headless, built-in LSP client) attached to nootro
     try {
       const file = ws.write('main.py', 'import os\n\ndef broken(:\n    return os.getcwd()\n');
       const script = ws.write('t.lua', LUA);
-      const env = cleanEnv({ XDG_CACHE_HOME: path.join(ws.root, '.cache'), XDG_STATE_HOME: path.join(ws.root, '.state'), XDG_CONFIG_HOME: path.join(ws.root, '.config') });
+      const env = nvimEnv(ws.root);
       const output = await runNvim(script, file, env, ws.root, 40_000);
       expect(output, output).toMatch(/RESULT ok/);
       expect(output).toMatch(/DIAG 2:\d+ nootropic \| Syntax error/);
@@ -140,15 +150,7 @@ timer:start(100, 100, vim.schedule_wrap(function()
   end
 end))
 `);
-      const env = cleanEnv({
-        XDG_CACHE_HOME: path.join(ws.root, '.cache'),
-        XDG_STATE_HOME: path.join(ws.root, '.state'),
-        XDG_CONFIG_HOME: path.join(ws.root, '.config'),
-        NOOTROPIC_USER_CONFIG: '/nonexistent/nootropic.yaml',
-        NOOTROPIC_PROVIDER: 'ollama',
-        NOOTROPIC_BASE_URL: standin.url,
-        NOOTROPIC_MODEL: 'qwen2.5-coder:7b',
-      });
+      const env = nvimEnv(ws.root, { provider: 'ollama', baseUrl: standin.url });
       const output = await runNvim(script, file, env, ws.root, 60_000);
       expect(output, output).toMatch(/COMPLETION-PROVIDER true/);
       expect(output, output).toMatch(/ITEM a \+ b; \| a \+ b; \| nootropic · qwen2\.5-coder:7b/);
@@ -214,15 +216,7 @@ vim.lsp.stop_client(id)
 vim.wait(2000, function() return vim.lsp.get_client_by_id(id) == nil end, 50)
 vim.cmd('qa!')
 `);
-      const env = cleanEnv({
-        XDG_CACHE_HOME: path.join(ws.root, '.cache'),
-        XDG_STATE_HOME: path.join(ws.root, '.state'),
-        XDG_CONFIG_HOME: path.join(ws.root, '.config'),
-        NOOTROPIC_USER_CONFIG: '/nonexistent/nootropic.yaml',
-        NOOTROPIC_PROVIDER: 'openai',
-        NOOTROPIC_BASE_URL: `${standin.url}/v1`,
-        NOOTROPIC_MODEL: 'qwen2.5-coder:7b',
-      });
+      const env = nvimEnv(ws.root, { provider: 'openai', baseUrl: `${standin.url}/v1` });
       const output = await runNvim(script, file, env, ws.root, 90_000);
       expect(output, output).toMatch(/COMMANDS plan,edit,fix,test,search,explain,review/);
       expect(output, output).toMatch(/EXPLAIN answer add subtracts b from a\./);

@@ -1,20 +1,15 @@
 // Fill-in-the-middle on the embedded llama.cpp provider: node-llama-cpp's real prebuilt binary running generated
 // tiny GGUFs (random weights: the text is noise, so the assertions are about which path ran, how it finished, and
-// what a person sees when a GGUF cannot fill in the middle), then the same through textDocument/inlineCompletion.
+// what a person sees when a GGUF cannot fill in the middle). textDocument/inlineCompletion on a GGUF: llamacpp.test.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { InlineCompletionItem } from 'vscode-languageserver-protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseTemplate } from '../../server/src/completion/fim-templates';
 import { fim, type FimRequest } from '../../server/src/completion/fim-transport';
 import { ModelError } from '../../server/src/models/errors';
 import { LlamaRuntime } from '../../server/src/models/llamacpp-runtime';
 import { createLogger } from '../../server/src/log';
-import { CompletionInfo, Doctor } from '../../shared/protocol';
-import { startInProcessServer, type InProcessServer } from '../support/in-process';
-import { tempWorkspace, type TempWorkspace } from '../support/paths';
 import { writeTinyGguf } from '../support/tiny-gguf';
 
 let dir: string;
@@ -91,38 +86,5 @@ describe('fill-in-the-middle on the embedded llama.cpp runtime', { timeout: 90_0
     expect(seen).toBeLessThan(10);
     // The context is free again: the next request runs.
     expect((await fim('llamacpp', request(ggufs.fim))).protocol).toBe('llamacpp');
-  });
-});
-
-let server: InProcessServer | undefined;
-let ws: TempWorkspace | undefined;
-afterEach(async () => {
-  if (server) {
-    await server.client.sendRequest('shutdown').catch(() => undefined);
-    server.dispose();
-  }
-  ws?.dispose();
-  server = ws = undefined;
-});
-
-describe('textDocument/inlineCompletion served by an embedded GGUF', { timeout: 90_000 }, () => {
-  it('answers from the llama.cpp provider, counts it as served, and the doctor probes it', async () => {
-    ws = tempWorkspace();
-    const text = 'def add(a, b):\n    return \n';
-    ws.write('add.py', text);
-    server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent/nootropic.yaml' });
-    await server.initialize(ws.root, { settings: { index: { watch: false }, completion: { debounceMs: 0, maxTokens: 16 }, models: { provider: 'llamacpp', model: ggufs.fim, llamacpp: { threads: 1, gpu: 'off' } } } });
-    const uri = pathToFileURL(path.join(ws.root, 'add.py')).href;
-    await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
-    const items = await server.client.sendRequest<InlineCompletionItem[] | null>('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: 1, character: 11 }, context: { triggerKind: 1 } });
-    // Random weights: the post-processor may keep text or drop it; either way it came from the model, not an error.
-    expect(Array.isArray(items)).toBe(true);
-    const info = CompletionInfo.result.parse(await server.client.sendRequest(CompletionInfo.method, { languageId: 'python' }));
-    expect(info.protocol).toBe('llamacpp');
-    expect(info.problem).toBeUndefined();
-    expect(info.stats.served).toBe(1);
-    const report = Doctor.result.parse(await server.client.sendRequest(Doctor.method, {}));
-    expect(report.completion).toMatchObject({ protocol: 'llamacpp', reachable: true });
-    expect(report.completion?.detail).toMatch(/llamacpp, native FIM/);
   });
 });
