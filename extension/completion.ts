@@ -1,13 +1,15 @@
 /**
  * Inline completion in VS Code. The ghost text itself comes from vscode-languageclient's inline-completion
  * feature (the server advertises `inlineCompletionProvider`); this file adds what LSP has no word for: a status
- * bar toggle (on, off, off for this language) showing the model in use, the accept hook that records the
- * person's verdict for the feedback export, and the middleware that keeps VS Code from also asking for the same
- * text as a completion item (that path is for editors without inline completion).
+ * bar toggle (on, off, off for this language) showing the model in use, the person's verdict on each completion
+ * for the feedback export (accepted by the item's command, rejected by the next request elsewhere:
+ * completion-verdicts.ts), and the middleware that keeps VS Code from also asking for the same text as a
+ * completion item (that path is for editors without inline completion).
  */
 import * as vscode from 'vscode';
 import type { Middleware } from 'vscode-languageclient/node';
 import { COMPLETION_ACCEPTED_COMMAND, CompletionFeedback, CompletionInfo, type CompletionInfoResult } from '../shared/protocol';
+import { CompletionVerdicts } from './completion-verdicts';
 import type { ServerApi } from './server-api';
 
 export const COMPLETION_TOGGLE_COMMAND = 'nootropic.completion.toggle';
@@ -23,10 +25,39 @@ export function completionEnabledFor(languageId: string): boolean {
   return s.enabled && !s.disabled.includes(languageId);
 }
 
-/** Client middleware: inline completions only where the toggle allows; no completion items in VS Code. */
+/** One per extension host: the middleware reports what was returned, the status item where verdicts go. */
+export const completionVerdicts = new CompletionVerdicts();
+
+function cursorOf(document: vscode.TextDocument, position: vscode.Position) {
+  return {
+    uri: document.uri.toString(),
+    offset: document.offsetAt(position),
+    textBetween: (start: number, end: number) => document.getText(new vscode.Range(document.positionAt(start), document.positionAt(end))),
+  };
+}
+
+/** The completion id an item carries in its accept command (the server puts it there). */
+function itemId(item: vscode.InlineCompletionItem): string | undefined {
+  const arg = item.command?.command === COMPLETION_ACCEPTED_COMMAND ? item.command.arguments?.[0] : undefined;
+  return typeof arg === 'string' && arg ? arg : undefined;
+}
+
+/**
+ * Client middleware: inline completions only where the toggle allows, each request and answer shown to the
+ * verdict tracker; no completion items in VS Code.
+ */
 export function completionMiddleware(): Pick<Middleware, 'provideInlineCompletionItems' | 'provideCompletionItem'> {
   return {
-    provideInlineCompletionItems: (document, position, context, token, next) => (completionEnabledFor(document.languageId) ? next(document, position, context, token) : undefined),
+    provideInlineCompletionItems: async (document, position, context, token, next) => {
+      if (!completionEnabledFor(document.languageId)) return undefined;
+      const cursor = cursorOf(document, position);
+      completionVerdicts.request(cursor);
+      const result = await next(document, position, context, token);
+      const items = Array.isArray(result) ? result : (result?.items ?? []);
+      const first = items[0];
+      if (first && !token.isCancellationRequested) completionVerdicts.returned(cursor, itemId(first), typeof first.insertText === 'string' ? first.insertText : first.insertText.value);
+      return result;
+    },
     provideCompletionItem: () => undefined,
   };
 }
@@ -42,11 +73,15 @@ export class CompletionStatus implements vscode.Disposable {
     this.disposables.push(
       vscode.commands.registerCommand(COMPLETION_TOGGLE_COMMAND, () => this.toggle()),
       vscode.commands.registerCommand(COMPLETION_ACCEPTED_COMMAND, (id: unknown) => this.accepted(id)),
-      vscode.window.onDidChangeActiveTextEditor(() => this.render()),
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        completionVerdicts.leave(editor?.document.uri.toString());
+        this.render();
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('nootropic')) void this.refresh();
       }),
     );
+    completionVerdicts.setSink((id, verdict) => void this.api.call(CompletionFeedback, { id, verdict }).catch(() => undefined));
     this.render();
     this.item.show();
   }
@@ -96,9 +131,8 @@ export class CompletionStatus implements vscode.Disposable {
     this.render();
   }
 
-  private async accepted(id: unknown): Promise<void> {
-    if (typeof id !== 'string' || !id) return;
-    await this.api.call(CompletionFeedback, { id, verdict: 'accept' }).catch(() => undefined);
+  private accepted(id: unknown): void {
+    if (typeof id === 'string' && id) completionVerdicts.accepted(id);
   }
 
   dispose(): void {

@@ -4,12 +4,17 @@
  *
  * 1. Context recall on real code: in each repository (Debian python3-* / golang-*-dev / librust-*-dev packages and
  *    npm tarballs, the retrieval dev set's list, split into its tune and report halves), a line that calls a
- *    function defined in exactly one other file of the same repository is cut at the callee's name; the FIM
- *    prompt the server sends (recorded by the stand-in at `/api/generate`) counts as a hit when it holds the
- *    callee's definition line. Budget: 1,024 tokens (`nootropic.completion.contextTokens`). Baseline, same cases
- *    and budget: the prompt built from the current file only (basic FIM).
- * 2. Overhead: the inline-completion request's round trip through the in-process server against a stand-in that
- *    answers instantly (so the figure is the server's time plus one local HTTP round trip), no cache hits; p50/p95.
+ *    function defined in exactly one other file of the same repository is cut, at two positions: (a) before the
+ *    callee's name (nothing of the call typed: the context must guess the callee from the code around it), and
+ *    (b) just after `name(` (the person is writing the arguments). The FIM prompt the server sends (recorded by
+ *    the stand-in at `/api/generate`) counts as a hit when it holds the callee's definition line. Budget: 1,024
+ *    tokens (`nootropic.completion.contextTokens`). Baseline, same cases and budget: the prompt built from the
+ *    current file only (basic FIM). Figures per half: `tune` is what the context code was tuned on, `report` was
+ *    not looked at while tuning.
+ * 2. Overhead: each inline-completion request's round trip through the in-process server against a stand-in that
+ *    answers instantly, and right after it the raw model call alone (the same recorded `/api/generate` body sent
+ *    straight to the stand-in, response read to the end); overhead = round trip − raw call, per request, p50/p95,
+ *    and the round trip as a ratio of the raw call. No cache hits.
  * 3. Cancellation latency: from `$/cancelRequest` to the stand-in seeing the HTTP request aborted.
  */
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -50,6 +55,8 @@ interface Case {
   file: string;
   line: number;
   column: number;
+  /** Just after `name(`. */
+  argsColumn: number;
   name: string;
   defFile: string;
   defLine: string;
@@ -105,7 +112,7 @@ function casesFor(spec: RepoSpec, root: string, files: string[]): Case[] {
         if (DEF[spec.lang]!.some((re) => re.test(line))) continue;
         const column = m.index!;
         if (/[\w$.]$/.test(line.slice(0, column)) && !/\.$/.test(line.slice(0, column))) continue;
-        cases.push({ repo: spec.name, half: spec.half, file: f, line: i, column, name: m[1]!, defFile: d[0]!.file, defLine: d[0]!.line });
+        cases.push({ repo: spec.name, half: spec.half, file: f, line: i, column, argsColumn: column + m[0].length, name: m[1]!, defFile: d[0]!.file, defLine: d[0]!.line });
       }
     });
   }
@@ -120,8 +127,37 @@ function casesFor(spec: RepoSpec, root: string, files: string[]): Case[] {
 async function main(): Promise<void> {
   const repos = REPOS.filter((r) => (ONLY.length ? ONLY.includes(r.name) : r.lang !== 'java'));
   const standin = await startModelStandin({ defaultFimReply: () => ({ text: '' }) });
-  const results: { repo: string; half: string; lang: string; hits: number; base: number; n: number; chunks: number }[] = [];
+  const results: { repo: string; half: string; lang: string; hits: number; base: number; hitsArgs: number; baseArgs: number; n: number; chunks: number }[] = [];
   const latencies: number[] = [];
+  const rawCalls: number[] = [];
+  const overheads: number[] = [];
+  /** One completion request at `cut` (the line's text before the cursor); the prompt, and both timings. */
+  let version = 1;
+  const ask = async (server: ReturnType<typeof startInProcessServer>, c: Case, lang: string, ws: string, cut: string) => {
+    const original = readFileSync(path.join(ws, c.file), 'utf8').split('\n');
+    const text = [...original.slice(0, c.line), cut, ...original.slice(c.line + 1)].join('\n');
+    const offset = original.slice(0, c.line).join('\n').length + (c.line ? 1 : 0) + cut.length;
+    const uri = pathToFileURL(path.join(ws, c.file)).href;
+    await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: LANG_ID[lang], version: version++, text } });
+    const before = standin.calls('/api/generate').length;
+    const t0 = performance.now();
+    await server.client.sendRequest('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: c.line, character: cut.length }, context: { triggerKind: 2 } });
+    const lsp = performance.now() - t0;
+    const sent = standin.calls('/api/generate')[before]?.body as { prompt?: string } | undefined;
+    if (sent) {
+      // The raw model call alone, same body, same stand-in, same moment.
+      const r0 = performance.now();
+      const res = await fetch(`${standin.url}/api/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sent) });
+      await res.text();
+      const raw = performance.now() - r0;
+      latencies.push(lsp);
+      rawCalls.push(raw);
+      overheads.push(lsp - raw);
+    }
+    await server.client.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    const baseline = buildPromptContext({ text, offset, path: c.file, languageId: LANG_ID[lang]! }, { definitions: () => [], lines: () => undefined, recentEdits: () => [] }, BUDGET);
+    return { hit: !!sent?.prompt?.includes(c.defLine), base: baseline.prefix.includes(c.defLine) || baseline.suffix.includes(c.defLine) };
+  };
   const cancelMs: number[] = [];
   for (const spec of repos) {
     let src: string;
@@ -148,24 +184,18 @@ async function main(): Promise<void> {
     const info = IndexInfo.result.parse(await server.client.sendRequest(IndexInfo.method, {}));
     let hits = 0;
     let base = 0;
-    let version = 1;
+    let hitsArgs = 0;
+    let baseArgs = 0;
     for (const c of cases) {
-      const original = readFileSync(path.join(ws, c.file), 'utf8').split('\n');
-      const cut = original[c.line]!.slice(0, c.column);
-      const text = [...original.slice(0, c.line), cut, ...original.slice(c.line + 1)].join('\n');
-      const offset = original.slice(0, c.line).join('\n').length + (c.line ? 1 : 0) + cut.length;
-      const uri = pathToFileURL(path.join(ws, c.file)).href;
-      await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: LANG_ID[spec.lang], version: version++, text } });
-      const before = standin.calls('/api/generate').length;
-      const t0 = performance.now();
-      await server.client.sendRequest('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: c.line, character: c.column }, context: { triggerKind: 2 } });
-      latencies.push(performance.now() - t0);
-      const sent = standin.calls('/api/generate')[before]?.body as { prompt?: string } | undefined;
-      if (sent?.prompt?.includes(c.defLine)) hits++;
-      else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(cut.trim())}`);
-      const baseline = buildPromptContext({ text, offset, path: c.file, languageId: LANG_ID[spec.lang]! }, { definitions: () => [], lines: () => undefined, recentEdits: () => [] }, BUDGET);
-      if (baseline.prefix.includes(c.defLine) || baseline.suffix.includes(c.defLine)) base++;
-      await server.client.sendNotification('textDocument/didClose', { textDocument: { uri } });
+      const line = readFileSync(path.join(ws, c.file), 'utf8').split('\n')[c.line]!;
+      const atName = await ask(server, c, spec.lang, ws, line.slice(0, c.column));
+      if (atName.hit) hits++;
+      else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(line.slice(0, c.column).trim())}`);
+      if (atName.base) base++;
+      const atArgs = await ask(server, c, spec.lang, ws, line.slice(0, c.argsColumn));
+      if (atArgs.hit) hitsArgs++;
+      else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss-args] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(line.slice(0, c.argsColumn).trim())}`);
+      if (atArgs.base) baseArgs++;
     }
     // Cancellation: a stalled FIM stream, cancelled once the request reached the stand-in.
     const c = cases[0]!;
@@ -189,25 +219,31 @@ async function main(): Promise<void> {
     }
     server.dispose();
     rmSync(ws, { recursive: true, force: true });
-    results.push({ repo: spec.name, half: spec.half, lang: spec.lang, hits, base, n: cases.length, chunks: info.chunks });
-    console.log(`[bench] ${spec.name.padEnd(14)} ${spec.lang.padEnd(6)} ${spec.half.padEnd(6)} ${String(info.chunks).padStart(6)} chunks  recall ${hits}/${cases.length}  current-file baseline ${base}/${cases.length}`);
+    results.push({ repo: spec.name, half: spec.half, lang: spec.lang, hits, base, hitsArgs, baseArgs, n: cases.length, chunks: info.chunks });
+    console.log(
+      `[bench] ${spec.name.padEnd(14)} ${spec.lang.padEnd(6)} ${spec.half.padEnd(6)} ${String(info.chunks).padStart(6)} chunks  recall before name ${hits}/${cases.length} (current file ${base})  after name( ${hitsArgs}/${cases.length} (current file ${baseArgs})`,
+    );
   }
   await standin.close();
-  const sum = (rs: typeof results, k: 'hits' | 'base' | 'n') => rs.reduce((a, r) => a + r[k], 0);
-  console.log('\n[bench] context recall at a 1,024-token budget (the callee\'s definition line in the FIM prompt)');
+  const sum = (rs: typeof results, k: 'hits' | 'base' | 'hitsArgs' | 'baseArgs' | 'n') => rs.reduce((a, r) => a + r[k], 0);
+  const ratio = (rs: typeof results, k: 'hits' | 'base' | 'hitsArgs' | 'baseArgs') => `${(sum(rs, k) / sum(rs, 'n')).toFixed(2)} (${sum(rs, k)}/${sum(rs, 'n')})`;
+  console.log("\n[bench] context recall at a 1,024-token budget (the callee's definition line in the FIM prompt); current-file baseline in brackets");
+  console.log('[bench]   half   repos  before the name                after `name(`');
+  const row = (label: string, rs: typeof results) =>
+    console.log(`[bench]   ${label.padEnd(6)} ${String(rs.length).padStart(5)}  ${ratio(rs, 'hits').padEnd(12)} [${(sum(rs, 'base') / sum(rs, 'n')).toFixed(2)}]   ${ratio(rs, 'hitsArgs').padEnd(12)} [${(sum(rs, 'baseArgs') / sum(rs, 'n')).toFixed(2)}]`);
   for (const half of ['tune', 'report']) {
     const rs = results.filter((r) => r.half === half);
-    if (!rs.length) continue;
-    console.log(`[bench]   ${half.padEnd(6)} ${(sum(rs, 'hits') / sum(rs, 'n')).toFixed(2)} (${sum(rs, 'hits')}/${sum(rs, 'n')})   current-file baseline ${(sum(rs, 'base') / sum(rs, 'n')).toFixed(2)}`);
+    if (rs.length) row(half, rs);
   }
-  for (const lang of [...new Set(results.map((r) => r.lang))]) {
-    const rs = results.filter((r) => r.lang === lang);
-    console.log(`[bench]   ${lang.padEnd(6)} ${(sum(rs, 'hits') / sum(rs, 'n')).toFixed(2)} (${sum(rs, 'hits')}/${sum(rs, 'n')})`);
-  }
-  console.log(`[bench]   all    ${(sum(results, 'hits') / sum(results, 'n')).toFixed(2)} (${sum(results, 'hits')}/${sum(results, 'n')})   current-file baseline ${(sum(results, 'base') / sum(results, 'n')).toFixed(2)}`);
-  console.log(`[bench] request round trip against an instant stand-in (no cache hits, ${latencies.length} requests): p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`);
+  for (const lang of [...new Set(results.map((r) => r.lang))]) row(lang, results.filter((r) => r.lang === lang));
+  row('all', results);
+  const ms = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(2)} ms, p95 ${percentile(xs, 95).toFixed(2)} ms`;
+  console.log(`[bench] against an instant stand-in, ${latencies.length} requests, no cache hits:`);
+  console.log(`[bench]   inline completion round trip through the server  ${ms(latencies)}`);
+  console.log(`[bench]   raw model call alone (same body, same stand-in)   ${ms(rawCalls)}`);
+  console.log(`[bench]   server overhead (round trip − raw call)           ${ms(overheads)}   ratio round trip / raw call p50 ${(percentile(latencies, 50) / percentile(rawCalls, 50)).toFixed(2)}x`);
   console.log(`[bench] cancellation, $/cancelRequest to the aborted HTTP request (${cancelMs.length} runs): p50 ${percentile(cancelMs, 50).toFixed(1)} ms, max ${Math.max(...cancelMs).toFixed(1)} ms`);
-  writeFileSync(path.join(__dirname, '..', '.cache', 'completion-results.json'), JSON.stringify({ results, latencies, cancelMs }, null, 2));
+  writeFileSync(path.join(__dirname, '..', '.cache', 'completion-results.json'), JSON.stringify({ results, latencies, rawCalls, overheads, cancelMs }, null, 2));
 }
 
 main().then(

@@ -98,7 +98,9 @@ export function startE2eModel(workspaces: () => string[]): Promise<Standin> {
   return startModelStandin({
     models: [{ name: 'qwen2.5-coder:7b', contextLength: 32768, capabilities: ['completion', 'tools', 'insert'] }],
     // Inline completion (fill-in-the-middle): the next line of fine.ts, slow enough that typing on cancels it.
-    defaultFimReply: ({ prefix }) => (/const three = $/.test(prefix) ? { chunks: ['fine', ' + 2;'], delayMs: 30 } : { text: '0;', delayMs: 30 }),
+    // `const four = ` gets a completion the e2e dismisses (Escape, then types over it): a recorded rejection.
+    defaultFimReply: ({ prefix }) =>
+      /const three = $/.test(prefix) ? { chunks: ['fine', ' + 2;'], delayMs: 30 } : /const four = $/.test(prefix) ? { text: 'fine * 4;', delayMs: 30 } : { text: '0;', delayMs: 30 },
     defaultReply: (q) => {
       // The reply reads the file from whichever workspace has it.
       const ws = workspaces().find((w) => {

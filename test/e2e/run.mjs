@@ -579,7 +579,7 @@ async function chatSend(page, text) {
 }
 
 /** Inline completion: typing shows ghost text from the stand-in's FIM endpoint, Tab accepts it. */
-async function completionChecks(page) {
+async function completionChecks(page, ws) {
   await check(page, 'inline completion: typing shows ghost text from the model, Tab accepts it', async () => {
     await runCommand(page, 'View: Close All Editors');
     await openFile(page, 'fine.ts');
@@ -604,6 +604,33 @@ async function completionChecks(page) {
     const aborted = model.calls('/api/generate').slice(before).filter((r) => r.aborted).length;
     await runCommand(page, 'File: Revert File');
     return `ghost text "${shown.trim()}", accepted with Tab; ${requests} FIM request(s), ${aborted} aborted by typing`;
+  });
+
+  await check(page, 'inline completion: Tab records "accept", Escape then typing over records "reject" (feedback export)', async () => {
+    const feedback = path.join(ws, '.nootropic-cache', 'feedback', 'feedback.jsonl');
+    const rows = () => (existsSync(feedback) ? readFileSync(feedback, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []).filter((r) => r.kind === 'completion');
+    const find = (verdict, response) => rows().find((r) => r.verdict === verdict && r.response === response);
+    const until = async (what, fn) => {
+      const end = Date.now() + LIMIT.ui;
+      while (!fn()) {
+        if (Date.now() > end) throw new Error(`${what} not recorded; completion feedback rows: ${JSON.stringify(rows().map((r) => [r.verdict, r.response]))}`);
+        await page.waitForTimeout(100);
+      }
+    };
+    await until('the Tab-accepted "fine + 2;"', () => find('accept', 'fine + 2;'));
+    await ensureActive(page, 'fine.ts');
+    await page.locator('.monaco-editor .view-line', { hasText: 'export const fine' }).first().click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('export const four = ', { delay: 40 });
+    const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text', { hasText: 'fine' }).first();
+    await ghost.waitFor({ timeout: LIMIT.ui });
+    await page.keyboard.press('Escape');
+    await page.keyboard.type('9', { delay: 40 });
+    await until('the dismissed "fine * 4;"', () => find('reject', 'fine * 4;'));
+    if (find('accept', 'fine * 4;')) throw new Error('the dismissed completion was also recorded as accepted');
+    await runCommand(page, 'File: Revert File');
+    const all = rows();
+    return `${all.filter((r) => r.verdict === 'accept').length} accepted, ${all.filter((r) => r.verdict === 'reject').length} rejected (typed over or dismissed) in feedback.jsonl`;
   });
 }
 
@@ -871,7 +898,7 @@ async function phaseB() {
       return degraded ? `$(warning) with ${degraded} degraded item(s) in the report` : '$(check), nothing degraded';
     });
 
-    await completionChecks(page);
+    await completionChecks(page, ws);
     await chatChecks(page, ws);
     await panelChecks(page);
     await firstRunChecks(page);

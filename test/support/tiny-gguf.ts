@@ -91,7 +91,7 @@ const WORDS = ['the', 'a', 'is', 'and', 'of', 'to', 'in', 'code', 'function', 'f
 const CHATML = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 /** Token list with scores and types (1 normal, 2 unknown, 3 control, 6 byte), as llama.cpp's SPM vocab expects. */
-function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
+function vocabulary(fim = false): { tokens: string[]; scores: number[]; types: number[] } {
   const tokens = ['<unk>', '<s>', '</s>', '<|im_start|>', '<|im_end|>'];
   const types = [2, 3, 3, 3, 3];
   for (let b = 0; b < 256; b++) {
@@ -105,14 +105,26 @@ function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
     tokens.push(p);
     types.push(1);
   }
+  // Qwen2.5-Coder's fill-in-the-middle control tokens, last (so the other ids stay where they are).
+  if (fim)
+    for (const t of FIM_TOKENS) {
+      tokens.push(t);
+      types.push(3);
+    }
   // Longer pieces score higher, so the SPM merge prefers whole words.
   const scores = tokens.map((t, i) => (types[i] === 1 ? -100 + [...t].length : 0));
   return { tokens, scores, types };
 }
 
+const FIM_TOKENS = ['<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>'];
+
 export interface TinyGgufOptions {
   layers?: number;
   seed?: number;
+  /** Adds fill-in-the-middle tokens (Qwen2.5-Coder's) and names them in the metadata, as a code model's GGUF does. */
+  fim?: boolean;
+  /** `general.name` (default `nootropic-tiny-test`). */
+  name?: string;
 }
 
 /** Writes the model to `file` and returns `file`. */
@@ -122,12 +134,12 @@ export function writeTinyGguf(file: string, opts: TinyGgufOptions = {}): string 
   const headDim = nEmbd / nHead;
   const nFf = 64;
   const layers = opts.layers ?? 1;
-  const vocab = vocabulary();
+  const vocab = vocabulary(opts.fim);
   const nVocab = vocab.tokens.length;
 
   const kv: [string, Value][] = [
     ['general.architecture', { t: T.STRING, v: 'llama' }],
-    ['general.name', { t: T.STRING, v: 'nootropic-tiny-test' }],
+    ['general.name', { t: T.STRING, v: opts.name ?? 'nootropic-tiny-test' }],
     ['general.alignment', { t: T.U32, v: ALIGN }],
     ['general.file_type', { t: T.U32, v: 0 }], // all F32
     ['llama.context_length', { t: T.U32, v: TINY_GGUF_CONTEXT }],
@@ -151,6 +163,14 @@ export function writeTinyGguf(file: string, opts: TinyGgufOptions = {}): string 
     ['tokenizer.ggml.add_eos_token', { t: T.BOOL, v: false }],
     ['tokenizer.chat_template', { t: T.STRING, v: CHATML }],
   ];
+  if (opts.fim) {
+    const id = (t: string) => vocab.tokens.indexOf(t);
+    kv.push(
+      ['tokenizer.ggml.fim_pre_token_id', { t: T.U32, v: id('<|fim_prefix|>') }],
+      ['tokenizer.ggml.fim_suf_token_id', { t: T.U32, v: id('<|fim_suffix|>') }],
+      ['tokenizer.ggml.fim_mid_token_id', { t: T.U32, v: id('<|fim_middle|>') }],
+    );
+  }
 
   // [name, dims innermost first]: a linear layer of in→out is [in, out].
   const tensors: [string, number[]][] = [['token_embd.weight', [nEmbd, nVocab]]];

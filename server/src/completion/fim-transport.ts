@@ -3,7 +3,8 @@
  * chat (cloud policy before any connection, the caller's AbortSignal down to the HTTP request, stall timeout):
  *  - Ollama `/api/generate` with `suffix` (the official `ollama` client), or `raw` with a family template;
  *  - llama.cpp `llama-server` `/infill` (`input_prefix`, `input_suffix`, `input_extra` for other files' code);
- *  - OpenAI-compatible `/v1/completions` with `suffix` (the official `openai` client; vLLM, LM Studio, Tabby).
+ *  - OpenAI-compatible `/v1/completions` with `suffix` (the official `openai` client; vLLM, LM Studio, Tabby);
+ * and in process on the embedded llama.cpp runtime (fim-llamacpp.ts), which has no wire and no cloud.
  * Streaming stops as soon as `onText` says the post-processor has its answer: the request is aborted then, so
  * the model stops generating too.
  */
@@ -14,9 +15,12 @@ import type { FimProtocolSetting, Provider } from '../../../shared/config/schema
 import { toModelError } from '../models/client-errors';
 import { ModelError } from '../models/errors';
 import { createGuard, type Guard } from '../models/guarded-fetch';
+import type { LlamaRuntime } from '../models/llamacpp-runtime';
+import { llamaCppFim } from './fim-llamacpp';
 import type { TemplateChoice } from './fim-templates';
 
-export type FimProtocol = Exclude<FimProtocolSetting, 'auto'>;
+/** The wire protocols, and `llamacpp`: the embedded runtime (always used for a `llamacpp` endpoint). */
+export type FimProtocol = Exclude<FimProtocolSetting, 'auto'> | 'llamacpp';
 
 export interface FimSnippet {
   /** Workspace-relative path. */
@@ -45,6 +49,8 @@ export interface FimRequest {
   signal: AbortSignal;
   /** Called with the whole text so far after each chunk; true ends the stream (and the HTTP request). */
   onText?: (text: string) => boolean;
+  /** The embedded runtime, for protocol `llamacpp` (the model is the GGUF path). */
+  llama?: LlamaRuntime;
 }
 
 export interface FimResult {
@@ -58,6 +64,8 @@ export interface FimResult {
 
 /** The protocol for an endpoint: explicit setting, else by provider. */
 export function protocolFor(setting: FimProtocolSetting, provider: Provider): FimProtocol | undefined {
+  // A GGUF in the server process has no HTTP endpoint: the wire protocol setting does not apply to it.
+  if (provider === 'llamacpp') return 'llamacpp';
   if (setting !== 'auto') return setting;
   if (provider === 'ollama') return 'ollama';
   if (provider === 'openai') return 'openai-completions';
@@ -211,6 +219,10 @@ async function llamaServerFim(req: FimRequest): Promise<FimResult> {
 export function fim(protocol: FimProtocol, req: FimRequest): Promise<FimResult> {
   if (protocol === 'ollama') return ollamaFim(req);
   if (protocol === 'llama-server') return llamaServerFim(req);
+  if (protocol === 'llamacpp') {
+    if (!req.llama) return Promise.reject(new ModelError('unsupported', 'the embedded llama.cpp runtime was not passed to fill-in-the-middle'));
+    return llamaCppFim(req.llama, req);
+  }
   return openAiFim(req);
 }
 

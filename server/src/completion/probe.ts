@@ -20,7 +20,7 @@ export async function probeCompletion(config: Config, router: ModelRouter, apiKe
   const endpoint = { role: ep.role, label: ep.label, provider: ep.provider, baseUrl: ep.baseUrl, model: ep.model };
   const protocol = protocolFor(c.protocol, ep.provider);
   if (!protocol) return { ...base, endpoint, protocol: null, reachable: false, error: `the ${ep.provider} provider has no fill-in-the-middle endpoint: set nootropic.models.roles.completion to an Ollama, llama-server or OpenAI-compatible endpoint` };
-  const decision = await checkEndpointResolved(ep.baseUrl, config.models.allowCloud);
+  const decision = ep.provider === 'llamacpp' ? { allowed: true as const } : await checkEndpointResolved(ep.baseUrl, config.models.allowCloud);
   if (!decision.allowed) return { ...base, endpoint, protocol, reachable: false, error: decision.reason };
   const started = Date.now();
   const controller = new AbortController();
@@ -28,10 +28,10 @@ export async function probeCompletion(config: Config, router: ModelRouter, apiKe
   const both = AbortSignal.any([signal, controller.signal]);
   try {
     const opts = { allowCloud: config.models.allowCloud, timeoutMs, signal: both, apiKey };
-    const native = protocol === 'llama-server' || (protocol === 'ollama' && (await ollamaHasNativeFim(ep.baseUrl, ep.model, opts)));
+    const native = protocol === 'llama-server' || protocol === 'llamacpp' || (protocol === 'ollama' && (await ollamaHasNativeFim(ep.baseUrl, ep.model, opts)));
     const template = chooseTemplate(c.template, ep.model, native);
     const prefix = 'def add(a, b):\n    return ';
-    const result = await fim(protocol, { baseUrl: ep.baseUrl, model: ep.model, prefix, suffix: '\n', bareprefix: prefix, extra: [], template, maxTokens: 8, temperature: 0, numCtx: 2048, ...opts });
+    const result = await fim(protocol, { baseUrl: ep.baseUrl, model: ep.model, prefix, suffix: '\n', bareprefix: prefix, extra: [], template, maxTokens: 8, temperature: 0, numCtx: 2048, ...opts, ...(protocol === 'llamacpp' ? { llama: router.llamaRuntime() } : {}) });
     const how = template.mode === 'raw' ? `raw ${template.template.family} template` : 'native FIM';
     return { ...base, endpoint, protocol, reachable: true, latencyMs: Date.now() - started, detail: `${protocol}, ${how}: answered ${JSON.stringify(result.text.slice(0, 40))}` };
   } catch (err) {

@@ -150,7 +150,9 @@ export class CompletionService {
 
   private async template(ep: ResolvedEndpoint, protocol: FimProtocol, signal: AbortSignal): Promise<TemplateChoice> {
     const setting = this.deps.config().completion.template;
-    let native = protocol === 'llama-server';
+    // llama-server and an embedded GGUF know their own FIM tokens (the embedded path falls back to the family's
+    // template itself when the GGUF has none).
+    let native = protocol === 'llama-server' || protocol === 'llamacpp';
     if (protocol === 'ollama' && (setting === 'auto')) {
       const key = `${ep.baseUrl} ${ep.model}`;
       let known = this.nativeFim.get(key);
@@ -195,7 +197,8 @@ export class CompletionService {
             attempts.push(`${ep.label} (${ep.provider}): no fill-in-the-middle endpoint for this provider`);
             continue;
           }
-          const decision = checkEndpoint(ep.baseUrl, config.models.allowCloud);
+          // An embedded GGUF runs in this process: no URL, nothing leaves the machine.
+          const decision = ep.provider === 'llamacpp' ? { allowed: true as const } : checkEndpoint(ep.baseUrl, config.models.allowCloud);
           if (!decision.allowed) {
             attempts.push(`${ep.label} (${ep.baseUrl}): ${decision.reason}`);
             continue;
@@ -225,6 +228,7 @@ export class CompletionService {
               timeoutMs: config.completion.timeoutMs,
               signal,
               onText: (t) => streamDone(t, doc, mode),
+              ...(protocol === 'llamacpp' ? { llama: this.deps.models.llamaRuntime() } : {}),
             });
             breaker.success();
             const modelMs = performance.now() - modelStart;

@@ -85,6 +85,8 @@ export interface LoadedModel {
   /** A chat context and its LlamaChat, (re)created at the size a request needs. */
   chat?: { context: NodeLlamaCpp.LlamaContext; chat: NodeLlamaCpp.LlamaChat } | undefined;
   embedding?: NodeLlamaCpp.LlamaEmbeddingContext | undefined;
+  /** A context for fill-in-the-middle (inline completion), apart from the chat's so neither evicts the other. */
+  completion?: { context: NodeLlamaCpp.LlamaContext; completion: NodeLlamaCpp.LlamaCompletion } | undefined;
   /** One request at a time per model: its single sequence is shared. */
   queue: Promise<unknown>;
 }
@@ -234,6 +236,22 @@ export class LlamaRuntime {
     }
   }
 
+  /** A fill-in-the-middle context of at least `contextSize` tokens (capped at the model's training size). */
+  async completionContext(m: LoadedModel, contextSize: number): Promise<{ context: NodeLlamaCpp.LlamaContext; completion: NodeLlamaCpp.LlamaCompletion }> {
+    const size = Math.min(contextSize, m.model.trainContextSize);
+    if (m.completion && !m.completion.context.disposed && m.completion.context.contextSize >= size) return m.completion;
+    if (m.completion) await m.completion.context.dispose().catch(() => undefined);
+    m.completion = undefined;
+    const mod = await importNodeLlamaCpp();
+    try {
+      const context = await m.model.createContext({ contextSize: size, threads: this.threads, sequences: 1 });
+      m.completion = { context, completion: new mod.LlamaCompletion({ contextSequence: context.getSequence(), autoDisposeSequence: false }) };
+      return m.completion;
+    } catch (err) {
+      throw new ModelError('too-large', `llama.cpp could not create a ${size}-token completion context for ${m.path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   async embeddingContext(m: LoadedModel): Promise<NodeLlamaCpp.LlamaEmbeddingContext> {
     if (m.embedding && !m.embedding.disposed) return m.embedding;
     try {
@@ -246,6 +264,7 @@ export class LlamaRuntime {
 
   private async unload(m: LoadedModel): Promise<void> {
     await m.chat?.context.dispose().catch(() => undefined);
+    await m.completion?.context.dispose().catch(() => undefined);
     await m.embedding?.dispose().catch(() => undefined);
     await m.model.dispose().catch(() => undefined);
   }
