@@ -11,6 +11,7 @@
  * known (the block ended, the line ended).
  */
 import type { Tree } from 'web-tree-sitter';
+import { parseEdited } from '../edits/tree-cache';
 import { parse } from '../syntax/parser';
 import type { GrammarName } from '../syntax/grammars';
 import { syntaxProblems } from '../syntax/errors';
@@ -222,7 +223,8 @@ export async function addsSyntaxError(grammar: GrammarName, doc: CursorText, com
   try {
     const before = syntaxProblems(base, 1000).length;
     const text = doc.text.slice(0, doc.offset) + completion + doc.text.slice(doc.offset);
-    const tree = await parse(grammar, text);
+    // Incremental from the document's tree (cached when the request parsed it): only the inserted text is parsed.
+    const { tree } = await parseEdited(grammar, doc.text, text);
     try {
       const after = syntaxProblems(tree, 1000);
       if (after.length > before) return true;

@@ -18,7 +18,7 @@ import { ModelError } from '../models/errors';
 import type { ModelRouter } from '../models/router';
 import type { DefinitionAnswer, DefinitionQuery } from '../rag/index-worker-protocol';
 import { grammarFor } from '../syntax/grammars';
-import { parse } from '../syntax/parser';
+import { parseEdited } from '../edits/tree-cache';
 import { CompletionCache } from './cache';
 import { chooseTemplate, type TemplateChoice } from './fim-templates';
 import { fim, ollamaHasNativeFim, protocolFor, type FimProtocol } from './fim-transport';
@@ -65,6 +65,8 @@ export interface CompletionOutcome {
 
 const TEMPERATURE = 0.2;
 const MAX_PENDING_FEEDBACK = 200;
+/** Documents whose last text is kept for incremental parsing. */
+const MAX_DOCUMENTS = 8;
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -79,6 +81,8 @@ export class CompletionService {
   private readonly nativeFim = new Map<string, boolean>();
   private readonly pending = new Map<string, { prompt: string; response: string }>();
   private readonly fileLines = new Map<string, { mtime: number; lines: string[] }>();
+  /** Each document's text at its last request: the next one's parse starts from that tree. */
+  private readonly lastText = new Map<string, string>();
   readonly stats = { served: 0, cached: 0, cancelled: 0, accepted: 0, rejected: 0, lastMs: undefined as number | undefined };
 
   constructor(private readonly deps: CompletionDeps) {
@@ -101,6 +105,12 @@ export class CompletionService {
       recentEdits: () => this.edits.list(),
       moduleMembers: (s) => (s === stem ? found.members : []),
     };
+  }
+
+  private rememberText(uri: string, text: string): void {
+    this.lastText.delete(uri);
+    this.lastText.set(uri, text);
+    if (this.lastText.size > MAX_DOCUMENTS) this.lastText.delete(this.lastText.keys().next().value!);
   }
 
   /** Open text first, else the file on disk (cached by mtime: a definition's file is read once per change). */
@@ -186,7 +196,9 @@ export class CompletionService {
       const doc: CursorDocument = { text: req.text, offset: req.offset, path: req.path, languageId: req.languageId };
       const ctx = buildPromptContext(doc, await this.sources(doc), config.completion.contextTokens);
       const grammar = grammarFor(req.languageId, req.path);
-      const tree = grammar && req.text.length < 500_000 ? await parse(grammar, req.text).catch(() => undefined) : undefined;
+      // Incremental from this document's previous request (a keystroke apart): tree-sitter re-parses the edit only.
+      const tree = grammar && req.text.length < 500_000 ? await parseEdited(grammar, this.lastText.get(req.uri) ?? null, req.text).then((r) => r.tree, () => undefined) : undefined;
+      this.rememberText(req.uri, req.text);
       try {
         const mode = completionMode({ text: req.text, offset: req.offset }, tree);
         const prepMs = performance.now() - debounced;
