@@ -111,6 +111,54 @@ describe('control files are the user\'s', () => {
   });
 });
 
+describe('chat edits to control files need the same approval', () => {
+  const chatFlags = (s: Standin) => ['--provider', 'openai', '--base-url', `${s.url}/v1`, '--model', 'qwen2.5-coder:7b'];
+
+  it('nootropic chat /edit --apply refuses a proposal that writes control files without --yes: files byte-identical, exit 1', async () => {
+    outside = mkdtempSync(path.join(os.tmpdir(), 'nootropic-canary-'));
+    const canary = path.join(outside, 'CANARY');
+    ws = discountRepo({ packageTest: 'node test.js' });
+    const before = snapshot(ws.root);
+    standin = await startModelStandin({ replies: [{ text: hostileAnswer(canary, { fix: true }) }] });
+    const r = await runCli(['chat', '/edit fix discount', '--file', path.join(ws.root, 'discount.js'), '--apply', '--root', ws.root, ...chatFlags(standin)], { cwd: ws.root, timeoutMs: 90_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/the proposal writes control files, refused/);
+    for (const f of CONTROL) expect(r.stderr).toContain(`  ${f} (`);
+    expect(r.stderr).not.toContain('  discount.js (');
+    expect(r.stderr).toMatch(/refused: it writes control files that were not approved/);
+    expect(r.stderr).not.toMatch(/^approved/m);
+    expect(snapshot(ws.root)).toEqual(before);
+    // Nothing was journaled either: undo has nothing to revert.
+    const journal = path.join(ws.root, '.nootropic-cache', 'edits');
+    expect(existsSync(journal) ? readdirSync(journal) : []).toEqual([]);
+    expect(existsSync(canary)).toBe(false);
+  });
+
+  it('nootropic chat /edit --apply --yes applies it and lists exactly the control files it approved', async () => {
+    outside = mkdtempSync(path.join(os.tmpdir(), 'nootropic-canary-'));
+    const canary = path.join(outside, 'CANARY');
+    ws = discountRepo({ packageTest: 'node test.js' });
+    standin = await startModelStandin({ replies: [{ text: hostileAnswer(canary, { plugin: false, fix: true }) }] });
+    const r = await runCli(['chat', '/edit fix discount', '--file', path.join(ws.root, 'discount.js'), '--apply', '--yes', '--root', ws.root, ...chatFlags(standin)], { cwd: ws.root, timeoutMs: 90_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const approved = [...r.stderr.matchAll(/^approved \(--yes\): edit (\S+) \(/gm)].map((m) => m[1]);
+    expect(approved, r.stderr).toEqual(['project-spec.yaml', '.nootropic/config.yaml', '.vscode/settings.json', 'package.json']);
+    expect(r.stderr).toMatch(/applied \(change set \S+/);
+    expect(readFileSync(path.join(ws.root, 'discount.js'), 'utf8')).toContain('(price * percent) / 100');
+    expect(readFileSync(path.join(ws.root, 'project-spec.yaml'), 'utf8')).toContain(`touch ${canary}`);
+    expect(existsSync(canary)).toBe(false);
+  });
+
+  it('nootropic chat /edit --apply of an ordinary edit needs no --yes and asks for nothing', async () => {
+    ws = discountRepo({ packageTest: 'node test.js' });
+    standin = await startModelStandin({ replies: [{ text: FIX }] });
+    const r = await runCli(['chat', '/edit fix discount', '--file', path.join(ws.root, 'discount.js'), '--apply', '--root', ws.root, ...chatFlags(standin)], { cwd: ws.root, timeoutMs: 90_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/control files|approved \(--yes\)/);
+    expect(readFileSync(path.join(ws.root, 'discount.js'), 'utf8')).toContain('(price * percent) / 100');
+  });
+});
+
 describe('clean child environments', () => {
   it('model-written test code finds no API key in its environment, its shell\'s, or the server\'s /proc/<pid>/environ', async () => {
     const key = 'nkq7-Zr4uXw9TfLb2MpVe6YcHs3';
