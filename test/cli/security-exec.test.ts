@@ -203,7 +203,7 @@ fs.writeFileSync(${JSON.stringify(dump)}, JSON.stringify(out));
     return { key, openai, seen, cli };
   }
 
-  it('model-written test code finds no API key in its environment, its shell\'s, the server\'s, or any ancestor\'s but the CLI the key was given to', async () => {
+  it("model-written test code finds no API key in its environment, its shell's, the server's, or any ancestor's but the CLI the key was given to", async () => {
     const { key, openai, seen, cli } = await runWithKey((key, _root, openai) => ({ NOOTROPIC_API_KEY: key, OPENAI_API_KEY: openai }));
     const { ancestors, ...rest } = seen;
     const others = { ...rest, ancestors: ancestors.filter((_, i) => i !== cli) };
