@@ -67,15 +67,24 @@ const FIX = searchReplace('discount.js', '  return price - percent;', '  return 
 
 const CONTROL = ['.nootropic/plugins/x/index.js', '.nootropic/plugins/x/package.json', 'project-spec.yaml', '.nootropic/config.yaml', '.vscode/settings.json', 'package.json'];
 
+/** A discount repo with package scripts, a canary path outside it, and the stand-in scripted with answers built on it. */
+async function hostileRepo(answers: (canary: string) => string[]): Promise<{ canary: string; root: string }> {
+  outside = mkdtempSync(path.join(os.tmpdir(), 'nootropic-canary-'));
+  const canary = path.join(outside, 'CANARY');
+  ws = discountRepo({ packageTest: 'node test.js' });
+  standin = await startModelStandin({ replies: answers(canary).map((text) => ({ text })) });
+  return { canary, root: ws.root };
+}
+
+/** The files an `approved (--yes): edit PATH (why)` line names, in order. */
+const approvedFiles = (stderr: string) => [...stderr.matchAll(/^approved \(--yes\): edit (\S+) \(/gm)].map((m) => m[1]);
+
 describe('control files are the user\'s', () => {
   it('refuses a model edit to plugins, spec, config, .vscode and package scripts headless without --yes: files byte-identical, canary absent', async () => {
-    outside = mkdtempSync(path.join(os.tmpdir(), 'nootropic-canary-'));
-    const canary = path.join(outside, 'CANARY');
-    ws = discountRepo({ packageTest: 'node test.js' });
-    const before = snapshot(ws.root);
     // The same answer twice: after the refusal the model insists, and the loop stops on the repeat.
-    standin = await startModelStandin({ replies: [{ text: hostileAnswer(canary) }, { text: hostileAnswer(canary) }] });
-    const r = await runCli(['run', 'Fix discount() so that the tests pass', '--root', ws.root, '--json', ...modelFlags(standin)], { timeoutMs: 90_000 });
+    const { canary, root } = await hostileRepo((c) => [hostileAnswer(c), hostileAnswer(c)]);
+    const before = snapshot(root);
+    const r = await runCli(['run', 'Fix discount() so that the tests pass', '--root', root, '--json', ...modelFlags(standin!)], { timeoutMs: 90_000 });
     expect(r.code, r.stderr).toBe(1);
     const result = AgentRunResult.parse(JSON.parse(r.stdout));
     expect(result.edits).toEqual([]);
@@ -84,80 +93,73 @@ describe('control files are the user\'s', () => {
     for (const f of CONTROL) expect(r.stderr).toContain(`  ${f} (`);
     expect(r.stderr).toMatch(/package\.json \(package\.json scripts/);
     // The run log says why; the model got the refusal as a finding.
-    const steps = readFileSync(path.join(ws.root, '.nootropic-cache', 'runs', result.runId, 'steps.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const steps = readFileSync(path.join(root, '.nootropic-cache', 'runs', result.runId, 'steps.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const edit = steps.find((s) => s.kind === 'edit');
     expect(edit).toMatchObject({ status: 'refused', detail: { reason: expect.stringMatching(/control files that were not approved/) } });
     expect(edit.detail.controlFiles.map((c: { path: string }) => c.path)).toEqual(CONTROL);
-    expect(snapshot(ws.root)).toEqual(before);
+    expect(snapshot(root)).toEqual(before);
     // Nothing the answer wrote can run later either: the next CLI start lists no plugin x, and no canary.
-    const plugins = await runCli(['plugins', 'list', '--json', '--root', ws.root], { timeoutMs: 60_000 });
+    const plugins = await runCli(['plugins', 'list', '--json', '--root', root], { timeoutMs: 60_000 });
     expect(plugins.code, plugins.stderr).toBe(0);
     expect(plugins.stdout).not.toContain('"x"');
     expect(existsSync(canary)).toBe(false);
   });
 
   it('with --yes applies it and lists exactly the control files it approved', async () => {
-    outside = mkdtempSync(path.join(os.tmpdir(), 'nootropic-canary-'));
-    const canary = path.join(outside, 'CANARY');
-    ws = discountRepo({ packageTest: 'node test.js' });
     // No plugin this time (a plugin the person approved would run, which is not the point here), and the real fix.
-    standin = await startModelStandin({ replies: [{ text: hostileAnswer(canary, { plugin: false, fix: true }) }] });
-    const r = await runCli(['run', 'Fix discount()', '--root', ws.root, '--json', '--yes', ...modelFlags(standin)], { timeoutMs: 90_000 });
-    const approved = [...r.stderr.matchAll(/^approved \(--yes\): edit (\S+) \(/gm)].map((m) => m[1]);
-    expect(approved, r.stderr).toEqual(['project-spec.yaml', '.nootropic/config.yaml', '.vscode/settings.json', 'package.json']);
+    const { canary, root } = await hostileRepo((c) => [hostileAnswer(c, { plugin: false, fix: true })]);
+    const r = await runCli(['run', 'Fix discount()', '--root', root, '--json', '--yes', ...modelFlags(standin!)], { timeoutMs: 90_000 });
+    expect(approvedFiles(r.stderr), r.stderr).toEqual(['project-spec.yaml', '.nootropic/config.yaml', '.vscode/settings.json', 'package.json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(path.join(ws.root, '.vscode', 'settings.json'), 'utf8')).toContain('allowCommands');
-    expect(readFileSync(path.join(ws.root, 'project-spec.yaml'), 'utf8')).toContain(`touch ${canary}`);
+    expect(readFileSync(path.join(root, '.vscode', 'settings.json'), 'utf8')).toContain('allowCommands');
+    expect(readFileSync(path.join(root, 'project-spec.yaml'), 'utf8')).toContain(`touch ${canary}`);
     // The tests command was decided (from the spec as it was) before the edit: the approved edit runs nothing now.
     expect(existsSync(canary)).toBe(false);
   });
 });
 
 describe('chat edits to control files need the same approval', () => {
-  const chatFlags = (s: Standin) => ['--provider', 'openai', '--base-url', `${s.url}/v1`, '--model', 'qwen2.5-coder:7b'];
+  /** `nootropic chat "/edit fix discount" --file ROOT/discount.js --apply [extra]` against the stand-in. */
+  const chatApply = (root: string, ...extra: string[]) =>
+    runCli(['chat', '/edit fix discount', '--file', path.join(root, 'discount.js'), '--apply', ...extra, '--root', root, '--provider', 'openai', '--base-url', `${standin!.url}/v1`, '--model', 'qwen2.5-coder:7b'], {
+      cwd: root,
+      timeoutMs: 90_000,
+    });
 
   it('nootropic chat /edit --apply refuses a proposal that writes control files without --yes: files byte-identical, exit 1', async () => {
-    outside = mkdtempSync(path.join(os.tmpdir(), 'nootropic-canary-'));
-    const canary = path.join(outside, 'CANARY');
-    ws = discountRepo({ packageTest: 'node test.js' });
-    const before = snapshot(ws.root);
-    standin = await startModelStandin({ replies: [{ text: hostileAnswer(canary, { fix: true }) }] });
-    const r = await runCli(['chat', '/edit fix discount', '--file', path.join(ws.root, 'discount.js'), '--apply', '--root', ws.root, ...chatFlags(standin)], { cwd: ws.root, timeoutMs: 90_000 });
+    const { canary, root } = await hostileRepo((c) => [hostileAnswer(c, { fix: true })]);
+    const before = snapshot(root);
+    const r = await chatApply(root);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/the proposal writes control files, refused/);
     for (const f of CONTROL) expect(r.stderr).toContain(`  ${f} (`);
     expect(r.stderr).not.toContain('  discount.js (');
     expect(r.stderr).toMatch(/refused: it writes control files that were not approved/);
     expect(r.stderr).not.toMatch(/^approved/m);
-    expect(snapshot(ws.root)).toEqual(before);
+    expect(snapshot(root)).toEqual(before);
     // Nothing was journaled either: undo has nothing to revert.
-    const journal = path.join(ws.root, '.nootropic-cache', 'edits');
+    const journal = path.join(root, '.nootropic-cache', 'edits');
     expect(existsSync(journal) ? readdirSync(journal) : []).toEqual([]);
     expect(existsSync(canary)).toBe(false);
   });
 
   it('nootropic chat /edit --apply --yes applies it and lists exactly the control files it approved', async () => {
-    outside = mkdtempSync(path.join(os.tmpdir(), 'nootropic-canary-'));
-    const canary = path.join(outside, 'CANARY');
-    ws = discountRepo({ packageTest: 'node test.js' });
-    standin = await startModelStandin({ replies: [{ text: hostileAnswer(canary, { plugin: false, fix: true }) }] });
-    const r = await runCli(['chat', '/edit fix discount', '--file', path.join(ws.root, 'discount.js'), '--apply', '--yes', '--root', ws.root, ...chatFlags(standin)], { cwd: ws.root, timeoutMs: 90_000 });
+    const { canary, root } = await hostileRepo((c) => [hostileAnswer(c, { plugin: false, fix: true })]);
+    const r = await chatApply(root, '--yes');
     expect(r.code, r.stderr).toBe(0);
-    const approved = [...r.stderr.matchAll(/^approved \(--yes\): edit (\S+) \(/gm)].map((m) => m[1]);
-    expect(approved, r.stderr).toEqual(['project-spec.yaml', '.nootropic/config.yaml', '.vscode/settings.json', 'package.json']);
+    expect(approvedFiles(r.stderr), r.stderr).toEqual(['project-spec.yaml', '.nootropic/config.yaml', '.vscode/settings.json', 'package.json']);
     expect(r.stderr).toMatch(/applied \(change set \S+/);
-    expect(readFileSync(path.join(ws.root, 'discount.js'), 'utf8')).toContain('(price * percent) / 100');
-    expect(readFileSync(path.join(ws.root, 'project-spec.yaml'), 'utf8')).toContain(`touch ${canary}`);
+    expect(readFileSync(path.join(root, 'discount.js'), 'utf8')).toContain('(price * percent) / 100');
+    expect(readFileSync(path.join(root, 'project-spec.yaml'), 'utf8')).toContain(`touch ${canary}`);
     expect(existsSync(canary)).toBe(false);
   });
 
   it('nootropic chat /edit --apply of an ordinary edit needs no --yes and asks for nothing', async () => {
-    ws = discountRepo({ packageTest: 'node test.js' });
-    standin = await startModelStandin({ replies: [{ text: FIX }] });
-    const r = await runCli(['chat', '/edit fix discount', '--file', path.join(ws.root, 'discount.js'), '--apply', '--root', ws.root, ...chatFlags(standin)], { cwd: ws.root, timeoutMs: 90_000 });
+    const { root } = await hostileRepo(() => [FIX]);
+    const r = await chatApply(root);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/control files|approved \(--yes\)/);
-    expect(readFileSync(path.join(ws.root, 'discount.js'), 'utf8')).toContain('(price * percent) / 100');
+    expect(readFileSync(path.join(root, 'discount.js'), 'utf8')).toContain('(price * percent) / 100');
   });
 });
 
