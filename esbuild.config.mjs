@@ -66,8 +66,8 @@ const SERVER_DENY = ['extension/', 'webviews/', 'cli/'];
 export const IMPORT_RULES = [
   {
     from: 'cli/',
-    allow: ['cli/', 'shared/', 'server/src/edits/', 'server/src/version.ts', 'server/src/plugins/describe-registry.ts'],
-    why: 'the CLI is a client of the server: it may use shared/ and only the server parts it wraps (the edit engine it runs offline, the version, the registry path)',
+    allow: ['cli/', 'shared/', 'server/src/edits/', 'server/src/security/control-files.ts', 'server/src/version.ts', 'server/src/plugins/describe-registry.ts'],
+    why: 'the CLI is a client of the server: it may use shared/ and only the server parts it wraps (the edit engine it runs offline and its control-file check, the version, the registry path)',
   },
   { from: 'extension/', allow: ['extension/', 'shared/'], why: 'the extension talks to the server over the protocol: shared/ only, never server/src' },
   {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PROVIDERS, LOG_LEVELS } from '../shared/config/schema';
 import { SERVER_VERSION } from '../server/src/version';
+import { readApiKey } from './api-key';
 import { registerAgentCommands } from './commands/agents';
 import { ask } from './commands/ask';
 import { registerChatCommands } from './commands/chat';
@@ -64,7 +65,7 @@ async function withServer(
   const root = path.resolve(o.root);
   // The person ran the CLI in this folder, so it counts as trusted unless they say --restricted.
   // The key goes over the protocol; the server is started without it in its environment (shared/security/child-env.ts).
-  const apiKey = process.env.NOOTROPIC_API_KEY?.trim();
+  const apiKey = readApiKey();
   const client = await ServerClient.start({ root, cliOverrides: { ...cliOverrides(o), ...oneShot.overrides }, backgroundProbes: oneShot.backgroundProbes, verbose: Boolean(o.verbose), trusted: !o.restricted, ...(apiKey ? { apiKey } : {}) });
   let code = 1;
   try {

@@ -17,6 +17,7 @@ import {
   RunsGet,
   RunsList,
 } from '../../shared/protocol';
+import { approveControlFiles } from '../control-approval';
 import { exitCodeForServerError, printJson, table } from '../render';
 import type { ServerClient } from '../server-client';
 import { requireReadable } from '../usage';
@@ -62,15 +63,7 @@ export async function runCommand(client: ServerClient, instruction: string | und
     if (!p.success) return { approved: false };
     if (p.data.kind === 'edit') {
       // Control files: --yes names each file it lets the agent write.
-      const files = p.data.files ?? [];
-      if (opts.yes) {
-        for (const f of files) process.stderr.write(`approved (--yes): edit ${f.path} (${f.why})\n`);
-        return { approved: true };
-      }
-      process.stderr.write(
-        `nootropic: the agent's edit writes control files, refused:\n${files.map((f) => `  ${f.path} (${f.why})\n`).join('')}Approve them with --yes, or make the change yourself.\n`,
-      );
-      return { approved: false };
+      return { approved: approveControlFiles(p.data.files ?? [], opts.yes, "the agent's edit") };
     }
     if (opts.yes) {
       process.stderr.write(`approved (--yes): ${p.data.command}\n`);

@@ -1,10 +1,11 @@
 /**
- * `nootropic chat "MESSAGE" [--file PATH] [--selection L1-L2] [--json] [--apply]`: any chat slash command, headless.
- * One `nootropic/chat/send` call with the file as the active document — the same method and the same commands the
- * editors use (the server owns them). Answers stream to stdout; /search prints hits; /edit, /fix and /test print the
- * proposal as a diff and write nothing unless `--apply`, which applies it through the edit engine and its journal
- * (`nootropic undo` reverts it). Plugin commands recorded in the workspace's capability registry also become
- * subcommands (`nootropic todo src`), so `nootropic --help` lists them.
+ * `nootropic chat "MESSAGE" [--file PATH] [--selection L1-L2] [--json] [--apply [--yes]]`: any chat slash command,
+ * headless. One `nootropic/chat/send` call with the file as the active document — the same method and the same
+ * commands the editors use (the server owns them). Answers stream to stdout; /search prints hits; /edit, /fix and
+ * /test print the proposal as a diff and write nothing unless `--apply`, which applies it through the edit engine and
+ * its journal (`nootropic undo` reverts it). A proposal that writes control files (docs/security.md) is refused
+ * unless `--yes` also approves it, listing each file — the rule `nootropic run` follows. Plugin commands recorded in
+ * the workspace's capability registry also become subcommands (`nootropic todo src`), so `nootropic --help` lists them.
  * Exit codes: 0 ok, 1 refused / failed (no usable edit, an edit that does not apply), 2 usage.
  */
 import { randomUUID } from 'node:crypto';
@@ -15,13 +16,17 @@ import { Command, CommanderError } from 'commander';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { ChatCommands, ChatDelta, ChatSend, DescribeRegistry, type ChatSendParams, type ChatSendResult } from '../../shared/protocol';
 import { applyEdits } from '../../server/src/edits';
+import { controlChanges } from '../../server/src/security/control-files';
 import { registryPath } from '../../server/src/plugins/describe-registry';
+import { approveControlFiles } from '../control-approval';
 import { exitCodeForServerError, printJson } from '../render';
 import type { ServerClient } from '../server-client';
 
 export interface ChatOptions {
   json: boolean;
   apply: boolean;
+  /** Approve the proposal's control-file changes (each is listed on stderr); without it they are refused. */
+  yes?: boolean;
   file?: string;
   selection?: string;
 }
@@ -54,9 +59,20 @@ function context(opts: ChatOptions): ChatSendParams['context'] {
   return { uri: pathToFileURL(abs).href, includeOpenFile: true, ...(opts.selection ? { selection: selectionRange(opts.selection, text) } : {}) };
 }
 
-async function applyProposal(root: string, result: ChatSendResult, label: string) {
+/**
+ * Applies the proposal unless it writes control files the person did not approve (`--yes`). The files are judged
+ * here, on exactly what this process would write (a dry run against disk), not on the server's preview.
+ */
+async function applyProposal(root: string, result: ChatSendResult, label: string, yes: boolean) {
   const edit = result.edit!;
-  return applyEdits({ root, text: edit.text, label, ...(edit.targetUri ? { targetFile: fileURLToPath(edit.targetUri) } : {}) });
+  const req = { root, text: edit.text, label, ...(edit.targetUri ? { targetFile: fileURLToPath(edit.targetUri) } : {}) };
+  const dry = await applyEdits({ ...req, dryRun: true });
+  if (!dry.applied) return dry;
+  const control = await controlChanges(root, dry.changes);
+  if (control.length && !approveControlFiles(control, yes, 'the proposal')) {
+    return { ...dry, applied: false, reason: `it writes control files that were not approved: ${control.map((c) => c.path).join(', ')}` };
+  }
+  return applyEdits(req);
 }
 
 export async function chat(client: ServerClient, root: string, message: string, opts: ChatOptions): Promise<number> {
@@ -94,7 +110,7 @@ export async function chat(client: ServerClient, root: string, message: string, 
   if (result.kind === 'edit') {
     const edit = result.edit;
     let applied: Awaited<ReturnType<typeof applyProposal>> | undefined;
-    if (edit?.applies && opts.apply) applied = await applyProposal(root, result, `nootropic chat ${message.trim().slice(0, 80)}`);
+    if (edit?.applies && opts.apply) applied = await applyProposal(root, result, `nootropic chat ${message.trim().slice(0, 80)}`, Boolean(opts.yes));
     if (opts.json) {
       printJson({ ...result, ...(applied ? { applied: { applied: applied.applied, ...(applied.changeSetId ? { changeSetId: applied.changeSetId } : {}), ...(applied.reason ? { reason: applied.reason } : {}) } } : {}) });
     } else {
@@ -144,9 +160,9 @@ function registeredPluginCommands(argv: readonly string[]): { name: string; desc
 }
 
 export function registerChatCommands(program: Command, withServer: WithServer, argv: readonly string[] = process.argv): void {
-  const run = (message: string, opts: { json?: boolean; apply?: boolean; file?: string; selection?: string }) =>
+  const run = (message: string, opts: { json?: boolean; apply?: boolean; yes?: boolean; file?: string; selection?: string }) =>
     withServer(program, (client, root) =>
-      chat(client, root, message, { json: Boolean(opts.json), apply: Boolean(opts.apply), ...(opts.file ? { file: opts.file } : {}), ...(opts.selection ? { selection: opts.selection } : {}) }),
+      chat(client, root, message, { json: Boolean(opts.json), apply: Boolean(opts.apply), yes: Boolean(opts.yes), ...(opts.file ? { file: opts.file } : {}), ...(opts.selection ? { selection: opts.selection } : {}) }),
     );
   program
     .command('chat')
@@ -155,9 +171,10 @@ export function registerChatCommands(program: Command, withServer: WithServer, a
     .option('--file <path>', 'the active document (its text goes into the context; edit commands change it)')
     .option('--selection <L1-L2>', 'the selected lines of --file (1-based, inclusive)')
     .option('--apply', 'apply the proposal of /edit, /fix or /test through the edit engine (journaled: `nootropic undo` reverts it)')
+    .option('--yes', 'with --apply: approve its edits to control files (.nootropic/, project-spec.yaml, .vscode/, CI, package scripts, git hooks); each is listed on stderr. Without it such a proposal is refused and nothing is written')
     .option('--list', 'list the slash commands (builtins and plugin commands) and exit')
     .option('--json', 'print the chat/send result as JSON')
-    .action(async (words: string[], opts: { json?: boolean; apply?: boolean; file?: string; selection?: string; list?: boolean }) => {
+    .action(async (words: string[], opts: { json?: boolean; apply?: boolean; yes?: boolean; file?: string; selection?: string; list?: boolean }) => {
       if (opts.list) {
         return withServer(program, async (client) => {
           const { commands } = await client.request(ChatCommands, {});

@@ -2,7 +2,7 @@
 // run, in a question, in the model's answers and in feedback — appear in no file under .nootropic-cache (index,
 // run logs, memory, traces, feedback, the exported dataset, the journal of the files the run edited) and in no
 // log line. The CLI and the bundled server over stdio, the stand-in model over real HTTP; every byte is searched.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentRunResult } from '../../shared/protocol';
@@ -99,4 +99,46 @@ describe('security: secrets the redactor must know (AWS, PEM, tokens)', () => {
     expect(journal.length).toBeGreaterThan(0);
     for (const f of journal) expect(statSync(f).mode & 0o777).toBe(0o600);
   }, 240_000);
+
+  it('are absent from TaskGraph.json and every other file `nootropic plan` writes (model plan and instruction-as-title)', async () => {
+    ws = discountRepo();
+    // First the plan model repeats secrets in every field of its tasks; then it answers without JSON, so the
+    // instruction itself becomes the task's title.
+    const modelPlan = JSON.stringify({
+      tasks: [
+        { id: 'rotate', title: `Rotate ${AWS_KEY_ID}`, description: `aws_secret_access_key=${AWS_SECRET}`, acceptance: [`no ${GITHUB_TOKEN} left`], deps: [] },
+        { id: 'pem', title: 'Remove the private key', description: PEM, acceptance: [`password=${DB_PASSWORD} rotated`], deps: ['rotate'] },
+      ],
+    });
+    standin = await startModelStandin({ replies: [{ text: '```json\n' + modelPlan + '\n```' }, { text: 'I cannot plan that.' }] });
+    const env = { NOOTROPIC_LOG_LEVEL: 'debug' };
+    const flags = ['--provider', 'ollama', '--base-url', standin.url, '--model', 'qwen2.5-coder:7b'];
+    const cache = path.join(ws.root, '.nootropic-cache');
+    const graphFile = path.join(cache, 'TaskGraph.json');
+    const hitsUnder = () =>
+      filesUnder(cache).flatMap((f) => {
+        const bytes = readFileSync(f);
+        return NEEDLES.filter((n) => bytes.includes(Buffer.from(n))).map((n) => `${path.relative(cache, f)}: ${n.slice(0, 8)}…`);
+      });
+
+    const planned = await runCli(['plan', '--instruction', 'clean up the leaked deploy credentials', '--json', '--root', ws.root, ...flags], env);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(existsSync(graphFile)).toBe(true);
+    const saved = JSON.parse(readFileSync(graphFile, 'utf8')) as { tasks: { id: string; title: string; description: string }[]; order: string[] };
+    // Masked, not dropped: the tasks, their ids and order survive.
+    expect(saved.tasks.map((t) => t.id)).toEqual(['rotate', 'pem']);
+    expect(saved.order).toEqual(['rotate', 'pem']);
+    expect(saved.tasks[0]!.title).toContain('[redacted]');
+    expect(hitsUnder()).toEqual([]);
+
+    const instruction = `rotate aws_secret_access_key=${AWS_SECRET} and ${GITHUB_TOKEN}`;
+    const fallback = await runCli(['plan', '--instruction', instruction, '--json', '--root', ws.root, ...flags], env);
+    expect(fallback.code, fallback.stderr).toBe(0);
+    expect(fallback.stderr).not.toContain(AWS_SECRET);
+    const again = JSON.parse(readFileSync(graphFile, 'utf8')) as { tasks: { id: string; title: string }[] };
+    expect(again.tasks.map((t) => t.id)).toEqual(['goal-1']);
+    expect(again.tasks[0]!.title).toMatch(/^rotate .*\[redacted\]/);
+    expect(hitsUnder()).toEqual([]);
+    expect(standin.calls('/api/chat').length).toBe(2);
+  }, 120_000);
 });

@@ -4,6 +4,8 @@
  * resolved address, and run headers signed with a secret outside the workspace.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +13,7 @@ import { configurationContribution } from '../../shared/config/contributes';
 import { ConfigStore, InitializationOptions, trustOf } from '../../server/src/config/store';
 import { WIDENING_RULES } from '../../server/src/config/widening';
 import { createLogger } from '../../server/src/log';
-import { checkEndpointResolved, resolvesToLoopback, type HostLookup } from '../../server/src/security/endpoint-policy';
+import { checkEndpointResolved, loopbackOnlyLookup, resolvesToLoopback, type HostLookup } from '../../server/src/security/endpoint-policy';
 import { readRun, RunLog } from '../../server/src/workflow/run-log';
 
 const dirs: string[] = [];
@@ -170,6 +172,32 @@ describe('loopback is decided on the resolved address', () => {
     expect((await checkEndpointResolved('http://app.localhost:11434', false, lookup)).allowed).toBe(true);
     // With cloud use on, the user allowed non-loopback anyway.
     expect((await checkEndpointResolved('http://evil.localhost:11434', true, lookup)).allowed).toBe(true);
+  });
+
+  it('a trace-export socket is pinned to loopback: a name that rebinds after the check fails the connection, it is not followed', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    let connections = 0;
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    // First answer (the policy check): loopback. Every later one (the connection): another host.
+    let calls = 0;
+    const rebinding: HostLookup = async () => [{ address: calls++ === 0 ? '127.0.0.1' : '10.255.255.1' }];
+    const get = (lookupFn: ReturnType<typeof loopbackOnlyLookup>) =>
+      new Promise<string>((resolve, reject) => {
+        const agent = new http.Agent({ lookup: lookupFn } as http.AgentOptions);
+        http.get({ host: 'rebind.localhost', port, path: '/v1/traces', agent }, (res) => res.resume().on('end', () => resolve(String(res.statusCode)))).on('error', reject);
+      });
+    try {
+      expect((await checkEndpointResolved(`http://rebind.localhost:${port}/v1/traces`, false, rebinding)).allowed).toBe(true);
+      await expect(get(loopbackOnlyLookup(rebinding))).rejects.toMatchObject({ code: 'ENOTLOOPBACK', message: expect.stringMatching(/now resolves to 10\.255\.255\.1/) });
+      expect(connections).toBe(0);
+      // The same socket path with a name that stays on loopback connects (so the refusal above is the pin's).
+      expect(await get(loopbackOnlyLookup(async () => [{ address: '127.0.0.1' }]))).toBe('200');
+      expect(connections).toBe(1);
+    } finally {
+      server.close();
+    }
   });
 });
 

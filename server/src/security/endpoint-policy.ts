@@ -6,6 +6,7 @@
  * only a first pass.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
+import type { LookupAddress, LookupAllOptions, LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback']);
@@ -78,5 +79,35 @@ export async function checkEndpointResolved(baseUrl: string, allowCloud: boolean
     reason:
       `${first.url.host} does not resolve to this machine (only 127.0.0.0/8 and ::1 count as loopback) and cloud use is off, so nothing was sent. ` +
       'To allow it, set NOOTROPIC_ALLOW_CLOUD=1 or the setting nootropic.models.allowCloud to true.',
+  };
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+/** The lookup a socket uses (net.connect's `lookup` option, also an http.Agent option). */
+export type SocketLookup = (hostname: string, options: LookupAllOptions | LookupOneOptions | number, callback: LookupCallback) => void;
+
+/**
+ * A socket lookup that hands the connection only loopback addresses: the name is resolved again at connect time,
+ * and an answer holding any other address fails the connection instead of following it (DNS rebinding: a name
+ * that resolved to 127.0.0.1 when the policy was checked and to another host now). `resolve` is injectable for tests.
+ */
+export function loopbackOnlyLookup(resolve: HostLookup = defaultLookup): SocketLookup {
+  return (hostname, options, callback) => {
+    const all = typeof options === 'object' && options !== null && 'all' in options && options.all === true;
+    resolve(hostname).then(
+      (addresses) => {
+        const bad = addresses.find((a) => !isLoopbackAddress(a.address));
+        if (!addresses.length || bad) {
+          const err: NodeJS.ErrnoException = new Error(`${hostname} now resolves to ${bad?.address ?? 'nothing'}, not to this machine; the connection was not made (cloud use is off)`);
+          err.code = 'ENOTLOOPBACK';
+          callback(err, all ? [] : '');
+          return;
+        }
+        const list = addresses.map((a) => ({ address: a.address, family: isIP(a.address) }));
+        if (all) callback(null, list);
+        else callback(null, list[0]!.address, list[0]!.family);
+      },
+      (err: NodeJS.ErrnoException) => callback(err, all ? [] : ''),
+    );
   };
 }

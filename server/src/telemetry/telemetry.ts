@@ -20,7 +20,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../../../shared/config/schema';
 import type { Logger } from '../log';
-import { checkEndpointResolved } from '../security/endpoint-policy';
+import { checkEndpointResolved, loopbackOnlyLookup } from '../security/endpoint-policy';
 import { redactValue } from '../security/redact';
 import { LocalSpanStore, redactedSpan } from './span-store';
 
@@ -122,7 +122,10 @@ export class Telemetry {
             this.log.warn('OTLP trace export refused by the egress policy', { url, reason: d.reason });
             return this.otlpRefusal;
           }
-          this.otlp.inner = new BatchSpanProcessor(new OTLPTraceExporter({ url }), { scheduledDelayMillis: 1_000 });
+          // Without cloud use the exporter's sockets take loopback addresses only, resolved again at connect time
+          // (a name that rebinds to another host after the check fails the export, it does not follow the name).
+          const pinned = allowCloud ? {} : { httpAgentOptions: { keepAlive: true, lookup: loopbackOnlyLookup() } };
+          this.otlp.inner = new BatchSpanProcessor(new OTLPTraceExporter({ url, ...pinned }), { scheduledDelayMillis: 1_000 });
           this.log.info('exporting traces over OTLP/HTTP', { url, where: allowCloud ? 'allowed by allowCloud' : 'loopback' });
           return undefined;
         });

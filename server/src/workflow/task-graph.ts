@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { TaskGraph, type TaskNode } from '../../../shared/protocol/tasks';
+import { redactValue } from '../security/redact';
 import { makeCacheDir } from '../workspace/cache-dir';
 
 export function graphFile(root: string): string {
@@ -129,13 +130,16 @@ export async function loadGraph(root: string): Promise<TaskGraph | null> {
   return parsed.data;
 }
 
+/** Writes the graph atomically (fsynced temp file, then rename), with secrets masked in every string. */
 export async function saveGraph(root: string, graph: TaskGraph): Promise<string> {
   const file = graphFile(root);
   await makeCacheDir(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   const fh = await open(tmp, 'w');
   try {
-    await fh.writeFile(JSON.stringify(TaskGraph.parse(graph), null, 2));
+    // Titles, descriptions and acceptance criteria come from the instruction and the plan model: secrets masked, as
+    // in every other store (docs/security.md).
+    await fh.writeFile(JSON.stringify(TaskGraph.parse(redactValue('', graph)), null, 2));
     await fh.sync();
   } finally {
     await fh.close();
