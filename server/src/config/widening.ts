@@ -5,6 +5,7 @@
  * values in a layer and takes them out; the store decides whether they go back in.
  */
 import { createHash } from 'node:crypto';
+import { ROLES } from '../../../shared/config/schema';
 import { isLiteralLoopback } from '../security/endpoint-policy';
 
 type Obj = Record<string, unknown>;
@@ -34,12 +35,12 @@ interface Rule {
   why: string;
 }
 
-const ROLE_KEYS = ['chat', 'edit', 'plan', 'embed'];
 
 export const WIDENING_RULES: readonly Rule[] = [
   { key: 'models.allowCloud', widens: (v) => v === true, why: 'sends code to non-loopback model endpoints' },
   { key: 'models.baseUrl', widens: remoteUrl, why: 'points the model (and the API key sent with it) at another machine' },
-  ...ROLE_KEYS.map((r) => ({
+  // Every role, the one list: a role added later (completion was) is guarded the day it exists.
+  ...ROLES.map((r) => ({
     key: `models.roles.${r}`,
     widens: (v: unknown) => Array.isArray(v) && v.some((e) => isObj(e) && remoteUrl(e.baseUrl)),
     why: `points the ${r} role at another machine`,
