@@ -82,12 +82,14 @@ export const IMPORT_RULES = [
     allow: ['server/src/security/', 'shared/', 'server/src/syntax/'],
     why: 'security (redaction, secrets, endpoint policy, command policy) is the bottom layer: shared/ and the parser only',
   },
-  ...['rag', 'models', 'edits'].map((lib) => ({
-    from: `server/src/${lib}/`,
+  // createServer registers the handlers; the handlers call the rest. Nothing else calls a handler.
+  { from: 'server/src/server.ts', deny: SERVER_DENY, why: 'the server runs without an editor and knows no client' },
+  { from: 'server/src/handlers/', deny: SERVER_DENY, why: 'the server runs without an editor and knows no client' },
+  {
+    from: 'server/src/',
     deny: ['server/src/handlers/', ...SERVER_DENY],
-    why: `server/src/${lib}/ is a library: handlers call it, not the other way; and the server knows no client`,
-  })),
-  { from: 'server/src/', deny: SERVER_DENY, why: 'the server runs without an editor and knows no client' },
+    why: 'handlers call services and libraries, not the other way (only server.ts registers them); and the server knows no client',
+  },
 ];
 
 /** Why `importer` may not import `target` (paths from the root, `/`-separated), or null when the table allows it. */

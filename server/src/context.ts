@@ -4,6 +4,7 @@
  */
 import type { AgentService } from './agents/service';
 import type { DiagnosticsHub } from './diagnostics-hub';
+import type { HealthProbe } from './doctor/health-probe';
 import type { Connection, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ConfigStore } from './config/store';
@@ -16,6 +17,7 @@ import type { IndexService } from './rag/index-service';
 import type { RpcRegistry } from './rpc/registry';
 import type { Secrets } from './security/secrets';
 import type { StatusReporter } from './status';
+import type { SyntaxDiagnostics } from './syntax-diagnostics';
 import type { Telemetry } from './telemetry/telemetry';
 
 export interface ServerInfo {
@@ -48,4 +50,8 @@ export interface ServerContext {
   plugins: PluginService;
   /** Agent runs, episode memory, critic diagnostics and the offer of interrupted runs. */
   agents: AgentService;
+  /** doctor's probes in the background, so the status bar shows what doctor would say. */
+  health: HealthProbe;
+  /** Tree-sitter syntax errors of open documents, debounced per document. */
+  syntax: SyntaxDiagnostics;
 }

@@ -41,6 +41,9 @@ import { StatusReporter } from './status';
 import { Telemetry } from './telemetry/telemetry';
 import { PluginCommands } from './plugins/command-port';
 import { PluginService } from './plugins/service';
+import { HealthProbe } from './doctor/health-probe';
+import { buildDoctorReport } from './doctor/report';
+import { SyntaxDiagnostics } from './syntax-diagnostics';
 import { SERVER_VERSION } from './version';
 
 export interface ServerOptions {
@@ -145,6 +148,9 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     onTask: (runId, task) => rpc.send(AgentProgress, { runId, taskId: task.id, step: { kind: 'decision', status: task.status, title: `task ${task.id}: ${task.status}`, startedAt: new Date().toISOString() }, task }),
     onResumable: (offer) => rpc.send(RunsResumable, offer),
   });
+  // The report needs the whole context; the probe first runs after initialize, when ctx exists.
+  const health = new HealthProbe({ report: (signal, timeoutMs) => buildDoctorReport(ctx, signal, timeoutMs), enabled: () => config.backgroundProbes, index, status, log });
+  const syntax = new SyntaxDiagnostics({ diagnostics, documents, config, log, status });
   const ctx: ServerContext = {
     connection,
     rpc,
@@ -162,6 +168,8 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     pluginCommands,
     plugins,
     agents,
+    health,
+    syntax,
   };
   for (const register of DOMAINS) register(ctx);
   // After the domains' own reactions (log level, config problems in status): load plugins, offer interrupted runs.

@@ -564,6 +564,9 @@ async function quickFixMenu(page, title) {
   throw new Error(`the quick-fix menu never listed "${title}"`);
 }
 
+/** The builtin slash commands, in the order nootropic/chat/commands lists them (plugin commands follow). */
+const BUILTIN_COMMANDS = ['plan', 'edit', 'fix', 'test', 'search', 'explain', 'review'];
+
 /** Types into the chat view's input and sends; resolves with the locator of the new turn. */
 async function chatSend(page, text) {
   const chat = await webviewFrame(page, '#turns');
@@ -635,6 +638,29 @@ async function completionChecks(page, ws) {
 }
 
 async function chatChecks(page, ws) {
+  await check(page, 'chat: the empty chat and the / menu list every command the server serves (nootropic/chat/commands), with descriptions', async () => {
+    await runCommand(page, 'nootropic: Open Chat');
+    const chat = await webviewFrame(page, '#turns');
+    const box = chat.locator('#input textarea');
+    await box.click();
+    await box.fill('/');
+    const items = chat.locator('#suggest li');
+    await items.nth(BUILTIN_COMMANDS.length - 1).waitFor({ timeout: LIMIT.ui });
+    const names = (await items.locator('span:first-child').allInnerTexts()).map((t) => t.trim());
+    const descriptions = await items.locator('span.desc').allInnerTexts();
+    if (names.slice(0, BUILTIN_COMMANDS.length).join(' ') !== BUILTIN_COMMANDS.map((c) => `/${c}`).join(' ')) throw new Error(`the / menu lists ${names.join(' ')}`);
+    if (descriptions.length !== names.length || descriptions.some((d) => !d.trim())) throw new Error(`a command without a description: ${descriptions.join(' | ')}`);
+    // The empty chat lists the same commands (from the server, not a list of its own).
+    if (await chat.locator('#turns .empty').count()) {
+      const listed = (await chat.locator('#turns .empty code').allInnerTexts()).filter((t) => t.startsWith('/'));
+      if (listed.join(' ') !== names.join(' ')) throw new Error(`the empty chat lists ${listed.join(' ')}, the / menu ${names.join(' ')}`);
+    }
+    await page.screenshot({ path: path.join(artifacts, 'chat-slash-commands.png') });
+    await box.fill('');
+    await box.press('Escape');
+    return `${names.length} commands: ${names.join(' ')}`;
+  });
+
   await check(page, 'chat: /search is answered with clickable results', async () => {
     await runCommand(page, 'nootropic: Open Chat');
     const { turn } = await chatSend(page, '/search add');

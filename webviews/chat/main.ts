@@ -139,15 +139,21 @@ function nearBottom(): boolean {
   return list.scrollHeight - list.scrollTop - list.clientHeight < 60;
 }
 
+/** The empty chat: the commands the server lists (builtins and plugin commands, the same list as the / menu). */
+function welcome(): HTMLElement {
+  const empty = el('div', undefined, 'empty');
+  const names = el('p');
+  commands.forEach((c, i) => names.append(...(i ? [' '] : []), el('code', `/${c.name}`)));
+  const mentions = el('p', 'Mentions: ');
+  ['@file', '@symbol:name', '@codebase', '@problems', '@selection'].forEach((m, i) => mentions.append(...(i ? [' '] : []), el('code', m)));
+  empty.append(el('p', commands.length ? 'Ask about your code. Commands:' : 'Ask about your code.'), names, mentions);
+  return empty;
+}
+
 function renderAll(): void {
   nodes.clear();
   list.replaceChildren();
-  if (!turns.length) {
-    const empty = el('div', undefined, 'empty');
-    empty.innerHTML =
-      '<p>Ask about your code. Commands:</p><p><code>/search</code> <code>/edit</code> <code>/fix</code> <code>/explain</code> <code>/test</code> <code>/review</code> <code>/plan</code></p><p>Mentions: <code>@file</code> <code>@symbol:name</code> <code>@codebase</code> <code>@problems</code> <code>@selection</code></p>';
-    list.append(empty);
-  }
+  if (!turns.length) list.append(welcome());
   for (const t of turns) list.append(renderTurn(t));
   list.scrollTop = list.scrollHeight;
   save();
@@ -268,7 +274,10 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       t.answer += msg.text;
       scheduleRender(t.id);
     }
-  } else if (msg.type === 'commands') commands = msg.commands;
+  } else if (msg.type === 'commands') {
+    commands = msg.commands;
+    if (!turns.length) renderAll();
+  }
   else if (msg.type === 'busy') setBusy(msg.busy);
   else if (msg.type === 'prefill') {
     input.value = msg.text;

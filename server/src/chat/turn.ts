@@ -10,7 +10,7 @@ import { ChatSendParams, NootropicErrorCodes, type ChatEditProposal, type ChatSe
 import type { ServerContext } from '../context';
 import { resolveMentions } from '../context/mentions';
 import { plan } from '../agents/planner';
-import { previewEdit } from '../handlers/edits';
+import { previewEdit } from '../edit-preview';
 import type { ContextPiece } from '../models/prompt-budget';
 import { RpcError } from '../rpc/registry';
 import { redactSecrets } from '../security/secrets';

@@ -63,6 +63,8 @@ export class ConfigStore {
   private editorWorkspace: Record<string, unknown> | undefined;
   private editorUser: Record<string, unknown> | undefined;
   private wideningState: WorkspaceWidening = { values: [], hash: '', approved: true };
+  /** The ignored widening values already warned about in the log (once per set of values). */
+  private wideningWarned = '';
   private root: string | null = null;
   private cli: Record<string, unknown> | undefined;
   private editorSyntaxOff: readonly string[] = [];
@@ -186,6 +188,10 @@ export class ConfigStore {
         : { ignoredBecause: this.trusted ? (approval ? 'the workspace settings changed since you approved them' : 'not approved for this workspace') : 'restricted mode (untrusted workspace)' }),
     };
     if (!approved) {
+      if (this.wideningWarned !== hash) {
+        this.wideningWarned = hash;
+        this.log.warn('workspace settings that widen egress or code execution are ignored', { settings: values.map((v) => v.key).join(', '), reason: this.wideningState.ignoredBecause });
+      }
       if (wsLayer?.values && wsFile.length) wsLayer.values = withoutKeys(wsLayer.values, wsFile.map((v) => v.key));
       if (wsEditor.length) {
         editorValues = withoutKeys(editorValues, wsEditor.map((v) => v.key));

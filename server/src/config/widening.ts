@@ -4,8 +4,8 @@
  * approved them for that workspace (`nootropic trust`), and never in restricted mode. This module finds those
  * values in a layer and takes them out; the store decides whether they go back in.
  */
-import { ROLES } from '../../../shared/config/schema';
 import { createHash } from 'node:crypto';
+import { ROLES } from '../../../shared/config/schema';
 import { isLiteralLoopback } from '../security/endpoint-policy';
 
 type Obj = Record<string, unknown>;
@@ -38,6 +38,7 @@ interface Rule {
 export const WIDENING_RULES: readonly Rule[] = [
   { key: 'models.allowCloud', widens: (v) => v === true, why: 'sends code to non-loopback model endpoints' },
   { key: 'models.baseUrl', widens: remoteUrl, why: 'points the model (and the API key sent with it) at another machine' },
+  // Every role, the one list: a role added later (completion was) is guarded the day it exists.
   ...ROLES.map((r) => ({
     key: `models.roles.${r}`,
     widens: (v: unknown) => Array.isArray(v) && v.some((e) => isObj(e) && remoteUrl(e.baseUrl)),

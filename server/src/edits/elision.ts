@@ -205,7 +205,7 @@ export interface ElisionContext {
   firstLine?: number;
   /**
    * The syntax tree's word on a span of the original (lines [s, e)): true when it is a run of whole definitions
-   * or statements of one parent (syntax-tree.ts), false when it cuts one; undefined without a tree.
+   * or statements of one parent (span-check.ts), false when it cuts one; undefined without a tree.
    */
   spanOk?: (s: number, e: number) => boolean | undefined;
 }

@@ -22,17 +22,14 @@ const KINDS: Record<string, SymbolKind> = {
 };
 
 export function register(ctx: Pick<ServerContext, 'rpc' | 'config' | 'connection' | 'documents' | 'index' | 'status'>): void {
-  let lastSent = 0;
-  ctx.index.onState((state) => {
-    // Progress updates are throttled; state changes always go out.
-    const now = Date.now();
-    if (state.state === 'indexing' && state.processed && now - lastSent < 250) return;
-    lastSent = now;
-    ctx.rpc.send(IndexStatus, state);
-    const degraded: string[] = [];
-    if (state.state === 'error') degraded.push(`index: ${state.message ?? 'failed'}`);
-    ctx.status.set('index', degraded);
-  });
+  // Progress updates are throttled; state changes always go out.
+  ctx.index.onState(
+    (state) => {
+      ctx.rpc.send(IndexStatus, state);
+      ctx.status.set('index', state.state === 'error' ? [`index: ${state.message ?? 'failed'}`] : []);
+    },
+    { progressEveryMs: 250 },
+  );
   ctx.config.onChange((config) => ctx.index.configure(ctx.config.workspaceRoot, config));
 
   const requireIndex = () => {

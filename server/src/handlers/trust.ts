@@ -26,7 +26,7 @@ export function register(ctx: Ctx): void {
     };
   };
 
-  let warned = '';
+  // The store warns in the log once per set of ignored values; status shows them for as long as they are ignored.
   const report = () => {
     const w = ctx.config.widening;
     if (w.approved) {
@@ -36,10 +36,6 @@ export function register(ctx: Ctx): void {
     const keys = w.values.map((v) => v.key).join(', ');
     const how = ctx.config.workspaceTrusted ? ' (review and approve with `nootropic trust`)' : '';
     ctx.status.set('trust', [`workspace settings ignored (${w.ignoredBecause}): ${keys}${how}`]);
-    if (warned !== w.hash) {
-      warned = w.hash;
-      ctx.log.warn('workspace settings that widen egress or code execution are ignored', { settings: keys, reason: w.ignoredBecause });
-    }
   };
   ctx.config.onChange(report);
 

@@ -60,8 +60,23 @@ export class IndexService {
     private readonly models: EmbedRoute,
   ) {}
 
-  onState(listener: IndexListener): void {
-    this.listeners.push(listener);
+  /**
+   * Calls `listener` with each state. With `progressEveryMs`, progress updates while indexing (states with
+   * `processed`) come at most that often; state changes always do.
+   */
+  onState(listener: IndexListener, opts: { progressEveryMs?: number } = {}): void {
+    const every = opts.progressEveryMs;
+    if (!every) {
+      this.listeners.push(listener);
+      return;
+    }
+    let lastSent = 0;
+    this.listeners.push((state) => {
+      const now = Date.now();
+      if (state.state === 'indexing' && state.processed && now - lastSent < every) return;
+      lastSent = now;
+      listener(state);
+    });
   }
 
   current(): IndexState {
