@@ -15,7 +15,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { completionMiddleware } from './completion';
-import { dropDuplicates } from './diagnostic-dedup';
+import { diagnosticFilter } from './diagnostic-filter';
 import { splitSettings, syntaxOffLanguages } from './settings';
 import { LANGUAGES } from './languages';
 import { serverEnv } from '../shared/security/child-env';
@@ -58,38 +58,6 @@ export interface ClientInit {
   apiKey: string | undefined;
 }
 
-type HandleDiagnostics = (uri: vscode.Uri, diagnostics: vscode.Diagnostic[]) => void;
-
-/**
- * Filters what the server publishes against the other diagnostics VS Code has for the document (syntax errors and
- * critic findings the language's own server already reports are dropped: diagnostic-dedup.ts), and filters again
- * when those others change — the TypeScript server often answers after nootropic, or stops reporting.
- */
-function dedupDiagnostics(context: vscode.ExtensionContext): (uri: vscode.Uri, diagnostics: vscode.Diagnostic[], next: HandleDiagnostics) => void {
-  const last = new Map<string, { diagnostics: vscode.Diagnostic[]; shown: number; next: HandleDiagnostics }>();
-  const show = (uri: vscode.Uri, entry: { diagnostics: vscode.Diagnostic[]; shown: number; next: HandleDiagnostics }) => {
-    const kept = dropDuplicates(entry.diagnostics, vscode.languages.getDiagnostics(uri));
-    entry.shown = kept.length;
-    entry.next(uri, kept);
-  };
-  context.subscriptions.push(
-    vscode.languages.onDidChangeDiagnostics((e) => {
-      for (const uri of e.uris) {
-        const entry = last.get(uri.toString());
-        if (!entry) continue;
-        // Only when the outcome changes: our own publish fires this event too.
-        if (dropDuplicates(entry.diagnostics, vscode.languages.getDiagnostics(uri)).length !== entry.shown) show(uri, entry);
-      }
-    }),
-  );
-  return (uri, diagnostics, next) => {
-    const entry = { diagnostics, shown: diagnostics.length, next };
-    if (diagnostics.length) last.set(uri.toString(), entry);
-    else last.delete(uri.toString());
-    show(uri, entry);
-  };
-}
-
 export function createClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, init: ClientInit): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   // A bounded heap keeps the server's footprint predictable (bench/retrieval: ~440 MB RSS at 100k chunks).
@@ -109,12 +77,11 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
       { scheme: 'untitled', language },
     ]),
     outputChannel: output,
-    middleware: { handleDiagnostics: dedupDiagnostics(context), ...completionMiddleware() },
+    middleware: { handleDiagnostics: diagnosticFilter(context), ...completionMiddleware() },
     // Recomputed on every (re)start, so a restart picks up new settings, trust and keys.
     initializationOptions: () => ({
       ...splitSettings(),
-      // Languages VS Code's own extensions check (TS/JS, CSS) unless the user said otherwise: no syntax diagnostics
-      // from nootropic there, decided before anything is published (syntax-languages.ts).
+      // Languages the user turned nootropic's syntax diagnostics off for: never published (syntax-languages.ts).
       syntaxOffLanguages: syntaxOffLanguages(LANGUAGES),
       workspaceTrusted: vscode.workspace.isTrusted,
       ...(apiKey ? { secrets: { apiKey } } : {}),

@@ -3,7 +3,7 @@
  * from `.nootropic/config.yaml`, which sits below editor settings in the layering.
  */
 import * as vscode from 'vscode';
-import { checkerFor, EDITOR_CHECKERS, syntaxOff, type EnabledValues } from './syntax-languages';
+import { checkerFor, EDITOR_CHECKERS, syntaxMode, type EnabledValues, type SyntaxMode } from './syntax-languages';
 
 type Obj = Record<string, unknown>;
 
@@ -64,12 +64,17 @@ function checkerActive(languageId: string): boolean | undefined {
   return vscode.workspace.getConfiguration(undefined, { languageId }).get<boolean>(checker.validate) !== false;
 }
 
-/** Of `languages`, those nootropic publishes no syntax diagnostics for in this window (syntax-languages.ts). */
-export function syntaxOffLanguages(languages: readonly string[]): string[] {
-  return languages.filter((l) => syntaxOff(enabledValues(l), checkerActive(l)));
+/** What nootropic does with the language's syntax errors in this window (syntax-languages.ts). */
+export function syntaxModeFor(languageId: string): SyntaxMode {
+  return syntaxMode(enabledValues(languageId), checkerActive(languageId));
 }
 
-/** Whether a configuration change can change `syntaxOffLanguages`. */
+/** Of `languages`, those nootropic publishes no syntax diagnostics for in this window (set off by the user). */
+export function syntaxOffLanguages(languages: readonly string[]): string[] {
+  return languages.filter((l) => syntaxModeFor(l) === 'off');
+}
+
+/** Whether a configuration change can change `syntaxModeFor` (and so `syntaxOffLanguages`). */
 export function affectsSyntaxLanguages(e: vscode.ConfigurationChangeEvent): boolean {
   return e.affectsConfiguration('nootropic.diagnostics.syntax') || EDITOR_CHECKERS.some((c) => e.affectsConfiguration(c.validate));
 }

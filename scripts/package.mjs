@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run package`: one .vsix per VS Code platform target, each holding only its own LanceDB native binary.
 //   node scripts/package.mjs [--no-build] [--out DIR] [--target linux-x64 ...]
+//   node scripts/package.mjs --host-target   (this machine's target, or why there is no .vsix for it: exit 3)
 // The bundles are platform-independent; only dist/node_modules/@lancedb/lancedb-<platform>/ differs. For each
 // target the platform package (same version as @lancedb/lancedb) is fetched once with `npm pack` into a cache
 // (~/.cache/nootropic-package, or $NOOTROPIC_PACKAGE_CACHE). Each target is staged in a temporary copy of what the
@@ -21,12 +22,18 @@ import { shippedGrammars } from '../esbuild.config.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** VS Code target → the LanceDB platform package it needs. */
+/**
+ * VS Code target → the LanceDB platform package it needs. `alpine-*` is VS Code's name for Linux with musl libc
+ * (Alpine; LanceDB's `-musl` packages, which its loader picks there); `linux-*` is glibc.
+ */
 export const TARGETS = {
   'linux-x64': 'lancedb-linux-x64-gnu',
   'linux-arm64': 'lancedb-linux-arm64-gnu',
+  'alpine-x64': 'lancedb-linux-x64-musl',
+  'alpine-arm64': 'lancedb-linux-arm64-musl',
   'darwin-arm64': 'lancedb-darwin-arm64',
   'win32-x64': 'lancedb-win32-x64-msvc',
+  'win32-arm64': 'lancedb-win32-arm64-msvc',
 };
 /** Targets VS Code runs on that we cannot ship, and why (printed, and in the README). */
 export const UNSUPPORTED = { 'darwin-x64': 'LanceDB publishes no darwin-x64 binary for this version (the last is 0.22.3)' };
@@ -160,7 +167,7 @@ export function packageAll({ build = true, out = path.join(root, 'dist'), target
   const made = [];
   for (const target of targets) {
     const name = TARGETS[target];
-    if (!name) throw new Error(`unknown target ${target}: one of ${Object.keys(TARGETS).join(', ')}`);
+    if (!name) throw new Error(UNSUPPORTED[target] ? `no ${target} package: ${UNSUPPORTED[target]}` : `unknown target ${target}: one of ${Object.keys(TARGETS).join(', ')}`);
     const { dir, trim } = stage(platformPackage(name, version, cache), name);
     // What vsce will pack (.vscodeignore applied), uncompressed.
     const listed = run(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: dir }).split('\n').filter((l) => l.trim());
@@ -191,8 +198,25 @@ export function packageAll({ build = true, out = path.join(root, 'dist'), target
   return made;
 }
 
+/** The VS Code target for this machine: `alpine-*` where Node runs on musl libc, else `<platform>-<arch>`. */
+export function hostTarget() {
+  const report = process.report?.getReport();
+  const musl = process.platform === 'linux' && report && !report.header?.glibcVersionRuntime;
+  return musl ? `alpine-${process.arch}` : `${process.platform}-${process.arch}`;
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
+  // `--host-target`: print this machine's target if a .vsix is built for it, else say why not and exit 3.
+  if (args.includes('--host-target')) {
+    const target = hostTarget();
+    if (TARGETS[target]) console.log(target);
+    else {
+      console.error(`no .vsix for this platform (${target}): ${UNSUPPORTED[target] ?? `VS Code targets built: ${Object.keys(TARGETS).join(', ')}`}`);
+      process.exit(3);
+    }
+    process.exit(0);
+  }
   const outAt = args.indexOf('--out');
   const targets = args.flatMap((a, i) => (args[i - 1] === '--target' ? [a] : []));
   packageAll({

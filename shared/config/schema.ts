@@ -146,7 +146,7 @@ const DiagnosticsSchema = z
           .meta(
             meta({
               description:
-                'Publish a diagnostic at each syntax error (tree-sitter) in open documents. In VS Code also per language (`"[python]": { "nootropic.diagnostics.syntax.enabled": false }`), and off by default for TypeScript/JavaScript and CSS, whose syntax errors VS Code\'s own extensions report (while installed and validating); a value you set wins. Other editors: every language unless listed in `skipLanguages`.',
+                'Publish a diagnostic at each syntax error (tree-sitter) in open documents. In VS Code also per language (`"[python]": { "nootropic.diagnostics.syntax.enabled": false }`), and for TypeScript/JavaScript and CSS, whose syntax errors VS Code\'s own extensions report (while installed and validating), by default only a fallback: shown where that checker has reported nothing after 4 s, dropped once it reports. A value you set wins (`false`: never). Other editors: every language unless listed in `skipLanguages`.',
             }),
           ),
         debounceMs: z
@@ -162,7 +162,7 @@ const DiagnosticsSchema = z
           .meta(
             meta({
               description:
-                "Language ids (e.g. `typescript`) whose documents never get syntax diagnostics from nootropic, in any editor (for Neovim and others whose own language servers report those languages' syntax errors). VS Code adds the languages its per-language `diagnostics.syntax.enabled` turns off (TypeScript/JavaScript and CSS by default).",
+                "Language ids (e.g. `typescript`) whose documents never get syntax diagnostics from nootropic, in any editor (for Neovim and others whose own language servers report those languages' syntax errors). VS Code adds the languages its per-language `diagnostics.syntax.enabled` is set false for.",
             }),
           ),
       })

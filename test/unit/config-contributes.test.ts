@@ -6,9 +6,31 @@ import { configurationContribution } from '../../shared/config/contributes';
 import { ConfigSchema, defaultConfig } from '../../shared/config/schema';
 
 const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
-  contributes: { configuration: unknown; commands: { command: string }[] };
+  contributes: { configuration: unknown; commands: { command: string }[]; keybindings?: Keybinding[] };
   activationEvents: string[];
 };
+
+interface Keybinding {
+  command: string;
+  key: string;
+  mac?: string;
+  linux?: string;
+  win?: string;
+  when?: string;
+}
+
+/** `Ctrl+K  N` → ['ctrl+k', 'n'], modifiers sorted, so `shift+ctrl+i` and `ctrl+shift+i` compare equal. */
+function presses(binding: string): string[] {
+  return binding
+    .trim()
+    .toLowerCase()
+    .split(/\s+/)
+    .map((p) => {
+      const parts = p.split('+');
+      const key = parts.pop()!;
+      return [...parts.sort(), key].join('+');
+    });
+}
 
 function leaves(obj: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(obj).flatMap(([k, v]) =>
@@ -82,5 +104,21 @@ describe('package.json contributes.configuration', () => {
     expect(pkg.activationEvents).toEqual(activationEvents(viewTypes));
     for (const l of LANGUAGES) expect(pkg.activationEvents).toContain(`onLanguage:${l}`);
     expect(pkg.activationEvents.some((e) => e === '*' || e === 'onStartupFinished')).toBe(false);
+  });
+
+  it("binds keys without shadowing VS Code's own: each a chord or under a `when`, and never Ctrl+I / Cmd+I", () => {
+    const bindings = pkg.contributes.keybindings ?? [];
+    expect(bindings.length).toBeGreaterThan(0);
+    const commands = pkg.contributes.commands.map((c) => c.command);
+    for (const b of bindings) {
+      expect(commands, b.command).toContain(b.command);
+      for (const combo of [b.key, b.mac, b.linux, b.win].filter((k): k is string => k !== undefined)) {
+        const p = presses(combo);
+        // A single press overrides VS Code's binding wherever it applies, unless a `when` narrows it.
+        if (p.length < 2) expect(b.when?.trim(), `${b.command} ${combo}: a single press needs a when clause`).toBeTruthy();
+        // Inline chat (Ctrl+I / Cmd+I): not as a single press, nor as the start of a chord (that would swallow it).
+        for (const taken of ['ctrl+i', 'cmd+i', 'meta+i']) expect(p[0], `${b.command} ${combo}`).not.toBe(taken);
+      }
+    }
   });
 });

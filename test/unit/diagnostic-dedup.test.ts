@@ -32,4 +32,21 @@ describe('no problem listed twice (extension/diagnostic-dedup.ts)', () => {
     expect(dropDuplicates([syntax], [{ ...tsSyntax, severity: 1 }])).toEqual([syntax]);
     expect(dropDuplicates([syntax], [{ ...tsSyntax, range: range(4, 0, 4, 1) }])).toEqual([syntax]);
   });
+
+  it("in fallback (TS/JS, CSS by default) holds ours back for the grace period, then shows it only while the checker reports no error", () => {
+    const early = { checkerSource: 'ts', graceOver: false };
+    const late = { checkerSource: 'ts', graceOver: true };
+    // Within the grace period nothing of ours is listed, whatever the others say; critic findings are not held back.
+    expect(dropDuplicates([syntax, critic], [syntax, critic], early)).toEqual([critic]);
+    // TypeScript has said nothing by then (its server not running): ours is the one listing.
+    expect(dropDuplicates([syntax], [syntax], late)).toEqual([syntax]);
+    // TypeScript reports an error anywhere in the document: it reports the syntax error itself, maybe on another line.
+    const tsElsewhere: DiagnosticLike = { range: range(3, 0, 3, 1), source: 'ts', code: 1128, message: 'Declaration or statement expected.', severity: 0 };
+    expect(dropDuplicates([syntax], [tsElsewhere, syntax], late)).toEqual([]);
+    // Its warnings, and another source's error on another line, do not stand for it.
+    expect(dropDuplicates([syntax], [{ ...tsElsewhere, severity: 1 }], late)).toEqual([syntax]);
+    expect(dropDuplicates([syntax], [{ ...tsElsewhere, source: 'eslint' }], late)).toEqual([syntax]);
+    // Same-line dedup still holds for any source.
+    expect(dropDuplicates([syntax], [{ ...tsElsewhere, source: 'eslint', range: range(1, 0, 1, 1) }], late)).toEqual([]);
+  });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +29,20 @@ describe('workspace confinement (plugin file access)', () => {
     await writeConfined(ws.root, 'notes/deep/n.md', 'again');
     expect(readFileSync(path.join(ws.root, 'notes/deep/n.md'), 'utf8')).toBe('again');
     expect(readdirSync(path.join(ws.root, 'notes/deep'))).toEqual(['n.md']); // no temp files left behind
+  });
+
+  it('leaves .nootropic-cache/ ignored by git when a plugin writes into it, and writes no .gitignore elsewhere', async () => {
+    setup();
+    execFileSync('git', ['init', '-q'], { cwd: ws.root });
+    await writeConfined(ws.root, '.nootropic-cache/plugins/todo/state.json', '{"n":1}');
+    expect(readFileSync(path.join(ws.root, '.nootropic-cache/plugins/todo/state.json'), 'utf8')).toBe('{"n":1}');
+    expect(readFileSync(path.join(ws.root, '.nootropic-cache/.gitignore'), 'utf8')).toMatch(/^\*$/m);
+    await writeConfined(ws.root, 'notes/n.md', 'hi');
+    expect(existsSync(path.join(ws.root, 'notes/.gitignore'))).toBe(false);
+    // What `git add -A` would take: the workspace's own files, nothing under the cache.
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ws.root, encoding: 'utf8' });
+    expect(status).toContain('notes/n.md');
+    expect(status).not.toContain('.nootropic-cache');
   });
 
   it('refuses absolute paths, .. escapes and the root itself', async () => {

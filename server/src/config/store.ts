@@ -27,8 +27,9 @@ export const InitializationOptions = z
     /** Accepted alias of `workspaceTrusted` (older docs named it so); when both are given, false wins. */
     trusted: z.boolean().optional(),
     /**
-     * Languages whose syntax errors the editor's own language servers report (VS Code: TS/JS and CSS by default, per
-     * language `nootropic.diagnostics.syntax.enabled`): added to `diagnostics.syntax.skipLanguages`. Only narrows.
+     * Languages the editor wants no syntax diagnostics for (VS Code: those whose per-language
+     * `nootropic.diagnostics.syntax.enabled` the user set false; its TS/JS/CSS fallback is decided in the extension):
+     * added to `diagnostics.syntax.skipLanguages`. Only narrows.
      */
     syntaxOffLanguages: z.array(z.string().min(1)).optional(),
     /** Secrets from the editor (VS Code SecretStorage); kept in memory by Secrets, never in config or logs. */
@@ -126,7 +127,7 @@ export class ConfigStore {
     return this.wideningState;
   }
 
-  /** The languages the editor's own servers check syntax for (InitializationOptions.syntaxOffLanguages); applied by the next reload. */
+  /** The languages the editor turned syntax diagnostics off for (InitializationOptions.syntaxOffLanguages); applied by the next reload. */
   setEditorSyntaxOff(languages: readonly string[]): void {
     this.editorSyntaxOff = languages;
   }

@@ -12,7 +12,7 @@ const DidChangeConfiguration = z.object({
       /** The workspace-level and user-level parts of `nootropic` (VS Code sends both; see ConfigStore). */
       nootropicWorkspace: z.record(z.string(), z.unknown()).optional(),
       nootropicUser: z.record(z.string(), z.unknown()).optional(),
-      /** Languages the editor's own servers check syntax for (see InitializationOptions.syntaxOffLanguages). */
+      /** Languages the editor turned syntax diagnostics off for (see InitializationOptions.syntaxOffLanguages). */
       nootropicSyntaxOffLanguages: z.array(z.string().min(1)).optional(),
     })
     .passthrough()

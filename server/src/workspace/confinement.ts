@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { CACHE_DIR, makeCacheDir } from './cache-dir';
 
 export class ConfinementError extends Error {}
 
@@ -65,6 +66,8 @@ export async function writeConfined(root: string, relPath: string, text: string)
   await fs.mkdir(path.dirname(abs), { recursive: true });
   // mkdir may have followed nothing new, but re-check: a symlinked folder could have been created meanwhile.
   await confinedPath(root, relPath);
+  // Into the workspace's `.nootropic-cache/` (not one above the root): it stays ignored by git, as every writer leaves it.
+  if (path.relative(root, abs).split(path.sep).includes(CACHE_DIR)) await makeCacheDir(path.dirname(abs));
   const tmp = `${abs}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await fs.writeFile(tmp, text, { flag: 'wx' });

@@ -37,8 +37,8 @@ class LineReporter extends Mocha.reporters.Base {
     runner.once(EVENT_RUN_END, () => {
       // The extension host after every test (chat turns, panels, agent runs): what a working session holds.
       const m = process.memoryUsage();
-      console.log(`[suite] metric exthost.rssEndMB ${Math.round(m.rss / 1048576)} MB`);
-      console.log(`[suite] metric exthost.heapEndMB ${Math.round(m.heapUsed / 1048576)} MB`);
+      console.log(`[suite] metric exthost.rssEndMB ${Math.round(m.rss / 1048576)} MiB`);
+      console.log(`[suite] metric exthost.heapEndMB ${Math.round(m.heapUsed / 1048576)} MiB`);
       console.log(`${passed} passed, ${failed} failed`);
     });
   }
