@@ -3,7 +3,7 @@
  * non-loopback endpoint). The key is always passed explicitly so the SDK never goes looking for credentials
  * in the environment or on disk; streaming events are folded into text deltas and tool calls.
  */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages/messages';
 import { z } from 'zod';
 import { toModelError } from './client-errors';
@@ -50,9 +50,11 @@ export class AnthropicAdapter implements ModelAdapter {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
   }
 
-  private client(guard: Guard): Anthropic {
+  /** The SDK is loaded on first use: its module set-up is a measurable part of every server start otherwise. */
+  private async client(guard: Guard): Promise<Anthropic> {
     if (!this.opts.apiKey)
       throw new ModelError('auth', 'Anthropic needs an API key: set NOOTROPIC_API_KEY (or the key in the editor) and opt into cloud use', { endpoint: this.baseUrl });
+    const { default: Anthropic } = await import('@anthropic-ai/sdk');
     return new Anthropic({ apiKey: this.opts.apiKey, baseURL: this.baseUrl, maxRetries: 0, timeout: 60 * 60 * 1000, fetch: guard.fetch });
   }
 
@@ -60,7 +62,7 @@ export class AnthropicAdapter implements ModelAdapter {
     const guard = createGuard({ allowCloud: this.opts.allowCloud, timeoutMs: this.opts.timeoutMs, signal });
     const progress = { started: false };
     try {
-      return await fn(this.client(guard), progress);
+      return await fn(await this.client(guard), progress);
     } catch (err) {
       const e = toModelError(err, guard, this.baseUrl, signal);
       throw progress.started ? e.withOutputStarted() : e;
