@@ -526,25 +526,35 @@ async function ensureActive(page, name) {
 }
 
 async function openFile(page, name) {
-  // Quick open can be closed under us by a focus change (a diff tab closing, a webview): try a few times.
+  // Quick open can be closed under us by a focus change (a diff tab closing, a webview), and its file search can be
+  // slow on a busy machine the first time: try a few times, each step named in the error.
   let last;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const step = async (what, p) => {
+      try {
+        return await p;
+      } catch (err) {
+        throw new Error(`${what} (attempt ${attempt + 1}): ${String(err?.message ?? err).split('\n')[0]}`);
+      }
+    };
     try {
       // Keys typed while a webview (the chat) has focus stay in it: give the editor the focus first.
       // (A webview tab would hand the focus back to its webview: click a text file's tab.)
       await page.locator('.tabs-container .tab', { hasText: /\.(ts|py)\b/ }).first().click({ timeout: 5_000 }).catch(() => {});
       await page.keyboard.press('Control+P');
       const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await step('quick open did not show', input.waitFor({ state: 'visible', timeout: 10_000 }));
       await input.fill(name);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+      await step(`quick open did not list ${name}`, row.waitFor({ timeout: 20_000 }));
+      // The row itself, not Enter: Enter opens whichever row is selected, which is not always this one (history).
+      await step(`quick open's ${name} row could not be clicked`, row.click({ timeout: 10_000 }));
+      await step(`${name} did not become the active tab`, page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 10_000 }));
       return;
     } catch (err) {
       last = err;
       await page.keyboard.press('Escape').catch(() => {});
-      await page.waitForTimeout(500);
+      await page.waitForTimeout(1_000);
     }
   }
   throw last;
