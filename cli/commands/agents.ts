@@ -7,7 +7,6 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import {
   AgentApprove,
   AgentPlan,
@@ -20,6 +19,7 @@ import {
 import { approveControlFiles } from '../control-approval';
 import { exitCodeForServerError, printJson, table } from '../render';
 import type { ServerClient } from '../server-client';
+import { cancelOnSigint } from '../cancel';
 import { requireReadable } from '../usage';
 
 export async function planCommand(client: ServerClient, spec: string | undefined, opts: { json: boolean; instruction?: string }): Promise<number> {
@@ -87,12 +87,7 @@ export async function runCommand(client: ServerClient, instruction: string | und
     const ms = s.durationMs !== undefined ? ` (${s.durationMs} ms)` : '';
     process.stderr.write(`  ${s.kind.padEnd(8)} ${s.status.padEnd(9)} ${s.title}${ms}${s.rationale ? `\n           why: ${s.rationale}` : ''}\n`);
   });
-  const cancel = new CancellationTokenSource();
-  const onSigint = () => {
-    process.stderr.write('\nnootropic: cancelling…\n');
-    cancel.cancel();
-  };
-  process.once('SIGINT', onSigint);
+  const cancel = cancelOnSigint();
   try {
     const result = await client.request(
       AgentRun,
@@ -111,7 +106,7 @@ export async function runCommand(client: ServerClient, instruction: string | und
   } catch (e) {
     return exitCodeForServerError(e);
   } finally {
-    process.off('SIGINT', onSigint);
+    cancel.dispose();
   }
 }
 

@@ -4,10 +4,10 @@
  * `{answer, citations, model, ...}` once. Ctrl-C cancels the request, which aborts the model's HTTP stream.
  */
 import { randomUUID } from 'node:crypto';
-import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { ChatDelta, ChatSend, IndexState, IndexStatus } from '../../shared/protocol';
 import { ProgressBar } from '../progress';
 import { exitCodeForServerError, printJson } from '../render';
+import { cancelOnSigint } from '../cancel';
 import type { ServerClient } from '../server-client';
 
 export interface AskOptions {
@@ -38,12 +38,7 @@ export async function ask(client: ServerClient, question: string, opts: AskOptio
       process.stdout.write(p.data.text);
     });
   }
-  const cancel = new CancellationTokenSource();
-  const onSigint = () => {
-    process.stderr.write('\nnootropic: cancelling…\n');
-    cancel.cancel();
-  };
-  process.once('SIGINT', onSigint);
+  const cancel = cancelOnSigint();
   try {
     const result = await client.request(
       ChatSend,
@@ -73,6 +68,6 @@ export async function ask(client: ServerClient, question: string, opts: AskOptio
   } catch (e) {
     return exitCodeForServerError(e);
   } finally {
-    process.off('SIGINT', onSigint);
+    cancel.dispose();
   }
 }

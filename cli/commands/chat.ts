@@ -13,13 +13,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { ChatCommands, ChatDelta, ChatSend, DescribeRegistry, type ChatSendParams, type ChatSendResult } from '../../shared/protocol';
 import { applyEdits } from '../../server/src/edits';
 import { controlChanges } from '../../server/src/security/control-files';
 import { registryPath } from '../../server/src/plugins/describe-registry';
 import { approveControlFiles } from '../control-approval';
 import { exitCodeForServerError, printJson } from '../render';
+import { cancelOnSigint } from '../cancel';
 import type { ServerClient } from '../server-client';
 
 export interface ChatOptions {
@@ -91,19 +91,14 @@ export async function chat(client: ServerClient, root: string, message: string, 
       (kind === 'edit' ? process.stderr : process.stdout).write(p.data.text);
     });
   }
-  const cancel = new CancellationTokenSource();
-  const onSigint = () => {
-    process.stderr.write('\nnootropic: cancelling…\n');
-    cancel.cancel();
-  };
-  process.once('SIGINT', onSigint);
+  const cancel = cancelOnSigint();
   let result: ChatSendResult;
   try {
     result = await client.request(ChatSend, { ...(opts.json ? {} : { streamId }), messages: [{ role: 'user', content: message }], ...(ctx ? { context: ctx } : {}) }, cancel.token);
   } catch (e) {
     return exitCodeForServerError(e);
   } finally {
-    process.off('SIGINT', onSigint);
+    cancel.dispose();
   }
   const err = (s: string) => process.stderr.write(s + '\n');
 
