@@ -1,6 +1,7 @@
 // Build: one esbuild context per target.
 //   extension  → dist/extension.js   (cjs, node, `vscode` external)
 //   server+CLI → dist/server.js, dist/cli.js, dist/index-worker.js (cjs, node) + dist/wasm/ (tree-sitter runtime and grammars)
+//   lazy       → dist/lazy/*.js: packages the server loads on first use (LAZY_PACKAGES)
 //   webviews   → dist/webviews/*.js  (iife, browser)
 // Flags: --production (minify, no sourcemaps), --watch. Anything outside extension/ importing `vscode` fails
 // the build: the server, shared code, plugins and the CLI must run without an editor. Every relative import is
@@ -51,6 +52,44 @@ export function zodLocalesStub() {
         args.importer.split(path.sep).join('/').includes('/node_modules/zod/') ? { path: 'zod-locales', namespace: 'zod-locales-stub' } : undefined,
       );
       build.onLoad({ filter: /.*/, namespace: 'zod-locales-stub' }, () => ({ contents: 'export {};', loader: 'js' }));
+    },
+  };
+}
+
+/**
+ * Packages the server needs only on first use: a model provider the person may never configure (Anthropic,
+ * OpenAI-compatible), LanceDB with Apache Arrow (written only when the index changes), MCP servers. Bundled into
+ * the server they were read and compiled at every start (3 of its 6.7 MB), by the CLI, each editor window and
+ * Neovim alike. Each is bundled once into dist/lazy/<file>.js instead, and an `await import('<package>')` in the
+ * server becomes a require of that file at that moment. A static import of one of them fails the build: it would
+ * load the package at start again. `import type` is erased and is fine.
+ */
+export const LAZY_PACKAGES = {
+  'anthropic-sdk': ['@anthropic-ai/sdk'],
+  lancedb: ['@lancedb/lancedb'],
+  openai: ['openai'],
+  // One file for both: they share zod and ajv.
+  mcp: ['@modelcontextprotocol/sdk/client/index.js', '@modelcontextprotocol/sdk/client/stdio.js'],
+};
+const LAZY_FILE = new Map(Object.entries(LAZY_PACKAGES).flatMap(([file, pkgs]) => pkgs.map((p) => [p, file])));
+
+export function lazyPackages() {
+  const names = [...LAZY_FILE.keys()].map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  return {
+    name: 'lazy-packages',
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => {
+        const rel = path.relative(root, args.importer).split(path.sep).join('/');
+        if (rel.split('/').includes('node_modules')) return undefined;
+        if (args.kind !== 'dynamic-import') {
+          return { errors: [{ text: `${rel} imports ${args.path} statically: it is loaded on first use (dist/lazy/, LAZY_PACKAGES in esbuild.config.mjs); use \`await import('${args.path}')\` where it is needed` }] };
+        }
+        // A stub module bundled in the server requires the file: esbuild turns `import()` of a bundled module
+        // into a require when it runs (with the ES-module interop of the bundle), not at start.
+        return { path: LAZY_FILE.get(args.path), namespace: 'lazy-stub' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'lazy-stub' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(`./lazy/${args.path}.js`)});`, loader: 'js' }));
+      build.onResolve({ filter: /^\.\/lazy\//, namespace: 'lazy-stub' }, (args) => ({ path: args.path, external: true }));
     },
   };
 }
@@ -231,6 +270,7 @@ export function buildOptions({ production }) {
       outdir: 'dist',
       external: NATIVE_EXTERNALS,
       plugins: [
+        lazyPackages(),
         vscodeImportGuard(null),
         zodLocalesStub(), layerGuard(),
         {
@@ -242,6 +282,27 @@ export function buildOptions({ production }) {
               copyTypeScript(path.join(root, 'dist'));
             }),
         },
+      ],
+    },
+    lazy: {
+      ...cjsNode,
+      entryPoints: Object.fromEntries(Object.keys(LAZY_PACKAGES).map((file) => [`lazy/${file}`, `lazy-entry:${file}`])),
+      outdir: 'dist',
+      external: NATIVE_EXTERNALS,
+      plugins: [
+        {
+          // Each entry re-exports its packages, required as CommonJS (the server's `import()` becomes a require).
+          name: 'lazy-entries',
+          setup: (b) => {
+            b.onResolve({ filter: /^lazy-entry:/ }, (args) => ({ path: args.path.slice('lazy-entry:'.length), namespace: 'lazy-entry' }));
+            b.onLoad({ filter: /.*/, namespace: 'lazy-entry' }, (args) => {
+              const pkgs = LAZY_PACKAGES[args.path].map((p) => `require(${JSON.stringify(p)})`);
+              return { contents: `module.exports = ${pkgs.length === 1 ? pkgs[0] : `Object.assign({}, ${pkgs.join(', ')})`};`, loader: 'js', resolveDir: root };
+            });
+          },
+        },
+        vscodeImportGuard(null),
+        zodLocalesStub(),
       ],
     },
     plugins: {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempWorkspace } from '../support/paths';
 
 // esbuild.config.mjs exports the guards; importing it does not run the build.
-import { IMPORT_RULES, importViolation, layerGuard, resolveSource, shippedGrammars, vscodeImportGuard, zodLocalesStub } from '../../esbuild.config.mjs';
+import { IMPORT_RULES, importViolation, LAZY_PACKAGES, layerGuard, lazyPackages, resolveSource, shippedGrammars, vscodeImportGuard, zodLocalesStub } from '../../esbuild.config.mjs';
 import { GRAMMARS } from '../../server/src/syntax/grammars';
 
 describe('build guard: only extension/ may import vscode', () => {
@@ -48,6 +48,46 @@ describe('what the bundles leave out', () => {
     expect(run(stubbed.outputFiles[0]!.text)).toEqual({ message: 'Invalid input: expected number, received string', locales: [] });
     expect(run(full.outputFiles[0]!.text).locales.length).toBeGreaterThan(10);
     expect(stubbed.outputFiles[0]!.contents.length).toBeLessThan(full.outputFiles[0]!.contents.length - 100_000);
+  });
+
+  it('fails the build on a static import of a package loaded on first use, naming the file', async () => {
+    const build = esbuild.build({ stdin: { contents: "import OpenAI from 'openai'; export const x = OpenAI;", resolveDir: path.join(REPO_ROOT, 'server', 'src'), sourcefile: 'server/src/x.ts', loader: 'ts' }, bundle: true, write: false, logLevel: 'silent', platform: 'node', format: 'cjs', plugins: [lazyPackages()] });
+    await expect(build).rejects.toThrow(/imports openai statically: it is loaded on first use/);
+  });
+
+  it('turns `await import()` of such a package into a require of dist/lazy/<file>.js when it runs, not at start', async () => {
+    const contents = "export async function client() { const { default: OpenAI } = await import('openai'); return OpenAI; }";
+    const out = await esbuild.build({ stdin: { contents, resolveDir: path.join(REPO_ROOT, 'server', 'src'), sourcefile: 'server/src/x.ts', loader: 'ts' }, bundle: true, write: false, logLevel: 'silent', platform: 'node', format: 'cjs', plugins: [lazyPackages()] });
+    const text = out.outputFiles[0]!.text;
+    expect(text).toContain('require("./lazy/openai.js")');
+    expect(text).not.toMatch(/node_modules\/openai\//);
+    // The require sits in a module wrapper that only the import() calls.
+    const calls: string[] = [];
+    const module = { exports: {} as { client: () => Promise<unknown> } };
+    new Function('module', 'exports', 'require', text)(module, module.exports, (id: string) => {
+      calls.push(id);
+      return id === './lazy/openai.js' ? { __esModule: true, default: 'the OpenAI class' } : require(id);
+    });
+    expect(calls).not.toContain('./lazy/openai.js');
+    expect(await module.exports.client()).toBe('the OpenAI class');
+    expect(calls).toContain('./lazy/openai.js');
+  });
+
+  it('the built dist/lazy/ files load and export what the server uses; the server bundle holds none of them', () => {
+    const dist = path.join(REPO_ROOT, 'dist');
+    const load = (file: string) => require(path.join(dist, 'lazy', `${file}.js`)) as Record<string, unknown>;
+    expect(Object.keys(LAZY_PACKAGES).sort()).toEqual(['anthropic-sdk', 'lancedb', 'mcp', 'openai']);
+    expect(typeof load('openai').default).toBe('function');
+    expect(typeof load('anthropic-sdk').default).toBe('function');
+    expect(typeof load('lancedb').connect).toBe('function');
+    expect(typeof load('mcp').Client).toBe('function');
+    expect(typeof load('mcp').StdioClientTransport).toBe('function');
+    for (const bundle of ['server.js', 'index-worker.js']) {
+      const text = readFileSync(path.join(dist, bundle), 'utf8');
+      for (const pkg of ['node_modules/openai/', 'node_modules/@anthropic-ai/sdk/', 'node_modules/@lancedb/lancedb/', 'node_modules/apache-arrow/', 'node_modules/@modelcontextprotocol/sdk/']) {
+        expect(text.includes(pkg), `${bundle} bundles ${pkg}`).toBe(false);
+      }
+    }
   });
 
   it('ships exactly the grammars the server loads', () => {

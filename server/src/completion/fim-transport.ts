@@ -9,7 +9,6 @@
  * the model stops generating too.
  */
 import { Ollama } from 'ollama';
-import OpenAI from 'openai';
 import { z } from 'zod';
 import type { FimProtocolSetting, Provider } from '../../../shared/config/schema';
 import { toModelError } from '../models/client-errors';
@@ -126,6 +125,7 @@ async function openAiFim(req: FimRequest): Promise<FimResult> {
   const raw = req.template.mode === 'raw';
   const sent = { raw, stop: stopsOf(req), max_tokens: req.maxTokens };
   return guarded(req, false, async (guard, stop) => {
+    const { default: OpenAI } = await import('openai');
     const client = new OpenAI({ apiKey: req.apiKey ?? 'nootropic-no-key', baseURL: req.baseUrl, maxRetries: 0, timeout: req.timeoutMs * 4, fetch: guard.fetch, organization: null, project: null });
     const stream = await client.completions.create(
       {

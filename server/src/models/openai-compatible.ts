@@ -3,7 +3,7 @@
  * `llama-server`, LM Studio, vLLM, Tabby. SSE streaming with tool-call deltas assembled by index; the client's
  * own retries are off because the router owns retry, backoff and fallback.
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { toModelError } from './client-errors';
@@ -65,7 +65,9 @@ export class OpenAiCompatibleAdapter implements ModelAdapter {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
   }
 
-  private client(guard: Guard): OpenAI {
+  private async client(guard: Guard): Promise<OpenAI> {
+    // Loaded on first use (dist/lazy/openai.js): a server talking to Ollama never reads the OpenAI client.
+    const { default: OpenAI } = await import('openai');
     return new OpenAI({
       apiKey: this.opts.apiKey ?? NO_KEY,
       baseURL: this.baseUrl,
@@ -82,7 +84,7 @@ export class OpenAiCompatibleAdapter implements ModelAdapter {
     const guard = createGuard({ allowCloud: this.opts.allowCloud, timeoutMs: this.opts.timeoutMs, signal });
     const progress = { started: false };
     try {
-      return await fn(this.client(guard), progress);
+      return await fn(await this.client(guard), progress);
     } catch (err) {
       const e = toModelError(err, guard, this.baseUrl, signal);
       throw progress.started ? e.withOutputStarted() : e;

@@ -3,8 +3,8 @@
  * tools are listed (and so appear in the capability registry as `<server>/<tool>`), and they can be called.
  * A server that cannot start, or does not answer within the activate timeout, is marked failed with why.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { childEnv } from '../../../shared/security/child-env';
 import type { McpServerConfig } from '../../../shared/config/schema';
 import type { McpServerInfo } from '../../../shared/protocol/plugins';
@@ -61,6 +61,8 @@ export class McpServers {
   }
 
   private async connect(conn: Connection, cfg: McpServerConfig, opts: { cwd: string | undefined; timeoutMs: number }): Promise<void> {
+    // Loaded on first use (dist/lazy/): a workspace without MCP servers never reads the SDK.
+    const [{ Client }, { StdioClientTransport }] = await Promise.all([import('@modelcontextprotocol/sdk/client/index.js'), import('@modelcontextprotocol/sdk/client/stdio.js')]);
     const transport = new StdioClientTransport({ command: cfg.command, args: cfg.args, env: childEnv(cfg.env), stderr: 'pipe', ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     transport.stderr?.on('data', (d: Buffer) => {
       for (const line of d.toString('utf8').split('\n')) if (line.trim()) this.log.info('mcp server output', { server: cfg.name, line: line.slice(0, 2000) });
