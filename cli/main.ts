@@ -55,18 +55,20 @@ function cliOverrides(o: GlobalOptions): Record<string, unknown> {
  * background health probe (the CLI shows no status): starting them only competes with the answer for the CPU.
  */
 const ONE_SHOT_INDEX = { overrides: { index: { watch: false }, plugins: { enabled: false } }, backgroundProbes: false };
+/** `search` answers from the index as last built (`nootropic index` or an open editor keep it current). */
+const ONE_SHOT_SEARCH = { ...ONE_SHOT_INDEX, indexUpdateOnStart: false };
 
 async function withServer(
   program: Command,
   fn: (client: ServerClient, root: string) => Promise<number>,
-  oneShot: { overrides: Record<string, unknown>; backgroundProbes: boolean } = { overrides: {}, backgroundProbes: true },
+  oneShot: { overrides: Record<string, unknown>; backgroundProbes: boolean; indexUpdateOnStart?: boolean } = { overrides: {}, backgroundProbes: true },
 ): Promise<void> {
   const o = program.opts<GlobalOptions>();
   const root = path.resolve(o.root);
   // The person ran the CLI in this folder, so it counts as trusted unless they say --restricted.
   // The key goes over the protocol; the server is started without it in its environment (shared/security/child-env.ts).
   const apiKey = readApiKey();
-  const client = await ServerClient.start({ root, cliOverrides: { ...cliOverrides(o), ...oneShot.overrides }, backgroundProbes: oneShot.backgroundProbes, verbose: Boolean(o.verbose), trusted: !o.restricted, ...(apiKey ? { apiKey } : {}) });
+  const client = await ServerClient.start({ root, cliOverrides: { ...cliOverrides(o), ...oneShot.overrides }, backgroundProbes: oneShot.backgroundProbes, ...(oneShot.indexUpdateOnStart === false ? { indexUpdateOnStart: false } : {}), verbose: Boolean(o.verbose), trusted: !o.restricted, ...(apiKey ? { apiKey } : {}) });
   let code = 1;
   try {
     code = await fn(client, root);
@@ -158,7 +160,7 @@ export function buildProgram(): Command {
     .action(async (query: string | undefined, opts: { json?: boolean; limit: number; queries?: string }, cmd: Command) => {
       if (opts.queries) requireReadable(cmd, [opts.queries], '--queries');
       else if (!query) usageError(cmd, 'give a QUERY or --queries FILE.jsonl');
-      return withServer(program, (client) => search(client, query, { json: Boolean(opts.json), limit: opts.limit, ...(opts.queries ? { queries: opts.queries } : {}) }), ONE_SHOT_INDEX);
+      return withServer(program, (client) => search(client, query, { json: Boolean(opts.json), limit: opts.limit, ...(opts.queries ? { queries: opts.queries } : {}) }), ONE_SHOT_SEARCH);
     });
 
   program

@@ -29,6 +29,8 @@ export interface ClientOptions {
   apiKey?: string;
   /** false: the server runs no health probe in the background (a one-shot command shows no status). */
   backgroundProbes?: boolean;
+  /** false: a persisted index is served as last built, not walked at start (a one-shot search). */
+  indexUpdateOnStart?: boolean;
 }
 
 export class ServerExitedError extends Error {}
@@ -90,6 +92,7 @@ export class ServerClient {
         workspaceTrusted: options.trusted ?? true,
         ...(options.apiKey ? { secrets: { apiKey: options.apiKey } } : {}),
         ...(options.backgroundProbes === false ? { backgroundProbes: false } : {}),
+        ...(options.indexUpdateOnStart === false ? { indexUpdateOnStart: false } : {}),
       },
     });
     const result = await Promise.race([init, spawnError, earlyExit]);

@@ -187,6 +187,7 @@ export function createServer(connection: Connection, options: ServerOptions): Se
     index.useClientWatcher(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true);
     // The CLI waits on the index itself: full speed. Editors wait on this thread: indexing yields to it.
     index.useBackgroundPriority(params.clientInfo?.name !== 'nootropic-cli');
+    index.useStartupUpdate(!init.success || init.data.indexUpdateOnStart !== false);
     ctx.secrets.setFromClient(init.success ? init.data.secrets?.apiKey : undefined);
     // Options that do not parse cannot say the workspace is trusted: fail closed (restricted mode).
     ctx.config.initialize(root, init.success ? init.data : { workspaceTrusted: false });

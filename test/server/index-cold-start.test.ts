@@ -131,6 +131,53 @@ describe('persistence, interrupted writes, duplicates, one writer', () => {
     expect(third.recovered).toBeUndefined();
   });
 
+  it('opens from the snapshot without opening the chunk table, whose version on disk is LanceDB\'s own; the first write opens it and sees other writers', async () => {
+    const w = workspace();
+    const a = newIndex(w.root);
+    await a.load();
+    await a.update();
+    a.close();
+    const tableVersion = async () => {
+      const store = new ChunkStore(w.root, 'none');
+      const onDisk = store.versionOnDisk();
+      await store.open();
+      const own = await store.version();
+      store.close();
+      return { onDisk, own };
+    };
+    const v1 = await tableVersion();
+    expect(v1.onDisk).toBe(v1.own);
+    expect(v1.own).toBeGreaterThan(0);
+
+    const b = newIndex(w.root);
+    await b.load();
+    const storeOf = (ix: WorkspaceIndex) => (ix as unknown as { store: ChunkStore }).store;
+    expect(b.loadedFrom?.source).toBe('snapshot');
+    expect(storeOf(b).isOpen).toBe(false);
+    expect((await b.search('invoice total', 3))[0]?.symbol).toBe('computeInvoiceTotal');
+    expect(storeOf(b).isOpen).toBe(false);
+
+    // Another process writes while b serves from its snapshot.
+    w.write('src/tax.ts', 'export function computeSalesTax(amount: number) {\n  return amount * 0.2;\n}\n');
+    const c = newIndex(w.root);
+    await c.load();
+    expect((await c.update()).changedFiles).toBe(1);
+    c.close();
+    const v2 = await tableVersion();
+    expect(v2.onDisk).toBe(v2.own);
+    expect(v2.own).toBeGreaterThan(v1.own);
+
+    // b's first write opens the table, finds it moved on, reloads, and writes only its own change.
+    w.write('src/net/retry.ts', 'export async function retryWithJitter(fn: () => Promise<void>) {\n  await fn();\n}\n');
+    const summary = await b.update();
+    expect(storeOf(b).isOpen).toBe(true);
+    expect(summary.changedFiles).toBe(1);
+    expect((await b.search('sales tax', 3))[0]?.symbol).toBe('computeSalesTax');
+    expect((await b.search('retry with jitter', 3))[0]?.symbol).toBe('retryWithJitter');
+    const paths = (await b.search('invoice total sales tax retry haversine', 20)).map((h) => `${h.path}:${h.startLine}`);
+    expect(new Set(paths).size).toBe(paths.length);
+  });
+
   it('a writer killed mid-write is found on the next open, reported, and its files re-indexed', async () => {
     const w = workspace();
     await builtAndClosed(w.root);

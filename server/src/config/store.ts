@@ -39,6 +39,12 @@ export const InitializationOptions = z
      * no status, e.g. the CLI's one-shot commands; `nootropic/doctor` still probes when asked. Absent means true.
      */
     backgroundProbes: z.boolean().optional(),
+    /**
+     * false: a persisted index is searched as it was last built, without the walk that brings it up to date at
+     * start (the CLI's `search`: it answers one query and exits, so the walk would only compete with it and be
+     * cancelled). An absent, empty or interrupted index is still built. Absent means true.
+     */
+    indexUpdateOnStart: z.boolean().optional(),
   })
   .passthrough();
 export type InitializationOptions = z.infer<typeof InitializationOptions>;

@@ -5,7 +5,7 @@
  * the caller is told so it can report it. The lexical postings that make opening fast are in lexical-snapshot.ts. Every LanceDB write is atomic (a new version), so a server killed
  * mid-write leaves the previous version intact.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as lancedb from '@lancedb/lancedb';
 import { loadLanceDb } from './lancedb';
@@ -32,6 +32,9 @@ export interface ChunkRow {
 }
 
 const Meta = z.object({ schemaVersion: z.number(), embedder: z.string() });
+
+/** Lance's newer manifest naming stores version n as `<u64::MAX − n>.manifest`, 20 digits, so the newest sorts first. */
+const U64_MAX = 18446744073709551615n;
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -60,6 +63,8 @@ export class ChunkStore {
    */
   async open(): Promise<{ recovered?: string }> {
     process.env.LANCEDB_LOG ??= 'error';
+    // A LanceDB that cannot load (no native module for this platform) says so; the table on disk is not corrupt.
+    await loadLanceDb();
     let recovered: string | undefined;
     const meta = this.readMeta();
     if (meta && (meta.schemaVersion !== SCHEMA_VERSION || meta.embedder !== this.embedder)) {
@@ -69,10 +74,47 @@ export class ChunkStore {
     try {
       await this.openTable();
       this.writeMeta();
+      this.opened = true;
       return recovered ? { recovered } : {};
     } catch (err) {
-      return { recovered: await this.moveAside(err) };
+      const moved = await this.moveAside(err);
+      this.opened = true;
+      return { recovered: moved };
     }
+  }
+
+  /** Whether `open` ran (and `close` did not since): a store served from the snapshot alone is not open. */
+  get isOpen(): boolean {
+    return this.opened;
+  }
+
+  private opened = false;
+
+  /**
+   * The table's latest version read from its manifest files' names, without loading LanceDB (tens of
+   * milliseconds of native module and arrow at every cold start): Lance writes `_versions/<n>.manifest` per
+   * version, or `<u64::MAX − n>.manifest` in its newer naming. Undefined when there is no table, or meta.json
+   * says it was built for another schema or embedder (then `open` decides). test/server/index-cold-start.test.ts
+   * checks it against LanceDB's own answer, so a LanceDB upgrade that names versions otherwise fails there.
+   */
+  versionOnDisk(): number | undefined {
+    const meta = this.readMeta();
+    if (!meta || meta.schemaVersion !== SCHEMA_VERSION || meta.embedder !== this.embedder) return undefined;
+    let names: string[];
+    try {
+      names = readdirSync(path.join(this.dir, `${TABLE}.lance`, '_versions'));
+    } catch {
+      return undefined;
+    }
+    let newest = 0n;
+    for (const name of names) {
+      const m = /^(\d+)\.manifest$/.exec(name);
+      if (!m) continue;
+      const n = BigInt(m[1]!);
+      const version = m[1]!.length === 20 ? U64_MAX - n : n;
+      if (version > newest) newest = version;
+    }
+    return newest > 0n && newest <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(newest) : undefined;
   }
 
   /** A table that cannot be opened or read is moved aside and the store starts empty; returns what to report. */
@@ -160,6 +202,7 @@ export class ChunkStore {
 
   /** Chunk ids nearest to `vector` (cosine on normalised vectors), best first. */
   async nearest(vector: Float32Array, limit: number): Promise<string[]> {
+    await this.openTable();
     if (!this.table) return [];
     const rows = (await this.table.vectorSearch(Array.from(vector)).distanceType('cosine').limit(limit).select(['id']).toArray()) as { id: string }[];
     return rows.map((r) => String(r.id));
@@ -175,6 +218,7 @@ export class ChunkStore {
     this.db?.close();
     this.table = undefined;
     this.db = undefined;
+    this.opened = false;
   }
 
   /** The index folder (lexical snapshot, writer lock and meta.json live here, next to the LanceDB table). */

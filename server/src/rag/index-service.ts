@@ -52,7 +52,7 @@ export class IndexService {
   private settings: { index: Config['index']; embeddings: Config['embeddings']; baseUrl: string; embedChain: unknown } | undefined;
   private embedderState: EmbedderState = { reason: 'no embedding model configured: search runs in lexical-only mode' };
   /** The build started at configure time, handed to the first `index/build` call so it reports the real work. */
-  private initial: { summary: Promise<IndexSummary>; endedAt?: number } | undefined;
+  private initial: { summary: Promise<IndexSummary>; endedAt?: number; served: { loadOnly?: boolean } } | undefined;
 
   /** `models`: the model router's embed role, the index's only way to an embedding model. */
   constructor(
@@ -107,7 +107,10 @@ export class IndexService {
     }
     const generation = ++this.generation;
     this.embedderState = { reason: `checking the ${config.embeddings.provider} embedder` };
-    const initial: { summary: Promise<IndexSummary>; endedAt?: number } = {
+    /** Set when the start-up build only loaded the persisted index (no walk): then `rebuild` walks. */
+    const served: { loadOnly?: boolean } = {};
+    const initial: { summary: Promise<IndexSummary>; endedAt?: number; served: { loadOnly?: boolean } } = {
+      served,
       summary: (async () => {
         this.setState({ state: 'loading', files: 0, chunks: 0, skipped: 0, embedder: 'none', mode: 'lexical', message: 'preparing the index' });
         this.embedderState = await createEmbedder(config, this.models);
@@ -128,7 +131,7 @@ export class IndexService {
           return handle;
         };
         this.watchEnabled = config.index.watch;
-        return this.start((loaded) => (this.loaded = loaded));
+        return this.start((loaded) => (this.loaded = loaded), this.startupUpdate ? undefined : served);
       })(),
     };
     initial.summary.then(
@@ -238,6 +241,16 @@ export class IndexService {
 
   private background = true;
 
+  /**
+   * false: a loaded index that holds chunks (and was not interrupted) is served as it was last built, with no
+   * walk at start (InitializationOptions.indexUpdateOnStart; the CLI's one-shot search). Call before `configure`.
+   */
+  useStartupUpdate(on: boolean): void {
+    this.startupUpdate = on;
+  }
+
+  private startupUpdate = true;
+
   clientWatchFailed(): void {
     this.clientWatches = false;
     if (this.watchEnabled && this.index) this.startWatcher(this.index);
@@ -278,11 +291,14 @@ export class IndexService {
     }
   }
 
-  /** Opens the index, starts watching, loads and updates it; the first build's summary. */
-  private start(onLoad?: (loaded: Promise<void>) => void): Promise<IndexSummary> {
+  /**
+   * Opens the index, starts watching, loads and updates it; the first build's summary. With `loadOnly` (no
+   * start-up update), a persisted index is only loaded, and `loadOnly.loadOnly` tells `rebuild` no walk ran.
+   */
+  private start(onLoad?: (loaded: Promise<void>) => void, loadOnly?: { loadOnly?: boolean }): Promise<IndexSummary> {
     const index = (this.index = this.open!());
     if (this.watchEnabled && !this.clientWatches) this.startWatcher(index);
-    return this.build(false, undefined, onLoad);
+    return this.build(false, undefined, onLoad, loadOnly);
   }
 
   /** The worker died: calls in flight already failed with the reason; restart it, or stop after too many. */
@@ -321,7 +337,7 @@ export class IndexService {
     if (!this.index && !initial) throw new Error(this.state.message ?? 'no workspace folder is open');
     this.initial = undefined;
     // A build that is running or just ended is the answer: a second walk would report no work done.
-    if (!force && initial && (initial.endedAt === undefined || Date.now() - initial.endedAt < 5_000)) return initial.summary;
+    if (!force && initial && !initial.served.loadOnly && (initial.endedAt === undefined || Date.now() - initial.endedAt < 5_000)) return initial.summary;
     await this.ready?.catch(() => undefined);
     this.ready = this.build(force, signal);
     return this.ready;
@@ -365,7 +381,7 @@ export class IndexService {
     return { files: c.files, chunks: c.chunks, skipped, embedder: e.embedder?.id ?? 'none', mode: c.mode, ...(notes.length ? { message: notes.join('; ') } : {}) };
   }
 
-  private async build(force: boolean, signal?: AbortSignal, onLoad?: (loaded: Promise<void>) => void): Promise<IndexSummary> {
+  private async build(force: boolean, signal?: AbortSignal, onLoad?: (loaded: Promise<void>) => void, loadOnly?: { loadOnly?: boolean }): Promise<IndexSummary> {
     const index = this.index;
     if (!index) throw new Error(this.state.message ?? 'the workspace index is not available');
     const started = Date.now();
@@ -377,6 +393,13 @@ export class IndexService {
       const c = index.counts();
       if (c.loadedFrom) this.log.info('index loaded', { ...c.loadedFrom, files: c.files, chunks: c.chunks, in: index.runsIn });
       if (c.recovered) this.log.warn('index rebuilt', { reason: c.recovered });
+      if (loadOnly && c.chunks > 0 && !c.recovered) {
+        loadOnly.loadOnly = true;
+        this.setState({ ...this.counts(index), state: 'ready' });
+        this.log.info('index served as last built (the client asked for no update at start)', { files: c.files, chunks: c.chunks });
+        const skippedBy = c.skipped;
+        return { files: c.files, chunks: c.chunks, skipped: Object.values(skippedBy).reduce((a, b) => a + b, 0), skippedBy, ms: Date.now() - started, embedder: this.counts(index).embedder, mode: c.mode, changedFiles: 0 };
+      }
       this.setState({ ...this.counts(index), state: 'indexing', processed: 0 });
       const onProgress = (p: IndexProgress) => this.setState({ ...this.counts(index), state: 'indexing', processed: p.processed, total: p.total });
       const summary = await index.update({ force, onProgress, ...(signal ? { signal } : {}) });

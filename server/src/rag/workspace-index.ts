@@ -140,12 +140,20 @@ export class WorkspaceIndex {
   private async loadNow(): Promise<void> {
     const started = Date.now();
     this.reset();
-    const { recovered } = await this.store.open();
-    if (recovered) this.notes.push(recovered);
-    const version = await this.store.version();
     const pending = this.readPending();
     const interrupted = pending && (pending.pid === process.pid ? !this.writing : !pidAlive(pending.pid)) ? pending : undefined;
-    const read = version === 0 ? { stale: 'no index yet' } : SnapshotReader.open(this.store.indexDir, { lanceVersion: version, embedder: this.opts.embedder?.id ?? 'none' });
+    const embedder = this.opts.embedder?.id ?? 'none';
+    // A snapshot that matches the table's version on disk is served without opening LanceDB at all: a search
+    // that follows needs only the snapshot, and the first write opens the store (`openStore`).
+    const onDisk = interrupted ? undefined : this.store.versionOnDisk();
+    let version = onDisk ?? 0;
+    let read: ReturnType<typeof SnapshotReader.open> | undefined = onDisk ? SnapshotReader.open(this.store.indexDir, { lanceVersion: onDisk, embedder }) : undefined;
+    if (!read || !('reader' in read)) {
+      const { recovered } = await this.store.open();
+      if (recovered) this.notes.push(recovered);
+      version = await this.store.version();
+      read = version === 0 ? { stale: 'no index yet' } : SnapshotReader.open(this.store.indexDir, { lanceVersion: version, embedder });
+    }
     const reader = 'reader' in read ? read.reader : undefined;
     if (reader && interrupted?.paths !== 'all') {
       this.useReader(reader);
@@ -174,6 +182,7 @@ export class WorkspaceIndex {
     return this.serial(async () => {
       const started = Date.now();
       if (!this.loaded) throw new Error('index not loaded');
+      await this.openStore();
       this.ensureFiles();
       const walked = await walkWorkspace(this.root, { maxFileBytes: this.opts.maxFileBytes, signal: opts.signal ?? this.closing.signal });
       const skips = walked.skipped;
@@ -256,6 +265,7 @@ export class WorkspaceIndex {
   /** Re-indexes specific files (a save, a watcher event); a file that no longer exists is removed. */
   updateFiles(rels: string[]): Promise<number> {
     return this.serial(async () => {
+      await this.openStore();
       this.ensureFiles();
       const paths: string[] = [];
       const rows: ChunkRow[] = [];
@@ -557,6 +567,11 @@ export class WorkspaceIndex {
   private async scanRows(): Promise<Set<string>> {
     const seen = new Set<string>();
     const dups = new Set<string>();
+    if (!this.store.isOpen) {
+      // Served from the snapshot until now (a damaged snapshot found by a query): the rows are needed.
+      const { recovered } = await this.store.open();
+      if (recovered) this.notes.push(recovered);
+    }
     try {
       await this.store.scan((row) => {
         if (seen.has(row.id)) dups.add(row.path);
@@ -704,6 +719,18 @@ export class WorkspaceIndex {
       }
     });
     this.builtAt = snap.builtAt;
+  }
+
+  /**
+   * Opens the chunk table before the first write when the load was served from the snapshot alone. A table
+   * reset on open (another schema, unreadable: `recovered`) or written by another process since the load
+   * reloads memory first, as taking the writer's lock does.
+   */
+  private async openStore(): Promise<void> {
+    if (this.store.isOpen) return;
+    const { recovered } = await this.store.open();
+    if (recovered || (await this.store.version()) !== this.knownVersion) await this.loadNow();
+    if (recovered) this.notes.push(recovered);
   }
 
   private reset(): void {
