@@ -58,7 +58,7 @@ export function zodLocalesStub() {
 
 /**
  * Packages the server needs only on first use: a model provider the person may never configure (Anthropic,
- * OpenAI-compatible), LanceDB with Apache Arrow (written only when the index changes), MCP servers. Bundled into
+ * OpenAI-compatible), LanceDB with Apache Arrow (written only when the index changes), MCP servers, OTLP trace export. Bundled into
  * the server they were read and compiled at every start (3 of its 6.7 MB), by the CLI, each editor window and
  * Neovim alike. Each is bundled once into dist/lazy/<file>.js instead, and an `await import('<package>')` in the
  * server becomes a require of that file at that moment. A static import of one of them fails the build: it would
@@ -70,6 +70,8 @@ export const LAZY_PACKAGES = {
   openai: ['openai'],
   // One file for both: they share zod and ajv.
   mcp: ['@modelcontextprotocol/sdk/client/index.js', '@modelcontextprotocol/sdk/client/stdio.js'],
+  // Trace export, only when an OTLP endpoint is configured.
+  'otlp-http': ['@opentelemetry/exporter-trace-otlp-http'],
 };
 const LAZY_FILE = new Map(Object.entries(LAZY_PACKAGES).flatMap(([file, pkgs]) => pkgs.map((p) => [p, file])));
 

@@ -76,7 +76,8 @@ describe('what the bundles leave out', () => {
   it('the built dist/lazy/ files load and export what the server uses; the server bundle holds none of them', () => {
     const dist = path.join(REPO_ROOT, 'dist');
     const load = (file: string) => require(path.join(dist, 'lazy', `${file}.js`)) as Record<string, unknown>;
-    expect(Object.keys(LAZY_PACKAGES).sort()).toEqual(['anthropic-sdk', 'lancedb', 'mcp', 'openai']);
+    expect(Object.keys(LAZY_PACKAGES).sort()).toEqual(['anthropic-sdk', 'lancedb', 'mcp', 'openai', 'otlp-http']);
+    expect(typeof load('otlp-http').OTLPTraceExporter).toBe('function');
     expect(typeof load('openai').default).toBe('function');
     expect(typeof load('anthropic-sdk').default).toBe('function');
     expect(typeof load('lancedb').connect).toBe('function');
@@ -84,7 +85,7 @@ describe('what the bundles leave out', () => {
     expect(typeof load('mcp').StdioClientTransport).toBe('function');
     for (const bundle of ['server.js', 'index-worker.js']) {
       const text = readFileSync(path.join(dist, bundle), 'utf8');
-      for (const pkg of ['node_modules/openai/', 'node_modules/@anthropic-ai/sdk/', 'node_modules/@lancedb/lancedb/', 'node_modules/apache-arrow/', 'node_modules/@modelcontextprotocol/sdk/']) {
+      for (const pkg of ['node_modules/openai/', 'node_modules/@anthropic-ai/sdk/', 'node_modules/@lancedb/lancedb/', 'node_modules/apache-arrow/', 'node_modules/@modelcontextprotocol/sdk/', 'node_modules/@opentelemetry/exporter-trace-otlp-http/']) {
         expect(text.includes(pkg), `${bundle} bundles ${pkg}`).toBe(false);
       }
     }

@@ -7,7 +7,6 @@
  */
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
@@ -115,7 +114,7 @@ export class Telemetry {
       if (config.otlpEndpoint) {
         const url = `${config.otlpEndpoint.replace(/\/+$/, '')}/v1/traces`;
         // The exporter is built only after the policy said yes, so a refused collector never sees a connection.
-        decided = checkEndpointResolved(url, allowCloud).then((d) => {
+        decided = checkEndpointResolved(url, allowCloud).then(async (d) => {
           if (generation !== this.otlpGeneration) return undefined;
           if (!d.allowed) {
             this.otlpRefusal = `OTLP trace export to ${config.otlpEndpoint} refused: ${d.reason}`;
@@ -125,6 +124,9 @@ export class Telemetry {
           // Without cloud use the exporter's sockets take loopback addresses only, resolved again at connect time
           // (a name that rebinds to another host after the check fails the export, it does not follow the name).
           const pinned = allowCloud ? {} : { httpAgentOptions: { keepAlive: true, lookup: loopbackOnlyLookup() } };
+          // Loaded on first use (dist/lazy/otlp-http.js): most servers never export.
+          const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+          if (generation !== this.otlpGeneration) return undefined;
           this.otlp.inner = new BatchSpanProcessor(new OTLPTraceExporter({ url, ...pinned }), { scheduledDelayMillis: 1_000 });
           this.log.info('exporting traces over OTLP/HTTP', { url, where: allowCloud ? 'allowed by allowCloud' : 'loopback' });
           return undefined;
