@@ -3,7 +3,7 @@
  * talks JSON-RPC. Results are parsed with the shared zod schemas on receipt. The server's stderr is kept
  * (and shown with --verbose) so a failure can say what the server said.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -15,7 +15,7 @@ import {
 import type { CancellationToken, InitializeResult, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import type { z } from 'zod';
 import type { RequestDef } from '../shared/protocol';
-import { serverEnv } from '../shared/security/child-env';
+import { spawnServer, takeEarly } from './early-server';
 
 export interface ClientOptions {
   root: string;
@@ -35,12 +35,6 @@ export interface ClientOptions {
 
 export class ServerExitedError extends Error {}
 
-/**
- * glibc gives each thread (LanceDB's writer threads) its own malloc arena and keeps freed memory: at 100k chunks
- * that was ~100 MB of RSS after a cold build. Fewer arenas and earlier trimming return it (bench/retrieval).
- */
-export const SERVER_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072' };
-
 export class ServerClient {
   private stderrTail: string[] = [];
   private exited: Promise<number | null>;
@@ -56,14 +50,8 @@ export class ServerClient {
 
   static async start(options: ClientOptions): Promise<ServerClient> {
     const serverPath = options.serverPath ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'server.js');
-    const heap = `--max-old-space-size=${Number(process.env.NOOTROPIC_MAX_HEAP_MB) || 512}`;
-    const child = spawn(process.execPath, [heap, serverPath, '--stdio'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      // No credential-looking variable reaches the server (so none is in /proc/<pid>/environ for its children):
-      // the key travels in initializationOptions.secrets, as the extension sends it.
-      env: serverEnv(process.env, SERVER_MALLOC_ENV),
-      cwd: options.root,
-    });
+    // Started by bin/nootropic.js while this bundle loaded (cli/early-server.ts), or now.
+    const child = takeEarly(serverPath, options.root) ?? spawnServer(serverPath, options.root);
     const tail: string[] = [];
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {

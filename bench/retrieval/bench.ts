@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { SERVER_MALLOC_ENV } from '../../cli/server-client';
+import { SERVER_MALLOC_ENV } from '../../cli/early-server';
 import { tokenize } from '../../server/src/rag/tokenize';
 import { IndexBuild, Search, type IndexSummary, type SearchHit } from '../../shared/protocol';
 // @ts-expect-error plain JS helper shared by the benchmarks
