@@ -76,6 +76,14 @@ describe('nootropic/doctor (in-process)', () => {
     await expect.poll(() => standin!.abortedRequests).toBeGreaterThan(0);
   });
 
+  it('says an endpoint that never answers ran out of time, within the probe timeout', async () => {
+    standin = await startModelStandin({ stall: true });
+    server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_BASE_URL: standin.url });
+    await server.initialize(null);
+    const r = await doctor(server, { timeoutMs: 400 });
+    expect(r.models[0]).toMatchObject({ reachable: false, error: `no answer from ${standin.url}/api/tags within 400 ms` });
+  });
+
   it('shows each config layer, and a broken workspace YAML as an error with its location', async () => {
     ws = tempWorkspace();
     ws.write('.nootropic/config.yaml', 'models:\n  model: [oops\n');

@@ -3,6 +3,8 @@
  * reports what it saw. A degraded item is a result, never an exception.
  */
 import { execFile } from 'node:child_process';
+import http from 'node:http';
+import https from 'node:https';
 import type { Config } from '../../../shared/config/schema';
 import type { ModelEndpointReport, ProbeResult } from '../../../shared/protocol';
 import { checkEndpointResolved } from '../security/endpoint-policy';
@@ -16,6 +18,10 @@ function joinUrl(base: string, suffix: string): string {
   return base.replace(/\/+$/, '') + suffix;
 }
 
+/**
+ * One GET with node:http(s), not fetch: the first fetch compiles Node's bundled undici (hundreds of milliseconds
+ * of a blocked event loop on a busy machine), and the background health probe runs at every start-up.
+ */
 async function getJson(url: string, timeoutMs: number, signal: AbortSignal): Promise<{ status: number; body: unknown }> {
   // An explicit timer, not AbortSignal.any + AbortSignal.timeout: on node 20 a composite signal held by nothing
   // else can be collected before it fires, and the probe then waits forever on a silent endpoint.
@@ -25,28 +31,36 @@ async function getJson(url: string, timeoutMs: number, signal: AbortSignal): Pro
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const res = await fetch(url, { signal: controller.signal });
-    const text = await res.text();
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const target = new URL(url);
+      const get = target.protocol === 'https:' ? https.get : http.get;
+      const req = get(target, { signal: controller.signal, headers: { accept: 'application/json' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', (err: Error) => reject(controller.signal.aborted ? Object.assign(err, { cause: controller.signal.reason }) : err));
+    });
     let body: unknown = text;
     try {
       body = JSON.parse(text);
     } catch {
       // not JSON: keep the text for the message
     }
-    return { status: res.status, body };
+    return { status, body };
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
   }
 }
 
-
 function describeFetchError(err: unknown, url: string, timeoutMs: number): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
   const reason = (e as Error & { cause?: unknown }).cause ?? e;
   if (e.name === 'TimeoutError' || (reason instanceof DOMException && reason.name === 'TimeoutError')) return `no answer from ${url} within ${timeoutMs} ms`;
   if (e.name === 'AbortError') return 'cancelled';
-  const code = e.cause?.code;
+  const code = e.cause?.code ?? (e as NodeJS.ErrnoException).code;
   if (code === 'ECONNREFUSED') return `connection refused at ${url}: is the server running?`;
   if (code === 'ENOTFOUND') return `host not found for ${url}`;
   return `${url}: ${e.cause?.message ?? e.message}`;

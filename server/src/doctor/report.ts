@@ -4,7 +4,7 @@
  */
 import { PROTOCOL_VERSION, type DoctorReport } from '../../../shared/protocol';
 import type { ServerContext } from '../context';
-import { checkGrammars } from '../syntax/parser';
+import { checkGrammarFiles, checkGrammars } from '../syntax/parser';
 import { REQUIRED_NODE } from '../version';
 import { DEFAULT_BASE_URLS, endpointKey } from '../models/endpoints';
 import { detectHardware } from '../models/hardware';
@@ -41,8 +41,11 @@ export async function buildDoctorReport(
   ctx: Pick<ServerContext, 'config' | 'info' | 'index' | 'models' | 'retriever' | 'status' | 'secrets'>,
   signal: AbortSignal,
   timeoutOverrideMs?: number,
-  /** Send one real fill-in-the-middle request (explicit doctor runs; not the background probe, which must not load a model). */
-  probeFim = false,
+  /**
+   * An explicit doctor run: send one real fill-in-the-middle request and load every grammar. The background probe
+   * does neither (it must not load a model, nor block the event loop compiling grammars at start-up).
+   */
+  explicit = false,
 ): Promise<DoctorReport> {
     const config = ctx.config.config;
     const timeoutMs = timeoutOverrideMs ?? config.models.probeTimeoutMs;
@@ -58,12 +61,14 @@ export async function buildDoctorReport(
       ),
       probeSemgrep(signal),
       probeOllama(signal, timeoutMs),
-      checkGrammars(),
+      explicit ? checkGrammars() : checkGrammarFiles(),
       detectHardware(signal),
-      installedOllamaModels(ctx, ollamaUrls, timeoutMs, signal),
+      // The models installed (for the recommendation) are listed through the Ollama client, whose first fetch
+      // compiles undici: an explicit doctor run asks; the background probe at start-up does not.
+      explicit ? installedOllamaModels(ctx, ollamaUrls, timeoutMs, signal) : ([] as string[]),
       // Domains still starting (plugins activating, bounded by their own timeout) report their outcome first.
       ctx.status.settled(Math.max(timeoutMs, config.plugins.activateTimeoutMs + 1_000)),
-      config.completion.enabled && probeFim ? probeCompletion(config, ctx.models, ctx.secrets.apiKey, signal, timeoutMs) : undefined,
+      config.completion.enabled && explicit ? probeCompletion(config, ctx.models, ctx.secrets.apiKey, signal, timeoutMs) : undefined,
     ]);
     // An endpoint the router's circuit breaker is resting is worth saying even when the probe got through.
     for (const m of models) {

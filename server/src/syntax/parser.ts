@@ -2,6 +2,7 @@
  * Parsing with web-tree-sitter: the runtime and each grammar load once, lazily, on first use. A grammar that
  * fails to load is remembered with its reason (shown by `nootropic doctor`), not retried on every keystroke.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
 import { GRAMMARS, wasmLocations, type GrammarName } from './grammars';
 
@@ -48,6 +49,44 @@ export interface GrammarHealth {
   loaded: GrammarName[];
   failed: { name: GrammarName; error: string }[];
 }
+
+/**
+ * Without loading grammars (the background health probe: compiling every grammar blocked the event loop for
+ * hundreds of milliseconds at each start): those already loaded or failed as they did, the rest by their file
+ * (present, and a WebAssembly module by its first bytes). An explicit doctor run loads them all (`checkGrammars`).
+ */
+export function checkGrammarFiles(): GrammarHealth {
+  const health: GrammarHealth = { loaded: [], failed: [] };
+  for (const name of GRAMMARS) {
+    const failed = failures.get(name);
+    if (failed) {
+      health.failed.push({ name, error: failed });
+      continue;
+    }
+    if (languages.has(name)) {
+      health.loaded.push(name);
+      continue;
+    }
+    let file = '';
+    try {
+      file = wasmLocations().grammar(name);
+      const head = Buffer.alloc(4);
+      const fd = openSync(file, 'r');
+      try {
+        readSync(fd, head, 0, 4, 0);
+      } finally {
+        closeSync(fd);
+      }
+      if (!head.equals(WASM_MAGIC)) throw new Error(`${file} is not a WebAssembly module`);
+      health.loaded.push(name);
+    } catch (err) {
+      health.failed.push({ name, error: (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${file} is missing` : (err as Error).message });
+    }
+  }
+  return health;
+}
+
+const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 
 /** Try every grammar (for doctor): which load and which do not, with the reason. */
 export async function checkGrammars(): Promise<GrammarHealth> {
