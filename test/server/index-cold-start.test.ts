@@ -84,6 +84,36 @@ describe('cold start: requests wait for the persisted index', () => {
     expect(result.context.index).toBe('ready');
   });
 
+  it('without the start-up update (the CLI\'s search) serves the index as last built; index/build then walks; a fresh workspace is still built', async () => {
+    const w = workspace();
+    await buildOnce(w.root);
+    w.write('src/tax.ts', 'export function computeSalesTax(amount: number) {\n  return amount * 0.2;\n}\n');
+    server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_BASE_URL: 'http://127.0.0.1:9' });
+    await server.initialize(w.root, { settings: { index: { watch: false } }, indexUpdateOnStart: false });
+    const search = async (q: string) => Search.result.parse(await server!.client.sendRequest(Search.method, { query: q, limit: 5 })).hits;
+    expect((await search('invoice total'))[0]?.symbol).toBe('computeInvoiceTotal');
+    expect((await search('compute sales tax')).some((h) => h.path === 'src/tax.ts')).toBe(false);
+    expect(server.logs.some((l) => l.includes('index served as last built'))).toBe(true);
+    const built = IndexBuild.result.parse(await server.client.sendRequest(IndexBuild.method, {}));
+    expect(built.changedFiles).toBe(1);
+    expect((await search('compute sales tax'))[0]?.path).toBe('src/tax.ts');
+    await server.client.sendRequest('shutdown');
+    server.dispose();
+
+    const fresh = tempWorkspace('nootropic-cold-fresh-');
+    try {
+      fresh.write('lib/geo.py', 'def haversine_distance(a, b):\n    return abs(a - b)\n');
+      server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent', NOOTROPIC_BASE_URL: 'http://127.0.0.1:9' });
+      await server.initialize(fresh.root, { settings: { index: { watch: false } }, indexUpdateOnStart: false });
+      expect((await search('haversine distance'))[0]?.symbol).toBe('haversine_distance');
+      await server.client.sendRequest('shutdown');
+      server.dispose();
+      server = undefined;
+    } finally {
+      fresh.dispose();
+    }
+  });
+
   it('says exactly why there is no context when indexing is disabled', async () => {
     const result = await askOnFreshWorkspace({ index: { enabled: false } });
     expect(result.context.index).toBe('unavailable');

@@ -292,13 +292,13 @@ export class IndexService {
   }
 
   /**
-   * Opens the index, starts watching, loads and updates it; the first build's summary. With `loadOnly` (no
-   * start-up update), a persisted index is only loaded, and `loadOnly.loadOnly` tells `rebuild` no walk ran.
+   * Opens the index, starts watching, loads and updates it; the first build's summary. With `served` (no start-up
+   * update), a persisted index that holds chunks is only loaded, and `served.loadOnly` says so (`rebuild` walks).
    */
-  private start(onLoad?: (loaded: Promise<void>) => void, loadOnly?: { loadOnly?: boolean }): Promise<IndexSummary> {
+  private start(onLoad?: (loaded: Promise<void>) => void, served?: { loadOnly?: boolean }): Promise<IndexSummary> {
     const index = (this.index = this.open!());
     if (this.watchEnabled && !this.clientWatches) this.startWatcher(index);
-    return this.build(false, undefined, onLoad, loadOnly);
+    return this.build(false, undefined, onLoad, served);
   }
 
   /** The worker died: calls in flight already failed with the reason; restart it, or stop after too many. */
@@ -381,7 +381,7 @@ export class IndexService {
     return { files: c.files, chunks: c.chunks, skipped, embedder: e.embedder?.id ?? 'none', mode: c.mode, ...(notes.length ? { message: notes.join('; ') } : {}) };
   }
 
-  private async build(force: boolean, signal?: AbortSignal, onLoad?: (loaded: Promise<void>) => void, loadOnly?: { loadOnly?: boolean }): Promise<IndexSummary> {
+  private async build(force: boolean, signal?: AbortSignal, onLoad?: (loaded: Promise<void>) => void, served?: { loadOnly?: boolean }): Promise<IndexSummary> {
     const index = this.index;
     if (!index) throw new Error(this.state.message ?? 'the workspace index is not available');
     const started = Date.now();
@@ -393,8 +393,8 @@ export class IndexService {
       const c = index.counts();
       if (c.loadedFrom) this.log.info('index loaded', { ...c.loadedFrom, files: c.files, chunks: c.chunks, in: index.runsIn });
       if (c.recovered) this.log.warn('index rebuilt', { reason: c.recovered });
-      if (loadOnly && c.chunks > 0 && !c.recovered) {
-        loadOnly.loadOnly = true;
+      if (served && c.chunks > 0 && !c.recovered) {
+        served.loadOnly = true;
         this.setState({ ...this.counts(index), state: 'ready' });
         this.log.info('index served as last built (the client asked for no update at start)', { files: c.files, chunks: c.chunks });
         const skippedBy = c.skipped;
