@@ -152,7 +152,7 @@ export function buildProgram(): Command {
 
   program
     .command('search')
-    .description('search the workspace index (natural language or identifiers)')
+    .description('search the workspace index as last built (natural language or identifiers); `nootropic index` brings it up to date')
     .argument('[query]', 'what to look for')
     .option('--limit <n>', 'number of hits', positiveInt(), 10)
     .option('--queries <file>', 'batch: a JSONL file of {"id", "query"}; prints one {"id", "hits"} line per query')
