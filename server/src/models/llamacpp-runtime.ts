@@ -7,7 +7,8 @@
  * Models are cached by path and reloaded when the file changes; a model's GGUF header is checked before
  * node-llama-cpp sees it, so a missing file or a non-GGUF file is named as such.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readFileHead } from '../workspace/file-head';
 import os from 'node:os';
 import path from 'node:path';
 import type * as NodeLlamaCpp from 'node-llama-cpp';
@@ -60,14 +61,7 @@ export function checkGgufFile(file: string): { path: string; sizeBytes: number; 
     throw new ModelError('not-found', `GGUF file not found: ${abs} (for provider llamacpp, the model setting is the path of a .gguf file on this machine)`);
   const st = statSync(abs);
   if (!st.isFile()) throw new ModelError('not-found', `${abs} is not a file: the llamacpp provider needs the path of a .gguf file`);
-  const head = Buffer.alloc(4);
-  const fd = openSync(abs, 'r');
-  try {
-    readSync(fd, head, 0, 4, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (head.toString('latin1') !== 'GGUF')
+  if (readFileHead(abs, 4).toString('latin1') !== 'GGUF')
     throw new ModelError(
       'unsupported',
       `${abs} is not a GGUF file (it does not start with "GGUF"): the llamacpp provider runs GGUF models; convert it with llama.cpp's convert_hf_to_gguf.py or download a .gguf build`,

@@ -2,8 +2,8 @@
  * Parsing with web-tree-sitter: the runtime and each grammar load once, lazily, on first use. A grammar that
  * fails to load is remembered with its reason (shown by `nootropic doctor`), not retried on every keystroke.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
+import { readFileHead } from '../workspace/file-head';
 import { GRAMMARS, wasmLocations, type GrammarName } from './grammars';
 
 let runtime: Promise<void> | undefined;
@@ -70,14 +70,7 @@ export function checkGrammarFiles(): GrammarHealth {
     let file = '';
     try {
       file = wasmLocations().grammar(name);
-      const head = Buffer.alloc(4);
-      const fd = openSync(file, 'r');
-      try {
-        readSync(fd, head, 0, 4, 0);
-      } finally {
-        closeSync(fd);
-      }
-      if (!head.equals(WASM_MAGIC)) throw new Error(`${file} is not a WebAssembly module`);
+      if (!readFileHead(file, 4).equals(WASM_MAGIC)) throw new Error(`${file} is not a WebAssembly module`);
       health.loaded.push(name);
     } catch (err) {
       health.failed.push({ name, error: (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${file} is missing` : (err as Error).message });
