@@ -13,20 +13,43 @@ import { loadLanguage } from '../syntax/parser';
 
 const MAX_TREES = 8;
 const cache = new Map<string, Tree>();
+/** `grammar:length` of every cached text: a text of another length is a miss without hashing it. */
+const sizes = new Map<string, number>();
 
-function key(grammar: GrammarName, text: string): string {
-  return `${grammar}:${createHash('sha1').update(text).digest('hex')}`;
+function sizeKey(grammar: GrammarName, text: string): string {
+  return `${grammar}:${text.length}`;
 }
 
-function remember(k: string, tree: Tree): void {
+function lookup(grammar: GrammarName, text: string): Tree | undefined {
+  return sizes.has(sizeKey(grammar, text)) ? cache.get(key(grammar, text)) : undefined;
+}
+
+function key(grammar: GrammarName, text: string): string {
+  return `${grammar}:${text.length}:${createHash('sha1').update(text).digest('hex')}`;
+}
+
+/** One cached text of `sk` (`grammar:length`) fewer. */
+function forget(sk: string): void {
+  const n = (sizes.get(sk) ?? 1) - 1;
+  if (n > 0) sizes.set(sk, n);
+  else sizes.delete(sk);
+}
+
+function remember(grammar: GrammarName, text: string, tree: Tree): void {
+  const k = key(grammar, text);
   const old = cache.get(k);
-  if (old) old.delete();
+  if (old) {
+    old.delete();
+    forget(sizeKey(grammar, text));
+  }
   cache.delete(k);
   cache.set(k, tree.copy());
+  sizes.set(sizeKey(grammar, text), (sizes.get(sizeKey(grammar, text)) ?? 0) + 1);
   while (cache.size > MAX_TREES) {
     const [first, t] = cache.entries().next().value as [string, Tree];
     t.delete();
     cache.delete(first);
+    forget(first.slice(0, first.lastIndexOf(':'))); // the key without its hash is the size key
   }
 }
 
@@ -111,9 +134,9 @@ export async function parseEdited(grammar: GrammarName, before: string | null, a
   const parser = new Parser();
   try {
     parser.setLanguage(language);
-    const hitAfter = cache.get(key(grammar, after));
+    const hitAfter = lookup(grammar, after);
     if (hitAfter) return { tree: hitAfter.copy(), incremental: true };
-    const old = before !== null ? cache.get(key(grammar, before))?.copy() : undefined;
+    const old = before !== null ? lookup(grammar, before)?.copy() : undefined;
     let tree: Tree | null;
     if (old && before !== null) {
       // Last range first: the ranges before it keep their positions in the before-text.
@@ -138,16 +161,21 @@ export async function parseEdited(grammar: GrammarName, before: string | null, a
       old.delete();
     } else tree = parser.parse(after);
     if (!tree) throw new Error(`tree-sitter returned no tree for a ${grammar} document`);
-    remember(key(grammar, after), tree);
+    remember(grammar, after, tree);
     return { tree, incremental: Boolean(old) };
   } finally {
     parser.delete();
   }
 }
 
+/** Whether `text`'s tree is cached (an edit from it re-parses incrementally). */
+export function hasTree(grammar: GrammarName, text: string): boolean {
+  return lookup(grammar, text) !== undefined;
+}
+
 /** Keeps the tree of a text about to be edited (its first check), so the edit's check can be incremental. */
 export async function rememberTree(grammar: GrammarName, text: string): Promise<void> {
-  if (cache.has(key(grammar, text))) return;
+  if (lookup(grammar, text)) return;
   const { tree } = await parseEdited(grammar, null, text);
   tree.delete();
 }
@@ -156,4 +184,5 @@ export async function rememberTree(grammar: GrammarName, text: string): Promise<
 export function clearTreeCache(): void {
   for (const t of cache.values()) t.delete();
   cache.clear();
+  sizes.clear();
 }
