@@ -32,7 +32,7 @@ let windowMinChars: number | undefined;
 
 /**
  * Benchmarks and tests only: `false` measures the full-parse path beside the window path in one run; `minChars`
- * (0) puts small files through windows too, to compare the two paths' verdicts on every case.
+ * (0) puts small files (and windows of any size) through windows too, to compare the two paths' verdicts on every case.
  */
 export function useWindowCheck(on: boolean, minChars?: number): void {
   windows = on;
@@ -47,7 +47,7 @@ export async function checkSyntax(relPath: string, before: string | null, after:
   try {
     // A large file with no cached tree: windows around the changes instead of a full parse (window-check.ts).
     // Only "no new error" is taken from them; anything else is decided by the full parse below.
-    if (windows && before !== null && !hasTree(grammar, before) && !hasTree(grammar, after) && (await windowCheck(grammar, before, after, windowMinChars !== undefined ? { minChars: windowMinChars } : {})).clean) {
+    if (windows && before !== null && !hasTree(grammar, before) && !hasTree(grammar, after) && (await windowCheck(grammar, before, after, windowMinChars !== undefined ? { minChars: windowMinChars, maxShare: 1 } : {})).clean) {
       return { checked: true, introduced: [] };
     }
     now = await problems(grammar, after, before);

@@ -33,6 +33,8 @@ const MAX_TRIES = 6;
 export interface WindowOptions {
   /** Files shorter than this are not windowed (default WINDOW_MIN_CHARS; tests pass 0). */
   minChars?: number;
+  /** Windows covering more of the file than this share go to the full parse (default 0.25; tests pass 1). */
+  maxShare?: number;
   /** Each window tried, with its outcome (benchmark and test diagnostics). */
   trace?: (line: string) => void;
 }
@@ -354,7 +356,7 @@ export async function windowCheck(grammar: GrammarName, before: string, after: s
         tries = -1;
         continue;
       }
-      if (total + (f.end - f.start) > MAX_SHARE * before.length) {
+      if (total + (f.end - f.start) > (opts.maxShare ?? MAX_SHARE) * before.length) {
         opts.trace?.(`window of ${f.end - f.start} characters at indent ${f.indent} (${f.mode}) for the change at offset ${r.oldStart}: too large`);
         return { clean: false, why: 'the windows would cover more than a quarter of the file' };
       }
