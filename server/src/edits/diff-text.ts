@@ -1,5 +1,6 @@
 /** Git-style unified diff of a change set (a/ b/ prefixes, /dev/null for created and deleted files). */
 import { createTwoFilesPatch, diffArrays } from 'diff';
+import { commonAffixes } from './text';
 
 const CONTEXT = 3;
 /** A changed middle longer than this (lines) is split into its clusters of changes first. */
@@ -54,11 +55,7 @@ function clusters(a: string[], b: string[], lo: number, aHi: number, bHi: number
  * `line` (0-based); it ends at a line end (or the text's end), the same distance from the end in both.
  */
 function middle(a: string, b: string): { start: number; aEnd: number; bEnd: number; line: number } {
-  const n = Math.min(a.length, b.length);
-  let p = 0;
-  while (p < n && a.charCodeAt(p) === b.charCodeAt(p)) p++;
-  let s = 0;
-  while (s < n - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
+  const { prefix: p, suffix: s } = commonAffixes(a, b);
   // Back to the start of the line the first difference is on, then CONTEXT + 1 lines more (slack for the diff's
   // own alignment); forward likewise from the last difference.
   let start = p;

@@ -10,6 +10,7 @@ import { diffArrays } from 'diff';
 import { Parser, type Tree } from 'web-tree-sitter';
 import type { GrammarName } from '../syntax/grammars';
 import { loadLanguage } from '../syntax/parser';
+import { commonAffixes, splitKeepingNewlines } from './text';
 
 const MAX_TREES = 8;
 const cache = new Map<string, Tree>();
@@ -74,12 +75,8 @@ function pointAt(nl: number[], i: number): { row: number; column: number } {
 
 /** The one range that differs between `a` and `b` (common prefix and suffix excluded). */
 export function changedRange(a: string, b: string): { start: number; oldEnd: number; newEnd: number } {
-  let p = 0;
-  const n = Math.min(a.length, b.length);
-  while (p < n && a.charCodeAt(p) === b.charCodeAt(p)) p++;
-  let s = 0;
-  while (s < n - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
-  return { start: p, oldEnd: a.length - s, newEnd: b.length - s };
+  const { prefix, suffix } = commonAffixes(a, b);
+  return { start: prefix, oldEnd: a.length - suffix, newEnd: b.length - suffix };
 }
 
 /** Above this many changed characters, the changed range is split into the edit's separate hunks. */
@@ -102,8 +99,8 @@ export function changedRanges(a: string, b: string): ChangedRange[] {
   const one = changedRange(a, b);
   const whole = { oldStart: one.start, oldEnd: one.oldEnd, newStart: one.start, newEnd: one.newEnd };
   if (one.oldEnd - one.start <= SPLIT_ABOVE && one.newEnd - one.start <= SPLIT_ABOVE) return [whole];
-  const al = a.slice(one.start, one.oldEnd).split(/(?<=\n)/);
-  const bl = b.slice(one.start, one.newEnd).split(/(?<=\n)/);
+  const al = splitKeepingNewlines(a.slice(one.start, one.oldEnd));
+  const bl = splitKeepingNewlines(b.slice(one.start, one.newEnd));
   const out: ChangedRange[] = [];
   let ia = one.start;
   let ib = one.start;
