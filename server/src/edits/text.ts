@@ -144,3 +144,15 @@ export function splitKeepingNewlines(text: string): string[] {
   if (at < text.length || !out.length) out.push(text.slice(at));
   return out;
 }
+
+/** How many of the ascending `sorted` are below `x` (the index of the first that is not). */
+export function countBelow(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

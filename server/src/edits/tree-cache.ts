@@ -10,7 +10,7 @@ import { diffArrays } from 'diff';
 import { Parser, type Tree } from 'web-tree-sitter';
 import type { GrammarName } from '../syntax/grammars';
 import { loadLanguage } from '../syntax/parser';
-import { commonAffixes, splitKeepingNewlines } from './text';
+import { commonAffixes, countBelow, splitKeepingNewlines } from './text';
 
 const MAX_TREES = 8;
 const cache = new Map<string, Tree>();
@@ -63,13 +63,7 @@ function newlines(text: string): number[] {
 
 /** Row and column (UTF-16 units, as web-tree-sitter counts for JS strings) of index `i`, given `text`'s newlines. */
 function pointAt(nl: number[], i: number): { row: number; column: number } {
-  let lo = 0;
-  let hi = nl.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (nl[mid]! < i) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = countBelow(nl, i);
   return { row: lo, column: i - (lo > 0 ? nl[lo - 1]! : -1) - 1 };
 }
 

@@ -18,6 +18,7 @@
 import type { GrammarName } from '../syntax/grammars';
 import { syntaxProblems } from '../syntax/errors';
 import { parse } from '../syntax/parser';
+import { countBelow } from './text';
 import { changedRanges, type ChangedRange } from './tree-cache';
 
 type Family = 'c' | 'py';
@@ -161,18 +162,6 @@ function positions(s: string, what: string): number[] {
   const out: number[] = [];
   for (let at = s.indexOf(what); at >= 0; at = s.indexOf(what, at + what.length)) out.push(at);
   return out;
-}
-
-/** How many of the sorted `pos` are below `end`. */
-function countBelow(pos: number[], end: number): number {
-  let lo = 0;
-  let hi = pos.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (pos[mid]! < end) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**
