@@ -39,6 +39,15 @@ export function useWindowCheck(on: boolean, minChars?: number): void {
   windowMinChars = minChars;
 }
 
+/** The windows' "no new error", or false (the full parse decides) — also if the window code itself fails. */
+async function windowsClean(grammar: GrammarName, before: string, after: string): Promise<boolean> {
+  try {
+    return (await windowCheck(grammar, before, after, windowMinChars !== undefined ? { minChars: windowMinChars, maxShare: 1 } : {})).clean;
+  } catch {
+    return false;
+  }
+}
+
 export async function checkSyntax(relPath: string, before: string | null, after: string): Promise<SyntaxVerdict> {
   const grammar = grammarForPath(relPath);
   if (!grammar) return { checked: false, why: 'no grammar for this file type (text checks only)' };
@@ -47,7 +56,7 @@ export async function checkSyntax(relPath: string, before: string | null, after:
   try {
     // A large file with no cached tree: windows around the changes instead of a full parse (window-check.ts).
     // Only "no new error" is taken from them; anything else is decided by the full parse below.
-    if (windows && before !== null && !hasTree(grammar, before) && !hasTree(grammar, after) && (await windowCheck(grammar, before, after, windowMinChars !== undefined ? { minChars: windowMinChars, maxShare: 1 } : {})).clean) {
+    if (windows && before !== null && !hasTree(grammar, before) && !hasTree(grammar, after) && (await windowsClean(grammar, before, after))) {
       return { checked: true, introduced: [] };
     }
     now = await problems(grammar, after, before);
