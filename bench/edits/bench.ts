@@ -5,8 +5,12 @@
  * refusal is right (hallucinated search text, syntax-breaking edits). Baselines measured in the same run on the
  * same cases: exact-match SEARCH/REPLACE (unique indexOf, applied in order) and GNU patch (unified diffs).
  * Timing: applyEdits in-process (as the server and the agent loop call it), writes and the journal included.
+ * Compute time per edit by file size: cold (tree cache cleared), with the full-parse syntax check as the baseline in
+ * the same run (windows off), and with the before-tree cached. Every case is also computed with the syntax check's
+ * windows forced on and off, and --fuzz N random edits to the large files (default 400) compare the two verdicts.
  * Flags: --per-version N (files per version pair, default 60), --show N (failures to print, default 15),
- * --kinds a,b (only these kinds, plus their baselines), --no-timing (one applyEdits per case, no repeated runs).
+ * --kinds a,b (only these kinds, plus their baselines), --no-timing (one applyEdits per case, no repeated runs),
+ * --fuzz N.
  *
  * Tune and report halves: every before/after pair falls in one half by a hash of its id. Failures are printed
  * (and written to bench/.cache/edits/failures.json) for the tune half only; the report half's rates are printed
@@ -17,12 +21,13 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { applyEdits } from '../../server/src/edits';
-import { grammarForPath } from '../../server/src/edits/syntax-check';
+import { checkSyntax, grammarForPath, useWindowCheck } from '../../server/src/edits/syntax-check';
+import { windowCheck, WINDOW_MIN_CHARS } from '../../server/src/edits/window-check';
 import { clearTreeCache, rememberTree } from '../../server/src/edits/tree-cache';
 import { parseModelEdits } from '../../server/src/edits/formats';
 // @ts-expect-error plain JS helper shared by the benchmarks
 import { percentile } from '../fetch-npm.mjs';
-import { buildLargePairs, buildPairs, renderCases, VERSION_PAIRS, type Case, type Kind } from './devset';
+import { buildLargePairs, buildPairs, LARGE_VERSION_PAIRS, renderCases, rng, VERSION_PAIRS, type Case, type Kind, type Pair } from './devset';
 import { renderElided, renderLarge, renderMulti } from './more-cases';
 
 const argNum = (name: string, dflt: number) => {
@@ -35,6 +40,8 @@ interface Outcome {
   computeMs?: number;
   /** The same with the before-text's tree cached (incremental re-parse). */
   warmMs?: number;
+  /** Baseline: the same cold computation with the syntax check's windows off (full parses), files ≥ 64 KB. */
+  fullParseMs?: number;
   correct: boolean;
   applied: boolean;
   /** Applied but not byte-identical, or refused yet the file changed. */
@@ -105,6 +112,56 @@ function naiveBaseline(c: Case, dir: string): Outcome {
   return judge(c, true, dir);
 }
 
+/**
+ * Random edits to the large files (a line deleted, duplicated or swapped with the next; a bracket, a quote, a
+ * comment opener or a template backtick inserted at a random place): the syntax check's verdict with windows forced
+ * on must be the full parse's for every one. Prints how many agree and how many the windows decided alone.
+ */
+async function fuzzWindows(large: Pair[], n: number): Promise<void> {
+  const rand = rng(7);
+  const inserts = ['{', '}', '(', ')', '/*', '*/', '`', '"', "'", '"'.repeat(3), 'else {', '} else {', '\\', ',', '=>', 'class X {', '  foo() {', '#', '\n', '\n}\n', 'if (x) {\n', 'def f():\n'];
+  let same = 0;
+  let decided = 0;
+  let refusals = 0;
+  let tried = 0;
+  const differ: string[] = [];
+  const targets = large.filter((p) => grammarForPath(p.rel));
+  for (let k = 0; k < n && targets.length; k++) {
+    const p = targets[k % targets.length]!;
+    const lines = p.before.split('\n');
+    const at = Math.floor(rand() * lines.length);
+    const kind = Math.floor(rand() * 4);
+    const out = [...lines];
+    if (kind === 0) out.splice(at, 1);
+    else if (kind === 1) out.splice(at, 0, lines[at]!);
+    else if (kind === 2 && at + 1 < lines.length) [out[at], out[at + 1]] = [lines[at + 1]!, lines[at]!];
+    else {
+      const ins = inserts[Math.floor(rand() * inserts.length)]!;
+      const col = Math.floor(rand() * (lines[at]!.length + 1));
+      out[at] = lines[at]!.slice(0, col) + ins + lines[at]!.slice(col);
+    }
+    const after = out.join('\n');
+    if (after === p.before) continue;
+    tried++;
+    clearTreeCache();
+    useWindowCheck(true, 0);
+    const w = await checkSyntax(p.rel, p.before, after);
+    clearTreeCache();
+    useWindowCheck(false);
+    const f = await checkSyntax(p.rel, p.before, after);
+    useWindowCheck(true);
+    const bad = (v: typeof w) => v.checked && v.introduced.length > 0;
+    if (bad(f)) refusals++;
+    if (bad(w) === bad(f)) same++;
+    else differ.push(`${p.id} line ${at + 1} (${['deleted', 'duplicated', 'swapped', 'insert'][kind]}): windows ${bad(w) ? 'refuse' : 'accept'}, full parse ${bad(f) ? 'refuse' : 'accept'}`);
+    if ((await windowCheck(grammarForPath(p.rel)!, p.before, after, { minChars: 0 })).clean) decided++;
+  }
+  console.log(
+    `syntax check windows vs full parse, ${tried} random edits to the large files: ${same}/${tried} same verdict (${refusals} introduce a syntax error; the windows alone accepted ${decided}, the rest went to the full parse)` +
+      (differ.length ? `\n  differ: ${differ.slice(0, 10).join('\n  ')}` : ''),
+  );
+}
+
 /** Which half a case's before/after pair is in (FNV-1a of the pair id): 'tune' failures are shown, 'report' not. */
 function halfOf(pairId: string): 'tune' | 'report' {
   let h = 0x811c9dc5;
@@ -129,6 +186,7 @@ async function main(): Promise<void> {
   for (let i = cases.length - 1; i >= 0; i--) if (!wanted(cases[i]!.kind)) cases.splice(i, 1);
   console.log(`large files (2,500–20,000 lines): ${large.length} changed files (${large.map((p) => `${p.rel} ${p.before.split('\n').length}`).join(', ')})`);
   const patchVersion = execFileSync('patch', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  console.log(`large-only version pairs: ${LARGE_VERSION_PAIRS.map(([a, b]) => `${a}→${b.split('@').pop()}`).join(', ')}`);
   console.log(`dev set: ${pairs.length} changed files from ${VERSION_PAIRS.length} version pairs (${VERSION_PAIRS.map(([a, b]) => `${a}→${b.split('@').pop()}`).join(', ')})`);
   console.log(`cases: ${cases.length} (${cases.filter((c) => c.expect === 'refuse').length} must be refused); not renderable: ${JSON.stringify(skipped)}; built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`baselines: exact-match SEARCH/REPLACE (in order, unique indexOf) and ${patchVersion} (-p1 --forward, default fuzz)\n`);
@@ -144,6 +202,7 @@ async function main(): Promise<void> {
   await applyEdits({ root: ws, text: 'w.ts\n<<<<<<< SEARCH\nconst a = 1;\n=======\nconst a = 2;\n>>>>>>> REPLACE\n', dryRun: true });
   await applyEdits({ root: ws, text: 'w.js\n<<<<<<< SEARCH\nconst a = 1;\n=======\nconst a = 2;\n>>>>>>> REPLACE\n', dryRun: true });
   let tempLeft = 0;
+  const disagree: string[] = [];
   const naive = new Map<string, Outcome>();
   for (const c of cases) {
     rmSync(ws, { recursive: true, force: true });
@@ -163,6 +222,29 @@ async function main(): Promise<void> {
       reps.push(performance.now() - t);
     }
     engine.get(c.id)!.computeMs = reps.sort((x, y) => x - y)[Math.floor(reps.length / 2)]!;
+    // Baseline in the same run: the syntax check parsing in full (what every cold edit did before windows).
+    if (timing && filesOf(c).some((f) => f.before.length >= WINDOW_MIN_CHARS)) {
+      useWindowCheck(false);
+      const full: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        clearTreeCache();
+        const t = performance.now();
+        await applyEdits({ root: ws, text: c.text, dryRun: true });
+        full.push(performance.now() - t);
+      }
+      useWindowCheck(true);
+      engine.get(c.id)!.fullParseMs = full.sort((x, y) => x - y)[1]!;
+    }
+    // Equivalence: the engine's answer with every file's syntax check windowed (small files too) is the answer
+    // with full parses — the same refusals, reasons and diffs.
+    clearTreeCache();
+    useWindowCheck(true, 0);
+    const windowed = await applyEdits({ root: ws, text: c.text, dryRun: true });
+    clearTreeCache();
+    useWindowCheck(false);
+    const parsed = await applyEdits({ root: ws, text: c.text, dryRun: true });
+    useWindowCheck(true);
+    if (windowed.applied !== parsed.applied || windowed.reason !== parsed.reason || windowed.diff !== parsed.diff) disagree.push(c.id);
     // Warm path (an agent loop's next step, or apply after preview): the before-text's tree is cached, so the
     // syntax check re-parses only the edited range.
     const grammar = grammarForPath(c.rel);
@@ -223,20 +305,43 @@ async function main(): Promise<void> {
     `must-refuse cases refused untouched: ${refuseCases.filter((c) => engine.get(c.id)!.correct).length}/${refuseCases.length}`);
   console.log(`files left wrong (applied ≠ expected, or refused but changed): nootropic ${corrupted(engine)}, exact S/R ${corrupted(exact)}, GNU patch ${corrupted(gnu)}; temp files left behind: ${tempLeft}`);
   const smallCompute = small.map((c) => engine.get(c.id)!.computeMs!);
+  // (--kinds large-… has no file under 2,000 lines: 0 stands for the empty set.)
+  if (!small.length) smallMs.push(0), smallCompute.push(0);
   console.log(`ms per edit (applyEdits in-process, write + journal included), files < 2,000 lines (${small.length} cases): p50 ${percentile(smallMs, 50).toFixed(1)}, p95 ${percentile(smallMs, 95).toFixed(1)}, max ${Math.max(...smallMs).toFixed(1)}; all files: p50 ${percentile(allMs, 50).toFixed(1)}, p95 ${percentile(allMs, 95).toFixed(1)}, max ${Math.max(...allMs).toFixed(1)} (largest ${Math.max(...all.map((c) => c.lines))} lines)`);
   console.log(`ms per edit computing only (dryRun: parse, locate, AST check, diff; median of 3), files < 2,000 lines: p50 ${percentile(smallCompute, 50).toFixed(1)}, p95 ${percentile(smallCompute, 95).toFixed(1)}; all files: p50 ${percentile(allCompute, 50).toFixed(1)}, p95 ${percentile(allCompute, 95).toFixed(1)}`);
+  const largeOnly = all.filter((c) => LARGE_VERSION_PAIRS.some(([a]) => c.pair.startsWith(`${a}..`)));
+  if (largeOnly.length) {
+    const perKind = [...new Set(largeOnly.map((c) => c.kind))].map((k) => {
+      const cs = largeOnly.filter((c) => c.kind === k);
+      return `${k} ${cs.filter((c) => engine.get(c.id)!.correct).length}/${cs.length}`;
+    });
+    const rest = all.filter((c) => c.kind.startsWith('large-') && !largeOnly.includes(c));
+    console.log(`large kinds, the large-only pairs (lodash, jQuery, Chart.js; 2,543–17,162 lines): ${perKind.join(', ')}; the other large files: ${rest.filter((c) => engine.get(c.id)!.correct).length}/${rest.length}`);
+  }
   const elided = all.filter((c) => c.elided);
   const deleted = (m: Map<string, Outcome>) => elided.filter((c) => m.get(c.id)?.deleted).length;
   console.log(`elided cases: nootropic ${elided.filter((c) => engine.get(c.id)!.correct).length}/${elided.length} exact, files with code deleted by a marker: nootropic ${deleted(engine)}, naive ${deleted(naive)}; refused: ${elided.filter((c) => !engine.get(c.id)!.applied).length} (every refusal untouched: ${elided.filter((c) => !engine.get(c.id)!.applied).every((c) => !engine.get(c.id)!.corrupted)})`);
-  console.log('compute time per edit by file size (dryRun, engine only, median of 3 per case):');
-  for (const [lo, hi] of [[0, 500], [500, 2500], [2500, 20_001]] as const) {
-    const cs = all.filter((c) => c.lines >= lo && c.lines < hi).map((c) => engine.get(c.id)!.computeMs!);
-    const ws2 = all.filter((c) => c.lines >= lo && c.lines < hi && engine.get(c.id)!.warmMs !== undefined).map((c) => engine.get(c.id)!.warmMs!);
+  console.log(`syntax check windows vs full parse, every case with windows forced on (small files too): ${all.length - disagree.length}/${all.length} same answer${disagree.length ? `; differ: ${disagree.slice(0, 10).join(', ')}` : ''}`);
+  if (large.length) await fuzzWindows(large, argNum('--fuzz', 400));
+  console.log('compute time per edit by file size (dryRun, engine only, median of 3 per case; cold = tree cache cleared, windowed syntax check; full-parse baseline = the same with windows off, measured on files ≥ 64 KB):');
+  const fmt = (v: number[]) => `p50 ${percentile(v, 50).toFixed(1)} ms, p95 ${percentile(v, 95).toFixed(1)} ms, max ${Math.max(...v).toFixed(1)} ms`;
+  for (const [lo, hi] of [[0, 500], [500, 2500], [2500, 6388], [6388, 20_001]] as const) {
+    const inBucket = all.filter((c) => c.lines >= lo && c.lines < hi);
+    const cs = inBucket.map((c) => engine.get(c.id)!.computeMs!);
+    const fullMs = inBucket.filter((c) => engine.get(c.id)!.fullParseMs !== undefined).map((c) => engine.get(c.id)!.fullParseMs!);
+    const ws2 = inBucket.filter((c) => engine.get(c.id)!.warmMs !== undefined).map((c) => engine.get(c.id)!.warmMs!);
     if (cs.length)
       console.log(
-        `  ${lo}–${hi > 20_000 ? '20,000' : hi} lines: ${cs.length} cases, cold p50 ${percentile(cs, 50).toFixed(1)} ms, p95 ${percentile(cs, 95).toFixed(1)} ms, max ${Math.max(...cs).toFixed(1)} ms` +
+        `  ${lo.toLocaleString('en')}–${(hi - 1).toLocaleString('en')} lines: ${cs.length} cases, cold ${fmt(cs)}` +
+          (fullMs.length ? `; full-parse baseline (${fullMs.length} cases) ${fmt(fullMs)}` : '') +
           (ws2.length ? `; before-tree cached (incremental) p50 ${percentile(ws2, 50).toFixed(1)} ms, p95 ${percentile(ws2, 95).toFixed(1)} ms` : ''),
       );
+    // Elided whole files also parse the original in full (the markers' span check needs its tree): apart.
+    const plain = inBucket.filter((c) => !c.elided);
+    if (plain.length && plain.length < inBucket.length) {
+      const pf = plain.filter((c) => engine.get(c.id)!.fullParseMs !== undefined).map((c) => engine.get(c.id)!.fullParseMs!);
+      console.log(`    of which without elision markers: ${plain.length} cases, cold ${fmt(plain.map((c) => engine.get(c.id)!.computeMs!))}` + (pf.length ? `; full-parse baseline ${fmt(pf)}` : ''));
+    }
   }
   console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end (timings are wall-clock; other work on the machine inflates them)`);
 

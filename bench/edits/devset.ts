@@ -35,6 +35,18 @@ export const VERSION_PAIRS: [string, string][] = [
   ['node-gyp@10.1.0', 'node-gyp@10.2.0'],
 ];
 
+/**
+ * For the large kinds only (not in the other kinds' dev set): releases whose changed files have 8,000–20,000 lines —
+ * lodash.js (17,162), jQuery's dist builds (8,606–10,994), Chart.js's CommonJS build (11,497). Each is the
+ * package's real source as published, a real change between two releases.
+ */
+export const LARGE_VERSION_PAIRS: [string, string][] = [
+  ['lodash@4.17.20', 'lodash@4.17.21'],
+  ['jquery@3.6.3', 'jquery@3.6.4'],
+  ['jquery@3.7.0', 'jquery@3.7.1'],
+  ['chart.js@4.4.0', 'chart.js@4.4.1'],
+];
+
 const EXTS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.py'];
 
 export interface Pair {
@@ -146,12 +158,12 @@ function minified(text: string): boolean {
 
 /** Changed files of 2,500–20,000 lines (a separate set: buildPairs takes the first N files of each version pair). */
 export function buildLargePairs(): Pair[] {
-  return buildPairs(Infinity, { minLines: 2500, maxLines: 20_000, maxBytes: 2_000_000 });
+  return buildPairs(Infinity, { minLines: 2500, maxLines: 20_000, maxBytes: 2_000_000 }, [...VERSION_PAIRS, ...LARGE_VERSION_PAIRS]);
 }
 
-export function buildPairs(limitPerVersion = 60, size: { minLines?: number; maxLines?: number; maxBytes?: number } = {}): Pair[] {
+export function buildPairs(limitPerVersion = 60, size: { minLines?: number; maxLines?: number; maxBytes?: number } = {}, versions = VERSION_PAIRS): Pair[] {
   const pairs: Pair[] = [];
-  for (const [a, b] of VERSION_PAIRS) {
+  for (const [a, b] of versions) {
     const da: string = fetchPackage(a);
     const db: string = fetchPackage(b);
     const files = walk(da).sort();

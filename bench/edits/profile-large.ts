@@ -1,8 +1,9 @@
 /**
  * Profiles the engine on the large-file kinds (run under `node --cpu-prof`): every large case computed (dryRun)
- * 5 times with a cold tree cache (--warm: the before-text's tree cached). Not a benchmark (no baseline); bench.ts prints the figures.
+ * 5 times with a cold tree cache (--warm: the before-text's tree cached; --only TEXT: cases whose id contains TEXT; --cpu-prof-engine FILE: profile of the edits only). Not a benchmark (no baseline); bench.ts prints the figures.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { applyEdits } from '../../server/src/edits';
@@ -12,8 +13,18 @@ import { buildLargePairs } from './devset';
 import { renderLarge } from './more-cases';
 
 void (async () => {
-  const cases = await renderLarge(buildLargePairs(), () => undefined);
+  // --only TEXT: the cases whose id contains TEXT.
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]! : '';
+  const cases = (await renderLarge(buildLargePairs(), () => undefined)).filter((c) => c.id.includes(only));
   const ws = path.join(os.tmpdir(), `nootropic-prof-${process.pid}`);
+  // --cpu-prof-engine FILE: a CPU profile of the edits alone (building the cases is left out).
+  const profOut = process.argv.includes('--cpu-prof-engine') ? process.argv[process.argv.indexOf('--cpu-prof-engine') + 1]! : undefined;
+  const session = new Session();
+  if (profOut) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   const times: Record<string, number[]> = {};
   for (const c of cases) {
     rmSync(ws, { recursive: true, force: true });
@@ -31,5 +42,6 @@ void (async () => {
     }
   }
   rmSync(ws, { recursive: true, force: true });
+  if (profOut) writeFileSync(profOut, JSON.stringify((await session.post('Profiler.stop')).profile));
   for (const [k, v] of Object.entries(times)) console.log(k, v.sort((a, b) => a - b).map((x) => x.toFixed(0)).join(' '));
 })();

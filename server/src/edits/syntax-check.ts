@@ -6,7 +6,8 @@
 import { syntaxProblems, type SyntaxProblem } from '../syntax/errors';
 import { grammarFor, type GrammarName } from '../syntax/grammars';
 import { parse } from '../syntax/parser';
-import { parseEdited } from './tree-cache';
+import { hasTree, parseEdited } from './tree-cache';
+import { windowCheck } from './window-check';
 
 export type SyntaxVerdict =
   | { checked: false; why: string }
@@ -26,12 +27,38 @@ export function grammarForPath(relPath: string): GrammarName | undefined {
   return grammarFor(undefined, relPath);
 }
 
+let windows = true;
+let windowMinChars: number | undefined;
+
+/**
+ * Benchmarks and tests only: `false` measures the full-parse path beside the window path in one run; `minChars`
+ * (0) puts small files (and windows of any size) through windows too, to compare the two paths' verdicts on every case.
+ */
+export function useWindowCheck(on: boolean, minChars?: number): void {
+  windows = on;
+  windowMinChars = minChars;
+}
+
+/** The windows' "no new error", or false (the full parse decides) — also if the window code itself fails. */
+async function windowsClean(grammar: GrammarName, before: string, after: string): Promise<boolean> {
+  try {
+    return (await windowCheck(grammar, before, after, windowMinChars !== undefined ? { minChars: windowMinChars, maxShare: 1 } : {})).clean;
+  } catch {
+    return false;
+  }
+}
+
 export async function checkSyntax(relPath: string, before: string | null, after: string): Promise<SyntaxVerdict> {
   const grammar = grammarForPath(relPath);
   if (!grammar) return { checked: false, why: 'no grammar for this file type (text checks only)' };
   let was: SyntaxProblem[];
   let now: SyntaxProblem[];
   try {
+    // A large file with no cached tree: windows around the changes instead of a full parse (window-check.ts).
+    // Only "no new error" is taken from them; anything else is decided by the full parse below.
+    if (windows && before !== null && !hasTree(grammar, before) && !hasTree(grammar, after) && (await windowsClean(grammar, before, after))) {
+      return { checked: true, introduced: [] };
+    }
     now = await problems(grammar, after, before);
     if (!now.length) return { checked: true, introduced: [] };
     // The before-text's tree is usually cached (the edit's own parse or an elision's): no second full parse.

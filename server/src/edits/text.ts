@@ -108,3 +108,51 @@ export function matchIndentStyle(file: FileText, lines: Line[], knownWidth?: num
   if (!added.some((l) => l.text.startsWith('\t'))) return lines;
   return lines.map((l) => (l.added ? { ...l, text: l.text.replace(/^\t+/, (t) => ' '.repeat(t.length * style.unit)) } : l));
 }
+
+/**
+ * Length of the common prefix of `a` and `b` (and of the common suffix, not overlapping it), by binary search over
+ * slice comparisons: native string compares instead of a JavaScript loop over every character of a large file.
+ */
+export function commonAffixes(a: string, b: string): { prefix: number; suffix: number } {
+  const n = Math.min(a.length, b.length);
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (a.slice(lo, mid) === b.slice(lo, mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  const prefix = lo;
+  lo = 0;
+  hi = n - prefix;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (a.slice(a.length - mid, a.length - lo) === b.slice(b.length - mid, b.length - lo)) lo = mid;
+    else hi = mid - 1;
+  }
+  return { prefix, suffix: lo };
+}
+
+/** `text` cut after each \n (the pieces join back to it). */
+export function splitKeepingNewlines(text: string): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', at)) {
+    out.push(text.slice(at, nl + 1));
+    at = nl + 1;
+  }
+  if (at < text.length || !out.length) out.push(text.slice(at));
+  return out;
+}
+
+/** How many of the ascending `sorted` are below `x` (the index of the first that is not). */
+export function countBelow(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

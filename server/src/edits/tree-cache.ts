@@ -10,23 +10,47 @@ import { diffArrays } from 'diff';
 import { Parser, type Tree } from 'web-tree-sitter';
 import type { GrammarName } from '../syntax/grammars';
 import { loadLanguage } from '../syntax/parser';
+import { commonAffixes, countBelow, splitKeepingNewlines } from './text';
 
 const MAX_TREES = 8;
 const cache = new Map<string, Tree>();
+/** `grammar:length` of every cached text: a text of another length is a miss without hashing it. */
+const sizes = new Map<string, number>();
 
-function key(grammar: GrammarName, text: string): string {
-  return `${grammar}:${createHash('sha1').update(text).digest('hex')}`;
+function sizeKey(grammar: GrammarName, text: string): string {
+  return `${grammar}:${text.length}`;
 }
 
-function remember(k: string, tree: Tree): void {
+function lookup(grammar: GrammarName, text: string): Tree | undefined {
+  return sizes.has(sizeKey(grammar, text)) ? cache.get(key(grammar, text)) : undefined;
+}
+
+function key(grammar: GrammarName, text: string): string {
+  return `${grammar}:${text.length}:${createHash('sha1').update(text).digest('hex')}`;
+}
+
+/** One cached text of `sk` (`grammar:length`) fewer. */
+function forget(sk: string): void {
+  const n = (sizes.get(sk) ?? 1) - 1;
+  if (n > 0) sizes.set(sk, n);
+  else sizes.delete(sk);
+}
+
+function remember(grammar: GrammarName, text: string, tree: Tree): void {
+  const k = key(grammar, text);
   const old = cache.get(k);
-  if (old) old.delete();
+  if (old) {
+    old.delete();
+    forget(sizeKey(grammar, text));
+  }
   cache.delete(k);
   cache.set(k, tree.copy());
+  sizes.set(sizeKey(grammar, text), (sizes.get(sizeKey(grammar, text)) ?? 0) + 1);
   while (cache.size > MAX_TREES) {
     const [first, t] = cache.entries().next().value as [string, Tree];
     t.delete();
     cache.delete(first);
+    forget(first.slice(0, first.lastIndexOf(':'))); // the key without its hash is the size key
   }
 }
 
@@ -39,24 +63,14 @@ function newlines(text: string): number[] {
 
 /** Row and column (UTF-16 units, as web-tree-sitter counts for JS strings) of index `i`, given `text`'s newlines. */
 function pointAt(nl: number[], i: number): { row: number; column: number } {
-  let lo = 0;
-  let hi = nl.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (nl[mid]! < i) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = countBelow(nl, i);
   return { row: lo, column: i - (lo > 0 ? nl[lo - 1]! : -1) - 1 };
 }
 
 /** The one range that differs between `a` and `b` (common prefix and suffix excluded). */
 export function changedRange(a: string, b: string): { start: number; oldEnd: number; newEnd: number } {
-  let p = 0;
-  const n = Math.min(a.length, b.length);
-  while (p < n && a.charCodeAt(p) === b.charCodeAt(p)) p++;
-  let s = 0;
-  while (s < n - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
-  return { start: p, oldEnd: a.length - s, newEnd: b.length - s };
+  const { prefix, suffix } = commonAffixes(a, b);
+  return { start: prefix, oldEnd: a.length - suffix, newEnd: b.length - suffix };
 }
 
 /** Above this many changed characters, the changed range is split into the edit's separate hunks. */
@@ -79,8 +93,8 @@ export function changedRanges(a: string, b: string): ChangedRange[] {
   const one = changedRange(a, b);
   const whole = { oldStart: one.start, oldEnd: one.oldEnd, newStart: one.start, newEnd: one.newEnd };
   if (one.oldEnd - one.start <= SPLIT_ABOVE && one.newEnd - one.start <= SPLIT_ABOVE) return [whole];
-  const al = a.slice(one.start, one.oldEnd).split(/(?<=\n)/);
-  const bl = b.slice(one.start, one.newEnd).split(/(?<=\n)/);
+  const al = splitKeepingNewlines(a.slice(one.start, one.oldEnd));
+  const bl = splitKeepingNewlines(b.slice(one.start, one.newEnd));
   const out: ChangedRange[] = [];
   let ia = one.start;
   let ib = one.start;
@@ -111,9 +125,9 @@ export async function parseEdited(grammar: GrammarName, before: string | null, a
   const parser = new Parser();
   try {
     parser.setLanguage(language);
-    const hitAfter = cache.get(key(grammar, after));
+    const hitAfter = lookup(grammar, after);
     if (hitAfter) return { tree: hitAfter.copy(), incremental: true };
-    const old = before !== null ? cache.get(key(grammar, before))?.copy() : undefined;
+    const old = before !== null ? lookup(grammar, before)?.copy() : undefined;
     let tree: Tree | null;
     if (old && before !== null) {
       // Last range first: the ranges before it keep their positions in the before-text.
@@ -138,16 +152,21 @@ export async function parseEdited(grammar: GrammarName, before: string | null, a
       old.delete();
     } else tree = parser.parse(after);
     if (!tree) throw new Error(`tree-sitter returned no tree for a ${grammar} document`);
-    remember(key(grammar, after), tree);
+    remember(grammar, after, tree);
     return { tree, incremental: Boolean(old) };
   } finally {
     parser.delete();
   }
 }
 
+/** Whether `text`'s tree is cached (an edit from it re-parses incrementally). */
+export function hasTree(grammar: GrammarName, text: string): boolean {
+  return lookup(grammar, text) !== undefined;
+}
+
 /** Keeps the tree of a text about to be edited (its first check), so the edit's check can be incremental. */
 export async function rememberTree(grammar: GrammarName, text: string): Promise<void> {
-  if (cache.has(key(grammar, text))) return;
+  if (lookup(grammar, text)) return;
   const { tree } = await parseEdited(grammar, null, text);
   tree.delete();
 }
@@ -156,4 +175,5 @@ export async function rememberTree(grammar: GrammarName, text: string): Promise<
 export function clearTreeCache(): void {
   for (const t of cache.values()) t.delete();
   cache.clear();
+  sizes.clear();
 }

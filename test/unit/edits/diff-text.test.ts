@@ -32,3 +32,17 @@ describe('unifiedDiff', () => {
     expect(unifiedDiff([{ path: 'f', before: nums(40), after: nums(40).replace('20\n', 'twenty\n') }])).toContain('@@ -17,7 +17,7 @@');
   });
 });
+
+describe('unifiedDiff of a large file', () => {
+  it('changes far apart are diffed cluster by cluster: separate hunks, real line numbers, exact round trip', () => {
+    const before = nums(5000);
+    const after = before.replace('\n10\n', '\nten\n').replace('\n2500\n', '\n2500\nadded\n').replace('\n4990\n', '\n');
+    const d = unifiedDiff([{ path: 'f', before, after }]);
+    expect(d.match(/^@@ /gm)).toHaveLength(3);
+    expect(d).toContain('@@ -7,7 +7,7 @@');
+    expect(d).toContain('@@ -2498,6 +2498,7 @@');
+    expect(d).toContain('@@ -4987,7 +4988,6 @@');
+    expect(d.match(/^--- a\/f$/gm)).toHaveLength(1);
+    expect(applyPatch(before, d.split('\n').slice(1).join('\n'))).toBe(after);
+  });
+});

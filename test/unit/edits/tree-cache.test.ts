@@ -60,3 +60,22 @@ describe('incremental re-parse', () => {
     expect(changedRanges('abcXdef', 'abcYYdef')).toEqual([{ oldStart: 3, oldEnd: 4, newStart: 3, newEnd: 5 }]);
   });
 });
+
+describe('common prefix and suffix by slice comparison', () => {
+  it('equals a character-by-character scan', async () => {
+    const { commonAffixes } = await import('../../../server/src/edits/text');
+    const scan = (a: string, b: string) => {
+      const n = Math.min(a.length, b.length);
+      let p = 0;
+      while (p < n && a[p] === b[p]) p++;
+      let s = 0;
+      while (s < n - p && a[a.length - 1 - s] === b[b.length - 1 - s]) s++;
+      return { prefix: p, suffix: s };
+    };
+    const pairs: [string, string][] = [['', ''], ['a', ''], ['abc', 'abc'], ['abcXdef', 'abcYYdef'], ['aaaa', 'aa'], ['xaaa', 'aaa'], ['ab', 'ba'], [big, big.replace('a + 1500', 'a - 1500')], [big, `${big}x`], [`x${big}`, big]];
+    for (const [a, b] of pairs) {
+      expect(commonAffixes(a, b)).toEqual(scan(a, b));
+      expect(commonAffixes(b, a)).toEqual(scan(b, a));
+    }
+  });
+});
