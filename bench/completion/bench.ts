@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     }
     await server.client.sendNotification('textDocument/didClose', { textDocument: { uri } });
     const baseline = buildPromptContext({ text, offset, path: c.file, languageId: LANG_ID[lang]! }, { definitions: () => [], lines: () => undefined, recentEdits: () => [] }, BUDGET);
-    return { hit: !!sent?.prompt?.includes(c.defLine), base: baseline.prefix.includes(c.defLine) || baseline.suffix.includes(c.defLine) };
+    return { prompt: sent?.prompt, hit: !!sent?.prompt?.includes(c.defLine), base: baseline.prefix.includes(c.defLine) || baseline.suffix.includes(c.defLine) };
   };
   const cancelMs: number[] = [];
   for (const spec of repos) {
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
       const line = readFileSync(path.join(ws, c.file), 'utf8').split('\n')[c.line]!;
       const atName = await ask(server, c, spec.lang, ws, line.slice(0, c.column), true);
       if (atName.hit) hits++;
-      else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(line.slice(0, c.column).trim())}`);
+      else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(line.slice(0, c.column).trim())}${process.env.BENCH_SHOW_MISSES === 'prompt' ? `\n${atName.prompt}\n[end]` : ''}`);
       if (atName.base) base++;
       const atArgs = await ask(server, c, spec.lang, ws, line.slice(0, c.argsColumn), false);
       if (atArgs.hit) hitsArgs++;

@@ -97,13 +97,14 @@ export class CompletionService {
 
   /** What the prompt needs from the index at this cursor, fetched in one lookup. */
   private async sources(doc: CursorDocument): Promise<ContextSources> {
-    const { names, stem } = definitionLookup(doc);
-    const found = await this.deps.definitions({ names, ...(stem ? { stem } : {}) });
+    const { names, stem, types } = definitionLookup(doc);
+    const found = await this.deps.definitions({ names, ...(stem ? { stem } : {}), ...(types.length ? { types } : {}) });
     return {
       definitions: (name) => found.named[name] ?? [],
       lines: (rel) => this.linesOf(rel),
       recentEdits: () => this.edits.list(),
       moduleMembers: (s) => (s === stem ? found.members : []),
+      typeMembers: (t) => found.typeMembers?.[t] ?? [],
     };
   }
 

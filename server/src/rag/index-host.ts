@@ -130,7 +130,12 @@ export class LocalIndex implements IndexHandle {
       if (found.length) named[name] = found.map(site);
     }
     const members = query.stem ? this.index.definitionsInFilesNamed(query.stem).map((r) => ({ ...site(r), name: r.symbol })) : [];
-    return { named, members };
+    const typeMembers: NonNullable<DefinitionAnswer['typeMembers']> = {};
+    for (const type of query.types ?? []) {
+      const found = this.index.definitionsInType(type);
+      if (found.length) typeMembers[type] = found.slice(0, 400).map((r) => ({ ...site(r), name: r.symbol }));
+    }
+    return { named, members, typeMembers };
   }
 
   async close(): Promise<void> {
