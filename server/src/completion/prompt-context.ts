@@ -189,6 +189,8 @@ export function signatureOf(lines: string[], name?: string): string {
 
 /** At most this many names near the cursor are looked up in the index. */
 const MAX_LOOKUPS = 40;
+/** What a name the file imports adds to its nearness score: the file uses it, whether or not near the cursor. */
+const IMPORTED_BONUS = 0.5;
 /** Definitions (by rank) that may go in whole; the rest show their signatures, so more of them fit. */
 const FULL_DEFINITIONS = 2;
 /** Share of the context budget the receiver's members (a type's or a module's) may take. */
@@ -202,7 +204,7 @@ const MEMBERS_SHARE = 0.6;
 export function definitionLookup(doc: CursorDocument): { names: string[]; scores: Map<string, number>; stem?: string; types: string[] } {
   const before = doc.text.slice(0, doc.offset);
   const names = nearIdentifiers(doc.text, doc.offset);
-  for (const name of importedNames(doc.text).names) names.set(name, (names.get(name) ?? 0) + 0.25);
+  for (const name of importedNames(doc.text).names) names.set(name, (names.get(name) ?? 0) + IMPORTED_BONUS);
   const best = [...names].sort((a, b) => b[1] - a[1]).slice(0, MAX_LOOKUPS);
   const receiver = receiverAt(before);
   const stem = receiver ? receiver.expr.split(/\.|::/).pop()!.replace(/\(\)$/, '') : undefined;
@@ -217,7 +219,9 @@ interface Candidate {
   short?: string;
   kind: SnippetKind;
   score: number;
-  /** A receiver's member: one signature line, shown with the other members of its file under one header. */
+  /** A signature shown with the other signatures of its file under one header. */
+  grouped?: boolean;
+  /** A receiver's member: counts against the members' share of the budget. */
   member?: boolean;
 }
 
@@ -249,16 +253,19 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
   const lookup = definitionLookup(doc);
   // Definitions of the names near the cursor: the best few whole (when short), the others by their signature.
   let rank = 0;
-  for (const [name, score] of [...lookup.scores].sort((a, b) => b[1] - a[1])) {
+  for (const [name, nearScore] of [...lookup.scores].sort((a, b) => b[1] - a[1])) {
+    const sites = sources.definitions(name);
+    // A name defined in several places (this file included) is a guess at each: its rank shares out.
+    const score = nearScore / Math.max(1, sites.length);
     let added = false;
-    for (const site of sources.definitions(name).slice(0, 2)) {
+    for (const site of sites.slice(0, 2)) {
       if (site.path === doc.path) continue;
       const lines = sources.lines(site.path)?.slice(site.startLine - 1, site.endLine);
       if (!lines?.length) continue;
       const full = lines.join('\n');
       const short = signatureOf(lines, name);
       const whole = rank < FULL_DEFINITIONS && estimateTokens(full) <= FULL_DEFINITION_TOKENS;
-      candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: whole ? full : short, ...(whole && short !== full ? { short } : {}), kind: whole ? 'definition' : 'signature', score });
+      candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: whole ? full : short, ...(whole && short !== full ? { short } : {}), kind: whole ? 'definition' : 'signature', score, ...(whole ? {} : { grouped: true }) });
       added = true;
     }
     if (added) rank++;
@@ -301,7 +308,7 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     }
     members.forEach(({ site, line, base }, i) => {
       const score = base + (typed && site.name.startsWith(typed) ? 1000 : 0) + Math.min(usedHere(site.name), 9) * 10 - i / 10_000;
-      candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: line, kind: 'signature', score, member: true });
+      candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: line, kind: 'signature', score, grouped: true, member: true });
     });
   }
   const hiddenImports = imports.lines.filter((l) => l.line < shownFrom);
@@ -311,21 +318,21 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
 
   candidates.sort((a, b) => b.score - a.score);
   const chosen: PromptContext['snippets'] = [];
-  /** Members' signature lines per file: one snippet (and one header) each. */
+  /** Signatures per file: one snippet (and one header) each. */
   const memberSnippets = new Map<string, PromptContext['snippets'][number]>();
   let membersLeft = Math.floor(left * MEMBERS_SHARE);
   const seen = new Set<string>();
   const seenText = new Set<string>();
   for (const c of candidates) {
     if (seen.has(c.key)) continue;
-    if (c.member) {
-      const body = c.full;
+    if (c.grouped) {
+      const body = c.full.replace(/\s+$/, '');
       if (seenText.has(body)) continue;
       const group = memberSnippets.get(c.path);
       const cost = estimateTokens(body + '\n') + (group ? 0 : estimateTokens(commentHeader(c.path, doc.languageId) + '\n\n'));
-      if (cost > left || cost > membersLeft) continue;
+      if (cost > left || (c.member && cost > membersLeft)) continue;
       left -= cost;
-      membersLeft -= cost;
+      if (c.member) membersLeft -= cost;
       seen.add(c.key);
       seenText.add(body);
       if (group) group.text += '\n' + body;
