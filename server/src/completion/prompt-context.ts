@@ -120,7 +120,13 @@ function cutSuffix(after: string, budget: number): string {
 export function importedNames(text: string): { names: Set<string>; lines: { line: number; text: string }[] } {
   const names = new Set<string>();
   const lines: { line: number; text: string }[] = [];
-  const all = text.split('\n');
+  // The first 400 lines only: imports sit at the top, and a large file is not split whole on every keystroke.
+  let cut = -1;
+  for (let n = 0; n < 400; n++) {
+    cut = text.indexOf('\n', cut + 1);
+    if (cut < 0) break;
+  }
+  const all = (cut < 0 ? text : text.slice(0, cut)).split('\n');
   const add = (list: string) => {
     for (const part of list.split(',')) {
       const m = /(?:\w+\s+as\s+)?([A-Za-z_$][\w$]*)\s*$/.exec(part.replace(/[{}()*]/g, ' ').replace(/^\s*type\s+/, '').trim());
@@ -201,7 +207,14 @@ const MEMBERS_SHARE = 0.6;
  * before `stem.` / `stem::` when the cursor is on a member, and the receiver's possible types. The caller fetches
  * them in one lookup.
  */
-export function definitionLookup(doc: CursorDocument): { names: string[]; scores: Map<string, number>; stem?: string; types: string[] } {
+export interface DefinitionLookup {
+  names: string[];
+  scores: Map<string, number>;
+  stem?: string;
+  types: string[];
+}
+
+export function definitionLookup(doc: CursorDocument): DefinitionLookup {
   const before = doc.text.slice(0, doc.offset);
   const names = nearIdentifiers(doc.text, doc.offset);
   for (const name of importedNames(doc.text).names) names.set(name, (names.get(name) ?? 0) + IMPORTED_BONUS);
@@ -236,7 +249,15 @@ function otherReceiver(line: string, type: string): boolean {
   return !!m && m[1] !== type;
 }
 
-export function buildPromptContext(doc: CursorDocument, sources: ContextSources, budget: number): PromptContext {
+/** `.name` and `::name` occurrences in `text`: how much the file already uses each member. */
+function memberUses(text: string): Map<string, number> {
+  const uses = new Map<string, number>();
+  for (const m of text.matchAll(/(?:\.|::)\s*([A-Za-z_$][\w$]*)/g)) uses.set(m[1]!, (uses.get(m[1]!) ?? 0) + 1);
+  return uses;
+}
+
+/** `lookup`: what definitionLookup(doc) said (the caller asked the index with it), so it is not worked out twice. */
+export function buildPromptContext(doc: CursorDocument, sources: ContextSources, budget: number, lookup: DefinitionLookup = definitionLookup(doc)): PromptContext {
   const before = doc.text.slice(0, doc.offset);
   const after = doc.text.slice(doc.offset);
   const prefix = cutPrefix(before, Math.floor(budget * PREFIX_SHARE));
@@ -250,7 +271,6 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
 
   const candidates: Candidate[] = [];
   const imports = importedNames(doc.text);
-  const lookup = definitionLookup(doc);
   // Definitions of the names near the cursor: the best few whole (when short), the others by their signature.
   let rank = 0;
   for (const [name, nearScore] of [...lookup.scores].sort((a, b) => b[1] - a[1])) {
@@ -287,7 +307,8 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
   const receiver = receiverAt(before);
   if (receiver) {
     const typed = receiver.typed;
-    const usedHere = (name: string) => doc.text.split(`.${name}`).length + doc.text.split(`::${name}`).length - 2;
+    const uses = memberUses(doc.text);
+    const usedHere = (name: string) => uses.get(name) ?? 0;
     const members: { site: DefinitionSite & { name: string }; line: string; base: number }[] = [];
     lookup.types.forEach((type, i) => {
       for (const m of sources.typeMembers?.(type) ?? []) {

@@ -408,6 +408,16 @@ export class WorkspaceIndex {
     return [...own, ...[...goDirs].flatMap((d) => this.rowsOf(this.byScope!.get(d)))];
   }
 
+  /**
+   * Builds the lookups inline completion asks per keystroke (by name, by file stem, by type) now, so the first
+   * keystroke after a load or a change does not pay for them. Called by the index worker once it is idle.
+   */
+  warmDefinitionMaps(): void {
+    this.definitionsNamed('');
+    this.definitionsInFilesNamed('');
+    this.definitionsInType('');
+  }
+
   /** Key → docs of named definitions (not loose blocks, line windows or doc sections). */
   private definitionMap(key: (row: IndexedChunk) => string | string[]): Map<string, number[]> {
     const map = new Map<string, number[]>();
