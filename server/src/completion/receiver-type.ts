@@ -33,15 +33,19 @@ export function receiverAt(before: string): ReceiverAt | undefined {
   return { expr, sep: m[2] as '.' | '::', typed: m[3] ?? '' };
 }
 
-/** Capitalised names in a type expression, wrappers skipped: `Optional[pkg.Foo]` → `Foo`, `&mut Buf<T>` → `Buf`. */
+/**
+ * Capitalised names in a type expression, wrappers after what they wrap: `Optional[pkg.Foo]` → `Foo`,
+ * `&mut Buf<T>` → `Buf`, `sync.Mutex` → `Mutex` (a wrapper alone is the type).
+ */
 function typesIn(annotation: string): string[] {
   const out: string[] = [];
+  const wrappers: string[] = [];
   for (const m of annotation.matchAll(/([A-Za-z_][\w]*)/g)) {
     const name = m[1]!;
-    if (!/^[A-Z]/.test(name) || WRAPPERS.has(name) || /^[A-Z]$/.test(name)) continue;
-    out.push(name);
+    if (!/^[A-Z]/.test(name) || /^[A-Z]$/.test(name)) continue;
+    (WRAPPERS.has(name) ? wrappers : out).push(name);
   }
-  return out;
+  return [...out, ...wrappers];
 }
 
 /** `lazy_buffer` / `lazyBuffer` → `LazyBuffer`: a receiver's name often is its type's. */
