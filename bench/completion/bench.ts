@@ -14,7 +14,11 @@
  * 2. Overhead: each inline-completion request's round trip through the in-process server against a stand-in that
  *    answers instantly, and right after it the raw model call alone (the same recorded `/api/generate` body sent
  *    straight to the stand-in, response read to the end); overhead = round trip − raw call, per request, p50/p95,
- *    and the round trip as a ratio of the raw call. No cache hits.
+ *    and the round trip as a ratio of the raw call. No cache hits. As in an editor, the file is opened (its syntax
+ *    check runs then), the cut line is typed (`didChange`) and completion asked; then the callee's name and `(` are
+ *    typed and it is asked again. The same on a ~50k-chunk workspace (sympy: a copy of bench/index-scale's indexed
+ *    workspace, `--scale-ws DIR`, loaded from its snapshot as a reopened workspace is), `--scale-cases` documents,
+ *    and the first request after a fresh server start separately (three starts).
  * 3. Cancellation latency: from `$/cancelRequest` to the stand-in seeing the HTTP request aborted.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

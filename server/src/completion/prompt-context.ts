@@ -199,6 +199,8 @@ const MAX_LOOKUPS = 40;
 const IMPORTED_BONUS = 0.5;
 /** Definitions (by rank) that may go in whole; the rest show their signatures, so more of them fit. */
 const FULL_DEFINITIONS = 2;
+/** At most this many of the receiver's members are read (more never fit the members' share). */
+const MAX_MEMBERS = 60;
 /** Share of the context budget the receiver's members (a type's or a module's) may take. */
 const MEMBERS_SHARE = 0.6;
 
@@ -309,28 +311,25 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     const typed = receiver.typed;
     const uses = memberUses(doc.text);
     const usedHere = (name: string) => uses.get(name) ?? 0;
-    const members: { site: DefinitionSite & { name: string }; line: string; base: number }[] = [];
-    lookup.types.forEach((type, i) => {
-      for (const m of sources.typeMembers?.(type) ?? []) {
-        if (m.path === doc.path && m.startLine >= shownFrom && m.endLine <= shownTo) continue;
-        const lines = sources.lines(m.path)?.slice(m.startLine - 1, m.endLine);
-        if (!lines?.length) continue;
-        const line = firstLine(lines, m.name);
-        if (m.path.endsWith('.go') && otherReceiver(line, type)) continue;
-        members.push({ site: m, line, base: 200 - i * 20 });
-      }
-    });
-    if (lookup.stem) {
-      for (const m of sources.moduleMembers?.(lookup.stem) ?? []) {
-        if (m.path === doc.path) continue;
-        const lines = sources.lines(m.path)?.slice(m.startLine - 1, m.endLine);
-        if (lines?.length) members.push({ site: m, line: firstLine(lines, m.name), base: 100 });
-      }
-    }
-    members.forEach(({ site, line, base }, i) => {
-      const score = base + (typed && site.name.startsWith(typed) ? 1000 : 0) + Math.min(usedHere(site.name), 9) * 10 - i / 10_000;
+    // Ranked by name first (typed prefix, uses in this file, the type before the module, declaration order), so only
+    // the members that can fit are read for their signature line.
+    const ranked: { site: DefinitionSite & { name: string }; type?: string; score: number }[] = [];
+    const rank = (site: DefinitionSite & { name: string }, base: number, i: number, type?: string) =>
+      ranked.push({ site, ...(type ? { type } : {}), score: base + (typed && site.name.startsWith(typed) ? 1000 : 0) + Math.min(usedHere(site.name), 9) * 10 - i / 10_000 });
+    lookup.types.forEach((type, t) => (sources.typeMembers?.(type) ?? []).forEach((m, i) => rank(m, 200 - t * 20, i, type)));
+    if (lookup.stem) (sources.moduleMembers?.(lookup.stem) ?? []).forEach((m, i) => m.path !== doc.path && rank(m, 100, i));
+    ranked.sort((a, b) => b.score - a.score);
+    let kept = 0;
+    for (const { site, type, score } of ranked) {
+      if (kept >= MAX_MEMBERS) break;
+      if (site.path === doc.path && site.startLine >= shownFrom && site.endLine <= shownTo) continue;
+      const lines = sources.lines(site.path)?.slice(site.startLine - 1, site.endLine);
+      if (!lines?.length) continue;
+      const line = firstLine(lines, site.name);
+      if (type && site.path.endsWith('.go') && otherReceiver(line, type)) continue;
       candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: line, kind: 'signature', score, grouped: true, member: true });
-    });
+      kept++;
+    }
   }
   const hiddenImports = imports.lines.filter((l) => l.line < shownFrom);
   if (hiddenImports.length) {

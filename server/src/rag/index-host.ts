@@ -149,7 +149,7 @@ export class LocalIndex implements IndexHandle {
     const typeMembers: NonNullable<DefinitionAnswer['typeMembers']> = {};
     for (const type of query.types ?? []) {
       const found = this.index.definitionsInType(type);
-      if (found.length) typeMembers[type] = found.slice(0, 400).map((r) => ({ ...site(r), name: r.symbol }));
+      if (found.length) typeMembers[type] = found.slice(0, 300).map((r) => ({ ...site(r), name: r.symbol }));
     }
     return { named, members, typeMembers };
   }
