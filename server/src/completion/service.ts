@@ -66,6 +66,7 @@ export interface CompletionOutcome {
 
 const TEMPERATURE = 0.2;
 const MAX_PENDING_FEEDBACK = 200;
+const STAT_EVERY_MS = 1000;
 /** Documents whose last text is kept for incremental parsing. */
 const MAX_DOCUMENTS = 8;
 
@@ -81,7 +82,7 @@ export class CompletionService {
   readonly edits: RecentEdits;
   private readonly nativeFim = new Map<string, boolean>();
   private readonly pending = new Map<string, { prompt: string; response: string }>();
-  private readonly fileLines = new Map<string, { mtime: number; lines: string[] }>();
+  private readonly fileLines = new Map<string, { mtime: number; lines: string[]; checked: number }>();
   /** Each document's parsed block at its last request (or its text when opened): the next parse starts from that tree. */
   private readonly lastText = new Map<string, { start: number; text: string }>();
   readonly stats = { served: 0, cached: 0, cancelled: 0, accepted: 0, rejected: 0, lastMs: undefined as number | undefined };
@@ -138,12 +139,18 @@ export class CompletionService {
     const root = this.deps.root();
     if (!root) return undefined;
     const abs = path.join(root, rel);
+    const hit = this.fileLines.get(rel);
+    const now = performance.now();
+    // Checked against the disk at most once a second: a burst of keystrokes reads the same files.
+    if (hit && now - hit.checked < STAT_EVERY_MS) return hit.lines;
     try {
       const mtime = statSync(abs).mtimeMs;
-      const hit = this.fileLines.get(rel);
-      if (hit && hit.mtime === mtime) return hit.lines;
+      if (hit && hit.mtime === mtime) {
+        hit.checked = now;
+        return hit.lines;
+      }
       const lines = readFileSync(abs, 'utf8').split(/\r?\n/);
-      this.fileLines.set(rel, { mtime, lines });
+      this.fileLines.set(rel, { mtime, lines, checked: now });
       if (this.fileLines.size > 500) this.fileLines.delete(this.fileLines.keys().next().value!);
       return lines;
     } catch {
