@@ -14,10 +14,14 @@
  * 2. Overhead: each inline-completion request's round trip through the in-process server against a stand-in that
  *    answers instantly, and right after it the raw model call alone (the same recorded `/api/generate` body sent
  *    straight to the stand-in, response read to the end); overhead = round trip − raw call, per request, p50/p95,
- *    and the round trip as a ratio of the raw call. No cache hits.
+ *    and the round trip as a ratio of the raw call. No cache hits. As in an editor, the file is opened (its syntax
+ *    check runs then), the cut line is typed (`didChange`) and completion asked; then the callee's name and `(` are
+ *    typed and it is asked again. The same on a ~50k-chunk workspace (sympy: a copy of bench/index-scale's indexed
+ *    workspace, `--scale-ws DIR`, loaded from its snapshot as a reopened workspace is), `--scale-cases` documents,
+ *    and the first request after a fresh server start separately (three starts).
  * 3. Cancellation latency: from `$/cancelRequest` to the stand-in seeing the HTTP request aborted.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,6 +40,9 @@ const arg = (name: string, def: string) => {
   return i >= 0 ? args[i + 1]! : def;
 };
 const CASES_PER_REPO = Number(arg('cases', '12'));
+/** The 50k-chunk workspace of the overhead figures: a copy of bench/index-scale's indexed sympy workspace. */
+const SCALE_FROM = arg('scale-ws', '/tmp/nootropic-index-scale-i13-speed/sympy-ws');
+const SCALE_CASES = Number(arg('scale-cases', '40'));
 const ONLY = arg('repos', '').split(',').filter(Boolean);
 const BUDGET = 1024;
 const CACHE = path.join(__dirname, '..', '.cache', 'retrieval');
@@ -91,7 +98,7 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-function casesFor(spec: RepoSpec, root: string, files: string[]): Case[] {
+function casesFor(spec: RepoSpec, root: string, files: string[], limit = CASES_PER_REPO): Case[] {
   const texts = new Map(files.map((f) => [f, readFileSync(path.join(root, f), 'utf8')]));
   const defs = new Map<string, { file: string; line: string }[]>();
   for (const [f, text] of texts) {
@@ -121,7 +128,7 @@ function casesFor(spec: RepoSpec, root: string, files: string[]): Case[] {
   return cases
     .sort((a, b) => hash(`${a.file}:${a.line}:${a.name}`) - hash(`${b.file}:${b.line}:${b.name}`))
     .filter((c) => (seen.has(c.name) ? false : (seen.add(c.name), true)))
-    .slice(0, CASES_PER_REPO);
+    .slice(0, limit);
 }
 
 async function main(): Promise<void> {
@@ -136,18 +143,31 @@ async function main(): Promise<void> {
   const overheadNext: number[] = [];
   /** One completion request at `cut` (the line's text before the cursor); the prompt, and both timings. */
   let version = 1;
-  const ask = async (server: ReturnType<typeof startInProcessServer>, c: Case, lang: string, ws: string, cut: string, first: boolean) => {
+  const ask = async (server: ReturnType<typeof startInProcessServer>, c: Case, lang: string, ws: string, cut: string, first: boolean, into?: { first: number[]; next: number[]; all: number[] }) => {
     const original = readFileSync(path.join(ws, c.file), 'utf8').split('\n');
     const text = [...original.slice(0, c.line), cut, ...original.slice(c.line + 1)].join('\n');
     const offset = original.slice(0, c.line).join('\n').length + (c.line ? 1 : 0) + cut.length;
     const uri = pathToFileURL(path.join(ws, c.file)).href;
-    await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: LANG_ID[lang], version: version++, text } });
+    if (first) {
+      // As in an editor: the file is opened (its syntax check runs then), and the line is typed a moment later.
+      const checked = server.diagnostics(uri);
+      await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: LANG_ID[lang], version: version++, text: original.join('\n') } });
+      await checked;
+    }
+    await server.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: version++ }, contentChanges: [{ text }] });
     const before = standin.calls('/api/generate').length;
     const t0 = performance.now();
     await server.client.sendRequest('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: c.line, character: cut.length }, context: { triggerKind: 2 } });
     const lsp = performance.now() - t0;
     const sent = standin.calls('/api/generate')[before]?.body as { prompt?: string } | undefined;
-    if (sent) {
+    if (sent && into) {
+      const r0 = performance.now();
+      const res = await fetch(`${standin.url}/api/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sent) });
+      await res.text();
+      const raw = performance.now() - r0;
+      into.all.push(lsp - raw);
+      (first ? into.first : into.next).push(lsp - raw);
+    } else if (sent) {
       // The raw model call alone, same body, same stand-in, same moment.
       const r0 = performance.now();
       const res = await fetch(`${standin.url}/api/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sent) });
@@ -158,9 +178,10 @@ async function main(): Promise<void> {
       overheads.push(lsp - raw);
       (first ? overheadFirst : overheadNext).push(lsp - raw);
     }
-    await server.client.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    // The document stays open for the next request (the callee's name typed), closed after it.
+    if (!first) await server.client.sendNotification('textDocument/didClose', { textDocument: { uri } });
     const baseline = buildPromptContext({ text, offset, path: c.file, languageId: LANG_ID[lang]! }, { definitions: () => [], lines: () => undefined, recentEdits: () => [] }, BUDGET);
-    return { hit: !!sent?.prompt?.includes(c.defLine), base: baseline.prefix.includes(c.defLine) || baseline.suffix.includes(c.defLine) };
+    return { prompt: sent?.prompt, hit: !!sent?.prompt?.includes(c.defLine), base: baseline.prefix.includes(c.defLine) || baseline.suffix.includes(c.defLine) };
   };
   const cancelMs: number[] = [];
   for (const spec of repos) {
@@ -194,7 +215,7 @@ async function main(): Promise<void> {
       const line = readFileSync(path.join(ws, c.file), 'utf8').split('\n')[c.line]!;
       const atName = await ask(server, c, spec.lang, ws, line.slice(0, c.column), true);
       if (atName.hit) hits++;
-      else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(line.slice(0, c.column).trim())}`);
+      else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(line.slice(0, c.column).trim())}${process.env.BENCH_SHOW_MISSES === 'prompt' ? `\n${atName.prompt}\n[end]` : ''}`);
       if (atName.base) base++;
       const atArgs = await ask(server, c, spec.lang, ws, line.slice(0, c.argsColumn), false);
       if (atArgs.hit) hitsArgs++;
@@ -228,9 +249,39 @@ async function main(): Promise<void> {
       `[bench] ${spec.name.padEnd(14)} ${spec.lang.padEnd(6)} ${spec.half.padEnd(6)} ${String(info.chunks).padStart(6)} chunks  recall before name ${hits}/${cases.length} (current file ${base})  after name( ${hitsArgs}/${cases.length} (current file ${baseArgs})`,
     );
   }
+  // Overhead on a ~50k-chunk workspace (sympy), index loaded from its snapshot as a person reopening it would.
+  const scale = { first: [] as number[], next: [] as number[], all: [] as number[], afterStart: [] as number[], chunks: 0 };
+  if (!ONLY.length || ONLY.includes('sympy')) {
+    if (!existsSync(path.join(SCALE_FROM, 'sympy'))) console.log(`[bench] skip the 50k-chunk overhead: ${SCALE_FROM} is missing (run npm run bench:index-scale first, or pass --scale-ws)`);
+    else {
+      const ws = mkdtempSync(path.join(os.tmpdir(), 'nootropic-complete-scale-'));
+      cpSync(SCALE_FROM, ws, { recursive: true, preserveTimestamps: true });
+      const spec: RepoSpec = { name: 'sympy', lang: 'python', half: 'report', source: '', include: /^sympy\/(core|polys|simplify|solvers)\/.*\.py$/ };
+      const cases = casesFor({ ...spec }, ws, filesOf(ws, spec.include), SCALE_CASES);
+      console.log(`[bench] sympy: ${cases.length} cases for the overhead on the large workspace`);
+      for (let round = 0; round < 3; round++) {
+        const server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent/nootropic.yaml', NOOTROPIC_STATE_DIR: path.join(ws, '.state') });
+        await server.initialize(ws, { settings: { completion: { debounceMs: 0, contextTokens: BUDGET }, models: { provider: 'ollama', baseUrl: standin.url, model: 'qwen2.5-coder:7b' } } });
+        await server.client.sendRequest(IndexBuild.method, {});
+        scale.chunks = IndexInfo.result.parse(await server.client.sendRequest(IndexInfo.method, {})).chunks;
+        // Rounds 2 and 3 measure only the first request after a fresh start (cold caches).
+        const list = round === 0 ? cases : cases.slice(round, round + 1);
+        for (const [i, c] of list.entries()) {
+          const line = readFileSync(path.join(ws, c.file), 'utf8').split('\n')[c.line]!;
+          const into = i === 0 ? { first: scale.afterStart, next: [], all: [] } : scale;
+          await ask(server, c, 'python', ws, line.slice(0, c.column), true, into);
+          await ask(server, c, 'python', ws, line.slice(0, c.argsColumn), false, scale);
+        }
+        server.dispose();
+      }
+      rmSync(ws, { recursive: true, force: true });
+    }
+  }
   await standin.close();
   const sum = (rs: typeof results, k: 'hits' | 'base' | 'hitsArgs' | 'baseArgs' | 'n') => rs.reduce((a, r) => a + r[k], 0);
   const ratio = (rs: typeof results, k: 'hits' | 'base' | 'hitsArgs' | 'baseArgs') => `${(sum(rs, k) / sum(rs, 'n')).toFixed(2)} (${sum(rs, k)}/${sum(rs, 'n')})`;
+  const ms = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(2)} ms, p95 ${percentile(xs, 95).toFixed(2)} ms`;
+  if (results.length) {
   console.log("\n[bench] context recall at a 1,024-token budget (the callee's definition line in the FIM prompt); current-file baseline in brackets");
   console.log('[bench]   half   repos  before the name                after `name(`');
   const row = (label: string, rs: typeof results) =>
@@ -241,15 +292,22 @@ async function main(): Promise<void> {
   }
   for (const lang of [...new Set(results.map((r) => r.lang))]) row(lang, results.filter((r) => r.lang === lang));
   row('all', results);
-  const ms = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(2)} ms, p95 ${percentile(xs, 95).toFixed(2)} ms`;
   console.log(`[bench] against an instant stand-in, ${latencies.length} requests, no cache hits:`);
   console.log(`[bench]   inline completion round trip through the server  ${ms(latencies)}`);
   console.log(`[bench]   raw model call alone (same body, same stand-in)   ${ms(rawCalls)}`);
   console.log(`[bench]   server overhead (round trip − raw call)           ${ms(overheads)}   ratio round trip / raw call p50 ${(percentile(latencies, 50) / percentile(rawCalls, 50)).toFixed(2)}x`);
-  console.log(`[bench]     a document's first request (full parse)          ${ms(overheadFirst)}`);
+  console.log(`[bench]     a document's first request (just opened)         ${ms(overheadFirst)}`);
   console.log(`[bench]     its next request, the callee's name typed         ${ms(overheadNext)}`);
-  console.log(`[bench] cancellation, $/cancelRequest to the aborted HTTP request (${cancelMs.length} runs): p50 ${percentile(cancelMs, 50).toFixed(1)} ms, max ${Math.max(...cancelMs).toFixed(1)} ms`);
-  writeFileSync(path.join(__dirname, '..', '.cache', 'completion-results.json'), JSON.stringify({ results, latencies, rawCalls, overheads, cancelMs }, null, 2));
+  }
+  if (scale.all.length) {
+    console.log(`[bench] server overhead on a ${scale.chunks}-chunk workspace (sympy), ${scale.all.length} requests, no cache hits:`);
+    console.log(`[bench]   all                                               ${ms(scale.all)}`);
+    console.log(`[bench]     a document's first request                      ${ms(scale.first)}`);
+    console.log(`[bench]     its next request, the callee's name typed         ${ms(scale.next)}`);
+    console.log(`[bench]   the first request after the server starts (${scale.afterStart.length} starts): ${scale.afterStart.map((x) => x.toFixed(1)).join(', ')} ms`);
+  }
+  if (cancelMs.length) console.log(`[bench] cancellation, $/cancelRequest to the aborted HTTP request (${cancelMs.length} runs): p50 ${percentile(cancelMs, 50).toFixed(1)} ms, max ${Math.max(...cancelMs).toFixed(1)} ms`);
+  writeFileSync(path.join(__dirname, '..', '.cache', 'completion-results.json'), JSON.stringify({ results, latencies, rawCalls, overheads, cancelMs, scale }, null, 2));
 }
 
 main().then(

@@ -7,6 +7,7 @@
  */
 import { estimateTokens } from '../models/token-estimate';
 import type { FimSnippet } from './fim-transport';
+import { receiverAt, receiverTypes } from './receiver-type';
 
 export interface CursorDocument {
   text: string;
@@ -33,6 +34,8 @@ export interface ContextSources {
   recentEdits(): { path: string; startLine: number; endLine: number; at: number }[];
   /** Named definitions in files called `stem` (any extension): the members of a module used as `stem.member`. */
   moduleMembers?(stem: string): (DefinitionSite & { name: string })[];
+  /** The members of a type (for a Go type: its package's methods, any receiver; filtered here). */
+  typeMembers?(type: string): (DefinitionSite & { name: string })[];
 }
 
 export interface PromptContext {
@@ -117,7 +120,13 @@ function cutSuffix(after: string, budget: number): string {
 export function importedNames(text: string): { names: Set<string>; lines: { line: number; text: string }[] } {
   const names = new Set<string>();
   const lines: { line: number; text: string }[] = [];
-  const all = text.split('\n');
+  // The first 400 lines only: imports sit at the top, and a large file is not split whole on every keystroke.
+  let cut = -1;
+  for (let n = 0; n < 400; n++) {
+    cut = text.indexOf('\n', cut + 1);
+    if (cut < 0) break;
+  }
+  const all = (cut < 0 ? text : text.slice(0, cut)).split('\n');
   const add = (list: string) => {
     for (const part of list.split(',')) {
       const m = /(?:\w+\s+as\s+)?([A-Za-z_$][\w$]*)\s*$/.exec(part.replace(/[{}()*]/g, ' ').replace(/^\s*type\s+/, '').trim());
@@ -172,7 +181,10 @@ function nearIdentifiers(text: string, offset: number): Map<string, number> {
 export function signatureOf(lines: string[], name?: string): string {
   const out: string[] = [];
   const re = name ? new RegExp(`(^|[^\\w$])${name.replace(/\$/g, '\\$')}([^\\w$]|$)`) : undefined;
-  const at = re ? Math.max(0, lines.findIndex((l) => re.test(l))) : 0;
+  // Not a comment line that mentions the name (Go doc comments start with it).
+  const code = (l: string) => !/^\s*(\/\/|#|\*|\/\*|--)/.test(l);
+  const named = re ? lines.findIndex((l) => re.test(l) && code(l)) : 0;
+  const at = named >= 0 ? named : Math.max(0, re ? lines.findIndex((l) => re.test(l)) : 0);
   for (const l of lines.slice(at, at + 6)) {
     out.push(l);
     if (/[{:]\s*(\/\/.*|#.*)?$|=>\s*\{?\s*$|\)\s*(->\s*[^:]+)?:\s*$/.test(l.trimEnd())) break;
@@ -183,18 +195,35 @@ export function signatureOf(lines: string[], name?: string): string {
 
 /** At most this many names near the cursor are looked up in the index. */
 const MAX_LOOKUPS = 40;
+/** What a name the file imports adds to its nearness score: the file uses it, whether or not near the cursor. */
+const IMPORTED_BONUS = 0.5;
+/** Definitions (by rank) that may go in whole; the rest show their signatures, so more of them fit. */
+const FULL_DEFINITIONS = 2;
+/** At most this many of the receiver's members are read (more never fit the members' share). */
+const MAX_MEMBERS = 60;
+/** Share of the context budget the receiver's members (a type's or a module's) may take. */
+const MEMBERS_SHARE = 0.6;
 
 /**
- * What the prompt will ask the index for at this cursor: the names near it and imported (best first), and the
- * module before `stem.` when the cursor is on a member. The caller fetches them in one lookup.
+ * What the prompt will ask the index for at this cursor: the names near it and imported (best first), the module
+ * before `stem.` / `stem::` when the cursor is on a member, and the receiver's possible types. The caller fetches
+ * them in one lookup.
  */
-export function definitionLookup(doc: CursorDocument): { names: string[]; scores: Map<string, number>; stem?: string } {
+export interface DefinitionLookup {
+  names: string[];
+  scores: Map<string, number>;
+  stem?: string;
+  types: string[];
+}
+
+export function definitionLookup(doc: CursorDocument): DefinitionLookup {
   const before = doc.text.slice(0, doc.offset);
   const names = nearIdentifiers(doc.text, doc.offset);
-  for (const name of importedNames(doc.text).names) names.set(name, (names.get(name) ?? 0) + 0.25);
+  for (const name of importedNames(doc.text).names) names.set(name, (names.get(name) ?? 0) + IMPORTED_BONUS);
   const best = [...names].sort((a, b) => b[1] - a[1]).slice(0, MAX_LOOKUPS);
-  const receiver = /([A-Za-z_$][\w$]*)\.([\w$]*)$/.exec(before.slice(before.lastIndexOf('\n') + 1));
-  return { names: best.map(([n]) => n), scores: new Map(best), ...(receiver ? { stem: receiver[1]! } : {}) };
+  const receiver = receiverAt(before);
+  const stem = receiver ? receiver.expr.split(/\.|::/).pop()!.replace(/\(\)$/, '') : undefined;
+  return { names: best.map(([n]) => n), scores: new Map(best), ...(stem ? { stem } : {}), types: receiverTypes(doc.text, doc.offset, doc.languageId) };
 }
 
 interface Candidate {
@@ -205,9 +234,32 @@ interface Candidate {
   short?: string;
   kind: SnippetKind;
   score: number;
+  /** A signature shown with the other signatures of its file under one header. */
+  grouped?: boolean;
+  /** A receiver's member: counts against the members' share of the budget. */
+  member?: boolean;
 }
 
-export function buildPromptContext(doc: CursorDocument, sources: ContextSources, budget: number): PromptContext {
+/** The first line of a definition's signature (the line naming it). */
+function firstLine(lines: string[], name: string): string {
+  return signatureOf(lines, name).split('\n')[0]!.trim();
+}
+
+/** A Go method whose receiver is not `type` (the index answers a Go type with all its package's methods). */
+function otherReceiver(line: string, type: string): boolean {
+  const m = /^func\s*\(\s*(?:\w+\s+)?\*?\s*(\w+)/.exec(line);
+  return !!m && m[1] !== type;
+}
+
+/** `.name` and `::name` occurrences in `text`: how much the file already uses each member. */
+function memberUses(text: string): Map<string, number> {
+  const uses = new Map<string, number>();
+  for (const m of text.matchAll(/(?:\.|::)\s*([A-Za-z_$][\w$]*)/g)) uses.set(m[1]!, (uses.get(m[1]!) ?? 0) + 1);
+  return uses;
+}
+
+/** `lookup`: what definitionLookup(doc) said (the caller asked the index with it), so it is not worked out twice. */
+export function buildPromptContext(doc: CursorDocument, sources: ContextSources, budget: number, lookup: DefinitionLookup = definitionLookup(doc)): PromptContext {
   const before = doc.text.slice(0, doc.offset);
   const after = doc.text.slice(doc.offset);
   const prefix = cutPrefix(before, Math.floor(budget * PREFIX_SHARE));
@@ -221,17 +273,24 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
 
   const candidates: Candidate[] = [];
   const imports = importedNames(doc.text);
-  const lookup = definitionLookup(doc);
-  for (const [name, score] of lookup.scores) {
-    for (const site of sources.definitions(name).slice(0, 2)) {
+  // Definitions of the names near the cursor: the best few whole (when short), the others by their signature.
+  let rank = 0;
+  for (const [name, nearScore] of [...lookup.scores].sort((a, b) => b[1] - a[1])) {
+    const sites = sources.definitions(name);
+    // A name defined in several places (this file included) is a guess at each: its rank shares out.
+    const score = nearScore / Math.max(1, sites.length);
+    let added = false;
+    for (const site of sites.slice(0, 2)) {
       if (site.path === doc.path) continue;
       const lines = sources.lines(site.path)?.slice(site.startLine - 1, site.endLine);
       if (!lines?.length) continue;
       const full = lines.join('\n');
-      const tokens = estimateTokens(full);
       const short = signatureOf(lines, name);
-      candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: tokens <= FULL_DEFINITION_TOKENS ? full : short, ...(short !== full ? { short } : {}), kind: 'definition', score });
+      const whole = rank < FULL_DEFINITIONS && estimateTokens(full) <= FULL_DEFINITION_TOKENS;
+      candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: whole ? full : short, ...(whole && short !== full ? { short } : {}), kind: whole ? 'definition' : 'signature', score, ...(whole ? {} : { grouped: true }) });
+      added = true;
     }
+    if (added) rank++;
   }
   const now = Date.now();
   for (const edit of sources.recentEdits().slice(0, 6)) {
@@ -245,31 +304,31 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     const ageMin = (now - edit.at) / 60_000;
     candidates.push({ key: `${edit.path}:${from}`, path: edit.path, startLine: from, full: text, kind: 'edit', score: 0.5 / (1 + ageMin) });
   }
-  // `utils.|` or `utils.to|`: the cursor is on a module's member; its file's definitions, one line each.
-  const receiver = /([A-Za-z_$][\w$]*)\.([\w$]*)$/.exec(before.slice(before.lastIndexOf('\n') + 1));
-  if (receiver && sources.moduleMembers) {
-    const [, stem, typed] = receiver as unknown as [string, string, string];
-    const members = sources.moduleMembers(stem).filter((m) => m.path !== doc.path);
-    const usedHere = (name: string) => doc.text.split(`${stem}.${name}`).length - 1;
-    const ranked = members
-      .map((m, i) => ({ m, rank: (typed && m.name.startsWith(typed) ? 1000 : 0) + usedHere(m.name) * 10 - i / 1000 }))
-      .sort((a, b) => b.rank - a.rank);
-    const byFile = new Map<string, string[]>();
-    for (const { m } of ranked) {
-      const lines = sources.lines(m.path)?.slice(m.startLine - 1, m.endLine);
+  // `utils.|`, `self.pool.|`, `Type::|`: the cursor is on a member. The receiver's type's members and the module's
+  // definitions, one signature line each: those the file already uses and those starting with what is typed first.
+  const receiver = receiverAt(before);
+  if (receiver) {
+    const typed = receiver.typed;
+    const uses = memberUses(doc.text);
+    const usedHere = (name: string) => uses.get(name) ?? 0;
+    // Ranked by name first (typed prefix, uses in this file, the type before the module, declaration order), so only
+    // the members that can fit are read for their signature line.
+    const ranked: { site: DefinitionSite & { name: string }; type?: string; score: number }[] = [];
+    const rank = (site: DefinitionSite & { name: string }, base: number, i: number, type?: string) =>
+      ranked.push({ site, ...(type ? { type } : {}), score: base + (typed && site.name.startsWith(typed) ? 1000 : 0) + Math.min(usedHere(site.name), 9) * 10 - i / 10_000 });
+    lookup.types.forEach((type, t) => (sources.typeMembers?.(type) ?? []).forEach((m, i) => rank(m, 200 - t * 20, i, type)));
+    if (lookup.stem) (sources.moduleMembers?.(lookup.stem) ?? []).forEach((m, i) => m.path !== doc.path && rank(m, 100, i));
+    ranked.sort((a, b) => b.score - a.score);
+    let kept = 0;
+    for (const { site, type, score } of ranked) {
+      if (kept >= MAX_MEMBERS) break;
+      if (site.path === doc.path && site.startLine >= shownFrom && site.endLine <= shownTo) continue;
+      const lines = sources.lines(site.path)?.slice(site.startLine - 1, site.endLine);
       if (!lines?.length) continue;
-      const line = signatureOf(lines, m.name).split('\n')[0]!.trim();
-      if (!byFile.has(m.path)) byFile.set(m.path, []);
-      byFile.get(m.path)!.push(line);
-    }
-    for (const [p, lines] of byFile) {
-      // Whole lines only, as many as the share for members allows (the best-ranked first).
-      let text = '';
-      for (const l of lines) {
-        if (estimateTokens(text + l + '\n') > Math.floor(left * 0.6)) break;
-        text += l + '\n';
-      }
-      if (text) candidates.push({ key: `${p}:members`, path: p, startLine: 1, full: text.trimEnd(), kind: 'signature', score: 100 });
+      const line = firstLine(lines, site.name);
+      if (type && site.path.endsWith('.go') && otherReceiver(line, type)) continue;
+      candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: line, kind: 'signature', score, grouped: true, member: true });
+      kept++;
     }
   }
   const hiddenImports = imports.lines.filter((l) => l.line < shownFrom);
@@ -279,10 +338,31 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
 
   candidates.sort((a, b) => b.score - a.score);
   const chosen: PromptContext['snippets'] = [];
+  /** Signatures per file: one snippet (and one header) each. */
+  const memberSnippets = new Map<string, PromptContext['snippets'][number]>();
+  let membersLeft = Math.floor(left * MEMBERS_SHARE);
   const seen = new Set<string>();
   const seenText = new Set<string>();
   for (const c of candidates) {
     if (seen.has(c.key)) continue;
+    if (c.grouped) {
+      const body = c.full.replace(/\s+$/, '');
+      if (seenText.has(body)) continue;
+      const group = memberSnippets.get(c.path);
+      const cost = estimateTokens(body + '\n') + (group ? 0 : estimateTokens(commentHeader(c.path, doc.languageId) + '\n\n'));
+      if (cost > left || (c.member && cost > membersLeft)) continue;
+      left -= cost;
+      if (c.member) membersLeft -= cost;
+      seen.add(c.key);
+      seenText.add(body);
+      if (group) group.text += '\n' + body;
+      else {
+        const snippet = { filename: c.path, text: body, kind: c.kind, score: c.score, startLine: c.startLine };
+        memberSnippets.set(c.path, snippet);
+        chosen.push(snippet);
+      }
+      continue;
+    }
     const options = [c.full, ...(c.short ? [c.short] : [])];
     for (const text of options) {
       const body = text.replace(/\s+$/, '');

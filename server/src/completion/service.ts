@@ -23,7 +23,8 @@ import { CompletionCache } from './cache';
 import { chooseTemplate, type TemplateChoice } from './fim-templates';
 import { fim, ollamaHasNativeFim, protocolFor, type FimProtocol } from './fim-transport';
 import { addsSyntaxError, completionMode, shapeCompletion, streamDone } from './postprocess';
-import { buildPromptContext, definitionLookup, type ContextSources, type CursorDocument } from './prompt-context';
+import { buildPromptContext, definitionLookup, type ContextSources, type CursorDocument, type DefinitionLookup } from './prompt-context';
+import { parseWindow } from './parse-window';
 import { RecentEdits } from './recent-edits';
 
 export interface CompletionDeps {
@@ -65,6 +66,7 @@ export interface CompletionOutcome {
 
 const TEMPERATURE = 0.2;
 const MAX_PENDING_FEEDBACK = 200;
+const STAT_EVERY_MS = 1000;
 /** Documents whose last text is kept for incremental parsing. */
 const MAX_DOCUMENTS = 8;
 
@@ -80,9 +82,9 @@ export class CompletionService {
   readonly edits: RecentEdits;
   private readonly nativeFim = new Map<string, boolean>();
   private readonly pending = new Map<string, { prompt: string; response: string }>();
-  private readonly fileLines = new Map<string, { mtime: number; lines: string[] }>();
-  /** Each document's text at its last request: the next one's parse starts from that tree. */
-  private readonly lastText = new Map<string, string>();
+  private readonly fileLines = new Map<string, { mtime: number; lines: string[]; checked: number }>();
+  /** Each document's parsed block at its last request (or its text when opened): the next parse starts from that tree. */
+  private readonly lastText = new Map<string, { start: number; text: string }>();
   readonly stats = { served: 0, cached: 0, cancelled: 0, accepted: 0, rejected: 0, lastMs: undefined as number | undefined };
 
   constructor(private readonly deps: CompletionDeps) {
@@ -96,18 +98,35 @@ export class CompletionService {
   }
 
   /** What the prompt needs from the index at this cursor, fetched in one lookup. */
-  private async sources(doc: CursorDocument): Promise<ContextSources> {
-    const { names, stem } = definitionLookup(doc);
-    const found = await this.deps.definitions({ names, ...(stem ? { stem } : {}) });
+  private async sources({ names, stem, types }: DefinitionLookup): Promise<ContextSources> {
+    const lines = new Map<string, string[] | undefined>();
+    const found = await this.deps.definitions({ names, ...(stem ? { stem } : {}), ...(types.length ? { types } : {}) });
     return {
       definitions: (name) => found.named[name] ?? [],
-      lines: (rel) => this.linesOf(rel),
+      // Once per file per request: a type's members often share one (large) file.
+      lines: (rel) => {
+        if (!lines.has(rel)) lines.set(rel, this.linesOf(rel));
+        return lines.get(rel);
+      },
       recentEdits: () => this.edits.list(),
       moduleMembers: (s) => (s === stem ? found.members : []),
+      typeMembers: (t) => found.typeMembers?.[t] ?? [],
     };
   }
 
-  private rememberText(uri: string, text: string): void {
+  /**
+   * A document just opened: the syntax check parses it now, so the first completion in it re-parses only what was
+   * typed since (from that tree in the tree cache) instead of the whole file.
+   */
+  opened(uri: string, text: string): void {
+    this.rememberText(uri, { start: 0, text });
+  }
+
+  closed(uri: string): void {
+    this.lastText.delete(uri);
+  }
+
+  private rememberText(uri: string, text: { start: number; text: string }): void {
     this.lastText.delete(uri);
     this.lastText.set(uri, text);
     if (this.lastText.size > MAX_DOCUMENTS) this.lastText.delete(this.lastText.keys().next().value!);
@@ -120,12 +139,18 @@ export class CompletionService {
     const root = this.deps.root();
     if (!root) return undefined;
     const abs = path.join(root, rel);
+    const hit = this.fileLines.get(rel);
+    const now = performance.now();
+    // Checked against the disk at most once a second: a burst of keystrokes reads the same files.
+    if (hit && now - hit.checked < STAT_EVERY_MS) return hit.lines;
     try {
       const mtime = statSync(abs).mtimeMs;
-      const hit = this.fileLines.get(rel);
-      if (hit && hit.mtime === mtime) return hit.lines;
+      if (hit && hit.mtime === mtime) {
+        hit.checked = now;
+        return hit.lines;
+      }
       const lines = readFileSync(abs, 'utf8').split(/\r?\n/);
-      this.fileLines.set(rel, { mtime, lines });
+      this.fileLines.set(rel, { mtime, lines, checked: now });
       if (this.fileLines.size > 500) this.fileLines.delete(this.fileLines.keys().next().value!);
       return lines;
     } catch {
@@ -194,13 +219,23 @@ export class CompletionService {
       if (config.completion.debounceMs) await sleep(config.completion.debounceMs, signal);
       const debounced = performance.now();
       const doc: CursorDocument = { text: req.text, offset: req.offset, path: req.path, languageId: req.languageId };
-      const ctx = buildPromptContext(doc, await this.sources(doc), config.completion.contextTokens);
       const grammar = grammarFor(req.languageId, req.path);
-      // Incremental from this document's previous request (a keystroke apart): tree-sitter re-parses the edit only.
-      const tree = grammar && req.text.length < 500_000 ? await parseEdited(grammar, this.lastText.get(req.uri) ?? null, req.text).then((r) => r.tree, () => undefined) : undefined;
-      this.rememberText(req.uri, req.text);
+      // The index answers from its thread while this one parses.
+      const lookup = definitionLookup(doc);
+      const found = this.sources(lookup);
+      found.catch(() => undefined);
+      // Only the block around the cursor is parsed (parse-window.ts), incrementally from this document's previous
+      // request when that was the same block a keystroke ago.
+      const win = parseWindow(req.text, req.offset);
+      const block: CursorDocument = { ...doc, text: req.text.slice(win.start, win.end), offset: req.offset - win.start };
+      // The previous block is a base only when it starts where this one does (a few keystrokes further on).
+      const last = this.lastText.get(req.uri);
+      const base = last && last.start === win.start && Math.abs(last.text.length - block.text.length) < 4096 ? last.text : null;
+      const tree = grammar && block.text.length < 500_000 ? await parseEdited(grammar, base, block.text).then((r) => r.tree, () => undefined) : undefined;
+      this.rememberText(req.uri, { start: win.start, text: block.text });
       try {
-        const mode = completionMode({ text: req.text, offset: req.offset }, tree);
+        const ctx = buildPromptContext(doc, await found, config.completion.contextTokens, lookup);
+        const mode = completionMode(block, tree);
         const prepMs = performance.now() - debounced;
         const attempts: string[] = [];
         for (const ep of chain) {
@@ -247,7 +282,7 @@ export class CompletionService {
             const postStart = performance.now();
             let text = shapeCompletion(result.text, doc, { mode, truncated: result.finish === 'length' });
             let dropped: CompletionOutcome['dropped'];
-            if (text && grammar && tree && (await addsSyntaxError(grammar, doc, text, tree))) {
+            if (text && grammar && tree && (await addsSyntaxError(grammar, block, text, tree))) {
               dropped = 'syntax';
               text = '';
             }

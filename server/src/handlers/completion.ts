@@ -52,9 +52,15 @@ export function register(ctx: Pick<ServerContext, 'connection' | 'rpc' | 'config
   const service = createCompletionService(ctx);
   const root = () => ctx.config.workspaceRoot;
 
-  ctx.documents.onDidOpen((e) => service.edits.opened(relPath(root(), e.document.uri), e.document.getText()));
+  ctx.documents.onDidOpen((e) => {
+    service.edits.opened(relPath(root(), e.document.uri), e.document.getText());
+    service.opened(e.document.uri, e.document.getText());
+  });
   ctx.documents.onDidChangeContent((e) => service.edits.changed(relPath(root(), e.document.uri), e.document.getText()));
-  ctx.documents.onDidClose((e) => service.edits.closed(relPath(root(), e.document.uri)));
+  ctx.documents.onDidClose((e) => {
+    service.edits.closed(relPath(root(), e.document.uri));
+    service.closed(e.document.uri);
+  });
   ctx.config.onChange(() => service.cache.clear());
 
   const run = async (doc: TextDocument, position: Position, signal: AbortSignal): Promise<CompletionOutcome | undefined> => {

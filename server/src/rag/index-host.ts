@@ -86,11 +86,26 @@ export class LocalIndex implements IndexHandle {
 
   /** Idempotent (WorkspaceIndex.load is serialised and loads once); a failed load is tried again by the next call. */
   load(): Promise<void> {
-    return this.index.load();
+    return this.index.load().then(() => this.warm());
   }
 
   update(opts: { force?: boolean; signal?: AbortSignal; onProgress?: (p: IndexProgress) => void }): Promise<IndexSummary> {
-    return this.index.update(opts);
+    return this.index.update(opts).then((summary) => (this.warm(), summary));
+  }
+
+  private warming: NodeJS.Immediate | undefined;
+
+  /**
+   * In the worker, once the answer is sent: the definition lookups inline completion asks per keystroke are built
+   * ahead (a 50k-chunk index takes a few hundred ms), so a keystroke never waits for them. Inline, they stay lazy:
+   * that time would block the server's thread.
+   */
+  private warm(): void {
+    if (this.runsIn !== 'worker' || this.warming) return;
+    this.warming = setImmediate(() => {
+      this.warming = undefined;
+      this.index.warmDefinitionMaps();
+    });
   }
 
   async filesChanged(absPaths: string[]): Promise<number> {
@@ -100,6 +115,7 @@ export class LocalIndex implements IndexHandle {
     if (!rels.length) return 0;
     await this.load();
     const changed = await this.index.updateFiles(rels);
+    if (changed) this.warm();
     if (changed) this.opts.onFilesIndexed?.(changed);
     return changed;
   }
@@ -130,7 +146,12 @@ export class LocalIndex implements IndexHandle {
       if (found.length) named[name] = found.map(site);
     }
     const members = query.stem ? this.index.definitionsInFilesNamed(query.stem).map((r) => ({ ...site(r), name: r.symbol })) : [];
-    return { named, members };
+    const typeMembers: NonNullable<DefinitionAnswer['typeMembers']> = {};
+    for (const type of query.types ?? []) {
+      const found = this.index.definitionsInType(type);
+      if (found.length) typeMembers[type] = found.slice(0, 300).map((r) => ({ ...site(r), name: r.symbol }));
+    }
+    return { named, members, typeMembers };
   }
 
   async close(): Promise<void> {

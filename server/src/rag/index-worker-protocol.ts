@@ -29,7 +29,12 @@ export const ToWorker = z.discriminatedUnion('type', [
 export type ToWorker = z.infer<typeof ToWorker>;
 
 /** Definitions for inline completion, asked in one round trip per keystroke: exact names, and one module's members. */
-export const DefinitionQuery = z.object({ names: z.array(z.string()).max(100), stem: z.string().optional() });
+export const DefinitionQuery = z.object({
+  names: z.array(z.string()).max(100),
+  stem: z.string().optional(),
+  /** Types whose members are asked (the receiver's type at `x.`, `Type::`). */
+  types: z.array(z.string()).max(8).optional(),
+});
 export type DefinitionQuery = z.infer<typeof DefinitionQuery>;
 const DefinitionSite = z.object({ path: z.string(), startLine: z.number(), endLine: z.number() });
 export const DefinitionAnswer = z.object({
@@ -37,6 +42,8 @@ export const DefinitionAnswer = z.object({
   named: z.record(z.string(), z.array(DefinitionSite)),
   /** The definitions in files named `stem` (any extension), when a stem was asked. */
   members: z.array(DefinitionSite.extend({ name: z.string() })),
+  /** Type → its members (for a Go type: its package's methods, whatever their receiver). */
+  typeMembers: z.record(z.string(), z.array(DefinitionSite.extend({ name: z.string() }))).optional(),
 });
 export type DefinitionAnswer = z.infer<typeof DefinitionAnswer>;
 

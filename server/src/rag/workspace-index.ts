@@ -77,6 +77,7 @@ export class WorkspaceIndex {
   /** Exact symbol name → docs of definitions, built on first use and dropped whenever rows change. */
   private byName: Map<string, number[]> | undefined;
   private byStem: Map<string, number[]> | undefined;
+  private byScope: Map<string, number[]> | undefined;
   private readonly files = new Map<string, FileEntry>();
   private readonly docById = new Map<string, number>();
   private readonly idOf = new Map<number, string>();
@@ -391,21 +392,53 @@ export class WorkspaceIndex {
     return this.rowsOf(this.byName.get(name));
   }
 
-  /** Definitions in files whose name without extension is `stem` (`utils` → lib/utils.js): a module's members. */
+  /** Definitions in files whose name without extension is `stem` (`utils` → lib/utils.js), or in a Go package directory named `stem`: a module's members. */
   definitionsInFilesNamed(stem: string): IndexedChunk[] {
-    this.byStem ??= this.definitionMap((row) => row.path.slice(row.path.lastIndexOf('/') + 1).replace(/\.[^.]+$/, ''));
+    // A Go package is its directory: `cmp.Equal` is defined in some file under cmp/.
+    this.byStem ??= this.definitionMap((row) => {
+      const file = row.path.slice(row.path.lastIndexOf('/') + 1).replace(/\.[^.]+$/, '');
+      const dir = row.path.endsWith('.go') ? /([^/]+)\/[^/]+$/.exec(row.path)?.[1] : undefined;
+      return dir && dir !== file ? [file, dir] : file;
+    });
     return this.rowsOf(this.byStem.get(stem));
   }
 
+  /**
+   * The members of a type named `type`: definitions whose enclosing scope ends in it (a Python or JS class's
+   * methods, a Rust `impl Type<T>` block's functions). Go declares methods outside the type, so for a Go type they
+   * are the methods of the type's package (its directory): the caller keeps those whose receiver is the type.
+   */
+  definitionsInType(type: string): IndexedChunk[] {
+    this.byScope ??= this.definitionMap((row) => {
+      if (row.scope) return scopeName(row.scope);
+      return row.kind === 'method' && row.path.endsWith('.go') ? `go:${row.path.slice(0, row.path.lastIndexOf('/') + 1)}` : '';
+    });
+    const own = this.rowsOf(this.byScope.get(type));
+    const goDirs = new Set(this.definitionsNamed(type).filter((r) => r.path.endsWith('.go')).map((r) => `go:${r.path.slice(0, r.path.lastIndexOf('/') + 1)}`));
+    return [...own, ...[...goDirs].flatMap((d) => this.rowsOf(this.byScope!.get(d)))];
+  }
+
+  /**
+   * Builds the lookups inline completion asks per keystroke (by name, by file stem, by type) now, so the first
+   * keystroke after a load or a change does not pay for them. Called by the index worker once it is idle.
+   */
+  warmDefinitionMaps(): void {
+    this.definitionsNamed('');
+    this.definitionsInFilesNamed('');
+    this.definitionsInType('');
+  }
+
   /** Key → docs of named definitions (not loose blocks, line windows or doc sections). */
-  private definitionMap(key: (row: IndexedChunk) => string): Map<string, number[]> {
+  private definitionMap(key: (row: IndexedChunk) => string | string[]): Map<string, number[]> {
     const map = new Map<string, number[]>();
     (this.disk ? this.disk.rows() : this.rows).forEach((row, doc) => {
       if (!row || !row.symbol || row.kind === 'block' || row.kind === 'lines' || row.kind === 'section') return;
-      const k = key(row);
-      const list = map.get(k);
-      if (list) list.push(doc);
-      else map.set(k, [doc]);
+      for (const k of ([] as string[]).concat(key(row))) {
+        if (!k) continue;
+        const list = map.get(k);
+        if (list) list.push(doc);
+        else map.set(k, [doc]);
+      }
     });
     return map;
   }
@@ -473,7 +506,7 @@ export class WorkspaceIndex {
   private closeDisk(): void {
     this.disk?.close();
     this.disk = undefined;
-    this.byName = this.byStem = undefined;
+    this.byName = this.byStem = this.byScope = undefined;
     this.diskDocById = undefined;
   }
 
@@ -638,7 +671,7 @@ export class WorkspaceIndex {
     if (!('reader' in read)) throw new Error(`the snapshot just written cannot be read back: ${read.stale}`);
     disk.close();
     this.disk = read.reader;
-    this.byName = this.byStem = undefined;
+    this.byName = this.byStem = this.byScope = undefined;
     this.builtAt = builtAt;
     this.snapshotDirty = false;
   }
@@ -646,7 +679,7 @@ export class WorkspaceIndex {
   /** Serves from the snapshot on disk, lazily: nothing but its header is read now. */
   private useReader(reader: SnapshotReader): void {
     this.disk = reader;
-    this.byName = this.byStem = undefined;
+    this.byName = this.byStem = this.byScope = undefined;
     this.filesLoaded = false;
     this.builtAt = reader.header.builtAt;
   }
@@ -700,7 +733,7 @@ export class WorkspaceIndex {
   private importSnapshot(snap: Snapshot, opts: { keepFiles?: boolean } = {}): void {
     this.lexical = LexicalIndex.fromState(snap.lexical);
     this.rows = snap.rows.slice();
-    this.byName = this.byStem = undefined;
+    this.byName = this.byStem = this.byScope = undefined;
     this.docById.clear();
     this.idOf.clear();
     // Files already read (and perhaps updated: a touched file's new mtime) keep their metadata; docs are refilled.
@@ -738,7 +771,7 @@ export class WorkspaceIndex {
     this.filesLoaded = true;
     this.lexical = new LexicalIndex();
     this.rows = [];
-    this.byName = this.byStem = undefined;
+    this.byName = this.byStem = this.byScope = undefined;
     this.files.clear();
     this.docById.clear();
     this.idOf.clear();
@@ -812,7 +845,7 @@ export class WorkspaceIndex {
 
   private addRow(row: ChunkRow): void {
     const doc = this.lexical.add({ symbol: row.symbol, scope: row.scope, path: row.path, text: row.text, kind: row.kind });
-    this.byName = this.byStem = undefined;
+    this.byName = this.byStem = this.byScope = undefined;
     this.rows[doc] = { path: row.path, start_line: row.start_line, end_line: row.end_line, symbol: row.symbol, kind: row.kind, scope: row.scope };
     // Chunk ids are only needed to map vector hits back to documents (hybrid mode).
     if (this.opts.embedder) {
@@ -832,6 +865,12 @@ export class WorkspaceIndex {
       if (this.docById.get(id) === doc) this.docById.delete(id);
     }
     this.rows[doc] = undefined;
-    this.byName = this.byStem = undefined;
+    this.byName = this.byStem = this.byScope = undefined;
   }
+}
+
+/** `a.B<T>` or `impl<T> Display for B<T>` scope → `B`: the type's bare name. */
+function scopeName(scope: string): string {
+  const last = scope.replace(/<[^<>]*(<[^<>]*>[^<>]*)*>/g, '').split(/\.|::/).pop() ?? '';
+  return last.trim();
 }

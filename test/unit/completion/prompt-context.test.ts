@@ -88,3 +88,51 @@ describe('module members at `stem.|`', () => {
     expect(members?.text).toBe('export function findKey(o, k) {\nexport function merge(a, b) {\nexport function toArray(x) {');
   });
 });
+
+describe("the receiver's type members at `x.|`", () => {
+  const store = 'class Store:\n    def put(self, key, value):\n        self.rows[key] = value\n\n    def get(self, key):\n        return self.rows[key]\n';
+  const goFile = 'package flags\n\nfunc (f *FlagSet) Lookup(name string) *Flag {\n\treturn nil\n}\n\nfunc (o *Other) Lookup(name string) *Flag {\n\treturn nil\n}\n';
+  const files: Record<string, string> = { 'lib/storage.py': store, 'flags/lookup.go': goFile };
+  const sources = (members: Record<string, { path: string; startLine: number; endLine: number; name: string }[]>): ContextSources => ({
+    definitions: () => [],
+    lines: (p) => files[p]?.split('\n'),
+    recentEdits: () => [],
+    typeMembers: (t) => members[t] ?? [],
+  });
+
+  it("lists the type's members (resolved from `self.store = Store()`) under one header, signatures only, the ones the file uses first", () => {
+    const text = 'class App:\n    def __init__(self):\n        self.store = Store()\n\n    def load(self):\n        return self.store.get(1)\n\n    def save(self):\n        self.store.';
+    const ctx = buildPromptContext(
+      { text, offset: text.length, path: 'app.py', languageId: 'python' },
+      sources({ Store: [{ path: 'lib/storage.py', startLine: 2, endLine: 3, name: 'put' }, { path: 'lib/storage.py', startLine: 5, endLine: 6, name: 'get' }] }),
+      1024,
+    );
+    const snippet = ctx.snippets.filter((s) => s.filename === 'lib/storage.py');
+    expect(snippet).toHaveLength(1);
+    expect(snippet[0]!.text).toBe('def get(self, key):\ndef put(self, key, value):');
+    expect(ctx.prefix.match(/# Path: lib\/storage\.py/g)).toHaveLength(1);
+  });
+
+  it("keeps only the Go methods whose receiver is the type (the index answers with the package's methods)", () => {
+    const text = 'package main\n\nfunc run(f *FlagSet) {\n\tx := f.';
+    const ctx = buildPromptContext(
+      { text, offset: text.length, path: 'main.go', languageId: 'go' },
+      sources({ FlagSet: [{ path: 'flags/lookup.go', startLine: 3, endLine: 5, name: 'Lookup' }, { path: 'flags/lookup.go', startLine: 7, endLine: 9, name: 'Lookup' }] }),
+      1024,
+    );
+    expect(ctx.prefix).toContain('func (f *FlagSet) Lookup(name string) *Flag {');
+    expect(ctx.prefix).not.toContain('func (o *Other)');
+  });
+
+  it('stays within the budget however many members the type has', () => {
+    const many = Array.from({ length: 300 }, (_, i) => `    def method_number_${i}(self, first_argument, second_argument):\n        pass\n`).join('');
+    files['lib/big.py'] = `class Big:\n${many}`;
+    const members = Array.from({ length: 300 }, (_, i) => ({ path: 'lib/big.py', startLine: 2 + i * 2, endLine: 3 + i * 2, name: `method_number_${i}` }));
+    const text = 'def f(b: Big):\n    b.';
+    for (const budget of [256, 1024]) {
+      const ctx = buildPromptContext({ text, offset: text.length, path: 'x.py', languageId: 'python' }, sources({ Big: members }), budget);
+      expect(estimateTokens(ctx.prefix) + estimateTokens(ctx.suffix)).toBeLessThanOrEqual(budget);
+      expect(ctx.prefix).toContain('def method_number_0(');
+    }
+  });
+});
