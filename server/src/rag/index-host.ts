@@ -57,6 +57,9 @@ export interface IndexHandle {
   close(): Promise<void>;
 }
 
+/** How long after a load or change the worker builds the definition lookups (`warm`). */
+const WARM_DELAY_MS = 1_000;
+
 /** The index in the current thread: the worker's body, or the whole of it with NOOTROPIC_INDEX_INLINE=1. */
 export class LocalIndex implements IndexHandle {
   readonly root: string;
@@ -93,19 +96,21 @@ export class LocalIndex implements IndexHandle {
     return this.index.update(opts).then((summary) => (this.warm(), summary));
   }
 
-  private warming: NodeJS.Immediate | undefined;
+  private warming: NodeJS.Timeout | undefined;
 
   /**
-   * In the worker, once the answer is sent: the definition lookups inline completion asks per keystroke are built
-   * ahead (a 50k-chunk index takes a few hundred ms), so a keystroke never waits for them. Inline, they stay lazy:
-   * that time would block the server's thread.
+   * In an editor's index worker, shortly after a load or change: the definition lookups inline completion asks
+   * per keystroke are built ahead (a 50k-chunk index takes a few hundred ms), so a keystroke never waits for them.
+   * Not at once: a search or ask sent right after start would wait behind them. Not for the CLI (`background`
+   * false), which never completes; and not inline, where that time would block the server's thread.
    */
   private warm(): void {
-    if (this.runsIn !== 'worker' || this.warming) return;
-    this.warming = setImmediate(() => {
+    if (this.runsIn !== 'worker' || !this.opts.background || this.warming) return;
+    this.warming = setTimeout(() => {
       this.warming = undefined;
       this.index.warmDefinitionMaps();
-    });
+    }, WARM_DELAY_MS);
+    this.warming.unref();
   }
 
   async filesChanged(absPaths: string[]): Promise<number> {
@@ -155,6 +160,7 @@ export class LocalIndex implements IndexHandle {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.warming);
     const watcher = this.watcher;
     this.watcher = undefined;
     await Promise.all([watcher?.close().catch(() => undefined), this.index.flushAndClose()]);

@@ -57,6 +57,7 @@ function main(): void {
       root: init.root,
       maxFileBytes: init.maxFileBytes,
       lockWaitMs: init.lockWaitMs,
+      background: init.background,
       ...(embedder ? { embedder } : {}),
       onLockWait: (holder) => post({ type: 'lockWait', holder }),
       onFilesIndexed: (changed) => post({ type: 'filesIndexed', changed, counts: index.counts() }),
