@@ -407,6 +407,11 @@ export class IndexService {
       this.log.info('index ready', { files: summary.files, chunks: summary.chunks, changed: summary.changedFiles, skipped: summary.skipped, ms: Date.now() - started });
       return summary;
     } catch (err) {
+      if (this.index !== index) {
+        // Closed under it (shutdown, another configuration): the update stopped between files; nothing failed.
+        this.log.info('indexing stopped: the index was closed', { reason: String(err) });
+        throw err;
+      }
       const message = `indexing failed: ${(err as Error).message}; ${index.counts().chunks} chunks indexed before the failure are still searchable`;
       this.log.error('indexing failed', { error: String(err) });
       this.setState({ ...this.counts(index), state: 'error', message });
