@@ -37,6 +37,19 @@ async function installedOllamaModels(ctx: Pick<ServerContext, 'models'>, urls: s
   return lists.flat();
 }
 
+/**
+ * Starts each probe in a turn of the event loop of its own, one after another: their synchronous parts (a process
+ * spawn forks the server, a socket is set up) would otherwise block the loop as one piece at every start-up,
+ * in front of the editor's first requests. The probes still run side by side once started.
+ */
+function staggered(): <T>(start: () => Promise<T>) => Promise<T> {
+  let gate: Promise<void> = Promise.resolve();
+  return (start) => {
+    gate = gate.then(() => new Promise<void>((r) => setImmediate(r)));
+    return gate.then(start);
+  };
+}
+
 export async function buildDoctorReport(
   ctx: Pick<ServerContext, 'config' | 'info' | 'index' | 'models' | 'retriever' | 'status' | 'secrets'>,
   signal: AbortSignal,
@@ -51,18 +64,21 @@ export async function buildDoctorReport(
     const timeoutMs = timeoutOverrideMs ?? config.models.probeTimeoutMs;
     const endpoints = configuredEndpoints(ctx.models, (role) => config.models.roles[role].length > 0);
     const ollamaUrls = [...new Set([DEFAULT_BASE_URLS.ollama, ...endpoints.filter((e) => e.provider === 'ollama').map((e) => e.baseUrl)])];
+    const turn = staggered();
     const [models, semgrep, ollama, grammars, hardware, installed, , completion] = await Promise.all([
       Promise.all(
         endpoints.map((ep) =>
-          ep.provider === 'llamacpp'
-            ? probeLlamaEndpoint(ctx.models, ep, signal)
-            : probeModelEndpoint(ep.label, { ...config.models, provider: ep.provider, baseUrl: ep.baseUrl, model: ep.model }, signal, timeoutMs),
+          turn(() =>
+            ep.provider === 'llamacpp'
+              ? probeLlamaEndpoint(ctx.models, ep, signal)
+              : probeModelEndpoint(ep.label, { ...config.models, provider: ep.provider, baseUrl: ep.baseUrl, model: ep.model }, signal, timeoutMs),
+          ),
         ),
       ),
-      probeSemgrep(signal),
-      probeOllama(signal, timeoutMs),
+      turn(() => probeSemgrep(signal)),
+      turn(() => probeOllama(signal, timeoutMs)),
       explicit ? checkGrammars() : checkGrammarFiles(),
-      detectHardware(signal),
+      turn(() => detectHardware(signal)),
       // The models installed (for the recommendation) are listed through the Ollama client, whose first fetch
       // compiles undici: an explicit doctor run asks; the background probe at start-up does not.
       explicit ? installedOllamaModels(ctx, ollamaUrls, timeoutMs, signal) : ([] as string[]),
