@@ -30,6 +30,8 @@ import type { IndexProgress } from './workspace-index';
 /** Worker crashes tolerated (each followed by a restart) within RESTART_WINDOW_MS before the index gives up. */
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 10 * 60_000;
+/** How long an editor's start-up walk over a persisted index waits, so the first requests are answered first. */
+const STARTUP_WALK_PAUSE_MS = 300;
 /** How long a keystroke's definition lookup may wait for the index thread. */
 const DEFINITIONS_WAIT_MS = 150;
 
@@ -298,7 +300,7 @@ export class IndexService {
   private start(onLoad?: (loaded: Promise<void>) => void, served?: { loadOnly?: boolean }): Promise<IndexSummary> {
     const index = (this.index = this.open!());
     if (this.watchEnabled && !this.clientWatches) this.startWatcher(index);
-    return this.build(false, undefined, onLoad, served);
+    return this.build(false, undefined, onLoad, served, true);
   }
 
   /** The worker died: calls in flight already failed with the reason; restart it, or stop after too many. */
@@ -332,7 +334,22 @@ export class IndexService {
 
   private watchEnabled = false;
 
+  /** Ends the start-up pause (`pauseBeforeWalk`) now: a build was asked for, or the index closes. */
+  private walkNow: (() => void) | undefined;
+
+  private pauseBeforeWalk(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.walkNow?.(), STARTUP_WALK_PAUSE_MS);
+      this.walkNow = () => {
+        clearTimeout(timer);
+        this.walkNow = undefined;
+        resolve();
+      };
+    });
+  }
+
   async rebuild(force: boolean, signal?: AbortSignal): Promise<IndexSummary> {
+    this.walkNow?.();
     const initial = this.initial;
     if (!this.index && !initial) throw new Error(this.state.message ?? 'no workspace folder is open');
     this.initial = undefined;
@@ -364,6 +381,7 @@ export class IndexService {
 
   /** Stops watching and closes the index; a snapshot still pending after recent saves is written first. */
   dispose(): Promise<void> {
+    this.walkNow?.();
     this.generation++;
     const index = this.index;
     this.index = undefined;
@@ -381,7 +399,7 @@ export class IndexService {
     return { files: c.files, chunks: c.chunks, skipped, embedder: e.embedder?.id ?? 'none', mode: c.mode, ...(notes.length ? { message: notes.join('; ') } : {}) };
   }
 
-  private async build(force: boolean, signal?: AbortSignal, onLoad?: (loaded: Promise<void>) => void, served?: { loadOnly?: boolean }): Promise<IndexSummary> {
+  private async build(force: boolean, signal?: AbortSignal, onLoad?: (loaded: Promise<void>) => void, served?: { loadOnly?: boolean }, startup = false): Promise<IndexSummary> {
     const index = this.index;
     if (!index) throw new Error(this.state.message ?? 'the workspace index is not available');
     const started = Date.now();
@@ -401,6 +419,9 @@ export class IndexService {
         return { files: c.files, chunks: c.chunks, skipped: Object.values(skippedBy).reduce((a, b) => a + b, 0), skippedBy, ms: Date.now() - started, embedder: this.counts(index).embedder, mode: c.mode, changedFiles: 0 };
       }
       this.setState({ ...this.counts(index), state: 'indexing', processed: 0 });
+      // An editor's first requests (a search, an ask) go first: the start-up walk over a persisted index waits a
+      // moment, or until a build is asked for (`rebuild`). A first build (no chunks yet) starts at once.
+      if (startup && this.background && c.chunks > 0) await this.pauseBeforeWalk();
       const onProgress = (p: IndexProgress) => this.setState({ ...this.counts(index), state: 'indexing', processed: p.processed, total: p.total });
       const summary = await index.update({ force, onProgress, ...(signal ? { signal } : {}) });
       this.setState({ ...this.counts(index), state: 'ready', ...(summary.recovered ? { message: `${summary.recovered}; ${this.counts(index).message ?? ''}` } : {}) });
