@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { serverCommandRoot } from '../../cli/early-server';
+import { runCli } from '../support/cli-run';
 import { REPO_ROOT, cleanEnv, tempWorkspace } from '../support/paths';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'nootropic.js');
@@ -65,4 +67,22 @@ describe.skipIf(process.platform !== 'linux')('the server started before the CLI
       ws.dispose();
     }
   }, 60_000);
+});
+
+describe('the early server\'s command list', () => {
+  it('names every built-in command of `nootropic --help` that starts a server, and none that runs offline', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code, help.stderr).toBe(0);
+    // One block per command: its line and the description lines under it.
+    const blocks = help.stdout.slice(help.stdout.indexOf('Commands:')).split(/\n(?=  [a-z])/).slice(1);
+    const builtIn = blocks
+      .filter((b) => !b.includes('(plugin:')) // a plugin's command: the server is started when it runs, not early
+      .map((b) => /^  ([a-z][\w-]*)/.exec(b)?.[1])
+      .filter((c): c is string => Boolean(c) && c !== 'help');
+    expect(builtIn.length).toBeGreaterThan(10);
+    // `edit` and `undo` run the edit engine in the CLI's own process; every other command talks to the server.
+    const offline = new Set(['edit', 'undo']);
+    for (const c of builtIn) expect(serverCommandRoot(['node', 'nootropic', c], '/w'), c).toBe(offline.has(c) ? undefined : '/w');
+    expect(builtIn).toEqual(expect.arrayContaining([...offline]));
+  });
 });

@@ -334,22 +334,28 @@ export class IndexService {
 
   private watchEnabled = false;
 
-  /** Ends the start-up pause (`pauseBeforeWalk`) now: a build was asked for, or the index closes. */
-  private walkNow: (() => void) | undefined;
+  /** Start-up builds pausing before their walk (`pauseBeforeWalk`); each ends its pause when called. */
+  private readonly pausedWalks = new Set<() => void>();
 
   private pauseBeforeWalk(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.walkNow?.(), STARTUP_WALK_PAUSE_MS);
-      this.walkNow = () => {
+      const end = () => {
         clearTimeout(timer);
-        this.walkNow = undefined;
+        this.pausedWalks.delete(end);
         resolve();
       };
+      const timer = setTimeout(end, STARTUP_WALK_PAUSE_MS);
+      this.pausedWalks.add(end);
     });
   }
 
+  /** Ends every start-up pause now: a build was asked for, or the index closes. */
+  private walkNow(): void {
+    for (const end of [...this.pausedWalks]) end();
+  }
+
   async rebuild(force: boolean, signal?: AbortSignal): Promise<IndexSummary> {
-    this.walkNow?.();
+    this.walkNow();
     const initial = this.initial;
     if (!this.index && !initial) throw new Error(this.state.message ?? 'no workspace folder is open');
     this.initial = undefined;
@@ -381,7 +387,7 @@ export class IndexService {
 
   /** Stops watching and closes the index; a snapshot still pending after recent saves is written first. */
   dispose(): Promise<void> {
-    this.walkNow?.();
+    this.walkNow();
     this.generation++;
     const index = this.index;
     this.index = undefined;
@@ -415,8 +421,8 @@ export class IndexService {
         served.loadOnly = true;
         this.setState({ ...this.counts(index), state: 'ready' });
         this.log.info('index served as last built (the client asked for no update at start)', { files: c.files, chunks: c.chunks });
-        const skippedBy = c.skipped;
-        return { files: c.files, chunks: c.chunks, skipped: Object.values(skippedBy).reduce((a, b) => a + b, 0), skippedBy, ms: Date.now() - started, embedder: this.counts(index).embedder, mode: c.mode, changedFiles: 0 };
+        const now = this.counts(index);
+        return { files: now.files, chunks: now.chunks, skipped: now.skipped, skippedBy: c.skipped, ms: Date.now() - started, embedder: now.embedder, mode: now.mode, changedFiles: 0 };
       }
       this.setState({ ...this.counts(index), state: 'indexing', processed: 0 });
       // An editor's first requests (a search, an ask) go first: the start-up walk over a persisted index waits a

@@ -428,6 +428,11 @@ export class WorkspaceIndex {
     this.definitionsInType('');
   }
 
+  /** The definition lookups are derived from the rows: any change to them drops the lookups. */
+  private dropDefinitionMaps(): void {
+    this.byName = this.byStem = this.byScope = undefined;
+  }
+
   /** Key → docs of named definitions (not loose blocks, line windows or doc sections). */
   private definitionMap(key: (row: IndexedChunk) => string | string[]): Map<string, number[]> {
     const map = new Map<string, number[]>();
@@ -506,7 +511,7 @@ export class WorkspaceIndex {
   private closeDisk(): void {
     this.disk?.close();
     this.disk = undefined;
-    this.byName = this.byStem = this.byScope = undefined;
+    this.dropDefinitionMaps();
     this.diskDocById = undefined;
   }
 
@@ -671,7 +676,7 @@ export class WorkspaceIndex {
     if (!('reader' in read)) throw new Error(`the snapshot just written cannot be read back: ${read.stale}`);
     disk.close();
     this.disk = read.reader;
-    this.byName = this.byStem = this.byScope = undefined;
+    this.dropDefinitionMaps();
     this.builtAt = builtAt;
     this.snapshotDirty = false;
   }
@@ -679,7 +684,7 @@ export class WorkspaceIndex {
   /** Serves from the snapshot on disk, lazily: nothing but its header is read now. */
   private useReader(reader: SnapshotReader): void {
     this.disk = reader;
-    this.byName = this.byStem = this.byScope = undefined;
+    this.dropDefinitionMaps();
     this.filesLoaded = false;
     this.builtAt = reader.header.builtAt;
   }
@@ -733,7 +738,7 @@ export class WorkspaceIndex {
   private importSnapshot(snap: Snapshot, opts: { keepFiles?: boolean } = {}): void {
     this.lexical = LexicalIndex.fromState(snap.lexical);
     this.rows = snap.rows.slice();
-    this.byName = this.byStem = this.byScope = undefined;
+    this.dropDefinitionMaps();
     this.docById.clear();
     this.idOf.clear();
     // Files already read (and perhaps updated: a touched file's new mtime) keep their metadata; docs are refilled.
@@ -771,7 +776,7 @@ export class WorkspaceIndex {
     this.filesLoaded = true;
     this.lexical = new LexicalIndex();
     this.rows = [];
-    this.byName = this.byStem = this.byScope = undefined;
+    this.dropDefinitionMaps();
     this.files.clear();
     this.docById.clear();
     this.idOf.clear();
@@ -845,7 +850,7 @@ export class WorkspaceIndex {
 
   private addRow(row: ChunkRow): void {
     const doc = this.lexical.add({ symbol: row.symbol, scope: row.scope, path: row.path, text: row.text, kind: row.kind });
-    this.byName = this.byStem = this.byScope = undefined;
+    this.dropDefinitionMaps();
     this.rows[doc] = { path: row.path, start_line: row.start_line, end_line: row.end_line, symbol: row.symbol, kind: row.kind, scope: row.scope };
     // Chunk ids are only needed to map vector hits back to documents (hybrid mode).
     if (this.opts.embedder) {
@@ -865,7 +870,7 @@ export class WorkspaceIndex {
       if (this.docById.get(id) === doc) this.docById.delete(id);
     }
     this.rows[doc] = undefined;
-    this.byName = this.byStem = this.byScope = undefined;
+    this.dropDefinitionMaps();
   }
 }
 
