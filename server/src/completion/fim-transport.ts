@@ -12,6 +12,7 @@ import { Ollama } from 'ollama';
 import { z } from 'zod';
 import type { FimProtocolSetting, Provider } from '../../../shared/config/schema';
 import { toModelError } from '../models/client-errors';
+import { openAiClass } from '../models/openai-client';
 import { ModelError } from '../models/errors';
 import { createGuard, type Guard } from '../models/guarded-fetch';
 import type { LlamaRuntime } from '../models/llamacpp-runtime';
@@ -125,7 +126,7 @@ async function openAiFim(req: FimRequest): Promise<FimResult> {
   const raw = req.template.mode === 'raw';
   const sent = { raw, stop: stopsOf(req), max_tokens: req.maxTokens };
   return guarded(req, false, async (guard, stop) => {
-    const { default: OpenAI } = await import('openai');
+    const OpenAI = await openAiClass();
     const client = new OpenAI({ apiKey: req.apiKey ?? 'nootropic-no-key', baseURL: req.baseUrl, maxRetries: 0, timeout: req.timeoutMs * 4, fetch: guard.fetch, organization: null, project: null });
     const stream = await client.completions.create(
       {

@@ -4,6 +4,7 @@
  * own retries are off because the router owns retry, backoff and fallback.
  */
 import type OpenAI from 'openai';
+import { openAiClass } from './openai-client';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { toModelError } from './client-errors';
@@ -66,8 +67,7 @@ export class OpenAiCompatibleAdapter implements ModelAdapter {
   }
 
   private async client(guard: Guard): Promise<OpenAI> {
-    // Loaded on first use (dist/lazy/openai.js): a server talking to Ollama never reads the OpenAI client.
-    const { default: OpenAI } = await import('openai');
+    const OpenAI = await openAiClass();
     return new OpenAI({
       apiKey: this.opts.apiKey ?? NO_KEY,
       baseURL: this.baseUrl,
