@@ -13,6 +13,7 @@ import { probeLlamaCpp } from '../models/llamacpp';
 import { checkGgufFile } from '../models/llamacpp-runtime';
 import type { ModelRouter } from '../models/router';
 import { childEnv } from '../../../shared/security/child-env';
+import { findOnPath, notOnPath } from './on-path';
 
 function joinUrl(base: string, suffix: string): string {
   return base.replace(/\/+$/, '') + suffix;
@@ -137,9 +138,13 @@ export async function probeLlamaEndpoint(router: Pick<ModelRouter, 'llamaRuntime
   return r.ok ? { ...base, reachable: true, latencyMs: Date.now() - started, detail: r.detail } : { ...base, reachable: false, error: r.error };
 }
 
-function run(cmd: string, args: string[], timeoutMs: number, signal: AbortSignal): Promise<{ stdout: string }> {
+/** Runs a program for its version; one not on PATH fails with ENOENT without a spawn (see on-path.ts). */
+async function run(cmd: string, args: string[], timeoutMs: number, signal: AbortSignal): Promise<{ stdout: string }> {
+  const env = childEnv();
+  if (!(await findOnPath(cmd, env))) throw notOnPath(cmd);
+  signal.throwIfAborted();
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { env: childEnv(), timeout: timeoutMs, signal, windowsHide: true }, (err, stdout) =>
+    execFile(cmd, args, { env, timeout: timeoutMs, signal, windowsHide: true }, (err, stdout) =>
       err ? reject(err) : resolve({ stdout: String(stdout) }),
     );
   });

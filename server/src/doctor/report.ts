@@ -77,7 +77,7 @@ export async function buildDoctorReport(
       ),
       turn(() => probeSemgrep(signal)),
       turn(() => probeOllama(signal, timeoutMs)),
-      explicit ? checkGrammars() : checkGrammarFiles(),
+      explicit ? checkGrammars() : turn(async () => checkGrammarFiles()),
       turn(() => detectHardware(signal)),
       // The models installed (for the recommendation) are listed through the Ollama client, whose first fetch
       // compiles undici: an explicit doctor run asks; the background probe at start-up does not.

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { childEnv } from '../../../shared/security/child-env';
+import { findOnPath } from '../doctor/on-path';
 
 export interface GpuInfo {
   name: string;
@@ -53,16 +54,21 @@ export function parseNvidiaSmi(stdout: string): GpuInfo[] {
     });
 }
 
-export function probeNvidia(signal: AbortSignal, timeoutMs = 5_000): Promise<{ gpus: GpuInfo[]; probe: string }> {
+const NO_NVIDIA_SMI = 'nvidia-smi not on PATH: no NVIDIA GPU detected';
+
+export async function probeNvidia(signal: AbortSignal, timeoutMs = 5_000): Promise<{ gpus: GpuInfo[]; probe: string }> {
+  const env = childEnv();
+  // Looked up first: most machines have no nvidia-smi, and a spawn that fails still stalls the event loop.
+  if (!(await findOnPath('nvidia-smi', env))) return { gpus: [], probe: NO_NVIDIA_SMI };
   return new Promise((resolve) => {
     execFile(
       'nvidia-smi',
       ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader,nounits'],
-      { env: childEnv(), timeout: timeoutMs, signal, windowsHide: true },
+      { env, timeout: timeoutMs, signal, windowsHide: true },
       (err, stdout) => {
         if (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          resolve({ gpus: [], probe: code === 'ENOENT' ? 'nvidia-smi not on PATH: no NVIDIA GPU detected' : `nvidia-smi failed: ${err.message.split('\n')[0]}` });
+          resolve({ gpus: [], probe: code === 'ENOENT' ? NO_NVIDIA_SMI : `nvidia-smi failed: ${err.message.split('\n')[0]}` });
           return;
         }
         const gpus = parseNvidiaSmi(String(stdout));

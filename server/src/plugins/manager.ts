@@ -46,6 +46,9 @@ export function notApprovedReason(name: string, approval: 'new' | 'changed'): st
   return `not approved (${why}): review its code, then run \`nootropic plugins approve ${name}\` (or \`nootropic trust --yes\`)`;
 }
 
+/** The first host starts a moment after a load begins, behind the requests that come with start-up. */
+const FIRST_START_DELAY_MS = 100;
+
 export class PluginManager {
   private entries: Entry[] = [];
   private queue: Promise<unknown> = Promise.resolve();
@@ -149,8 +152,16 @@ export class PluginManager {
     for (const c of order) admitted.push(this.admit(c, admitted));
     this.entries = candidates.map((c) => admitted[order.indexOf(c)]!);
     this.onChange();
-    // Each plugin's outcome is published as soon as it is known; a slow one does not hide the others.
-    await Promise.all(this.entries.map((e, i) => (e.info.state === 'loading' ? this.start(e, candidates[i]!).then(() => this.onChange()) : null)));
+    // Each plugin's outcome is published as soon as it is known; a slow one does not hide the others. Each host
+    // starts in its own turn of the event loop: a fork holds the loop for 10-25 ms, and several in one turn
+    // would delay the requests that arrive with them (the first ones after start-up).
+    const starts: Array<Promise<void>> = [];
+    for (const [i, e] of this.entries.entries()) {
+      if (e.info.state !== 'loading') continue;
+      await new Promise((r) => setTimeout(r, starts.length ? 0 : FIRST_START_DELAY_MS));
+      starts.push(this.start(e, candidates[i]!).then(() => this.onChange()));
+    }
+    await Promise.all(starts);
   }
 
   /** Decides the initial state of a candidate, given the entries already admitted. */
