@@ -1,6 +1,6 @@
 // Build: one esbuild context per target.
 //   extension  → dist/extension.js   (cjs, node, `vscode` external)
-//   server+CLI → dist/server.js, dist/cli.js (+ dist/cli-early.js), dist/index-worker.js (cjs, node) + dist/wasm/ (tree-sitter runtime and grammars)
+//   server+CLI → dist/server.js (launcher) + dist/server-main.js, dist/cli.js (+ dist/cli-early.js), dist/index-worker.js (cjs, node) + dist/wasm/ (tree-sitter runtime and grammars)
 //   lazy       → dist/lazy/*.js: packages the server loads on first use (LAZY_PACKAGES)
 //   webviews   → dist/webviews/*.js  (iife, browser)
 // Flags: --production (minify, no sourcemaps), --watch. Anything outside extension/ importing `vscode` fails
@@ -269,7 +269,8 @@ export function buildOptions({ production }) {
       // plugin-host.js runs each plugin in its own worker thread (server/src/plugins/isolate.ts).
       // index-worker.js holds the workspace index off the server's event loop (server/src/rag/remote-index.ts).
       // cli-early.js starts the server before cli.js loads (cli/early-server.ts).
-      entryPoints: { server: 'server/src/main.ts', cli: 'cli/main.ts', 'cli-early': 'cli/early-server.ts', 'plugin-host': 'server/src/plugins/host.ts', 'index-worker': 'server/src/rag/index-worker.ts' },
+      // server.js is the launcher (server/src/launch.ts): it starts the index worker, then loads server-main.js.
+      entryPoints: { server: 'server/src/launch.ts', 'server-main': 'server/src/main.ts', cli: 'cli/main.ts', 'cli-early': 'cli/early-server.ts', 'plugin-host': 'server/src/plugins/host.ts', 'index-worker': 'server/src/rag/index-worker.ts' },
       outdir: 'dist',
       external: NATIVE_EXTERNALS,
       plugins: [

@@ -1,9 +1,11 @@
 import { fork, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { ErrorCodes, type InitializeResult } from 'vscode-languageserver-protocol';
-import { Doctor, clientToServerRequests } from '../../shared/protocol';
+import { Doctor, Search, clientToServerRequests } from '../../shared/protocol';
 import { parseFrames, spawnStdioServer, type LspProcess } from '../support/lsp-process';
 import { cleanEnv, REPO_ROOT, SERVER_BUNDLE } from '../support/paths';
 import path from 'node:path';
@@ -97,6 +99,25 @@ describe('nootropic-lsp --stdio (the bundled server as other editors run it)', (
     } finally {
       client.dispose();
       socket.destroy();
+    }
+  });
+
+  it('searches through the index worker the launcher started before the server loaded, and through a fresh one when the index runs inline', async () => {
+    const ws = mkdtempSync(path.join(os.tmpdir(), 'nootropic-prewarm-'));
+    try {
+      writeFileSync(path.join(ws, 'billing.py'), 'def compute_invoice_total(lines):\n    return sum(l.amount for l in lines)\n');
+      for (const [env, prewarmed] of [[{}, true], [{ NOOTROPIC_INDEX_INLINE: '1' }, false]] as const) {
+        proc = spawnStdioServer(env);
+        await proc.initialize(ws);
+        const result = Search.result.parse(await proc.client.sendRequest(Search.method, { query: 'invoice total', limit: 5 }));
+        expect(result.hits.map((h) => h.path)).toContain('billing.py');
+        const log = proc.stderr.join('');
+        if (prewarmed) expect(log).toMatch(/"msg":"index worker: using the thread started at launch","startedMsBefore":\d+/);
+        else expect(log).not.toMatch(/thread started at launch/);
+        proc.kill();
+      }
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
     }
   });
 

@@ -83,7 +83,7 @@ describe('what the bundles leave out', () => {
     expect(typeof load('lancedb').connect).toBe('function');
     expect(typeof load('mcp').Client).toBe('function');
     expect(typeof load('mcp').StdioClientTransport).toBe('function');
-    for (const bundle of ['server.js', 'index-worker.js']) {
+    for (const bundle of ['server.js', 'server-main.js', 'index-worker.js']) {
       const text = readFileSync(path.join(dist, bundle), 'utf8');
       for (const pkg of ['node_modules/openai/', 'node_modules/@anthropic-ai/sdk/', 'node_modules/@lancedb/lancedb/', 'node_modules/apache-arrow/', 'node_modules/@modelcontextprotocol/sdk/', 'node_modules/@opentelemetry/exporter-trace-otlp-http/']) {
         expect(text.includes(pkg), `${bundle} bundles ${pkg}`).toBe(false);

@@ -116,7 +116,7 @@ describe('one .vsix per VS Code platform (npm run package)', () => {
     const native = names.filter((n) => n.endsWith('.node') || n.includes('/@lancedb/'));
     expect(native.filter((n) => !n.includes(`/@lancedb/${own}/`))).toEqual([]);
     // What runs is there; what does not run is not.
-    for (const f of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/cli.js', 'extension/dist/index-worker.js', 'extension/dist/lazy/lancedb.js', 'extension/dist/lazy/openai.js', 'extension/dist/lazy/anthropic-sdk.js', 'extension/dist/lazy/mcp.js', 'extension/dist/lazy/otlp-http.js', 'extension/dist/wasm/tree-sitter.wasm']) expect(names).toContain(f);
+    for (const f of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/server-main.js', 'extension/dist/cli.js', 'extension/dist/index-worker.js', 'extension/dist/lazy/lancedb.js', 'extension/dist/lazy/openai.js', 'extension/dist/lazy/anthropic-sdk.js', 'extension/dist/lazy/mcp.js', 'extension/dist/lazy/otlp-http.js', 'extension/dist/wasm/tree-sitter.wasm']) expect(names).toContain(f);
     expect(names.filter((n) => n.endsWith('.map') || n.endsWith('.ts') && !n.endsWith('.d.ts') || n.endsWith('README.md') && n.includes('@lancedb'))).toEqual([]);
     expect(names).toContain('extension.vsixmanifest');
   });

@@ -25,6 +25,7 @@ import { LocalIndex, type IndexHandle, type IndexHandleOptions } from './index-h
 import { snapshotInfo, type SnapshotInfo } from './lexical-snapshot';
 import type { DefinitionAnswer, DefinitionQuery } from './index-worker-protocol';
 import { RemoteIndex, workerScript } from './remote-index';
+import { discardPrewarmedWorker } from './worker-prewarm';
 import type { IndexProgress } from './workspace-index';
 
 /** Worker crashes tolerated (each followed by a restart) within RESTART_WINDOW_MS before the index gives up. */
@@ -280,6 +281,7 @@ export class IndexService {
     const script = inline ? undefined : workerScript();
     this.inlineReason = inline ? 'NOOTROPIC_INDEX_INLINE=1' : script ? undefined : 'the index worker bundle (dist/index-worker.js) is missing: indexing runs on the server thread and can delay diagnostics and completions';
     if (!script) {
+      discardPrewarmedWorker();
       if (!inline) this.log.warn('index worker unavailable', { reason: this.inlineReason });
       return new LocalIndex(opts);
     }

@@ -16,6 +16,11 @@ export const WorkerInit = z.object({
   background: z.boolean(),
 });
 export type WorkerInit = z.infer<typeof WorkerInit>;
+/** workerData of a thread started before the workspace was known (rag/worker-prewarm.ts): it waits for InitMessage. */
+export const AwaitInit = z.object({ awaitInit: z.literal(true) });
+/** The first message to such a thread. */
+export const InitMessage = z.object({ type: z.literal('init'), init: WorkerInit });
+export type InitMessage = z.infer<typeof InitMessage>;
 
 export const METHODS = ['load', 'update', 'filesChanged', 'watch', 'search', 'symbols', 'definitions', 'close'] as const;
 export type Method = (typeof METHODS)[number];

@@ -12,7 +12,7 @@ import type { IndexSummary, SearchHit } from '../../../shared/protocol';
 import { registerSecret } from '../security/redact';
 import type { Embedder } from './embedder';
 import { LocalIndex } from './index-host';
-import { DefinitionQuery, FromWorker, ToWorker, WorkerInit, type Method } from './index-worker-protocol';
+import { AwaitInit, DefinitionQuery, FromWorker, InitMessage, ToWorker, WorkerInit, type Method } from './index-worker-protocol';
 
 function post(msg: FromWorker): void {
   parentPort!.postMessage(msg);
@@ -36,8 +36,7 @@ function runInBackground(): void {
   }
 }
 
-function main(): void {
-  const init = WorkerInit.parse(workerData);
+function main(init: WorkerInit): void {
   if (init.background) runInBackground();
   for (const s of init.secrets) registerSecret(s);
   const embedWaits = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
@@ -126,4 +125,8 @@ function main(): void {
 if (isMainThread || !parentPort) {
   process.stderr.write('index-worker.js is started by nootropic-lsp, not by hand\n');
   process.exitCode = 2;
-} else main();
+} else if (AwaitInit.safeParse(workerData).success) {
+  // Started before the server knew its workspace (rag/worker-prewarm.ts): the settings come as the first message.
+  // main() adds its own listener before the port delivers the next message.
+  parentPort.once('message', (raw: unknown) => main(InitMessage.parse(raw).init));
+} else main(WorkerInit.parse(workerData));

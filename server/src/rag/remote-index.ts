@@ -15,7 +15,8 @@ import type { Logger } from '../log';
 import { knownSecrets } from '../security/redact';
 import type { Embedder } from './embedder';
 import type { IndexCounts, IndexHandle, IndexHandleOptions } from './index-host';
-import { DefinitionAnswer, FromWorker, type DefinitionQuery, type Method, type ToWorker, type WorkerInit } from './index-worker-protocol';
+import { DefinitionAnswer, FromWorker, type DefinitionQuery, type InitMessage, type Method, type ToWorker, type WorkerInit } from './index-worker-protocol';
+import { adoptPrewarmedWorker, WORKER_OPTIONS } from './worker-prewarm';
 import type { IndexedChunk, IndexProgress } from './workspace-index';
 
 const IndexedChunkRow = z.object({ path: z.string(), start_line: z.number(), end_line: z.number(), symbol: z.string(), kind: z.string(), scope: z.string() });
@@ -68,8 +69,14 @@ export class RemoteIndex implements IndexHandle {
       secrets: knownSecrets(),
       background: opts.background ?? true,
     };
-    // stdout is piped, never inherited: on the stdio transport the server's stdout is the LSP channel.
-    this.worker = new Worker(script, { workerData: init, stdout: true, stderr: false, execArgv: [] });
+    // stdout is piped, never inherited: on the stdio transport the server's stdout is the LSP channel. The thread
+    // the launcher started before the server loaded is used when there is one (rag/worker-prewarm.ts).
+    const prewarmed = adoptPrewarmedWorker(script);
+    this.worker = prewarmed?.worker ?? new Worker(script, { ...WORKER_OPTIONS, workerData: init });
+    if (prewarmed) {
+      this.worker.postMessage({ type: 'init', init } satisfies InitMessage);
+      opts.log.info('index worker: using the thread started at launch', { startedMsBefore: prewarmed.ageMs });
+    }
     this.worker.stdout.setEncoding('utf8').on('data', (text: string) => {
       for (const line of text.split('\n')) if (line.trim()) opts.log.info('index worker output', { line: line.slice(0, 2_000) });
     });
