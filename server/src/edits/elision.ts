@@ -244,10 +244,19 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
     }
     let a = findAnchor(segsN[k]!, o, lo, o.length, false);
     // The last segment ends where the original ends: when its head is not unique (`}` alone), its tail lines that
-    // end the original anchor it.
-    if (typeof a !== 'object' && k === segs.length - 1) a = endAnchor(segsN[k]!, o, lo) ?? a;
-    // Nothing of it is in the original: all new lines, written just before the original's end.
-    if (a === undefined && k === segs.length - 1) a = { at: segs[k]!.length, len: 0, pos: o.length };
+    // end the original anchor it; with nothing of it in the original, it is all new lines before the end.
+    if (k === segs.length - 1) a = lastHead(segsN[k]!, o, lo, a);
+    if (a === 'ambiguous') {
+      // Text that recurs (`@memoize` kept above each elided function) is placed by the order of what follows it.
+      const placed = placeInOrder(segsN, k, o, lo);
+      if (placed) {
+        heads.push(...placed);
+        k += placed.length - 1;
+        lo = placed.at(-1)!.pos + placed.at(-1)!.len;
+        continue;
+      }
+      a = closeOfBlock(segs, segsN, k, orig, o, heads[k - 1], indentWidth(model[markers[k - 1]!]!)) ?? a;
+    }
     if (a === 'ambiguous') throw new ElisionError(`${ctx.label}: the code after the elision marker at ${at(markers[k - 1]!)} matches several places of the original; quote more unchanged lines around the marker`);
     if (!a) throw new ElisionError(`${ctx.label}: the code after the elision marker at ${at(markers[k - 1]!)} is not found in the original, so what the marker stands for is unknown`);
     heads.push(a);
@@ -269,7 +278,9 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
     // segment nearest the marker are found only beyond that head, the head was taken from new lines that repeat
     // an original line (a new function's `@param` line) and is found again after this segment's tail.
     if (next && !segsN[k]!.every((l) => l === '')) {
-      const free = findAnchor(segsN[k]!, o, segStart, o.length, true);
+      // Only the lines from the segment's head on: those before it are new lines (a blank line there must not
+      // make a block that starts before segStart look like a unique anchor further on).
+      const free = findAnchor(segsN[k]!.slice(head?.at ?? 0), o, segStart, o.length, true);
       if (typeof free === 'object' && free.pos + free.len > next.pos) {
         const again = findAnchor(segsN[k + 1]!, o, free.pos + free.len, o.length, false);
         if (typeof again !== 'object') throw new ElisionError(`${ctx.label}: the code after the elision marker at ${at(markers[k]!)} is not found after the code before it in the original, so what the marker stands for is unknown`);
@@ -285,7 +296,9 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
       pre = seg;
       keep.length = 0;
     } else {
-      let tail = findAnchor(segsN[k]!, o, segStart, hi, true);
+      // A head that already holds the segment's last lines is its tail too (text that recurs, placed by order).
+      const lastText = segsN[k]!.findLastIndex((l) => l !== '');
+      let tail = head && head.at + head.len > lastText ? { at: head.at, len: head.len, pos: head.pos } : findAnchor(segsN[k]!, o, segStart, hi, true);
       // The first segment starts where the original starts: its first lines anchor it when nothing else does.
       if (typeof tail !== 'object' && k === 0) tail = startAnchor(segsN[k]!, o, hi) ?? tail;
       if (typeof tail === 'object' && head && tail.at < head.at) tail = 'ambiguous';
@@ -376,6 +389,90 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
       heads[k + 1] = { ...next, at: next.at - drop };
     }
     regionStart = spanEnd;
+  }
+  return out;
+}
+
+/** The head anchor of the last segment, given what findAnchor said (see resolveElisions). */
+function lastHead(seg: string[], o: string[], lo: number, found: Anchor | 'ambiguous' | undefined): Anchor | 'ambiguous' | undefined {
+  if (typeof found === 'object') return found;
+  return endAnchor(seg, o, lo) ?? found ?? { at: seg.length, len: 0, pos: o.length };
+}
+
+/**
+ * A marker inside a block followed by the line that closes it (`  // ...` then `};`, which matches many places):
+ * the marker stands for the block's statements up to its end, so the close is the first original line after the
+ * text before the marker that is indented less than the marker. Its place is taken only when the segment's text
+ * is there, line for line; the span's checks (the tree's, the indentation's) still run on the result.
+ */
+function closeOfBlock(segs: string[][], segsN: string[][], k: number, orig: string[], o: string[], prevHead: Anchor | undefined, markerIndent: number): Anchor | undefined {
+  const c = core(segsN[k]!);
+  if (!c || markerIndent === 0 || indentWidth(segs[k]![c.at]!) >= markerIndent) return undefined;
+  // Where the text before the marker ends in the original: its last lines, found once after its head.
+  const prevStart = prevHead ? prevHead.pos : 0;
+  const tail = findAnchor(segsN[k - 1]!.slice(prevHead?.at ?? 0), o, prevStart, o.length, true);
+  if (typeof tail !== 'object') return undefined;
+  let i = tail.pos + tail.len;
+  while (i < o.length && (o[i] === '' || indentWidth(orig[i]!) >= markerIndent)) i++;
+  if (i + c.lines.length > o.length || c.lines.some((l, j) => o[i + j] !== l)) return undefined;
+  return { at: c.at, len: c.lines.length, pos: i };
+}
+
+/** A segment's lines from its first non-blank one to its last non-blank one: where it is placed whole. */
+function core(seg: string[]): { at: number; lines: string[] } | undefined {
+  const at = seg.findIndex((l) => l !== '');
+  if (at < 0) return undefined;
+  let end = seg.length;
+  while (seg[end - 1] === '') end--;
+  return { at, lines: seg.slice(at, end) };
+}
+
+const MAX_RUN = 8;
+const MAX_PLACES = 32;
+
+/**
+ * Segments k, k+1, … whose text occurs several times in the original (each wholly the original's lines), up to the
+ * first segment found exactly once after `lo`: placed when exactly one placement keeps them in the model's order,
+ * apart, and before that segment (before the end when none is). Each gets its whole text as its head anchor.
+ * Undefined when a segment has new lines, no such placement exists, or more than one does.
+ */
+function placeInOrder(segsN: string[][], k: number, o: string[], lo: number): Anchor[] | undefined {
+  const run: { at: number; lines: string[] }[] = [];
+  let hi = o.length;
+  for (let j = k; j < segsN.length && run.length <= MAX_RUN; j++) {
+    if (j > k) {
+      if (segsN[j]!.every((l) => l === '')) break; // nothing after the last marker: up to the end
+      let a = findAnchor(segsN[j]!, o, lo, o.length, false);
+      if (j === segsN.length - 1) a = lastHead(segsN[j]!, o, lo, a);
+      if (typeof a === 'object') {
+        hi = a.pos;
+        break;
+      }
+      if (a === undefined) return undefined;
+    }
+    const c = core(segsN[j]!);
+    if (!c || !c.lines.some(distinctive)) return undefined;
+    run.push(c);
+  }
+  if (run.length > MAX_RUN) return undefined;
+  const places = run.map((c) => occurrences(o, c.lines, lo, hi, MAX_PLACES + 1));
+  if (places.some((p) => p.length === 0 || p.length > MAX_PLACES)) return undefined;
+  // ways[j][i]: placements of segments j.. with segment j at places[j][i] (capped at 2: only "exactly one" matters).
+  const ways = places.map((p) => p.map(() => 0));
+  for (let j = run.length - 1; j >= 0; j--) {
+    places[j]!.forEach((pos, i) => {
+      const end = pos + run[j]!.lines.length;
+      ways[j]![i] = j === run.length - 1 ? 1 : Math.min(2, places[j + 1]!.reduce((n, next, i2) => (next >= end ? n + ways[j + 1]![i2]! : n), 0));
+    });
+  }
+  if (ways[0]!.reduce((n, w) => n + w, 0) !== 1) return undefined;
+  const out: Anchor[] = [];
+  let from = lo;
+  for (let j = 0; j < run.length; j++) {
+    const i = places[j]!.findIndex((pos, i2) => pos >= from && ways[j]![i2]! > 0);
+    const pos = places[j]![i]!;
+    out.push({ at: run[j]!.at, len: run[j]!.lines.length, pos });
+    from = pos + run[j]!.lines.length;
   }
   return out;
 }

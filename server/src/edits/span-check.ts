@@ -4,7 +4,7 @@
  * part of one. elision.ts asks it for each marker's span; a span that cuts a node is the wrong reading of the
  * model's text (or no reading at all), and the edit is refused rather than applied.
  */
-import type { Tree } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
 
 /**
  * `spanOk(s, e)` for lines [s, e) of a text whose first line is line `offset` of the parsed file. `rawLines` are
@@ -26,15 +26,44 @@ export function spanChecker(tree: Tree, rawLines: readonly string[], offset: num
     if (node.startPosition.row >= first && node.endPosition.row <= last) return node.isNamed;
     // The smallest node around the span: each child is wholly in the span or wholly out of it, and what is in it
     // is definitions, statements, items or comments.
+    let firstChild = true;
     for (const c of node.children) {
       if (!c) continue;
       const out = c.endPosition.row < first || c.startPosition.row > last;
       if (out) continue;
       const inside = c.startPosition.row >= first && c.endPosition.row <= last;
+      // A definition whose decorators the model kept before the marker (`@memoize` then `# ...`): the span may
+      // start with the rest of it.
+      if (!inside && firstChild && c.endPosition.row <= last && restAfterDecorators(c, first)) {
+        firstChild = false;
+        continue;
+      }
+      firstChild = false;
       // Separators between the items (`,` `;`) go with them; the parent's brackets and keywords do not.
       if (!inside || (!c.isNamed && c.type !== ',' && c.type !== ';')) return false;
     }
     return true;
   };
+}
+
+/** Decorators, attributes and annotations: what a model keeps above a definition it elides. */
+const DECORATION = /^(decorator|attribute_item|attribute|annotation|marker_annotation|comment|line_comment|block_comment)$/;
+
+/**
+ * `node` starts before line `first` with decorations only, and what starts at `first` is the rest of it: whole
+ * named children (the decorated definition itself).
+ */
+function restAfterDecorators(node: Node, first: number): boolean {
+  let sawRest = false;
+  for (const c of node.children) {
+    if (!c) continue;
+    if (c.endPosition.row < first) {
+      if (!DECORATION.test(c.type)) return false;
+      continue;
+    }
+    if (c.startPosition.row < first || !c.isNamed) return false;
+    sawRest = true;
+  }
+  return sawRest;
 }
 

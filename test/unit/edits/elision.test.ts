@@ -83,6 +83,29 @@ describe('resolving a marker to the original lines between its anchors', () => {
   });
 });
 
+describe('text that recurs is placed by the order of what follows it', () => {
+  const py = commentStylesFor('a.py');
+  const orig = ['import x', '', 'class memo:', '    pass', '', '@memo', 'def a():', '    return 1', '', '@memo', 'def b():', '    return 2', '', 'TAIL = 1'];
+  const m = '# ... existing code ...';
+  it('decorators kept above elided functions: one placement in order, before the next unique anchor', () => {
+    const model = ['import x', '', m, '', '@memo', m, '', '@memo', m, '', 'TAIL = 2'];
+    expect(resolveElisions(model, orig, py, { label: 'x' })).toEqual([...orig.slice(0, -1), 'TAIL = 2']);
+  });
+  it("a block's close after a marker inside it (`};`, found many times) is the close of that block", () => {
+    const js = commentStylesFor('a.js');
+    const o = ['const a = {', '  x() { return 1; },', '  y() { return 2; },', '};', 'const b = {', '  z: 1,', '};', 'const tail = 3;'];
+    const model = ['const a = {', '  x() { return 10; },', '  // ... existing code ...', '};', '// ... existing code ...', 'const tail = 4;'];
+    expect(resolveElisions(model, o, js, { label: 'x' })).toEqual(['const a = {', '  x() { return 10; },', '  y() { return 2; },', '};', 'const b = {', '  z: 1,', '};', 'const tail = 4;']);
+    // A close the block does not have there (another bracket) is not guessed.
+    expect(() => resolveElisions(['const a = {', '  x() { return 10; },', '  // ...', '});', '// ...', 'const tail = 4;'], o, js, { label: 'x' })).toThrow(/not found in the original|matches several places/);
+  });
+  it('refused when the order allows more than one placement (three in the original, two kept)', () => {
+    const o3 = [...orig.slice(0, 13), '@memo', 'def c():', '    return 3', '', 'TAIL = 1'];
+    const model = ['import x', '', m, '', '@memo', m, '', '@memo', m, '', 'TAIL = 2'];
+    expect(() => resolveElisions(model, o3, py, { label: 'x' })).toThrow(/matches several places/);
+  });
+});
+
 describe('the syntax tree decides what a marker stands for', () => {
   it('a comment the original has word for word is a quote, not a marker; a bare // ... is always a marker', () => {
     const o = ['function f() {', '  // wait for more data...', '  a();', '}'];
@@ -100,6 +123,22 @@ describe('the syntax tree decides what a marker stands for', () => {
     const r = await applyEdits({ root: ws.root, text });
     expect(r, r.reason).toMatchObject({ applied: true });
     expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe(src.replace('/**\n * Two.', '/**\n * New.\n */\nconst mid = () => 3;\n\n/**\n * Two.'));
+  });
+
+  it('decorators kept above elided functions (Python): each marker stands for the rest of its decorated definition and what follows, placed in order', async () => {
+    ws = tempWorkspace('nootropic-elision-');
+    const src = ['import os', '', '', 'class memo:', '    pass', '', '', '@memo', 'def a(p):', '    return os.path.join(p, "a")', '', '', 'def helper():', '    return 0', '', '', '@memo', 'def b():', '    return 2', '', '', 'TAIL = 1', ''].join('\n');
+    ws.write('m.py', src);
+    const text = 'm.py\n```py\nimport os\n\n\n# ... existing code ...\n\n\n@memo\n# ... existing code ...\n\n\n@memo\n# ... rest of the code unchanged ...\n\n\nTAIL = 2\n```\n';
+    const r = await applyEdits({ root: ws.root, text });
+    expect(r, r.reason).toMatchObject({ applied: true });
+    expect(readFileSync(path.join(ws.root, 'm.py'), 'utf8')).toBe(src.replace('TAIL = 1', 'TAIL = 2'));
+    // A marker after a decorator that would also take half of the next function is still refused, the file as it was.
+    ws.write('m.py', src);
+    const cut = 'm.py\n```py\nimport os\n\n\n# ... existing code ...\n\n\n@memo\n# ... existing code ...\n    return 0\n\n\n@memo\ndef b():\n    return 3\n\n\nTAIL = 1\n```\n';
+    const refused = await applyEdits({ root: ws.root, text: cut });
+    expect(refused.applied).toBe(false);
+    expect(readFileSync(path.join(ws.root, 'm.py'), 'utf8')).toBe(src);
   });
 
   it("a new definition after a marker whose doc repeats an original line does not anchor before the marker's own text", async () => {
