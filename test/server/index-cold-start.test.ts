@@ -161,6 +161,33 @@ describe('persistence, interrupted writes, duplicates, one writer', () => {
     expect(third.recovered).toBeUndefined();
   });
 
+  it("completion's definition lookups built ahead in slices answer as the ones built on demand; a change drops them", async () => {
+    const w = workspace();
+    w.write('lib/shapes.py', 'class Circle:\n    def area(self):\n        return 3\n\n    def perimeter(self):\n        return 6\n');
+    const a = newIndex(w.root);
+    await a.load();
+    await a.update();
+    a.close();
+    const onDemand = newIndex(w.root);
+    await onDemand.load();
+    const ahead = newIndex(w.root);
+    await ahead.load();
+    await ahead.warmDefinitionMaps();
+    const ask = (ix: WorkspaceIndex) => ({
+      named: ix.definitionsNamed('computeInvoiceTotal').map((r) => r.path),
+      stem: ix.definitionsInFilesNamed('geo').map((r) => r.symbol),
+      type: ix.definitionsInType('Circle').map((r) => r.symbol).sort(),
+    });
+    expect(ask(ahead)).toEqual({ named: ['src/billing/invoice.ts'], stem: ['haversine_distance'], type: ['area', 'perimeter'] });
+    expect(ask(onDemand)).toEqual(ask(ahead));
+    // A warm-up under way when the rows change is dropped, and the next lookup sees the change.
+    const warming = ahead.warmDefinitionMaps();
+    w.write('lib/geo.py', 'def haversine_distance(a, b):\n    return abs(a - b)\n\n\ndef bearing(a, b):\n    return 0\n');
+    await ahead.updateFiles(['lib/geo.py']);
+    await warming;
+    expect(ahead.definitionsInFilesNamed('geo').map((r) => r.symbol).sort()).toEqual(['bearing', 'haversine_distance']);
+  });
+
   it('opens from the snapshot without opening the chunk table, whose version on disk is LanceDB\'s own; the first write opens it and sees other writers', async () => {
     const w = workspace();
     const a = newIndex(w.root);

@@ -57,8 +57,8 @@ export interface IndexHandle {
   close(): Promise<void>;
 }
 
-/** How long after a load or change the worker builds the definition lookups (`warm`). */
-const WARM_DELAY_MS = 1_000;
+/** How long after a load or change the worker starts building the definition lookups (`warm`). */
+const WARM_DELAY_MS = 100;
 
 /** The index in the current thread: the worker's body, or the whole of it with NOOTROPIC_INDEX_INLINE=1. */
 export class LocalIndex implements IndexHandle {
@@ -100,15 +100,17 @@ export class LocalIndex implements IndexHandle {
 
   /**
    * In an editor's index worker, shortly after a load or change: the definition lookups inline completion asks
-   * per keystroke are built ahead (a 50k-chunk index takes a few hundred ms), so a keystroke never waits for them.
-   * Not at once: a search or ask sent right after start would wait behind them. Not for the CLI (`background`
-   * false), which never completes; and not inline, where that time would block the server's thread.
+   * per keystroke are built ahead (a 50k-chunk index takes ~130 ms), so a keystroke never waits for them. In
+   * slices, one per turn of the worker's event loop, so a search or ask sent meanwhile waits for one slice, not
+   * for the build. Not for the CLI (`background` false), which never completes; and not inline, where that time
+   * would be the server thread's.
    */
   private warm(): void {
     if (this.runsIn !== 'worker' || !this.opts.background || this.warming) return;
     this.warming = setTimeout(() => {
       this.warming = undefined;
-      this.index.warmDefinitionMaps();
+      // A row that cannot be read fails the lookup that needs it, with its reason; here it only stops the warm-up.
+      this.index.warmDefinitionMaps().catch(() => undefined);
     }, WARM_DELAY_MS);
     this.warming.unref();
   }

@@ -36,6 +36,22 @@ export interface IndexProgress {
 export type IndexedChunk = Pick<ChunkRow, 'path' | 'start_line' | 'end_line' | 'symbol' | 'kind' | 'scope'>;
 
 /** Reciprocal rank fusion constant (Cormack et al.): ranks beyond ~60 barely matter. */
+/** Rows per turn of the event loop when the definition lookups are built ahead (about 5 ms of work). */
+const MAP_BUILD_SLICE = 2_000;
+
+interface DefinitionMaps {
+  byName: Map<string, number[]>;
+  byStem: Map<string, number[]>;
+  byScope: Map<string, number[]>;
+}
+
+interface MapBuild {
+  maps: DefinitionMaps;
+  /** The next row to add, of `total`. */
+  next: number;
+  total: number;
+}
+
 const RRF_K = 60;
 const FUSION_DEPTH = 50;
 
@@ -75,9 +91,9 @@ export class WorkspaceIndex {
   private filesLoaded = true;
   private rows: (IndexedChunk | undefined)[] = [];
   /** Exact symbol name → docs of definitions, built on first use and dropped whenever rows change. */
-  private byName: Map<string, number[]> | undefined;
-  private byStem: Map<string, number[]> | undefined;
-  private byScope: Map<string, number[]> | undefined;
+  /** Completion's definition lookups (definitionMaps), and a build of them in progress (warmDefinitionMaps). */
+  private defMaps: DefinitionMaps | undefined;
+  private mapBuild: MapBuild | undefined;
   private readonly files = new Map<string, FileEntry>();
   private readonly docById = new Map<string, number>();
   private readonly idOf = new Map<number, string>();
@@ -412,13 +428,22 @@ export class WorkspaceIndex {
    * Builds the lookups inline completion asks per keystroke (by name, by file stem, by type) now, so the first
    * keystroke after a load or a change does not pay for them. Called by the index worker once it is idle.
    */
-  warmDefinitionMaps(): void {
-    this.definitionMaps();
+  async warmDefinitionMaps(): Promise<void> {
+    if (this.defMaps) return;
+    const build = (this.mapBuild ??= this.startMapBuild());
+    // In slices, each its own turn: a search that comes meanwhile waits for one slice, not for the whole build.
+    while (build.next < build.total) {
+      this.stepMapBuild(build, MAP_BUILD_SLICE);
+      await new Promise<void>((r) => setImmediate(r));
+      // Dropped by a change, or finished by a lookup that could not wait.
+      if (this.mapBuild !== build) return;
+    }
+    this.finishMapBuild(build);
   }
 
   /** The definition lookups are derived from the rows: any change to them drops the lookups. */
   private dropDefinitionMaps(): void {
-    this.byName = this.byStem = this.byScope = undefined;
+    this.defMaps = this.mapBuild = undefined;
   }
 
   /**
@@ -426,21 +451,32 @@ export class WorkspaceIndex {
    * keystrokes that first asked by stem or by type waited 30-40 ms each for theirs). Keys: the definition's name; its
    * file's name without extension (and for Go its package directory: `cmp.Equal` is defined in some file under
    * cmp/); its enclosing scope's name (for a Go method, its package directory). Only named definitions count, not
-   * loose blocks, line windows or doc sections.
+   * loose blocks, line windows or doc sections. A build that `warmDefinitionMaps` started is finished here.
    */
-  private definitionMaps(): { byName: Map<string, number[]>; byStem: Map<string, number[]>; byScope: Map<string, number[]> } {
-    if (this.byName && this.byStem && this.byScope) return { byName: this.byName, byStem: this.byStem, byScope: this.byScope };
-    const byName = new Map<string, number[]>();
-    const byStem = new Map<string, number[]>();
-    const byScope = new Map<string, number[]>();
+  private definitionMaps(): DefinitionMaps {
+    if (this.defMaps) return this.defMaps;
+    const build = (this.mapBuild ??= this.startMapBuild());
+    this.stepMapBuild(build, Infinity);
+    return this.finishMapBuild(build);
+  }
+
+  private startMapBuild(): MapBuild {
+    const total = this.disk ? this.disk.docs : this.rows.length;
+    return { maps: { byName: new Map(), byStem: new Map(), byScope: new Map() }, next: 0, total };
+  }
+
+  private stepMapBuild(build: MapBuild, rows: number): void {
+    const { byName, byStem, byScope } = build.maps;
     const add = (map: Map<string, number[]>, k: string | undefined, doc: number) => {
       if (!k) return;
       const list = map.get(k);
       if (list) list.push(doc);
       else map.set(k, [doc]);
     };
-    (this.disk ? this.disk.rows() : this.rows).forEach((row, doc) => {
-      if (!row || !row.symbol || row.kind === 'block' || row.kind === 'lines' || row.kind === 'section') return;
+    const end = Math.min(build.total, build.next + rows);
+    for (let doc = build.next; doc < end; doc++) {
+      const row = this.rowOf(doc);
+      if (!row || !row.symbol || row.kind === 'block' || row.kind === 'lines' || row.kind === 'section') continue;
       add(byName, row.symbol, doc);
       const slash = row.path.lastIndexOf('/');
       const file = row.path.slice(slash + 1).replace(/\.[^.]+$/, '');
@@ -449,11 +485,14 @@ export class WorkspaceIndex {
       const dir = go ? /([^/]+)\/[^/]+$/.exec(row.path)?.[1] : undefined;
       if (dir && dir !== file) add(byStem, dir, doc);
       add(byScope, row.scope ? scopeName(row.scope) : row.kind === 'method' && go ? `go:${row.path.slice(0, slash + 1)}` : '', doc);
-    });
-    this.byName = byName;
-    this.byStem = byStem;
-    this.byScope = byScope;
-    return { byName, byStem, byScope };
+    }
+    build.next = end;
+  }
+
+  private finishMapBuild(build: MapBuild): DefinitionMaps {
+    this.mapBuild = undefined;
+    this.defMaps = build.maps;
+    return build.maps;
   }
 
   private rowsOf(docs: number[] | undefined): IndexedChunk[] {
