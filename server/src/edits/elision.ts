@@ -334,10 +334,14 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
     // one that keeps the most of what the model wrote first. When no reading does, the edit is refused.
     let treeSaid: boolean | undefined;
     if (ctx.spanOk && orig.slice(spanStart, spanEnd).some((l) => l.trim() !== '')) {
+      // Past the lines taken above as rewrites of the span's edge lines (a changed `@returns` line, then the
+      // comment's ` */`, which is the original's).
+      const preFrom = p ? nthNonBlank(pre, p) + 1 : 0;
+      const postTo = q < postNonBlank.length - 1 ? nthNonBlank(post, q + 2) : post.length;
       let maxJ = 0;
-      while (maxJ < pre.length && spanStart + maxJ < spanEnd && norm(pre[maxJ]!) === o[spanStart + maxJ]) maxJ++;
+      while (preFrom + maxJ < pre.length && spanStart + maxJ < spanEnd && norm(pre[preFrom + maxJ]!) === o[spanStart + maxJ]) maxJ++;
       let maxK = 0;
-      while (maxK < post.length && spanEnd - maxK - 1 >= spanStart + 0 && norm(post[post.length - 1 - maxK]!) === o[spanEnd - 1 - maxK]) maxK++;
+      while (maxK < postTo && spanEnd - maxK - 1 >= spanStart && norm(post[postTo - 1 - maxK]!) === o[spanEnd - 1 - maxK]) maxK++;
       let chosen: [number, number] | undefined;
       for (let total = maxJ + maxK; total >= 0 && !chosen; total--) {
         for (let j = Math.min(total, maxJ); j >= 0 && total - j <= maxK; j--) {
@@ -495,6 +499,13 @@ function startAnchor(seg: string[], orig: string[], hi: number): Anchor | undefi
   while (m < seg.length && m < hi && seg[m] === orig[m]) m++;
   if (!m) return undefined;
   return { at: 0, len: m, pos: 0 };
+}
+
+/** Index in `lines` of its n-th (1-based) non-blank line. */
+function nthNonBlank(lines: string[], n: number): number {
+  let seen = 0;
+  for (let i = 0; i < lines.length; i++) if (lines[i]!.trim() !== '' && ++seen === n) return i;
+  return lines.length;
 }
 
 function leadingBlank(lines: string[]): number {

@@ -141,6 +141,16 @@ describe('the syntax tree decides what a marker stands for', () => {
     expect(readFileSync(path.join(ws.root, 'm.py'), 'utf8')).toBe(src);
   });
 
+  it('a changed doc line right before a marker, then the doc\'s ` */`: the ` */` is the original\'s and the marker stands for the definition', async () => {
+    ws = tempWorkspace('nootropic-elision-');
+    const src = ['/**', ' * One.', ' * @param {number} a the first', ' * @returns {number} one', ' */', 'const one = (a) => {', '  return a + 1;', '};', '', '/**', ' * Two.', ' */', 'const two = () => 2;', ''].join('\n');
+    ws.write('a.js', src);
+    const text = 'a.js\n```js\n/**\n * One.\n * @param {number} a the first\n * @returns {number} the one, plus one\n */\n// ... existing code ...\n\n/**\n * Two.\n */\nconst two = () => 2;\n```\n';
+    const r = await applyEdits({ root: ws.root, text });
+    expect(r, r.reason).toMatchObject({ applied: true });
+    expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe(src.replace(' * @returns {number} one', ' * @returns {number} the one, plus one'));
+  });
+
   it("a new definition after a marker whose doc repeats an original line does not anchor before the marker's own text", async () => {
     ws = tempWorkspace('nootropic-elision-');
     const src = ['/**', ' * A.', ' * @param {X} x The x.', ' */', 'function a(x) {', '  return 1;', '}', '', '/**', ' * C.', ' */', 'function c() {}', ''].join('\n');
