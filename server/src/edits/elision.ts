@@ -356,6 +356,17 @@ export function resolveElisions(model: string[], orig: string[], styles: Comment
           }
         }
       }
+      // Still no whole reading: the model may have rewritten the span's edge lines and added lines among them (a
+      // doc comment reworded over two lines after the marker). The span's last (first) m lines, each found in
+      // order among the lines written after (before) the marker, equal or rewritten, are those lines' originals.
+      for (let m = 1; !chosen && m <= MAX_EDGE_ALIGN && spanEnd - m > spanStart; m++) {
+        if (!alignsInOrder(orig.slice(spanEnd - m, spanEnd), post)) continue;
+        if (ctx.spanOk(spanStart, spanEnd - m)) chosen = [spanStart, spanEnd - m];
+      }
+      for (let m = 1; !chosen && m <= MAX_EDGE_ALIGN && spanStart + m < spanEnd; m++) {
+        if (!alignsInOrder(orig.slice(spanStart, spanStart + m), pre)) continue;
+        if (ctx.spanOk(spanStart + m, spanEnd)) chosen = [spanStart + m, spanEnd];
+      }
       if (chosen) {
         [spanStart, spanEnd] = chosen;
         treeSaid = true;
@@ -499,6 +510,31 @@ function startAnchor(seg: string[], orig: string[], hi: number): Anchor | undefi
   while (m < seg.length && m < hi && seg[m] === orig[m]) m++;
   if (!m) return undefined;
   return { at: 0, len: m, pos: 0 };
+}
+
+/** Edge lines of a span matched against what the model wrote beside its marker (a reworded doc comment). */
+const MAX_EDGE_ALIGN = 8;
+
+/**
+ * Every line of `origLines` is found, in order, among `written` — the same text, or a rewrite of it (rewrites()),
+ * or a blank line for a blank one — with written lines in between allowed (added ones). The first non-blank
+ * original line must have a distinctive or equal partner: a lone bracket is not evidence.
+ */
+function alignsInOrder(origLines: string[], written: string[]): boolean {
+  let w = 0;
+  for (const ol of origLines) {
+    const blank = ol.trim() === '';
+    while (w < written.length && !(blank ? written[w]!.trim() === '' : norm(written[w]!) === norm(ol) || rewrites(written[w]!, ol) || extendsLine(written[w]!, ol))) w++;
+    if (w >= written.length) return false;
+    w++;
+  }
+  return origLines.some((l) => distinctive(l));
+}
+
+/** A written line that continues an original one (` * Parses pairs.` → ` * Parses pairs. Keys are …`), same indentation. */
+function extendsLine(written: string, orig: string): boolean {
+  const base = norm(orig).replace(/[.;,:]$/, '');
+  return base.length >= 10 && distinctive(base) && leadingWs(written) === leadingWs(orig) && norm(written).startsWith(base);
 }
 
 /** Index in `lines` of its n-th (1-based) non-blank line. */

@@ -151,6 +151,16 @@ describe('the syntax tree decides what a marker stands for', () => {
     expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe(src.replace(' * @returns {number} one', ' * @returns {number} the one, plus one'));
   });
 
+  it("a doc comment reworded over two lines right after a marker: the old comment's lines are those lines' originals, not part of the span", async () => {
+    ws = tempWorkspace('nootropic-elision-');
+    const src = ['/**', ' * One.', ' */', 'const one = (a) => {', '  return a + 1;', '};', '', '/**', ' * Parses pairs.', ' * @param {string} str input', ' */', 'const parse = (str) => str.split(",");', ''].join('\n');
+    ws.write('a.js', src);
+    const text = 'a.js\n```js\n/**\n * One.\n */\n// ... existing code ...\n\n/**\n * Parses pairs. Keys are lower-cased because names are\n * case-insensitive.\n * @param {string} str input\n */\nconst parse = (str) => str.split(",");\n```\n';
+    const r = await applyEdits({ root: ws.root, text });
+    expect(r, r.reason).toMatchObject({ applied: true });
+    expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe(src.replace(' * Parses pairs.\n', ' * Parses pairs. Keys are lower-cased because names are\n * case-insensitive.\n'));
+  });
+
   it("a new definition after a marker whose doc repeats an original line does not anchor before the marker's own text", async () => {
     ws = tempWorkspace('nootropic-elision-');
     const src = ['/**', ' * A.', ' * @param {X} x The x.', ' */', 'function a(x) {', '  return 1;', '}', '', '/**', ' * C.', ' */', 'function c() {}', ''].join('\n');
