@@ -107,6 +107,14 @@ describe('text that recurs is placed by the order of what follows it', () => {
 });
 
 describe('the syntax tree decides what a marker stands for', () => {
+  /** `src` written as `file` in a fresh workspace, then the model's `text` applied: the result and the file after. */
+  async function applyTo(file: string, src: string, text: string) {
+    ws?.dispose();
+    ws = tempWorkspace('nootropic-elision-');
+    ws.write(file, src);
+    const r = await applyEdits({ root: ws.root, text });
+    return { r, after: () => readFileSync(path.join(ws!.root, file), 'utf8') };
+  }
   it('a comment the original has word for word is a quote, not a marker; a bare // ... is always a marker', () => {
     const o = ['function f() {', '  // wait for more data...', '  a();', '}'];
     const model = ['function f() {', '  // wait for more data...', '  b();', '}'];
@@ -114,64 +122,53 @@ describe('the syntax tree decides what a marker stands for', () => {
   });
 
   it("lines beside a marker that equal the span's edge (`/**`) are the original's when that makes the span whole definitions", async () => {
-    ws = tempWorkspace('nootropic-elision-');
     const src = ['/**', ' * One.', ' */', 'const one = () => {', '  return 1;', '};', '', '/**', ' * Two.', ' */', 'const two = () => 2;', ''].join('\n');
-    ws.write('a.js', src);
     // A new function inserted before `two`: the model wrote `/**` right after the marker, the first line of its new
     // doc comment. Text alone would take the original `/**` of two's comment into the span and leave two `/**`.
     const text = 'a.js\n```js\n/**\n * One.\n */\n// ... existing code ...\n\n/**\n * New.\n */\nconst mid = () => 3;\n\n/**\n * Two.\n */\nconst two = () => 2;\n```\n';
-    const r = await applyEdits({ root: ws.root, text });
+    const { r, after } = await applyTo('a.js', src, text);
     expect(r, r.reason).toMatchObject({ applied: true });
-    expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe(src.replace('/**\n * Two.', '/**\n * New.\n */\nconst mid = () => 3;\n\n/**\n * Two.'));
+    expect(after()).toBe(src.replace('/**\n * Two.', '/**\n * New.\n */\nconst mid = () => 3;\n\n/**\n * Two.'));
   });
 
   it('decorators kept above elided functions (Python): each marker stands for the rest of its decorated definition and what follows, placed in order', async () => {
-    ws = tempWorkspace('nootropic-elision-');
     const src = ['import os', '', '', 'class memo:', '    pass', '', '', '@memo', 'def a(p):', '    return os.path.join(p, "a")', '', '', 'def helper():', '    return 0', '', '', '@memo', 'def b():', '    return 2', '', '', 'TAIL = 1', ''].join('\n');
-    ws.write('m.py', src);
     const text = 'm.py\n```py\nimport os\n\n\n# ... existing code ...\n\n\n@memo\n# ... existing code ...\n\n\n@memo\n# ... rest of the code unchanged ...\n\n\nTAIL = 2\n```\n';
-    const r = await applyEdits({ root: ws.root, text });
+    const { r, after } = await applyTo('m.py', src, text);
     expect(r, r.reason).toMatchObject({ applied: true });
-    expect(readFileSync(path.join(ws.root, 'm.py'), 'utf8')).toBe(src.replace('TAIL = 1', 'TAIL = 2'));
+    expect(after()).toBe(src.replace('TAIL = 1', 'TAIL = 2'));
     // A marker after a decorator that would also take half of the next function is still refused, the file as it was.
-    ws.write('m.py', src);
     const cut = 'm.py\n```py\nimport os\n\n\n# ... existing code ...\n\n\n@memo\n# ... existing code ...\n    return 0\n\n\n@memo\ndef b():\n    return 3\n\n\nTAIL = 1\n```\n';
-    const refused = await applyEdits({ root: ws.root, text: cut });
-    expect(refused.applied).toBe(false);
-    expect(readFileSync(path.join(ws.root, 'm.py'), 'utf8')).toBe(src);
+    const refused = await applyTo('m.py', src, cut);
+    expect(refused.r.applied).toBe(false);
+    expect(refused.after()).toBe(src);
   });
 
   it('a changed doc line right before a marker, then the doc\'s ` */`: the ` */` is the original\'s and the marker stands for the definition', async () => {
-    ws = tempWorkspace('nootropic-elision-');
     const src = ['/**', ' * One.', ' * @param {number} a the first', ' * @returns {number} one', ' */', 'const one = (a) => {', '  return a + 1;', '};', '', '/**', ' * Two.', ' */', 'const two = () => 2;', ''].join('\n');
-    ws.write('a.js', src);
     const text = 'a.js\n```js\n/**\n * One.\n * @param {number} a the first\n * @returns {number} the one, plus one\n */\n// ... existing code ...\n\n/**\n * Two.\n */\nconst two = () => 2;\n```\n';
-    const r = await applyEdits({ root: ws.root, text });
+    const { r, after } = await applyTo('a.js', src, text);
     expect(r, r.reason).toMatchObject({ applied: true });
-    expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe(src.replace(' * @returns {number} one', ' * @returns {number} the one, plus one'));
+    expect(after()).toBe(src.replace(' * @returns {number} one', ' * @returns {number} the one, plus one'));
   });
 
   it("a doc comment reworded over two lines right after a marker: the old comment's lines are those lines' originals, not part of the span", async () => {
-    ws = tempWorkspace('nootropic-elision-');
     const src = ['/**', ' * One.', ' */', 'const one = (a) => {', '  return a + 1;', '};', '', '/**', ' * Parses pairs.', ' * @param {string} str input', ' */', 'const parse = (str) => str.split(",");', ''].join('\n');
-    ws.write('a.js', src);
     const text = 'a.js\n```js\n/**\n * One.\n */\n// ... existing code ...\n\n/**\n * Parses pairs. Keys are lower-cased because names are\n * case-insensitive.\n * @param {string} str input\n */\nconst parse = (str) => str.split(",");\n```\n';
-    const r = await applyEdits({ root: ws.root, text });
+    const { r, after } = await applyTo('a.js', src, text);
     expect(r, r.reason).toMatchObject({ applied: true });
-    expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe(src.replace(' * Parses pairs.\n', ' * Parses pairs. Keys are lower-cased because names are\n * case-insensitive.\n'));
+    expect(after()).toBe(src.replace(' * Parses pairs.\n', ' * Parses pairs. Keys are lower-cased because names are\n * case-insensitive.\n'));
   });
 
   it("a new definition after a marker whose doc repeats an original line does not anchor before the marker's own text", async () => {
-    ws = tempWorkspace('nootropic-elision-');
     const src = ['/**', ' * A.', ' * @param {X} x The x.', ' */', 'function a(x) {', '  return 1;', '}', '', '/**', ' * C.', ' */', 'function c() {}', ''].join('\n');
-    ws.write('a.js', src);
     // `b` is new; its `@param` line is the same as a's. Anchored on it, the marker would stand for nothing and
     // a's body would be lost.
     const newB = ['/**', ' * B.', ' * @param {X} x The x.', ' */', 'function b(x) {', '  return 2;', '}', ''];
     const text = `a.js\n\`\`\`js\n/**\n * A.\n * @param {X} x The x.\n */\n// ...\n\n${newB.join('\n')}\n/**\n * C.\n */\nfunction c() {}\n\`\`\`\n`;
-    const r = await applyEdits({ root: ws.root, text });
+    const { r, after } = await applyTo('a.js', src, text);
     expect(r, r.reason).toMatchObject({ applied: true });
-    expect(readFileSync(path.join(ws.root, 'a.js'), 'utf8')).toBe(src.replace('\n/**\n * C.', `\n${newB.join('\n')}\n/**\n * C.`));
+    expect(after()).toBe(src.replace('\n/**\n * C.', `\n${newB.join('\n')}\n/**\n * C.`));
   });
 
   it('a marker whose span would cut a statement is refused, the file untouched', async () => {
@@ -186,13 +183,11 @@ describe('the syntax tree decides what a marker stands for', () => {
   });
 
   it('a body marker over a multi-line string at the margin: the tree, not indentation, says it is whole statements', async () => {
-    ws = tempWorkspace('nootropic-elision-');
     const src = ['class H {', '  help() {', '    const head = 1;', '    const text = `', 'Usage: x', '`;', '    log(text);', '    return head;', '  }', '}', ''].join('\n');
-    ws.write('h.js', src);
     const text = 'h.js\n<<<<<<< SEARCH\n  help() {\n    const head = 1;\n    const text = `\nUsage: x\n`;\n    log(text);\n    return head;\n  }\n=======\n  help() {\n    const head = 1;\n    // ... existing code ...\n    log(text);\n    return head + 1;\n  }\n>>>>>>> REPLACE\n';
-    const r = await applyEdits({ root: ws.root, text });
+    const { r, after } = await applyTo('h.js', src, text);
     expect(r, r.reason).toMatchObject({ applied: true });
-    expect(readFileSync(path.join(ws.root, 'h.js'), 'utf8')).toBe(src.replace('return head;', 'return head + 1;'));
+    expect(after()).toBe(src.replace('return head;', 'return head + 1;'));
   });
 });
 
