@@ -21,6 +21,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { applyEdits } from '../../server/src/edits';
+import { spanJudge, spanJudgeCounts, useSpanWindows } from '../../server/src/edits/span-windows';
 import { checkSyntax, grammarForPath, useWindowCheck } from '../../server/src/edits/syntax-check';
 import { windowCheck, WINDOW_MIN_CHARS } from '../../server/src/edits/window-check';
 import { clearTreeCache, rememberTree } from '../../server/src/edits/tree-cache';
@@ -162,6 +163,55 @@ async function fuzzWindows(large: Pair[], n: number): Promise<void> {
   );
 }
 
+/**
+ * The elision span check by windows against the full tree, on spans of the large files: random ones (mostly cutting
+ * a definition) and ones between two lines at one indentation that start statements (mostly whole ones).
+ */
+async function fuzzSpans(large: Pair[], n: number): Promise<void> {
+  const rand = rng(11);
+  const targets = large.filter((p) => grammarForPath(p.rel) && /\.(js|cjs|mjs|ts|py)$/.test(p.rel));
+  let tried = 0;
+  let same = 0;
+  let whole = 0;
+  const before = { ...spanJudgeCounts };
+  const differ: string[] = [];
+  for (let k = 0; k < n && targets.length; k++) {
+    const p = targets[k % targets.length]!;
+    const lines = p.before.split('\n');
+    let s = Math.floor(rand() * lines.length);
+    let e = Math.min(lines.length, s + 1 + Math.floor(rand() * (rand() < 0.5 ? 40 : 3000)));
+    if (k % 2 === 1) {
+      // Edges at statement-like lines of one indentation.
+      const starts = (i: number) => /^\s*(function|class|def|const|let|var|export|async|@|if|for|return|[A-Za-z_$][\w$.]*\s*[=(])/.test(lines[i] ?? '');
+      while (s < lines.length && !starts(s)) s++;
+      const ind = /^\s*/.exec(lines[s] ?? '')![0];
+      let f = Math.min(lines.length - 1, e);
+      while (f < lines.length && !(starts(f) && /^\s*/.exec(lines[f]!)![0] === ind)) f++;
+      e = f;
+    }
+    if (s >= e) continue;
+    const g = grammarForPath(p.rel)!;
+    tried++;
+    useSpanWindows(true, 0);
+    const w = await spanJudge(g, p.before);
+    useSpanWindows(false);
+    const f = await spanJudge(g, p.before);
+    useSpanWindows(true);
+    const wv = w.at(0)(s, e);
+    const fv = f.at(0)(s, e);
+    w.dispose();
+    f.dispose();
+    if (fv) whole++;
+    if (wv === fv) same++;
+    else differ.push(`${p.id} lines ${s + 1}–${e}: windows ${wv}, full tree ${fv}`);
+  }
+  const byWindows = spanJudgeCounts.windowed - before.windowed;
+  console.log(
+    `elision span check windows vs full tree, ${tried} spans of the large files (${whole} whole): ${same}/${tried} same answer; windows alone decided ${byWindows}, the rest went to the full tree` +
+      (differ.length ? `\n  differ: ${differ.slice(0, 10).join('\n  ')}` : ''),
+  );
+}
+
 /** Which half a case's before/after pair is in (FNV-1a of the pair id): 'tune' failures are shown, 'report' not. */
 function halfOf(pairId: string): 'tune' | 'report' {
   let h = 0x811c9dc5;
@@ -225,6 +275,7 @@ async function main(): Promise<void> {
     // Baseline in the same run: the syntax check parsing in full (what every cold edit did before windows).
     if (timing && filesOf(c).some((f) => f.before.length >= WINDOW_MIN_CHARS)) {
       useWindowCheck(false);
+      useSpanWindows(false);
       const full: number[] = [];
       for (let i = 0; i < 3; i++) {
         clearTreeCache();
@@ -233,17 +284,22 @@ async function main(): Promise<void> {
         full.push(performance.now() - t);
       }
       useWindowCheck(true);
+      useSpanWindows(true);
       engine.get(c.id)!.fullParseMs = full.sort((x, y) => x - y)[1]!;
     }
     // Equivalence: the engine's answer with every file's syntax check windowed (small files too) is the answer
     // with full parses — the same refusals, reasons and diffs.
+    // So are the elision markers' spans judged by windows (span-windows.ts) and by the full tree.
     clearTreeCache();
     useWindowCheck(true, 0);
+    useSpanWindows(true, 0);
     const windowed = await applyEdits({ root: ws, text: c.text, dryRun: true });
     clearTreeCache();
     useWindowCheck(false);
+    useSpanWindows(false);
     const parsed = await applyEdits({ root: ws, text: c.text, dryRun: true });
     useWindowCheck(true);
+    useSpanWindows(true);
     if (windowed.applied !== parsed.applied || windowed.reason !== parsed.reason || windowed.diff !== parsed.diff) disagree.push(c.id);
     // Warm path (an agent loop's next step, or apply after preview): the before-text's tree is cached, so the
     // syntax check re-parses only the edited range.
@@ -321,8 +377,9 @@ async function main(): Promise<void> {
   const elided = all.filter((c) => c.elided);
   const deleted = (m: Map<string, Outcome>) => elided.filter((c) => m.get(c.id)?.deleted).length;
   console.log(`elided cases: nootropic ${elided.filter((c) => engine.get(c.id)!.correct).length}/${elided.length} exact, files with code deleted by a marker: nootropic ${deleted(engine)}, naive ${deleted(naive)}; refused: ${elided.filter((c) => !engine.get(c.id)!.applied).length} (every refusal untouched: ${elided.filter((c) => !engine.get(c.id)!.applied).every((c) => !engine.get(c.id)!.corrupted)})`);
-  console.log(`syntax check windows vs full parse, every case with windows forced on (small files too): ${all.length - disagree.length}/${all.length} same answer${disagree.length ? `; differ: ${disagree.slice(0, 10).join(', ')}` : ''}`);
+  console.log(`syntax check and elision span windows vs full parse, every case with windows forced on (small files too): ${all.length - disagree.length}/${all.length} same answer${disagree.length ? `; differ: ${disagree.slice(0, 10).join(', ')}` : ''}`);
   if (large.length) await fuzzWindows(large, argNum('--fuzz', 400));
+  if (large.length) await fuzzSpans(large, argNum('--fuzz', 400));
   console.log('compute time per edit by file size (dryRun, engine only, median of 3 per case; cold = tree cache cleared, windowed syntax check; full-parse baseline = the same with windows off, measured on files ≥ 64 KB):');
   const fmt = (v: number[]) => `p50 ${percentile(v, 50).toFixed(1)} ms, p95 ${percentile(v, 95).toFixed(1)} ms, max ${Math.max(...v).toFixed(1)} ms`;
   for (const [lo, hi] of [[0, 500], [500, 2500], [2500, 6388], [6388, 20_001]] as const) {

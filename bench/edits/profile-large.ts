@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { applyEdits } from '../../server/src/edits';
 import { grammarForPath } from '../../server/src/edits/syntax-check';
+import { spanJudgeCounts } from '../../server/src/edits/span-windows';
 import { clearTreeCache, rememberTree } from '../../server/src/edits/tree-cache';
 import { buildLargePairs } from './devset';
 import { renderLarge } from './more-cases';
@@ -26,7 +27,10 @@ void (async () => {
     await session.post('Profiler.start');
   }
   const times: Record<string, number[]> = {};
+  const perCase: string[] = [];
   for (const c of cases) {
+    const mine: number[] = [];
+    const judged = { ...spanJudgeCounts };
     rmSync(ws, { recursive: true, force: true });
     mkdirSync(path.dirname(path.join(ws, c.rel)), { recursive: true });
     writeFileSync(path.join(ws, c.rel), c.before);
@@ -37,11 +41,18 @@ void (async () => {
       if (process.argv.includes('--warm') && g) await rememberTree(g, c.before);
       const t = performance.now();
       const r = await applyEdits({ root: ws, text: c.text, dryRun: true });
-      (times[c.kind] ??= []).push(performance.now() - t);
-      if (!r.applied) console.log(c.id, r.reason);
+      const ms = performance.now() - t;
+      (times[c.kind] ??= []).push(ms);
+      mine.push(ms);
+      if (!r.applied && i === 0) console.log(c.id, r.reason);
     }
+    mine.sort((a, b) => a - b);
+    const spans = `spans by windows ${(spanJudgeCounts.windowed - judged.windowed) / 5}, by the full tree ${(spanJudgeCounts.full - judged.full) / 5}`;
+    perCase.push(`${mine[2]!.toFixed(0).padStart(4)} ms  ${String(c.before.split('\n').length).padStart(6)} lines  ${c.id}  ${spans}`);
   }
   rmSync(ws, { recursive: true, force: true });
   if (profOut) writeFileSync(profOut, JSON.stringify((await session.post('Profiler.stop')).profile));
+  // --per-case: each case's median, slowest first.
+  if (process.argv.includes('--per-case')) for (const l of perCase.sort().reverse()) console.log(l);
   for (const [k, v] of Object.entries(times)) console.log(k, v.sort((a, b) => a - b).map((x) => x.toFixed(0)).join(' '));
 })();

@@ -9,10 +9,8 @@ import { parseModelEdits, type DiffHunk, type ModelEdit } from './formats';
 import { buildReplacement, locateBlock, type Match } from './locate';
 import { commentStylesFor, ElisionError, hasElisionMarkers, resolveElisions } from './elision';
 import { findSymbol } from './symbols';
-import { spanChecker } from './span-check';
+import { spanJudge, type SpanJudge } from './span-windows';
 import { checkSyntax, grammarForPath } from './syntax-check';
-import { parseEdited } from './tree-cache';
-import type { Tree } from 'web-tree-sitter';
 import { endsWithNewline, joinFile, leadingWs, matchIndentStyle, modelLines, splitFile, type FileText, type Line } from './text';
 
 export interface PlannedFile {
@@ -93,27 +91,21 @@ function ambiguous(label: string, rel: string, matches: Match[]): string {
   return `${label}: search text matches ${matches.length} places in ${rel} (lines ${where.join(', ')}${matches.length > 5 ? ', …' : ''}); include more surrounding lines so it matches one`;
 }
 
-/** The original file's syntax tree, for the elision markers of one file's edits (undefined: no grammar). */
-interface FileTree {
-  tree: Tree;
-  rawLines: string[];
-}
-
 /**
  * Elision markers in what the model wrote resolved against `orig`, which is line `offset` on of the file whose
  * tree is `ft`; a failure is a refusal.
  */
-function expandElisions(model: string[], orig: string[], rel: string, label: string, ft?: FileTree, offset = 0): string[] {
+function expandElisions(model: string[], orig: string[], rel: string, label: string, ft?: SpanJudge, offset = 0): string[] {
   if (!hasElisionMarkers(model, rel)) return model;
   try {
-    return resolveElisions(model, orig, commentStylesFor(rel), { label, ...(ft ? { spanOk: spanChecker(ft.tree, ft.rawLines, offset) } : {}) });
+    return resolveElisions(model, orig, commentStylesFor(rel), { label, ...(ft ? { spanOk: ft.at(offset) } : {}) });
   } catch (err) {
     if (err instanceof ElisionError) throw new Refusal(err.message);
     throw err;
   }
 }
 
-function searchReplace(file: FileText, rel: string, label: string, searchText: string, replaceText: string, ft?: FileTree): Replacement {
+function searchReplace(file: FileText, rel: string, label: string, searchText: string, replaceText: string, ft?: SpanJudge): Replacement {
   const search = modelLines(searchText);
   if (!search.length || search.every((l) => l.trim() === '')) throw new Refusal(`${label}: the SEARCH text is empty; quote the lines to replace`);
   const r = locateBlock(file.lines, search, modelLines(replaceText));
@@ -172,7 +164,7 @@ function diffHunks(file: FileText, rel: string, label: string, hunks: DiffHunk[]
   });
 }
 
-async function symbolReplacement(file: FileText, rel: string, label: string, symbol: string, replaceText: string, ft?: FileTree): Promise<Replacement> {
+async function symbolReplacement(file: FileText, rel: string, label: string, symbol: string, replaceText: string, ft?: SpanJudge): Promise<Replacement> {
   const grammar = grammarForPath(rel);
   if (!grammar) throw new Refusal(`${label}: ${rel} has no grammar to find symbols in; use a SEARCH/REPLACE block`);
   const text = file.lines.map((l) => l.text).join('\n');
@@ -253,30 +245,30 @@ async function applyToFile(rel: string, before: string | null, edits: Labelled[]
     throw new Refusal(`${edits[0]!.label}: it creates ${rel}, which already exists`);
   }
   const file = splitFile(before);
-  // Edits with elision markers: the original's tree says what a marker may stand for (whole definitions or
-  // statements). It goes to the tree cache too, so the syntax check re-parses only what the edit changed.
+  // Edits with elision markers: the original's syntax tree says what a marker may stand for (whole definitions or
+  // statements): windows of it in a large file, or the whole tree, which goes to the tree cache too, so the syntax
+  // check re-parses only what the edit changed (span-windows.ts).
   const ft = await fileTree(rel, before, edits);
   try {
     return await applyParsed(rel, before, file, edits, whole, ft);
   } finally {
-    ft?.tree.delete();
+    ft?.dispose();
   }
 }
 
-async function fileTree(rel: string, before: string, edits: Labelled[]): Promise<FileTree | undefined> {
+async function fileTree(rel: string, before: string, edits: Labelled[]): Promise<SpanJudge | undefined> {
   const grammar = grammarForPath(rel);
   if (!grammar) return undefined;
   const written = (e: ModelEdit) => (e.kind === 'whole-file' ? e.content : e.kind === 'search-replace' || e.kind === 'replace-symbol' ? e.replace : '');
   if (!edits.some((e) => hasElisionMarkers(modelLines(written(e.edit)), rel))) return undefined;
   try {
-    const { tree } = await parseEdited(grammar, null, before);
-    return { tree, rawLines: before.split('\n') };
+    return await spanJudge(grammar, before);
   } catch {
     return undefined; // no grammar: markers are resolved by text and indentation alone
   }
 }
 
-async function applyParsed(rel: string, before: string, file: FileText, edits: Labelled[], whole: Labelled[], ft: FileTree | undefined): Promise<string | null> {
+async function applyParsed(rel: string, before: string, file: FileText, edits: Labelled[], whole: Labelled[], ft: SpanJudge | undefined): Promise<string | null> {
   if (whole.length) {
     const e = whole[0]!.edit as Extract<ModelEdit, { kind: 'whole-file' }>;
     // `// ... existing code ...` lines stand for the original lines between the anchors around them.

@@ -53,7 +53,7 @@ const DECORATION = /^(decorator|attribute_item|attribute|annotation|marker_annot
  * `node` starts before line `first` with decorations only, and what starts at `first` is the rest of it: whole
  * named children (the decorated definition itself).
  */
-function restAfterDecorators(node: Node, first: number): boolean {
+export function restAfterDecorators(node: Node, first: number): boolean {
   let sawRest = false;
   for (const c of node.children) {
     if (!c) continue;

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { diffArrays } from 'diff';
-import { Parser, type Tree } from 'web-tree-sitter';
+import { type Language, Parser, type Tree } from 'web-tree-sitter';
 import type { GrammarName } from '../syntax/grammars';
 import { loadLanguage } from '../syntax/parser';
 import { commonAffixes, countBelow, splitKeepingNewlines } from './text';
@@ -55,14 +55,14 @@ function remember(grammar: GrammarName, text: string, tree: Tree): void {
 }
 
 /** Offsets of every \n in `text`, for rows and columns by binary search (one pass per text, not one per edit). */
-function newlines(text: string): number[] {
+export function newlines(text: string): number[] {
   const out: number[] = [];
   for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) out.push(at);
   return out;
 }
 
 /** Row and column (UTF-16 units, as web-tree-sitter counts for JS strings) of index `i`, given `text`'s newlines. */
-function pointAt(nl: number[], i: number): { row: number; column: number } {
+export function pointAt(nl: number[], i: number): { row: number; column: number } {
   const lo = countBelow(nl, i);
   return { row: lo, column: i - (lo > 0 ? nl[lo - 1]! : -1) - 1 };
 }
@@ -154,6 +154,26 @@ export async function parseEdited(grammar: GrammarName, before: string | null, a
     if (!tree) throw new Error(`tree-sitter returned no tree for a ${grammar} document`);
     remember(grammar, after, tree);
     return { tree, incremental: Boolean(old) };
+  } finally {
+    parser.delete();
+  }
+}
+
+/**
+ * The tree of `text` parsed in full (the cached one when there is one), with its language already loaded: for a
+ * caller that cannot wait (the elision span check runs inside a synchronous resolution). Kept in the cache, so the
+ * syntax check after the edit re-parses incrementally. The caller owns the result and must `delete()` it.
+ */
+export function parseWhole(grammar: GrammarName, language: Language, text: string): Tree {
+  const hit = lookup(grammar, text);
+  if (hit) return hit.copy();
+  const parser = new Parser();
+  try {
+    parser.setLanguage(language);
+    const tree = parser.parse(text);
+    if (!tree) throw new Error(`tree-sitter returned no tree for a ${grammar} document`);
+    remember(grammar, text, tree);
+    return tree;
   } finally {
     parser.delete();
   }

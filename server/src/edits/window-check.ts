@@ -9,27 +9,33 @@
  * The answer is only ever "no new error" or "don't know": anything else (an error in the after-window, an edge
  * that is not safe — a window that may start inside a block comment or a template or triple-quoted string, a
  * continuation line, an object literal, a context that is not a statement list) widens the window to the enclosing
- * level, and past a few levels or a quarter of the file falls back to the full parse, which gives the exact
+ * level, and past a few levels or half of the file falls back to the full parse, which gives the exact
  * refusal with its position. Edges are judged by the text (indentation, the line before, the enclosing opener
  * line), then confirmed by the window's own parse: the wrapper must be the one top-level node and span the whole
  * window, so an edit that closes the enclosing block early or opens one it does not close is never taken as clean.
+ * The after-window is parsed incrementally from the before-window's tree (each change edited into it), after a check
+ * that the two windows differ by those changes only. In JS/TS, a window whose first lines open a block its end does
+ * not close (a bundle's unindented wrapper function: `( function( window ) {` then `var i,` at column 0) is framed
+ * again with its end where the bracket depth is back to the start's (bracket-depth.ts).
  * JavaScript, TypeScript (tsx) and Python only; other grammars parse in full.
  */
 import type { GrammarName } from '../syntax/grammars';
 import { syntaxProblems } from '../syntax/errors';
-import { parse } from '../syntax/parser';
+import { Parser, type Tree } from 'web-tree-sitter';
+import { loadLanguage } from '../syntax/parser';
+import { BracketLevels } from './bracket-depth';
 import { countBelow } from './text';
-import { changedRanges, type ChangedRange } from './tree-cache';
+import { changedRanges, newlines, pointAt, type ChangedRange } from './tree-cache';
 
-type Family = 'c' | 'py';
-const FAMILY: Partial<Record<GrammarName, Family>> = { javascript: 'c', typescript: 'c', tsx: 'c', python: 'py' };
+export type Family = 'c' | 'py';
+export const FAMILY: Partial<Record<GrammarName, Family>> = { javascript: 'c', typescript: 'c', tsx: 'c', python: 'py' };
 
 /** Below this many characters the full parse is cheap: the window path is for large files. */
 export const WINDOW_MIN_CHARS = 64 * 1024;
-/** Windows (together) larger than this share of the file: parse in full instead. */
-const MAX_SHARE = 0.25;
+/** Windows (together) larger than this share of the file: parse in full instead (a window costs about what its share of the full parse does). */
+export const MAX_SHARE = 0.5;
 /** Levels a window may widen to before the full parse is taken. */
-const MAX_TRIES = 6;
+export const MAX_TRIES = 6;
 
 export interface WindowOptions {
   /** Files shorter than this are not windowed (default WINDOW_MIN_CHARS; tests pass 0). */
@@ -43,7 +49,7 @@ export interface WindowOptions {
 /** What the window path found: why it fell back, or the windows it parsed (before-text offsets). */
 export type WindowVerdict = { clean: true; windows: { start: number; end: number }[] } | { clean: false; why: string };
 
-function indentOf(line: string): number {
+export function indentOf(line: string): number {
   let col = 0;
   for (const ch of line) {
     if (ch === ' ') col++;
@@ -54,7 +60,7 @@ function indentOf(line: string): number {
 }
 
 /** Line access by offset, without splitting the whole text. */
-class Lines {
+export class Lines {
   constructor(readonly s: string) {}
   startOf(i: number): number {
     return i <= 0 ? 0 : this.s.lastIndexOf('\n', i - 1) + 1;
@@ -89,7 +95,7 @@ function startsStatement(fam: Family, t: string): boolean {
 }
 
 /** Code of a line without a trailing line comment (only when nothing before it could be a string or a regex). */
-function codeOf(fam: Family, t: string): string {
+export function codeOf(fam: Family, t: string): string {
   const marker = fam === 'c' ? '//' : '#';
   const at = t.indexOf(marker);
   if (at < 0) return t.trimEnd();
@@ -140,7 +146,8 @@ function endsBefore(fam: Family, L: Lines, ls: number): boolean {
   if (!p) return true;
   const c = p.code;
   if (fam === 'c') return c.endsWith(';') || c.endsWith('}') || (c.endsWith('{') && isOpener(fam, c) !== undefined);
-  return !/[\\,([{+\-*/%&|^<>=.~@]$/.test(c);
+  // A decorator goes with the definition under it.
+  return !c.startsWith('@') && !/[\\,([{+\-*/%&|^<>=.~@]$/.test(c);
 }
 
 /**
@@ -168,7 +175,7 @@ function positions(s: string, what: string): number[] {
  * Nothing before `ls` leaves it inside a block comment, a template literal or a triple-quoted string (by counting
  * their delimiters: one inside a string or a comment can only make this say no, and the window widen).
  */
-class Lexical {
+export class Lexical {
   private marks: { opens: number[]; closes: number[]; quotes: number[][] } | undefined;
   constructor(
     readonly fam: Family,
@@ -191,7 +198,7 @@ class Lexical {
   }
 }
 
-interface Window {
+export interface Window {
   /** Before-text offsets [start, end): whole lines. */
   start: number;
   end: number;
@@ -218,7 +225,16 @@ function changedIndent(B: Lines, A: Lines, r: ChangedRange): number {
 }
 
 /** The window around before[r.oldStart, r.oldEnd) ↔ after[r.newStart, r.newEnd) at level ≤ d, or why not. */
-function frame(fam: Family, B: Lines, A: Lines, lex: Lexical, r: ChangedRange, d: number, nextStart: number): Window | { widen: number; why: string } | { fail: string } | { merge: true } {
+export function frame(
+  fam: Family,
+  B: Lines,
+  A: Lines,
+  lex: Lexical,
+  r: ChangedRange,
+  d: number,
+  nextStart: number,
+  balanced?: BracketLevels,
+): Window | { widen: number; why: string } | { fail: string } | { merge: true } {
   const shiftStart = r.newStart - r.oldStart;
   const shiftEnd = r.newEnd - r.oldEnd;
   // Start: the nearest boundary line at or above the change, at indentation ≤ d (climbing out of deeper levels).
@@ -262,6 +278,8 @@ function frame(fam: Family, B: Lines, A: Lines, lex: Lexical, r: ChangedRange, d
     const ind = indentOf(t);
     if (ind > level) continue;
     if (boundary(fam, B, ls) && atLineStart(A, ls + shiftEnd) && boundary(fam, A, ls + shiftEnd)) {
+      // Inside a block the window's first line opened (an unindented body: `(function () {` then `var i;`).
+      if (balanced && ind === level && !balanced.level(s, ls)) continue;
       if (ind < level && fam === 'c') return { widen: ind, why: 'a statement at a lower level before the block ends' };
       e = ls;
       break;
@@ -279,26 +297,82 @@ function frame(fam: Family, B: Lines, A: Lines, lex: Lexical, r: ChangedRange, d
   return { start: s, end: e, aStart: s + shiftStart, aEnd: e + shiftEnd, mode, indent: level, r };
 }
 
-function wrap(fam: Family, w: Window, text: string): string {
+export function wrap(fam: Family, w: Window, text: string): string {
   if (w.mode === 'program') return text;
   if (fam === 'py') return `if 1:\n${text}`;
   return w.mode === 'class' ? `class __W {\n${text}\n}` : `async function* __w() {\n${text}\n}`;
 }
 
-/** The window's text parses without an error, and (wrapped) as exactly the wrapper, end to end. */
-async function parsesClean(grammar: GrammarName, fam: Family, w: Window, text: string): Promise<boolean> {
-  // Python: a line of the window left of its indentation would leave the wrapper's block.
-  if (fam === 'py' && w.indent > 0 && text.split('\n').some((l) => l.trim() !== '' && indentOf(l) < w.indent)) return false;
-  const src = wrap(fam, w, text);
-  const tree = await parse(grammar, src);
-  try {
-    if (syntaxProblems(tree, 1).length) return false;
-    if (w.mode === 'program') return true;
-    const root = tree.rootNode;
-    return root.childCount === 1 && root.child(0)!.endIndex >= src.trimEnd().length;
-  } finally {
-    tree.delete();
+/** The after-window's source is the before-window's with each of its changes made, and nothing else changed. */
+function sameOutside(from: BeforeWindow, src: string, pre: number, w: Window): boolean {
+  let b = 0;
+  let a = 0;
+  for (const x of from.changes) {
+    const bs = pre + (x.oldStart - w.start);
+    const as = pre + (x.newStart - w.aStart);
+    if (bs - b !== as - a || from.src.slice(b, bs) !== src.slice(a, as)) return false;
+    b = pre + (x.oldEnd - w.start);
+    a = pre + (x.newEnd - w.aStart);
   }
+  return from.src.length - b === src.length - a && from.src.slice(b) === src.slice(a);
+}
+
+/** The before-window's tree and source, from which the after-window is parsed incrementally, and the changes in it. */
+interface BeforeWindow {
+  tree: Tree;
+  src: string;
+  changes: ChangedRange[];
+}
+
+/**
+ * The window's text parses without an error, and (wrapped) as exactly the wrapper, end to end: its tree (the
+ * caller deletes it), or undefined. With `from` (the before-window of the same frame), only the changed range is
+ * re-parsed.
+ */
+async function cleanTree(grammar: GrammarName, fam: Family, w: Window, text: string, from?: BeforeWindow): Promise<Tree | undefined> {
+  // Python: a line of the window left of its indentation would leave the wrapper's block.
+  if (fam === 'py' && w.indent > 0 && text.split('\n').some((l) => l.trim() !== '' && indentOf(l) < w.indent)) return undefined;
+  const src = wrap(fam, w, text);
+  const parser = new Parser();
+  let tree: Tree | null;
+  try {
+    parser.setLanguage(await loadLanguage(grammar));
+    const pre = wrap(fam, w, '\u0000').indexOf('\u0000');
+    if (from && sameOutside(from, src, pre, w)) {
+      const old = from.tree.copy();
+      const nlB = newlines(from.src);
+      const nlA = newlines(src);
+      // Each change on its own (the last first, so the earlier ones keep their positions): re-parsing the span
+      // from the first change to the last would cost what a fresh parse does.
+      for (const x of [...from.changes].reverse()) {
+        const startIndex = pre + (x.oldStart - w.start);
+        const oldEndIndex = pre + (x.oldEnd - w.start);
+        const length = x.newEnd - x.newStart;
+        const start = pointAt(nlB, startIndex);
+        const aStart = pointAt(nlA, pre + (x.newStart - w.aStart));
+        const aEnd = pointAt(nlA, pre + (x.newEnd - w.aStart));
+        const rows = aEnd.row - aStart.row;
+        old.edit({
+          startIndex,
+          oldEndIndex,
+          newEndIndex: startIndex + length,
+          startPosition: start,
+          oldEndPosition: pointAt(nlB, oldEndIndex),
+          newEndPosition: rows === 0 ? { row: start.row, column: start.column + length } : { row: start.row + rows, column: aEnd.column },
+        });
+      }
+      tree = parser.parse(src, old);
+      old.delete();
+    } else tree = parser.parse(src);
+  } finally {
+    parser.delete();
+  }
+  if (!tree) return undefined;
+  const root = tree.rootNode;
+  const clean = !syntaxProblems(tree, 1).length && (w.mode === 'program' || (root.childCount === 1 && root.child(0)!.endIndex >= src.trimEnd().length));
+  if (clean) return tree;
+  tree.delete();
+  return undefined;
 }
 
 /**
@@ -315,12 +389,13 @@ export async function windowCheck(grammar: GrammarName, before: string, after: s
   const ranges = changedRanges(before, after);
   const windows: Window[] = [];
   let total = 0;
+  let brackets: BracketLevels | undefined;
   for (let i = 0; i < ranges.length; i++) {
     let r = ranges[i]!;
     let w: Window | undefined;
     for (let d = changedIndent(B, A, r), tries = 0; ; tries++) {
       if (tries >= MAX_TRIES) return { clean: false, why: 'no clean window within the levels tried' };
-      const f = frame(fam, B, A, lex, r, d, ranges[i + 1]?.oldStart ?? Infinity);
+      const f = frame(fam, B, A, lex, r, d, ranges[i + 1]?.oldStart ?? Infinity, brackets);
       if ('fail' in f) return { clean: false, why: f.fail };
       if ('merge' in f) {
         const next = ranges[++i]!;
@@ -347,17 +422,35 @@ export async function windowCheck(grammar: GrammarName, before: string, after: s
       }
       if (total + (f.end - f.start) > (opts.maxShare ?? MAX_SHARE) * before.length) {
         opts.trace?.(`window of ${f.end - f.start} characters at indent ${f.indent} (${f.mode}) for the change at offset ${r.oldStart}: too large`);
-        return { clean: false, why: 'the windows would cover more than a quarter of the file' };
+        return { clean: false, why: 'the windows would cover more than half of the file' };
       }
       const lineOf = (T: string, i: number) => T.slice(0, i).split('\n').length;
       opts.trace?.(`window lines ${lineOf(before, f.start)}–${lineOf(before, f.end) - 1} (${f.mode}, indent ${f.indent}) for the change at line ${lineOf(before, r.oldStart)}`);
-      if (!(await parsesClean(grammar, fam, f, before.slice(f.start, f.end)))) {
+      const bText = before.slice(f.start, f.end);
+      const bTree = await cleanTree(grammar, fam, f, bText);
+      if (!bTree) {
         opts.trace?.(`  before-window errors:\n${wrap(fam, f, before.slice(f.start, f.end))}`);
-        if (f.indent === 0) return { clean: false, why: 'the before-text window does not parse on its own' };
+        if (f.indent === 0) {
+          // Its end may be a statement of a body that the window opens and does not close (a bundle's unindented
+          // wrapper function): frame it again, ending only where the brackets are back at the start's level.
+          if (fam === 'c' && !brackets) {
+            brackets = new BracketLevels(before);
+            tries--;
+            continue;
+          }
+          return { clean: false, why: 'the before-text window does not parse on its own' };
+        }
         d = f.indent - 1;
         continue;
       }
-      if (!(await parsesClean(grammar, fam, f, after.slice(f.aStart, f.aEnd)))) {
+      const aTree = await cleanTree(grammar, fam, f, after.slice(f.aStart, f.aEnd), {
+        tree: bTree,
+        src: wrap(fam, f, bText),
+        changes: ranges.filter((x) => x.oldStart >= f.start && x.oldEnd <= f.end),
+      });
+      bTree.delete();
+      aTree?.delete();
+      if (!aTree) {
         opts.trace?.(`  after-window errors:\n${wrap(fam, f, after.slice(f.aStart, f.aEnd))}`);
         // A real new error, or an edge that the edit moved (an `else` added after the window's first statement):
         // the enclosing level decides, and past it the full parse.
