@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
-import { buildPromptContext } from '../../server/src/completion/prompt-context';
+import { buildPromptContext, importedNames } from '../../server/src/completion/prompt-context';
 import { IndexBuild, IndexInfo } from '../../shared/protocol';
 import { startInProcessServer } from '../../test/support/in-process';
 import { startModelStandin } from '../../test/support/model-standin';
@@ -44,6 +44,10 @@ const CASES_PER_REPO = Number(arg('cases', '12'));
 const SCALE_FROM = arg('scale-ws', '/tmp/nootropic-index-scale-i13-speed/sympy-ws');
 const SCALE_CASES = Number(arg('scale-cases', '40'));
 const ONLY = arg('repos', '').split(',').filter(Boolean);
+/** The case selection before member calls of free functions were left out (see casesFor). */
+const ALL_CALLS = args.includes('--all-calls');
+/** Member calls of free functions left out, per repository (candidate lines, before one case per callee is kept). */
+const dropped = new Map<string, number>();
 const BUDGET = 1024;
 const CACHE = path.join(__dirname, '..', '.cache', 'retrieval');
 
@@ -98,19 +102,44 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
+/**
+ * Whether a definition line defines a method (callable as `value.name(`): a Go func with a receiver, an indented
+ * Rust fn (in an impl or trait). Python's and JS's patterns only match free functions.
+ */
+function isMethod(lang: string, line: string): boolean {
+  if (lang === 'go') return /^func\s*\(/.test(line);
+  if (lang === 'rust') return /^\s+/.test(line);
+  return false;
+}
+
+/** Names a file can call module members through: Python/JS imports, Go packages (last path segment or alias). */
+function moduleNames(lang: string, text: string): Set<string> {
+  if (lang !== 'go') return importedNames(text).names;
+  const out = new Set<string>();
+  for (const m of text.matchAll(/^\s*(?:import\s+)?(?:([A-Za-z_]\w*)\s+)?"([\w./-]+)"\s*$/gm)) out.add(m[1] ?? m[2]!.split('/').pop()!.replace(/[.-].*$/, ''));
+  return out;
+}
+
+/**
+ * Calls of a repository function defined in exactly one other file. `value.name(` where `name` is a free function
+ * is not such a call (a free function cannot be called on a value): `result.slice()` on an array, `t.Name()` on a
+ * `reflect.Type`, Rust's `iter.chain(…)` are other functions that share the name; only a module or package before
+ * the dot (`utils.name(`, `pkg.Name(`) makes it one. `--all-calls` keeps them all, as the selection before did.
+ */
 function casesFor(spec: RepoSpec, root: string, files: string[], limit = CASES_PER_REPO): Case[] {
   const texts = new Map(files.map((f) => [f, readFileSync(path.join(root, f), 'utf8')]));
-  const defs = new Map<string, { file: string; line: string }[]>();
+  const defs = new Map<string, { file: string; line: string; method: boolean }[]>();
   for (const [f, text] of texts) {
     for (const line of text.split('\n')) {
       for (const re of DEF[spec.lang]!) {
         const m = re.exec(line);
-        if (m?.[1]) defs.set(m[1], [...(defs.get(m[1]) ?? []), { file: f, line: line.trim() }]);
+        if (m?.[1]) defs.set(m[1], [...(defs.get(m[1]) ?? []), { file: f, line: line.trim(), method: isMethod(spec.lang, line) }]);
       }
     }
   }
   const cases: Case[] = [];
   for (const [f, text] of texts) {
+    const modules = moduleNames(spec.lang, text);
     text.split('\n').forEach((line, i) => {
       if (/^\s*(\/\/|#|\*|\/\*)/.test(line) || line.length > 200) return;
       for (const m of line.matchAll(/([A-Za-z_$][\w$]{3,})\s*\(/g)) {
@@ -119,6 +148,11 @@ function casesFor(spec: RepoSpec, root: string, files: string[], limit = CASES_P
         if (DEF[spec.lang]!.some((re) => re.test(line))) continue;
         const column = m.index!;
         if (/[\w$.]$/.test(line.slice(0, column)) && !/\.$/.test(line.slice(0, column))) continue;
+        const receiver = /(?:([A-Za-z_$][\w$]*)|\S)\s*\.$/.exec(line.slice(0, column));
+        if (receiver && !d[0]!.method && !ALL_CALLS && !(receiver[1] && modules.has(receiver[1]))) {
+          dropped.set(spec.name, (dropped.get(spec.name) ?? 0) + 1);
+          continue;
+        }
         cases.push({ repo: spec.name, half: spec.half, file: f, line: i, column, argsColumn: column + m[0].length, name: m[1]!, defFile: d[0]!.file, defLine: d[0]!.line });
       }
     });
@@ -283,6 +317,12 @@ async function main(): Promise<void> {
   const ms = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(2)} ms, p95 ${percentile(xs, 95).toFixed(2)} ms`;
   if (results.length) {
   console.log("\n[bench] context recall at a 1,024-token budget (the callee's definition line in the FIM prompt); current-file baseline in brackets");
+  const left = [...dropped.values()].reduce((a, b) => a + b, 0);
+  console.log(
+    ALL_CALLS
+      ? '[bench] case selection: every `name(` of a function defined in one other file (--all-calls)'
+      : `[bench] case selection: calls of a function defined in one other file; ${left} candidate lines calling a free function's name on a value (\`result.slice()\`, \`t.Name()\`) left out, as calls of other functions (--all-calls keeps them)`,
+  );
   console.log('[bench]   half   repos  before the name                after `name(`');
   const row = (label: string, rs: typeof results) =>
     console.log(`[bench]   ${label.padEnd(6)} ${String(rs.length).padStart(5)}  ${ratio(rs, 'hits').padEnd(12)} [${(sum(rs, 'base') / sum(rs, 'n')).toFixed(2)}]   ${ratio(rs, 'hitsArgs').padEnd(12)} [${(sum(rs, 'baseArgs') / sum(rs, 'n')).toFixed(2)}]`);

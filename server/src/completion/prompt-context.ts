@@ -1,8 +1,9 @@
 /**
  * The fill-in-the-middle prompt's context within a token budget: the prefix and suffix around the cursor, then
- * code from other files — definitions of the symbols used near the cursor (resolved through the index's symbol
- * table), the regions the person edited recently, and the file's imports when the prefix no longer shows them —
- * ranked, deduplicated and cut to the budget, each snippet under a comment header naming its file, as code models
+ * code from other files — definitions of the symbols used near the cursor, imported by the file (first those it
+ * does not use yet) or used elsewhere in it (resolved through the index's symbol table), the regions the person
+ * edited recently (by how many names they share with the code at the cursor), and the file's imports when the
+ * prefix no longer shows them — ranked, deduplicated and cut to the budget, each snippet under a comment header naming its file, as code models
  * were trained to see repository context. The highest-ranked snippet sits nearest the cursor.
  */
 import { estimateTokens } from '../models/token-estimate';
@@ -197,6 +198,16 @@ export function signatureOf(lines: string[], name?: string): string {
 const MAX_LOOKUPS = 40;
 /** What a name the file imports adds to its nearness score: the file uses it, whether or not near the cursor. */
 const IMPORTED_BONUS = 0.5;
+/**
+ * What an imported name the file does not use yet adds instead: the import was written for a call still to come,
+ * so it is the likeliest name at a cursor where nothing of the call is typed.
+ */
+const UNUSED_IMPORT_BONUS = 2;
+/** What each call of a name anywhere in the file adds (up to FILE_USES of them): the file calls it, if not near here. */
+const FILE_USE_BONUS = 0.1;
+const FILE_USES = 5;
+/** Only this much of a file is read for its names' uses (a large file's head and the cursor's window decide). */
+const FILE_SCAN_CHARS = 200_000;
 /** Definitions (by rank) that may go in whole; the rest show their signatures, so more of them fit. */
 const FULL_DEFINITIONS = 2;
 /** At most this many of the receiver's members are read (more never fit the members' share). */
@@ -216,10 +227,36 @@ export interface DefinitionLookup {
   types: string[];
 }
 
+/** How often the file calls each name (3 characters or more, not a keyword): `name(`. */
+function fileUses(text: string): Map<string, number> {
+  const uses = new Map<string, number>();
+  const re = /([A-Za-z_$][\w$]{2,})\s*\(/g;
+  const scan = text.length > FILE_SCAN_CHARS ? text.slice(0, FILE_SCAN_CHARS) : text;
+  for (let m = re.exec(scan); m; m = re.exec(scan)) {
+    if (!KEYWORDS.has(m[1]!)) uses.set(m[1]!, (uses.get(m[1]!) ?? 0) + 1);
+  }
+  return uses;
+}
+
+/** Whether `name` occurs as a whole word in `text` from 1-based line `line` on (past the imports). */
+function usedFrom(text: string, name: string, line: number): boolean {
+  let from = 0;
+  for (let i = 1; i < line && from >= 0; i++) from = text.indexOf('\n', from) + 1 || -1;
+  if (from < 0) return false;
+  const word = /[\w$]/;
+  for (let at = text.indexOf(name, from); at >= 0; at = text.indexOf(name, at + name.length)) {
+    if (!word.test(text[at - 1] ?? '') && !word.test(text[at + name.length] ?? '')) return true;
+  }
+  return false;
+}
+
 export function definitionLookup(doc: CursorDocument): DefinitionLookup {
   const before = doc.text.slice(0, doc.offset);
   const names = nearIdentifiers(doc.text, doc.offset);
-  for (const name of importedNames(doc.text).names) names.set(name, (names.get(name) ?? 0) + IMPORTED_BONUS);
+  for (const [name, n] of fileUses(doc.text)) names.set(name, (names.get(name) ?? 0) + FILE_USE_BONUS * Math.min(n, FILE_USES));
+  const imports = importedNames(doc.text);
+  const after = (imports.lines.at(-1)?.line ?? 0) + 1;
+  for (const name of imports.names) names.set(name, (names.get(name) ?? 0) + (usedFrom(doc.text, name, after) ? IMPORTED_BONUS : UNUSED_IMPORT_BONUS));
   const best = [...names].sort((a, b) => b[1] - a[1]).slice(0, MAX_LOOKUPS);
   const receiver = receiverAt(before);
   const stem = receiver ? receiver.expr.split(/\.|::/).pop()!.replace(/\(\)$/, '') : undefined;
@@ -293,6 +330,7 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     if (added) rank++;
   }
   const now = Date.now();
+  const near = new Set(lookup.names);
   for (const edit of sources.recentEdits().slice(0, 6)) {
     if (edit.path === doc.path && edit.endLine >= shownFrom && edit.startLine <= shownTo) continue;
     const lines = sources.lines(edit.path);
@@ -302,7 +340,13 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     const text = lines.slice(from - 1, to).join('\n');
     if (!text.trim()) continue;
     const ageMin = (now - edit.at) / 60_000;
-    candidates.push({ key: `${edit.path}:${from}`, path: edit.path, startLine: from, full: text, kind: 'edit', score: 0.5 / (1 + ageMin) });
+    // An edit elsewhere is worth its room when it shares names with the code at the cursor (as neighbouring-file
+    // snippets are picked by their overlap): an unrelated one ranks below the definitions.
+    const names = new Set([...text.matchAll(/[A-Za-z_$][\w$]{2,}/g)].map((m) => m[0]).filter((n) => !KEYWORDS.has(n)));
+    let shared = 0;
+    for (const n of names) if (near.has(n)) shared++;
+    const overlap = names.size ? shared / (names.size + near.size - shared) : 0;
+    candidates.push({ key: `${edit.path}:${from}`, path: edit.path, startLine: from, full: text, kind: 'edit', score: (0.5 / (1 + ageMin)) * Math.min(1, 0.2 + 2 * overlap) });
   }
   // `utils.|`, `self.pool.|`, `Type::|`: the cursor is on a member. The receiver's type's members and the module's
   // definitions, one signature line each: those the file already uses and those starting with what is typed first.

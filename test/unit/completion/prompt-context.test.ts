@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPromptContext, importedNames, signatureOf, type ContextSources } from '../../../server/src/completion/prompt-context';
+import { buildPromptContext, definitionLookup, importedNames, signatureOf, type ContextSources } from '../../../server/src/completion/prompt-context';
 import { estimateTokens } from '../../../server/src/models/token-estimate';
 
 const files: Record<string, string> = {
@@ -45,6 +45,29 @@ describe('buildPromptContext', () => {
     const bodies = ctx.snippets.map((s) => s.text);
     expect(new Set(bodies).size).toBe(bodies.length);
     expect(ctx.snippets.some((s) => s.kind === 'edit')).toBe(true);
+  });
+
+  it('ranks an imported name the file does not use yet, and names used far from the cursor, above names it uses once nearby', () => {
+    // `neverUsed` is imported and not called anywhere: the likeliest call at a cursor where nothing is typed yet.
+    const body = Array.from({ length: 60 }, (_, i) => `  const v${i} = ${i};`).join('\n');
+    const src = `import { parseConfig, neverUsed } from './config';\n\nexport function start(raw: string) {\n  const cfg = parseConfig(raw);\n${body}\n  `;
+    const lookup = definitionLookup({ text: src, offset: src.length, path: 'src/main.ts', languageId: 'typescript' });
+    expect(lookup.names[0]).toBe('neverUsed');
+    // `parseConfig` is used 60 lines up, out of the nearby window: the file's use of it still counts.
+    expect(lookup.names).toContain('parseConfig');
+    expect(lookup.scores.get('parseConfig')!).toBeGreaterThan(lookup.scores.get('v0') ?? 0);
+  });
+
+  it('ranks a recent edit that shares no names with the cursor below a definition, and below an edit that does', () => {
+    const unrelated = { path: 'src/unused.ts', startLine: 1, endLine: 3, at: Date.now() };
+    const ctx = buildPromptContext({ text, offset, path: 'src/main.ts', languageId: 'typescript' }, sources([unrelated]), 1024);
+    const edit = ctx.snippets.find((s) => s.kind === 'edit')!;
+    const def = ctx.snippets.find((s) => s.text.includes('parseConfig'))!;
+    expect(edit.score).toBeLessThan(def.score);
+    files['src/other.ts'] = 'const cfg = parseConfig(raw);\nreturn cfg.port;\n';
+    const related = buildPromptContext({ text, offset, path: 'src/main.ts', languageId: 'typescript' }, sources([{ path: 'src/other.ts', startLine: 1, endLine: 2, at: Date.now() }]), 1024);
+    expect(related.snippets.find((s) => s.kind === 'edit')!.score).toBeGreaterThan(edit.score);
+    delete files['src/other.ts'];
   });
 
   it('uses # headers for Python', () => {
