@@ -33,7 +33,7 @@ export const FAMILY: Partial<Record<GrammarName, Family>> = { javascript: 'c', t
 /** Below this many characters the full parse is cheap: the window path is for large files. */
 export const WINDOW_MIN_CHARS = 64 * 1024;
 /** Windows (together) larger than this share of the file: parse in full instead (a window costs about what its share of the full parse does). */
-export const MAX_SHARE = 0.5;
+const MAX_SHARE = 0.5;
 /** Levels a window may widen to before the full parse is taken. */
 export const MAX_TRIES = 6;
 
@@ -95,7 +95,7 @@ function startsStatement(fam: Family, t: string): boolean {
 }
 
 /** Code of a line without a trailing line comment (only when nothing before it could be a string or a regex). */
-export function codeOf(fam: Family, t: string): string {
+function codeOf(fam: Family, t: string): string {
   const marker = fam === 'c' ? '//' : '#';
   const at = t.indexOf(marker);
   if (at < 0) return t.trimEnd();
