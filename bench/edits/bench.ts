@@ -28,7 +28,7 @@ import { clearTreeCache, rememberTree } from '../../server/src/edits/tree-cache'
 import { parseModelEdits } from '../../server/src/edits/formats';
 // @ts-expect-error plain JS helper shared by the benchmarks
 import { percentile } from '../fetch-npm.mjs';
-import { buildLargePairs, buildPairs, LARGE_VERSION_PAIRS, renderCases, rng, VERSION_PAIRS, type Case, type Kind, type Pair } from './devset';
+import { buildLargePairs, buildPairs, LARGE_VERSION_PAIRS, randomSpan, renderCases, rng, VERSION_PAIRS, type Case, type Kind, type Pair } from './devset';
 import { renderElided, renderLarge, renderMulti } from './more-cases';
 
 const argNum = (name: string, dflt: number) => {
@@ -178,17 +178,7 @@ async function fuzzSpans(large: Pair[], n: number): Promise<void> {
   for (let k = 0; k < n && targets.length; k++) {
     const p = targets[k % targets.length]!;
     const lines = p.before.split('\n');
-    let s = Math.floor(rand() * lines.length);
-    let e = Math.min(lines.length, s + 1 + Math.floor(rand() * (rand() < 0.5 ? 40 : 3000)));
-    if (k % 2 === 1) {
-      // Edges at statement-like lines of one indentation.
-      const starts = (i: number) => /^\s*(function|class|def|const|let|var|export|async|@|if|for|return|[A-Za-z_$][\w$.]*\s*[=(])/.test(lines[i] ?? '');
-      while (s < lines.length && !starts(s)) s++;
-      const ind = /^\s*/.exec(lines[s] ?? '')![0];
-      let f = Math.min(lines.length - 1, e);
-      while (f < lines.length && !(starts(f) && /^\s*/.exec(lines[f]!)![0] === ind)) f++;
-      e = f;
-    }
+    const [s, e] = randomSpan(lines, rand, k % 2 === 1);
     if (s >= e) continue;
     const g = grammarForPath(p.rel)!;
     tried++;

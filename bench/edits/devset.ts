@@ -413,3 +413,21 @@ export async function renderCases(pairs: Pair[]): Promise<{ cases: Case[]; skipp
   }
   return { cases, skipped };
 }
+
+/**
+ * A span [s, e) of `lines` for the span-check comparisons: a random one (mostly cutting a definition), or with
+ * `statementEdges` one between two statement-like lines of the same indentation (mostly whole definitions).
+ */
+export function randomSpan(lines: readonly string[], rand: () => number, statementEdges: boolean): [number, number] {
+  let s = Math.floor(rand() * lines.length);
+  let e = Math.min(lines.length, s + 1 + Math.floor(rand() * (rand() < 0.5 ? 40 : 3000)));
+  if (statementEdges) {
+    const starts = (i: number) => /^\s*(function|class|def|const|let|var|export|async|@|if|for|return|[A-Za-z_$][\w$.]*\s*[=(])/.test(lines[i] ?? '');
+    while (s < lines.length && !starts(s)) s++;
+    const ind = /^\s*/.exec(lines[s] ?? '')![0];
+    let f = Math.min(lines.length - 1, e);
+    while (f < lines.length && !(starts(f) && /^\s*/.exec(lines[f]!)![0] === ind)) f++;
+    e = f;
+  }
+  return [s, e];
+}

@@ -15,16 +15,12 @@ import { spanJudge } from '../../server/src/edits/span-windows';
 import { checkSyntax, grammarForPath, useWindowCheck } from '../../server/src/edits/syntax-check';
 import { clearTreeCache } from '../../server/src/edits/tree-cache';
 import { windowCheck } from '../../server/src/edits/window-check';
+import { randomSpan, rng } from './devset';
 
 const argNum = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 };
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
 
 function largeFiles(root: string): string[] {
   const out: string[] = [];
@@ -97,17 +93,8 @@ void (async () => {
       if ((await windowCheck(g, before, after, { minChars: 0 })).clean) edits.byWindows++;
     }
     const full = await spanJudge(g, before, { windows: false });
-    const starts = (i: number) => /^\s*(function|class|def|const|let|var|export|async|@|if|for|return|[A-Za-z_$][\w$.]*\s*[=(])/.test(lines[i] ?? '');
     for (let k = 0; k < argNum('spans', 60); k++) {
-      let s = Math.floor(rand() * lines.length);
-      let e = Math.min(lines.length, s + 1 + Math.floor(rand() * (rand() < 0.5 ? 40 : 3000)));
-      if (k % 2) {
-        while (s < lines.length && !starts(s)) s++;
-        const ind = /^\s*/.exec(lines[s] ?? '')![0];
-        let x = Math.min(lines.length - 1, e);
-        while (x < lines.length && !(starts(x) && /^\s*/.exec(lines[x]!)![0] === ind)) x++;
-        e = x;
-      }
+      const [s, e] = randomSpan(lines, rand, k % 2 === 1);
       if (s >= e) continue;
       // A fresh judge per span: no full tree carried over from an earlier span of the file.
       const w = await spanJudge(g, before, { minChars: 0 });
