@@ -1,10 +1,11 @@
 /**
  * The fill-in-the-middle prompt's context within a token budget: the prefix and suffix around the cursor, then
  * code from other files — definitions of the symbols used near the cursor, imported by the file (first those it
- * does not use yet) or used elsewhere in it (resolved through the index's symbol table), the regions the person
+ * does not use yet) or called elsewhere in it (resolved through the index's symbol table), the regions the person
  * edited recently (by how many names they share with the code at the cursor), and the file's imports when the
- * prefix no longer shows them — ranked, deduplicated and cut to the budget, each snippet under a comment header naming its file, as code models
- * were trained to see repository context. The highest-ranked snippet sits nearest the cursor.
+ * prefix no longer shows them — ranked, deduplicated and cut to the budget, each snippet under a comment header
+ * naming its file, as code models were trained to see repository context. The highest-ranked snippet sits nearest
+ * the cursor.
  */
 import { estimateTokens } from '../models/token-estimate';
 import type { FimSnippet } from './fim-transport';
@@ -206,7 +207,7 @@ const UNUSED_IMPORT_BONUS = 2;
 /** What each call of a name anywhere in the file adds (up to FILE_USES of them): the file calls it, if not near here. */
 const FILE_USE_BONUS = 0.1;
 const FILE_USES = 5;
-/** Only this much of a file, around the cursor, is read for the names it calls and the imports it uses (a keystroke's cost stays small). */
+/** Only this much of a file, around the cursor, is read for the names it calls and the imports it uses. */
 const FILE_SCAN_CHARS = 64_000;
 /** Definitions (by rank) that may go in whole; the rest show their signatures, so more of them fit. */
 const FULL_DEFINITIONS = 2;

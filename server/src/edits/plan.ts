@@ -92,8 +92,8 @@ function ambiguous(label: string, rel: string, matches: Match[]): string {
 }
 
 /**
- * Elision markers in what the model wrote resolved against `orig`, which is line `offset` on of the file whose
- * tree is `ft`; a failure is a refusal.
+ * Elision markers in what the model wrote resolved against `orig`, which is line `offset` on of the file that `ft`
+ * judges; a failure is a refusal.
  */
 function expandElisions(model: string[], orig: string[], rel: string, label: string, ft?: SpanJudge, offset = 0): string[] {
   if (!hasElisionMarkers(model, rel)) return model;
@@ -248,7 +248,7 @@ async function applyToFile(rel: string, before: string | null, edits: Labelled[]
   // Edits with elision markers: the original's syntax tree says what a marker may stand for (whole definitions or
   // statements): windows of it in a large file, or the whole tree, which goes to the tree cache too, so the syntax
   // check re-parses only what the edit changed (span-windows.ts).
-  const ft = await fileTree(rel, before, edits);
+  const ft = await markerJudge(rel, before, edits);
   try {
     return await applyParsed(rel, before, file, edits, whole, ft);
   } finally {
@@ -256,7 +256,8 @@ async function applyToFile(rel: string, before: string | null, edits: Labelled[]
   }
 }
 
-async function fileTree(rel: string, before: string, edits: Labelled[]): Promise<SpanJudge | undefined> {
+/** What the elision markers in a file's edits may stand for (span-windows.ts); undefined without markers or a grammar. */
+async function markerJudge(rel: string, before: string, edits: Labelled[]): Promise<SpanJudge | undefined> {
   const grammar = grammarForPath(rel);
   if (!grammar) return undefined;
   const written = (e: ModelEdit) => (e.kind === 'whole-file' ? e.content : e.kind === 'search-replace' || e.kind === 'replace-symbol' ? e.replace : '');
