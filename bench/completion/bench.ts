@@ -12,10 +12,12 @@
  *    current file only (basic FIM). Figures per half: `tune` is what the context code was tuned on, `report` was
  *    not looked at while tuning.
  * 2. Overhead: each inline-completion request's round trip through the in-process server against a stand-in that
- *    answers instantly, and right after it the raw model call alone (the same recorded `/api/generate` body sent
+ *    answers instantly with the rest of the cut line (as a model that guessed right would: the post-processing and
+ *    its syntax check run as on a real answer), and right after it the raw model call alone (the same recorded `/api/generate` body sent
  *    straight to the stand-in, response read to the end); overhead = round trip − raw call, per request, p50/p95,
  *    and the round trip as a ratio of the raw call. No cache hits. As in an editor, the file is opened (its syntax
- *    check runs then), the cut line is typed (`didChange`) and completion asked; then the callee's name and `(` are
+ *    check runs then), the cut line is typed (`didChange` with the line's range, as an editor sends it to a server that asks for
+ *    incremental sync) and completion asked; then the callee's name and `(` are
  *    typed and it is asked again. The same on a ~50k-chunk workspace (sympy: a copy of bench/index-scale's indexed
  *    workspace, `--scale-ws DIR`, loaded from its snapshot as a reopened workspace is), `--scale-cases` documents,
  *    and the first request after a fresh server start separately (three starts).
@@ -167,7 +169,10 @@ function casesFor(spec: RepoSpec, root: string, files: string[], limit = CASES_P
 
 async function main(): Promise<void> {
   const repos = REPOS.filter((r) => (ONLY.length ? ONLY.includes(r.name) : r.lang !== 'java'));
-  const standin = await startModelStandin({ defaultFimReply: () => ({ text: '' }) });
+  /** What the stand-in answers next: the rest of the cut line, as a model that guessed right would (so the server's
+   * post-processing runs as it does on a real answer). */
+  let reply = '';
+  const standin = await startModelStandin({ defaultFimReply: () => ({ text: reply }) });
   const results: { repo: string; half: string; lang: string; hits: number; base: number; hitsArgs: number; baseArgs: number; n: number; chunks: number }[] = [];
   const latencies: number[] = [];
   const rawCalls: number[] = [];
@@ -177,6 +182,8 @@ async function main(): Promise<void> {
   const overheadNext: number[] = [];
   /** One completion request at `cut` (the line's text before the cursor); the prompt, and both timings. */
   let version = 1;
+  /** The cut line's text in the open document (the original line right after didOpen). */
+  let lineNow = '';
   const ask = async (server: ReturnType<typeof startInProcessServer>, c: Case, lang: string, ws: string, cut: string, first: boolean, into?: { first: number[]; next: number[]; all: number[] }) => {
     const original = readFileSync(path.join(ws, c.file), 'utf8').split('\n');
     const text = [...original.slice(0, c.line), cut, ...original.slice(c.line + 1)].join('\n');
@@ -187,8 +194,16 @@ async function main(): Promise<void> {
       const checked = server.diagnostics(uri);
       await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: LANG_ID[lang], version: version++, text: original.join('\n') } });
       await checked;
+      lineNow = original[c.line]!;
     }
-    await server.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: version++ }, contentChanges: [{ text }] });
+    // The server asks for incremental sync, so an editor sends the changed range only: here, the cut line.
+    const range = { start: { line: c.line, character: 0 }, end: { line: c.line, character: lineNow.length } };
+    await server.client.sendNotification('textDocument/didChange', { textDocument: { uri, version: version++ }, contentChanges: [{ range, text: cut }] });
+    lineNow = cut;
+    // Before the name, a wrong guess at the callee (the right one would make the next request, the name typed, a
+    // cache hit); after `name(`, the line's real arguments.
+    const rest = original[c.line]!.slice(cut.length);
+    reply = first ? `guessed${rest.slice(c.name.length)}` : rest;
     const before = standin.calls('/api/generate').length;
     const t0 = performance.now();
     await server.client.sendRequest('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: c.line, character: cut.length }, context: { triggerKind: 2 } });
