@@ -8,6 +8,7 @@
  * the cursor.
  */
 import { estimateTokens } from '../models/token-estimate';
+import { newlines } from './file-text';
 import type { FimSnippet } from './fim-transport';
 import { receiverAt, receiverTypes } from './receiver-type';
 
@@ -30,8 +31,11 @@ export interface DefinitionSite {
 export interface ContextSources {
   /** Definitions named exactly `name` anywhere in the workspace. */
   definitions(name: string): DefinitionSite[];
-  /** A file's lines as they are now (open documents' text, else disk); undefined when unreadable. */
-  lines(path: string): string[] | undefined;
+  /**
+   * Lines [from, to] of a file (1-based, inclusive, clamped to the file) as it is now: open documents' text, else
+   * the disk; undefined when unreadable.
+   */
+  lines(path: string, from: number, to: number): string[] | undefined;
   /** Regions edited recently, newest first. */
   recentEdits(): { path: string; startLine: number; endLine: number; at: number }[];
   /** Named definitions in files called `stem` (any extension): the members of a module used as `stem.member`. */
@@ -185,8 +189,10 @@ export function signatureOf(lines: string[], name?: string): string {
   const re = name ? new RegExp(`(^|[^\\w$])${name.replace(/\$/g, '\\$')}([^\\w$]|$)`) : undefined;
   // Not a comment line that mentions the name (Go doc comments start with it).
   const code = (l: string) => !/^\s*(\/\/|#|\*|\/\*|--)/.test(l);
-  const named = re ? lines.findIndex((l) => re.test(l) && code(l)) : 0;
-  const at = named >= 0 ? named : Math.max(0, re ? lines.findIndex((l) => re.test(l)) : 0);
+  // includes() first: the regular expression tries every position of a line that lacks the name.
+  const mentions = (l: string) => !!re && l.includes(name!) && re.test(l);
+  const named = re ? lines.findIndex((l) => mentions(l) && code(l)) : 0;
+  const at = named >= 0 ? named : Math.max(0, re ? lines.findIndex(mentions) : 0);
   for (const l of lines.slice(at, at + 6)) {
     out.push(l);
     if (/[{:]\s*(\/\/.*|#.*)?$|=>\s*\{?\s*$|\)\s*(->\s*[^:]+)?:\s*$/.test(l.trimEnd())) break;
@@ -211,6 +217,11 @@ const FILE_USES = 5;
 const FILE_SCAN_CHARS = 64_000;
 /** Definitions (by rank) that may go in whole; the rest show their signatures, so more of them fit. */
 const FULL_DEFINITIONS = 2;
+/**
+ * At most this many of a definition's lines are read: enough to find the line naming it past decorators and doc
+ * comments, and more than a definition that fits FULL_DEFINITION_TOKENS has.
+ */
+const DEFINITION_LINES = 60;
 /** At most this many of the receiver's members are read (more never fit the members' share). */
 const MAX_MEMBERS = 60;
 /** Share of the context budget the receiver's members (a type's or a module's) may take. */
@@ -224,6 +235,8 @@ const MEMBERS_SHARE = 0.6;
 export interface DefinitionLookup {
   names: string[];
   scores: Map<string, number>;
+  /** The file's imports (importedNames), read once per request. */
+  imports: ReturnType<typeof importedNames>;
   stem?: string;
   types: string[];
 }
@@ -281,7 +294,7 @@ export function definitionLookup(doc: CursorDocument): DefinitionLookup {
   const best = [...names].sort((a, b) => b[1] - a[1]).slice(0, MAX_LOOKUPS);
   const receiver = receiverAt(before);
   const stem = receiver ? receiver.expr.split(/\.|::/).pop()!.replace(/\(\)$/, '') : undefined;
-  return { names: best.map(([n]) => n), scores: new Map(best), ...(stem ? { stem } : {}), types: receiverTypes(doc.text, doc.offset, doc.languageId) };
+  return { names: best.map(([n]) => n), scores: new Map(best), imports, ...(stem ? { stem } : {}), types: receiverTypes(doc.text, doc.offset, doc.languageId) };
 }
 
 interface Candidate {
@@ -326,11 +339,11 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
   let left = budget - estimateTokens(prefix) - estimateTokens(suffix) - estimateTokens(header);
 
   // What the model already sees of this file: lines [shownFrom, shownTo] (1-based).
-  const shownFrom = before.slice(0, before.length - prefix.length).split('\n').length;
-  const shownTo = shownFrom + (prefix + suffix).split('\n').length - 1;
+  const shownFrom = 1 + newlines(before, 0, before.length - prefix.length);
+  const shownTo = shownFrom + newlines(prefix, 0, prefix.length) + newlines(suffix, 0, suffix.length);
 
   const candidates: Candidate[] = [];
-  const imports = importedNames(doc.text);
+  const { imports } = lookup;
   // Definitions of the names near the cursor: the best few whole (when short), the others by their signature.
   let rank = 0;
   for (const [name, nearScore] of [...lookup.scores].sort((a, b) => b[1] - a[1])) {
@@ -340,11 +353,11 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     let added = false;
     for (const site of sites.slice(0, 2)) {
       if (site.path === doc.path) continue;
-      const lines = sources.lines(site.path)?.slice(site.startLine - 1, site.endLine);
+      const lines = sources.lines(site.path, site.startLine, Math.min(site.endLine, site.startLine + DEFINITION_LINES - 1));
       if (!lines?.length) continue;
       const full = lines.join('\n');
       const short = signatureOf(lines, name);
-      const whole = rank < FULL_DEFINITIONS && estimateTokens(full) <= FULL_DEFINITION_TOKENS;
+      const whole = rank < FULL_DEFINITIONS && site.endLine - site.startLine < DEFINITION_LINES && estimateTokens(full) <= FULL_DEFINITION_TOKENS;
       candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: whole ? full : short, ...(whole && short !== full ? { short } : {}), kind: whole ? 'definition' : 'signature', score, ...(whole ? {} : { grouped: true }) });
       added = true;
     }
@@ -354,12 +367,9 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
   const near = new Set(lookup.names);
   for (const edit of sources.recentEdits().slice(0, 6)) {
     if (edit.path === doc.path && edit.endLine >= shownFrom && edit.startLine <= shownTo) continue;
-    const lines = sources.lines(edit.path);
-    if (!lines) continue;
     const from = Math.max(1, edit.startLine - 3);
-    const to = Math.min(lines.length, edit.endLine + 3);
-    const text = lines.slice(from - 1, to).join('\n');
-    if (!text.trim()) continue;
+    const text = sources.lines(edit.path, from, edit.endLine + 3)?.join('\n');
+    if (!text?.trim()) continue;
     const ageMin = (now - edit.at) / 60_000;
     // An edit elsewhere is worth its room when it shares names with the code at the cursor (as neighbouring-file
     // snippets are picked by their overlap): an unrelated one ranks below the definitions.
@@ -388,7 +398,7 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     for (const { site, type, score } of ranked) {
       if (kept >= MAX_MEMBERS) break;
       if (site.path === doc.path && site.startLine >= shownFrom && site.endLine <= shownTo) continue;
-      const lines = sources.lines(site.path)?.slice(site.startLine - 1, site.endLine);
+      const lines = sources.lines(site.path, site.startLine, Math.min(site.endLine, site.startLine + DEFINITION_LINES - 1));
       if (!lines?.length) continue;
       const line = firstLine(lines, site.name);
       if (type && site.path.endsWith('.go') && otherReceiver(line, type)) continue;

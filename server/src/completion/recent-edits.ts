@@ -1,8 +1,12 @@
 /**
  * Regions the person edited recently, from open documents' changes: the code they are working on elsewhere is
- * what a completion most often needs next. A change is located by comparing lines with the document's previous
- * text (common head and tail), so no per-keystroke ranges are needed from the transport.
+ * what a completion most often needs next. A change is located by comparing the document's text with its previous
+ * text (common head and tail), so no per-keystroke ranges are needed from the transport. Only the text is kept:
+ * a document split into lines on every keystroke is thousands of strings for the garbage collector to copy.
  */
+import { commonAffixes } from '../edits/text';
+import { newlines } from './file-text';
+
 export interface EditedRegion {
   path: string;
   /** 1-based, inclusive. */
@@ -14,14 +18,14 @@ export interface EditedRegion {
 const MAX_REGIONS = 24;
 
 export class RecentEdits {
-  private readonly last = new Map<string, string[]>();
+  private readonly last = new Map<string, string>();
   private regions: EditedRegion[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** First sight of a document: remember its text, record nothing. */
   opened(path: string, text: string): void {
-    this.last.set(path, text.split('\n'));
+    this.last.set(path, text);
   }
 
   closed(path: string): void {
@@ -29,16 +33,17 @@ export class RecentEdits {
   }
 
   changed(path: string, text: string): void {
-    const next = text.split('\n');
     const prev = this.last.get(path);
-    this.last.set(path, next);
-    if (!prev) return;
-    let head = 0;
-    while (head < prev.length && head < next.length && prev[head] === next[head]) head++;
-    if (head === prev.length && head === next.length) return;
-    let tail = 0;
-    while (tail < prev.length - head && tail < next.length - head && prev[prev.length - 1 - tail] === next[next.length - 1 - tail]) tail++;
-    const region: EditedRegion = { path, startLine: head + 1, endLine: Math.max(head + 1, next.length - tail), at: this.now() };
+    this.last.set(path, text);
+    if (prev === undefined || prev === text) return;
+    const { prefix, suffix } = commonAffixes(prev, text);
+    // Lines are 1-based; a change that starts at the end of the old text's last line (lines appended) starts on
+    // the next line.
+    let startLine = 1 + newlines(text, 0, prefix);
+    if (prefix === prev.length && text[prefix] === '\n') startLine++;
+    const changedTo = text.length - suffix;
+    const endLine = changedTo > prefix ? 1 + newlines(text, 0, changedTo - 1) : startLine;
+    const region: EditedRegion = { path, startLine, endLine: Math.max(startLine, endLine), at: this.now() };
     // Typing on the same lines extends one region instead of flooding the list.
     const same = this.regions.findIndex((r) => r.path === path && r.startLine <= region.endLine + 1 && region.startLine <= r.endLine + 1);
     if (same >= 0) {

@@ -20,6 +20,7 @@ import type { DefinitionAnswer, DefinitionQuery } from '../rag/index-worker-prot
 import { grammarFor } from '../syntax/grammars';
 import { parseEdited } from '../edits/tree-cache';
 import { CompletionCache } from './cache';
+import { FileText } from './file-text';
 import { chooseTemplate, type TemplateChoice } from './fim-templates';
 import { fim, ollamaHasNativeFim, protocolFor, type FimProtocol } from './fim-transport';
 import { addsSyntaxError, completionMode, shapeCompletion, streamDone } from './postprocess';
@@ -82,7 +83,7 @@ export class CompletionService {
   readonly edits: RecentEdits;
   private readonly nativeFim = new Map<string, boolean>();
   private readonly pending = new Map<string, { prompt: string; response: string }>();
-  private readonly fileLines = new Map<string, { mtime: number; lines: string[]; checked: number }>();
+  private readonly files = new Map<string, { mtime: number; file: FileText; checked: number }>();
   /** Each document's parsed block at its last request (or its text when opened): the next parse starts from that tree. */
   private readonly lastText = new Map<string, { start: number; text: string }>();
   readonly stats = { served: 0, cached: 0, cancelled: 0, accepted: 0, rejected: 0, lastMs: undefined as number | undefined };
@@ -99,14 +100,14 @@ export class CompletionService {
 
   /** What the prompt needs from the index at this cursor, fetched in one lookup. */
   private async sources({ names, stem, types }: DefinitionLookup): Promise<ContextSources> {
-    const lines = new Map<string, string[] | undefined>();
+    const files = new Map<string, FileText | undefined>();
     const found = await this.deps.definitions({ names, ...(stem ? { stem } : {}), ...(types.length ? { types } : {}) });
     return {
       definitions: (name) => found.named[name] ?? [],
       // Once per file per request: a type's members often share one (large) file.
-      lines: (rel) => {
-        if (!lines.has(rel)) lines.set(rel, this.linesOf(rel));
-        return lines.get(rel);
+      lines: (rel, from, to) => {
+        if (!files.has(rel)) files.set(rel, this.fileOf(rel));
+        return files.get(rel)?.lines(from, to);
       },
       recentEdits: () => this.edits.list(),
       moduleMembers: (s) => (s === stem ? found.members : []),
@@ -133,26 +134,26 @@ export class CompletionService {
   }
 
   /** Open text first, else the file on disk (cached by mtime: a definition's file is read once per change). */
-  private linesOf(rel: string): string[] | undefined {
+  private fileOf(rel: string): FileText | undefined {
     const open = this.deps.openText(rel);
-    if (open !== undefined) return open.split('\n');
+    if (open !== undefined) return new FileText(open);
     const root = this.deps.root();
     if (!root) return undefined;
     const abs = path.join(root, rel);
-    const hit = this.fileLines.get(rel);
+    const hit = this.files.get(rel);
     const now = performance.now();
     // Checked against the disk at most once a second: a burst of keystrokes reads the same files.
-    if (hit && now - hit.checked < STAT_EVERY_MS) return hit.lines;
+    if (hit && now - hit.checked < STAT_EVERY_MS) return hit.file;
     try {
       const mtime = statSync(abs).mtimeMs;
       if (hit && hit.mtime === mtime) {
         hit.checked = now;
-        return hit.lines;
+        return hit.file;
       }
-      const lines = readFileSync(abs, 'utf8').split(/\r?\n/);
-      this.fileLines.set(rel, { mtime, lines, checked: now });
-      if (this.fileLines.size > 500) this.fileLines.delete(this.fileLines.keys().next().value!);
-      return lines;
+      const file = new FileText(readFileSync(abs, 'utf8'));
+      this.files.set(rel, { mtime, file, checked: now });
+      if (this.files.size > 500) this.files.delete(this.files.keys().next().value!);
+      return file;
     } catch {
       return undefined;
     }

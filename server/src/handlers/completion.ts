@@ -33,8 +33,19 @@ function relPath(root: string | null, uri: string): string {
 }
 
 export function createCompletionService(ctx: Pick<ServerContext, 'config' | 'models' | 'secrets' | 'index' | 'documents' | 'log'>): CompletionService {
+  // Each open document's relative path, worked out once per URI and root (a URI is parsed per lookup otherwise).
+  const rels = new Map<string, string>();
+  const relOf = (uri: string) => {
+    const key = `${ctx.config.workspaceRoot}\0${uri}`;
+    let rel = rels.get(key);
+    if (rel === undefined) {
+      if (rels.size > 1000) rels.clear();
+      rels.set(key, (rel = relPath(ctx.config.workspaceRoot, uri)));
+    }
+    return rel;
+  };
   const byRel = (rel: string) => {
-    for (const d of ctx.documents.all()) if (relPath(ctx.config.workspaceRoot, d.uri) === rel) return d.getText();
+    for (const d of ctx.documents.all()) if (relOf(d.uri) === rel) return d.getText();
     return undefined;
   };
   return new CompletionService({

@@ -28,4 +28,19 @@ describe('RecentEdits', () => {
       { path: 'a.ts', startLine: 2, endLine: 2, at: 1000 },
     ]);
   });
+
+  it('locates inserted, deleted and joined lines in the new text', () => {
+    const at = (prev: string, next: string) => {
+      const r = new RecentEdits(() => 1);
+      r.opened('a.py', prev);
+      r.changed('a.py', next);
+      return r.list().map((e) => [e.startLine, e.endLine]);
+    };
+    const text = 'a = 1\nb = 2\nc = 3\nd = 4\n';
+    expect(at(text, 'a = 1\nb = 2\nx = 0\ny = 0\nc = 3\nd = 4\n')).toEqual([[3, 4]]);
+    expect(at(text, 'a = 1\nc = 3\nd = 4\n')).toEqual([[2, 2]]);
+    expect(at(text, 'a = 1\nb = 2c = 3\nd = 4\n')).toEqual([[2, 2]]);
+    expect(at(text, 'z\n' + text)).toEqual([[1, 1]]);
+    expect(at(text, text)).toEqual([]);
+  });
 });

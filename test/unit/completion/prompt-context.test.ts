@@ -13,7 +13,7 @@ const defs: Record<string, { path: string; startLine: number; endLine: number }[
 };
 const sources = (edits: ReturnType<ContextSources['recentEdits']> = []): ContextSources => ({
   definitions: (n) => defs[n] ?? [],
-  lines: (p) => files[p]?.split('\n'),
+  lines: (p, from, to) => files[p]?.split('\n').slice(from - 1, to),
   recentEdits: () => edits,
 });
 
@@ -101,7 +101,7 @@ describe('module members at `stem.|`', () => {
       { text, offset: text.length, path: 'lib/main.js', languageId: 'javascript' },
       {
         definitions: () => [],
-        lines: (p) => (p === 'lib/utils.js' ? utils.split('\n') : undefined),
+        lines: (p, from, to) => (p === 'lib/utils.js' ? utils.split('\n').slice(from - 1, to) : undefined),
         recentEdits: () => [],
         moduleMembers: (stem) => (stem === 'utils' ? [{ path: 'lib/utils.js', startLine: 1, endLine: 3, name: 'toArray' }, { path: 'lib/utils.js', startLine: 4, endLine: 6, name: 'merge' }, { path: 'lib/utils.js', startLine: 7, endLine: 9, name: 'findKey' }] : []),
       },
@@ -118,7 +118,7 @@ describe("the receiver's type members at `x.|`", () => {
   const files: Record<string, string> = { 'lib/storage.py': store, 'flags/lookup.go': goFile };
   const sources = (members: Record<string, { path: string; startLine: number; endLine: number; name: string }[]>): ContextSources => ({
     definitions: () => [],
-    lines: (p) => files[p]?.split('\n'),
+    lines: (p, from, to) => files[p]?.split('\n').slice(from - 1, to),
     recentEdits: () => [],
     typeMembers: (t) => members[t] ?? [],
   });
