@@ -27,10 +27,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CancellationTokenSource } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
 import { buildPromptContext, importedNames } from '../../server/src/completion/prompt-context';
 import { IndexBuild, IndexInfo } from '../../shared/protocol';
 import { startInProcessServer } from '../../test/support/in-process';
+import { spawnStdioServer } from '../../test/support/lsp-process';
 import { startModelStandin } from '../../test/support/model-standin';
 // @ts-expect-error plain JS helper shared by the benchmarks
 import { percentile } from '../fetch-npm.mjs';
@@ -48,6 +49,8 @@ const SCALE_CASES = Number(arg('scale-cases', '40'));
 const ONLY = arg('repos', '').split(',').filter(Boolean);
 /** The case selection before member calls of free functions were left out (see casesFor). */
 const ALL_CALLS = args.includes('--all-calls');
+/** How the server runs for the 50k-chunk overhead: `stdio` (its own process, as editors run it), `in-process`, or both. */
+const SCALE_TRANSPORTS = (arg('scale-transport', 'stdio,in-process').split(',') as ('stdio' | 'in-process')[]).filter((t) => t === 'stdio' || t === 'in-process');
 /** Member calls of free functions left out, per repository (candidate lines, before one case per callee is kept). */
 const dropped = new Map<string, number>();
 const BUDGET = 1024;
@@ -61,6 +64,37 @@ const DEF: Record<string, RegExp[]> = {
   java: [/^\s*(?:public|protected|private|static|final|\s)+[\w<>\[\], ?]+\s+([a-z][\w]{3,})\s*\(/],
 };
 const LANG_ID: Record<string, string> = { 'js/ts': 'typescript', python: 'python', go: 'go', rust: 'rust', java: 'java' };
+
+/** A server the bench talks to: in this process, or in its own over stdio (as Neovim, Helix and the CLI run it). */
+interface BenchServer {
+  client: MessageConnection;
+  /** Resolves with the next publishDiagnostics for `uri`. */
+  diagnostics(uri: string): Promise<unknown>;
+  dispose(): void;
+}
+
+async function startServer(transport: 'in-process' | 'stdio', ws: string, initializationOptions: unknown): Promise<BenchServer> {
+  const env = { NOOTROPIC_USER_CONFIG: '/nonexistent/nootropic.yaml', NOOTROPIC_STATE_DIR: path.join(ws, '.state') };
+  if (transport === 'in-process') {
+    const server = startInProcessServer(env);
+    await server.initialize(ws, initializationOptions);
+    return server;
+  }
+  const p = spawnStdioServer(env);
+  const waiting = new Map<string, (() => void)[]>();
+  p.client.onNotification('textDocument/publishDiagnostics', (params: { uri: string }) => {
+    const resolve = waiting.get(params.uri) ?? [];
+    waiting.delete(params.uri);
+    for (const r of resolve) r();
+  });
+  await p.client.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(ws).href, capabilities: {}, initializationOptions });
+  await p.client.sendNotification('initialized', {});
+  return {
+    client: p.client,
+    diagnostics: (uri) => new Promise<void>((r) => waiting.set(uri, [...(waiting.get(uri) ?? []), r])),
+    dispose: () => p.kill(),
+  };
+}
 
 interface Case {
   repo: string;
@@ -184,7 +218,7 @@ async function main(): Promise<void> {
   let version = 1;
   /** The cut line's text in the open document (the original line right after didOpen). */
   let lineNow = '';
-  const ask = async (server: ReturnType<typeof startInProcessServer>, c: Case, lang: string, ws: string, cut: string, first: boolean, into?: { first: number[]; next: number[]; all: number[] }) => {
+  const ask = async (server: BenchServer, c: Case, lang: string, ws: string, cut: string, first: boolean, into?: { first: number[]; next: number[]; all: number[] }) => {
     const original = readFileSync(path.join(ws, c.file), 'utf8').split('\n');
     const text = [...original.slice(0, c.line), cut, ...original.slice(c.line + 1)].join('\n');
     const offset = original.slice(0, c.line).join('\n').length + (c.line ? 1 : 0) + cut.length;
@@ -252,8 +286,7 @@ async function main(): Promise<void> {
       rmSync(ws, { recursive: true, force: true });
       continue;
     }
-    const server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent/nootropic.yaml', NOOTROPIC_STATE_DIR: path.join(ws, '.state') });
-    await server.initialize(ws, { settings: { completion: { debounceMs: 0, contextTokens: BUDGET }, models: { provider: 'ollama', baseUrl: standin.url, model: 'qwen2.5-coder:7b' } } });
+    const server = await startServer('in-process', ws, { settings: { completion: { debounceMs: 0, contextTokens: BUDGET }, models: { provider: 'ollama', baseUrl: standin.url, model: 'qwen2.5-coder:7b' } } });
     await server.client.sendRequest(IndexBuild.method, {});
     const info = IndexInfo.result.parse(await server.client.sendRequest(IndexInfo.method, {}));
     let hits = 0;
@@ -298,8 +331,11 @@ async function main(): Promise<void> {
       `[bench] ${spec.name.padEnd(14)} ${spec.lang.padEnd(6)} ${spec.half.padEnd(6)} ${String(info.chunks).padStart(6)} chunks  recall before name ${hits}/${cases.length} (current file ${base})  after name( ${hitsArgs}/${cases.length} (current file ${baseArgs})`,
     );
   }
-  // Overhead on a ~50k-chunk workspace (sympy), index loaded from its snapshot as a person reopening it would.
-  const scale = { first: [] as number[], next: [] as number[], all: [] as number[], afterStart: [] as number[], chunks: 0 };
+  // Overhead on a ~50k-chunk workspace (sympy), index loaded from its snapshot as a person reopening it would: with
+  // the server in its own process over stdio (as editors run it: its heap and event loop are its own, not shared
+  // with this benchmark and the stand-in), and in this process as the figures above.
+  type Scale = { first: number[]; next: number[]; all: number[]; afterStart: number[]; chunks: number };
+  const scales: { transport: 'stdio' | 'in-process'; scale: Scale }[] = [];
   if (!ONLY.length || ONLY.includes('sympy')) {
     if (!existsSync(path.join(SCALE_FROM, 'sympy'))) console.log(`[bench] skip the 50k-chunk overhead: ${SCALE_FROM} is missing (run npm run bench:index-scale first, or pass --scale-ws)`);
     else {
@@ -308,20 +344,23 @@ async function main(): Promise<void> {
       const spec: RepoSpec = { name: 'sympy', lang: 'python', half: 'report', source: '', include: /^sympy\/(core|polys|simplify|solvers)\/.*\.py$/ };
       const cases = casesFor({ ...spec }, ws, filesOf(ws, spec.include), SCALE_CASES);
       console.log(`[bench] sympy: ${cases.length} cases for the overhead on the large workspace`);
-      for (let round = 0; round < 3; round++) {
-        const server = startInProcessServer({ NOOTROPIC_USER_CONFIG: '/nonexistent/nootropic.yaml', NOOTROPIC_STATE_DIR: path.join(ws, '.state') });
-        await server.initialize(ws, { settings: { completion: { debounceMs: 0, contextTokens: BUDGET }, models: { provider: 'ollama', baseUrl: standin.url, model: 'qwen2.5-coder:7b' } } });
-        await server.client.sendRequest(IndexBuild.method, {});
-        scale.chunks = IndexInfo.result.parse(await server.client.sendRequest(IndexInfo.method, {})).chunks;
-        // Rounds 2 and 3 measure only the first request after a fresh start (cold caches).
-        const list = round === 0 ? cases : cases.slice(round, round + 1);
-        for (const [i, c] of list.entries()) {
-          const line = readFileSync(path.join(ws, c.file), 'utf8').split('\n')[c.line]!;
-          const into = i === 0 ? { first: scale.afterStart, next: [], all: [] } : scale;
-          await ask(server, c, 'python', ws, line.slice(0, c.column), true, into);
-          await ask(server, c, 'python', ws, line.slice(0, c.argsColumn), false, scale);
+      for (const transport of SCALE_TRANSPORTS) {
+        const scale: Scale = { first: [], next: [], all: [], afterStart: [], chunks: 0 };
+        scales.push({ transport, scale });
+        for (let round = 0; round < 3; round++) {
+          const server = await startServer(transport, ws, { settings: { completion: { debounceMs: 0, contextTokens: BUDGET }, models: { provider: 'ollama', baseUrl: standin.url, model: 'qwen2.5-coder:7b' } } });
+          await server.client.sendRequest(IndexBuild.method, {});
+          scale.chunks = IndexInfo.result.parse(await server.client.sendRequest(IndexInfo.method, {})).chunks;
+          // Rounds 2 and 3 measure only the first request after a fresh start (cold caches).
+          const list = round === 0 ? cases : cases.slice(round, round + 1);
+          for (const [i, c] of list.entries()) {
+            const line = readFileSync(path.join(ws, c.file), 'utf8').split('\n')[c.line]!;
+            const into = i === 0 ? { first: scale.afterStart, next: [], all: [] } : scale;
+            await ask(server, c, 'python', ws, line.slice(0, c.column), true, into);
+            await ask(server, c, 'python', ws, line.slice(0, c.argsColumn), false, scale);
+          }
+          server.dispose();
         }
-        server.dispose();
       }
       rmSync(ws, { recursive: true, force: true });
     }
@@ -354,15 +393,15 @@ async function main(): Promise<void> {
   console.log(`[bench]     a document's first request (just opened)         ${ms(overheadFirst)}`);
   console.log(`[bench]     its next request, the callee's name typed         ${ms(overheadNext)}`);
   }
-  if (scale.all.length) {
-    console.log(`[bench] server overhead on a ${scale.chunks}-chunk workspace (sympy), ${scale.all.length} requests, no cache hits:`);
+  for (const { transport, scale } of scales) {
+    console.log(`[bench] server overhead on a ${scale.chunks}-chunk workspace (sympy), server ${transport === 'stdio' ? 'in its own process over stdio' : 'in this process'}, ${scale.all.length} requests, no cache hits:`);
     console.log(`[bench]   all                                               ${ms(scale.all)}`);
     console.log(`[bench]     a document's first request                      ${ms(scale.first)}`);
     console.log(`[bench]     its next request, the callee's name typed         ${ms(scale.next)}`);
     console.log(`[bench]   the first request after the server starts (${scale.afterStart.length} starts): ${scale.afterStart.map((x) => x.toFixed(1)).join(', ')} ms`);
   }
   if (cancelMs.length) console.log(`[bench] cancellation, $/cancelRequest to the aborted HTTP request (${cancelMs.length} runs): p50 ${percentile(cancelMs, 50).toFixed(1)} ms, max ${Math.max(...cancelMs).toFixed(1)} ms`);
-  writeFileSync(path.join(__dirname, '..', '.cache', 'completion-results.json'), JSON.stringify({ results, latencies, rawCalls, overheads, cancelMs, scale }, null, 2));
+  writeFileSync(path.join(__dirname, '..', '.cache', 'completion-results.json'), JSON.stringify({ results, latencies, rawCalls, overheads, cancelMs, scales }, null, 2));
 }
 
 main().then(
