@@ -218,8 +218,8 @@ async function main(): Promise<void> {
   let version = 1;
   /** The cut line's text in the open document (the original line right after didOpen). */
   let lineNow = '';
-  const ask = async (server: BenchServer, c: Case, lang: string, ws: string, cut: string, first: boolean, into?: { first: number[]; next: number[]; all: number[] }) => {
-    const original = readFileSync(path.join(ws, c.file), 'utf8').split('\n');
+  /** `original`: the file's lines (read once per case: what this process allocates, an in-process server's GC pays for). */
+  const ask = async (server: BenchServer, c: Case, lang: string, ws: string, original: string[], cut: string, first: boolean, into?: { first: number[]; next: number[]; all: number[] }) => {
     const text = [...original.slice(0, c.line), cut, ...original.slice(c.line + 1)].join('\n');
     const offset = original.slice(0, c.line).join('\n').length + (c.line ? 1 : 0) + cut.length;
     const uri = pathToFileURL(path.join(ws, c.file)).href;
@@ -263,6 +263,7 @@ async function main(): Promise<void> {
     }
     // The document stays open for the next request (the callee's name typed), closed after it.
     if (!first) await server.client.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    if (into) return { prompt: sent?.prompt, hit: false, base: false };
     const baseline = buildPromptContext({ text, offset, path: c.file, languageId: LANG_ID[lang]! }, { definitions: () => [], lines: () => undefined, recentEdits: () => [] }, BUDGET);
     return { prompt: sent?.prompt, hit: !!sent?.prompt?.includes(c.defLine), base: baseline.prefix.includes(c.defLine) || baseline.suffix.includes(c.defLine) };
   };
@@ -294,12 +295,13 @@ async function main(): Promise<void> {
     let hitsArgs = 0;
     let baseArgs = 0;
     for (const c of cases) {
-      const line = readFileSync(path.join(ws, c.file), 'utf8').split('\n')[c.line]!;
-      const atName = await ask(server, c, spec.lang, ws, line.slice(0, c.column), true);
+      const original = readFileSync(path.join(ws, c.file), 'utf8').split('\n');
+      const line = original[c.line]!;
+      const atName = await ask(server, c, spec.lang, ws, original, line.slice(0, c.column), true);
       if (atName.hit) hits++;
       else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(line.slice(0, c.column).trim())}${process.env.BENCH_SHOW_MISSES === 'prompt' ? `\n${atName.prompt}\n[end]` : ''}`);
       if (atName.base) base++;
-      const atArgs = await ask(server, c, spec.lang, ws, line.slice(0, c.argsColumn), false);
+      const atArgs = await ask(server, c, spec.lang, ws, original, line.slice(0, c.argsColumn), false);
       if (atArgs.hit) hitsArgs++;
       else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss-args] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(line.slice(0, c.argsColumn).trim())}`);
       if (atArgs.base) baseArgs++;
@@ -354,10 +356,11 @@ async function main(): Promise<void> {
           // Rounds 2 and 3 measure only the first request after a fresh start (cold caches).
           const list = round === 0 ? cases : cases.slice(round, round + 1);
           for (const [i, c] of list.entries()) {
-            const line = readFileSync(path.join(ws, c.file), 'utf8').split('\n')[c.line]!;
+            const original = readFileSync(path.join(ws, c.file), 'utf8').split('\n');
+            const line = original[c.line]!;
             const into = i === 0 ? { first: scale.afterStart, next: [], all: [] } : scale;
-            await ask(server, c, 'python', ws, line.slice(0, c.column), true, into);
-            await ask(server, c, 'python', ws, line.slice(0, c.argsColumn), false, scale);
+            await ask(server, c, 'python', ws, original, line.slice(0, c.column), true, into);
+            await ask(server, c, 'python', ws, original, line.slice(0, c.argsColumn), false, scale);
           }
           server.dispose();
         }

@@ -186,13 +186,21 @@ function nearIdentifiers(text: string, offset: number): Map<string, number> {
  */
 export function signatureOf(lines: string[], name?: string): string {
   const out: string[] = [];
-  const re = name ? new RegExp(`(^|[^\\w$])${name.replace(/\$/g, '\\$')}([^\\w$]|$)`) : undefined;
-  // Not a comment line that mentions the name (Go doc comments start with it).
-  const code = (l: string) => !/^\s*(\/\/|#|\*|\/\*|--)/.test(l);
-  // includes() first: the regular expression tries every position of a line that lacks the name.
-  const mentions = (l: string) => !!re && l.includes(name!) && re.test(l);
-  const named = re ? lines.findIndex((l) => mentions(l) && code(l)) : 0;
-  const at = named >= 0 ? named : Math.max(0, re ? lines.findIndex(mentions) : 0);
+  // The first code line naming it, else the first line naming it at all (Go doc comments start with the name).
+  let at = 0;
+  if (name) {
+    let mention = -1;
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      if (!usedIn(l, name, 0, l.length)) continue;
+      if (!/^\s*(\/\/|#|\*|\/\*|--)/.test(l)) {
+        mention = i;
+        break;
+      }
+      if (mention < 0) mention = i;
+    }
+    at = Math.max(0, mention);
+  }
   for (const l of lines.slice(at, at + 6)) {
     out.push(l);
     if (/[{:]\s*(\/\/.*|#.*)?$|=>\s*\{?\s*$|\)\s*(->\s*[^:]+)?:\s*$/.test(l.trimEnd())) break;
@@ -222,6 +230,8 @@ const FULL_DEFINITIONS = 2;
  * comments, and more than a definition that fits FULL_DEFINITION_TOKENS has.
  */
 const DEFINITION_LINES = 60;
+/** Lines read for a definition that can only show its signature: past decorators and a doc comment. */
+const SIGNATURE_LINES = 40;
 /** At most this many of the receiver's members are read (more never fit the members' share). */
 const MAX_MEMBERS = 60;
 /** Share of the context budget the receiver's members (a type's or a module's) may take. */
@@ -353,11 +363,12 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     let added = false;
     for (const site of sites.slice(0, 2)) {
       if (site.path === doc.path) continue;
-      const lines = sources.lines(site.path, site.startLine, Math.min(site.endLine, site.startLine + DEFINITION_LINES - 1));
+      const mayBeWhole = rank < FULL_DEFINITIONS && site.endLine - site.startLine < DEFINITION_LINES;
+      const lines = sources.lines(site.path, site.startLine, Math.min(site.endLine, site.startLine + (mayBeWhole ? DEFINITION_LINES : SIGNATURE_LINES) - 1));
       if (!lines?.length) continue;
-      const full = lines.join('\n');
       const short = signatureOf(lines, name);
-      const whole = rank < FULL_DEFINITIONS && site.endLine - site.startLine < DEFINITION_LINES && estimateTokens(full) <= FULL_DEFINITION_TOKENS;
+      const full = mayBeWhole ? lines.join('\n') : short;
+      const whole = mayBeWhole && estimateTokens(full) <= FULL_DEFINITION_TOKENS;
       candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: whole ? full : short, ...(whole && short !== full ? { short } : {}), kind: whole ? 'definition' : 'signature', score, ...(whole ? {} : { grouped: true }) });
       added = true;
     }
@@ -398,7 +409,7 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     for (const { site, type, score } of ranked) {
       if (kept >= MAX_MEMBERS) break;
       if (site.path === doc.path && site.startLine >= shownFrom && site.endLine <= shownTo) continue;
-      const lines = sources.lines(site.path, site.startLine, Math.min(site.endLine, site.startLine + DEFINITION_LINES - 1));
+      const lines = sources.lines(site.path, site.startLine, Math.min(site.endLine, site.startLine + SIGNATURE_LINES - 1));
       if (!lines?.length) continue;
       const line = firstLine(lines, site.name);
       if (type && site.path.endsWith('.go') && otherReceiver(line, type)) continue;

@@ -14,7 +14,8 @@ export interface SyntaxProblem {
 const MAX_SNIPPET = 30;
 
 function snippet(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
+  // An error node can span the rest of a file (an unclosed bracket): only its start is shown.
+  const oneLine = text.slice(0, 16 * MAX_SNIPPET).replace(/\s+/g, ' ').trim();
   return oneLine.length > MAX_SNIPPET ? `${oneLine.slice(0, MAX_SNIPPET)}…` : oneLine;
 }
 
