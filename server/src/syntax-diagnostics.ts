@@ -8,20 +8,27 @@ import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import type { ServerContext } from './context';
-import { parseEdited } from './edits/tree-cache';
+import { parseEdited, releaseTree } from './edits/tree-cache';
 import { syntaxProblems } from './syntax/errors';
-import { grammarFor } from './syntax/grammars';
+import { grammarFor, type GrammarName } from './syntax/grammars';
 
 export const SYNTAX_SOURCE = 'nootropic';
 export const SYNTAX_CODE = 'syntax';
 
-export async function diagnoseSyntax(doc: Pick<TextDocument, 'uri' | 'languageId' | 'getText'>): Promise<Diagnostic[]> {
-  const fsPath = doc.uri.startsWith('file:') ? URI.parse(doc.uri).fsPath : doc.uri;
-  const grammar = grammarFor(doc.languageId, fsPath);
+function grammarOf(doc: Pick<TextDocument, 'uri' | 'languageId'>): GrammarName | undefined {
+  return grammarFor(doc.languageId, doc.uri.startsWith('file:') ? URI.parse(doc.uri).fsPath : doc.uri);
+}
+
+/**
+ * `before`: the text this document had at its last check, whose tree the cache may still hold: then only what
+ * changed since is re-parsed (a large file's full parse, tens of milliseconds, would hold up every request behind it).
+ */
+export async function diagnoseSyntax(doc: Pick<TextDocument, 'uri' | 'languageId' | 'getText'>, before: string | null = null): Promise<Diagnostic[]> {
+  const grammar = grammarOf(doc);
   if (!grammar) return [];
   // Through the edit engine's tree cache: an edit to an open document (preview, apply, an agent's step) then
   // re-parses only the range it changes instead of the whole file.
-  const { tree } = await parseEdited(grammar, null, doc.getText());
+  const { tree } = await parseEdited(grammar, before, doc.getText());
   try {
     return syntaxProblems(tree).map((p) => ({
       range: { start: p.start, end: p.end },
@@ -39,6 +46,8 @@ export class SyntaxDiagnostics {
   /** The pending (debounced) check of each document. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly failedGrammars = new Set<string>();
+  /** Each open document's text at its last check (its tree is what the next check starts from). */
+  private readonly checked = new Map<string, { grammar: GrammarName; text: string }>();
 
   constructor(private readonly ctx: Pick<ServerContext, 'diagnostics' | 'documents' | 'config' | 'log' | 'status'>) {}
 
@@ -55,10 +64,13 @@ export class SyntaxDiagnostics {
     );
   }
 
-  /** A closed document: its pending check is dropped and its diagnostics cleared. */
+  /** A closed document: its pending check is dropped, its tree freed and its diagnostics cleared. */
   close(uri: string): void {
     clearTimeout(this.timers.get(uri));
     this.timers.delete(uri);
+    const last = this.checked.get(uri);
+    this.checked.delete(uri);
+    if (last) releaseTree(last.grammar, last.text);
     void this.ctx.diagnostics.set(uri, 'syntax', []);
   }
 
@@ -77,7 +89,10 @@ export class SyntaxDiagnostics {
       return;
     }
     try {
-      const diagnostics = await diagnoseSyntax(doc);
+      const text = doc.getText();
+      const diagnostics = await diagnoseSyntax(doc, this.checked.get(doc.uri)?.text ?? null);
+      const grammar = grammarOf(doc);
+      if (grammar && ctx.documents.get(doc.uri)) this.checked.set(doc.uri, { grammar, text });
       // A newer edit arrived while parsing: its own run publishes.
       if (ctx.documents.get(doc.uri)?.version !== version) return;
       await ctx.diagnostics.set(doc.uri, 'syntax', diagnostics, version);

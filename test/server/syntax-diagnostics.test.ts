@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hasTree } from '../../server/src/edits/tree-cache';
 import { startInProcessServer, type InProcessServer } from '../support/in-process';
 
 let server: InProcessServer;
@@ -34,6 +35,39 @@ describe('syntax diagnostics over LSP (in-process)', () => {
     });
     expect(fixed.version).toBe(2);
     expect((await closing).diagnostics).toEqual([]);
+  });
+
+  it('keeps diagnostics right as each change is checked from the last tree, and frees the tree on close', async () => {
+    server = startInProcessServer();
+    await server.initialize(null, { settings: { diagnostics: { syntax: { debounceMs: 0 } } } });
+    const doc = uri('incremental.py');
+    const body = Array.from({ length: 200 }, (_, i) => `def f${i}(x):\n    return x + ${i}\n`).join('\n');
+    const opened = server.diagnostics(doc);
+    await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri: doc, languageId: 'python', version: 1, text: body } });
+    expect((await opened).diagnostics).toEqual([]);
+    expect(hasTree('python', body)).toBe(true);
+    // An unclosed call on line 101, then closed again: each check sees its own text's errors.
+    const broken = server.diagnostics(doc, (p) => p.version === 2);
+    await server.client.sendNotification('textDocument/didChange', {
+      textDocument: { uri: doc, version: 2 },
+      contentChanges: [{ range: { start: { line: 100, character: 4 }, end: { line: 100, character: 4 } }, text: 'y = g(' }],
+    });
+    const errors = (await broken).diagnostics;
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]!.range.start.line).toBeGreaterThanOrEqual(100);
+    const mended = server.diagnostics(doc, (p) => p.version === 3);
+    await server.client.sendNotification('textDocument/didChange', {
+      textDocument: { uri: doc, version: 3 },
+      contentChanges: [{ range: { start: { line: 100, character: 10 }, end: { line: 100, character: 10 } }, text: ')\n    ' }],
+    });
+    expect((await mended).diagnostics).toEqual([]);
+    const last = body.split('\n');
+    last[100] = `    y = g()\n    ${last[100]!.slice(4)}`;
+    expect(hasTree('python', last.join('\n'))).toBe(true);
+    const closed = server.diagnostics(doc, (p) => p.diagnostics.length === 0);
+    await server.client.sendNotification('textDocument/didClose', { textDocument: { uri: doc } });
+    await closed;
+    expect(hasTree('python', last.join('\n'))).toBe(false);
   });
 
   it('serves Python, Go, Rust and Java by languageId, and falls back to the file extension', async () => {

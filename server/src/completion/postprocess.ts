@@ -224,7 +224,7 @@ export async function addsSyntaxError(grammar: GrammarName, doc: CursorText, com
     const before = syntaxProblems(base, 1000).length;
     const text = doc.text.slice(0, doc.offset) + completion + doc.text.slice(doc.offset);
     // Incremental from the document's tree (cached when the request parsed it): only the inserted text is parsed.
-    const { tree } = await parseEdited(grammar, doc.text, text);
+    const { tree } = await parseEdited(grammar, doc.text, text, false);
     try {
       const after = syntaxProblems(tree, 1000);
       if (after.length > before) return true;

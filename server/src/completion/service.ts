@@ -18,7 +18,7 @@ import { ModelError } from '../models/errors';
 import type { ModelRouter } from '../models/router';
 import type { DefinitionAnswer, DefinitionQuery } from '../rag/index-worker-protocol';
 import { grammarFor } from '../syntax/grammars';
-import { parseEdited } from '../edits/tree-cache';
+import { parseEdited, releaseTree } from '../edits/tree-cache';
 import { CompletionCache } from './cache';
 import { FileText } from './file-text';
 import { chooseTemplate, type TemplateChoice } from './fim-templates';
@@ -123,8 +123,12 @@ export class CompletionService {
     this.rememberText(uri, { start: 0, text });
   }
 
-  closed(uri: string): void {
+  /** A closed document: its last block's tree is freed now, not in whatever parse later evicts it from the cache. */
+  closed(uri: string, languageId: string, relPath: string): void {
+    const last = this.lastText.get(uri);
     this.lastText.delete(uri);
+    const grammar = grammarFor(languageId, relPath);
+    if (last && grammar) releaseTree(grammar, last.text);
   }
 
   private rememberText(uri: string, text: { start: number; text: string }): void {

@@ -120,7 +120,11 @@ export function changedRanges(a: string, b: string): ChangedRange[] {
  * The tree of `after`; incremental from `before`'s cached tree when there is one. The caller owns the result and
  * must `delete()` it.
  */
-export async function parseEdited(grammar: GrammarName, before: string | null, after: string): Promise<{ tree: Tree; incremental: boolean }> {
+/**
+ * `after`'s tree, re-parsed incrementally from `before`'s cached tree when there is one. `keep: false` for a tree
+ * used once (a completion's trial insertion): caching it would push out trees that later parses start from.
+ */
+export async function parseEdited(grammar: GrammarName, before: string | null, after: string, keep = true): Promise<{ tree: Tree; incremental: boolean }> {
   const language = await loadLanguage(grammar);
   const parser = new Parser();
   try {
@@ -152,7 +156,7 @@ export async function parseEdited(grammar: GrammarName, before: string | null, a
       old.delete();
     } else tree = parser.parse(after);
     if (!tree) throw new Error(`tree-sitter returned no tree for a ${grammar} document`);
-    remember(grammar, after, tree);
+    if (keep) remember(grammar, after, tree);
     return { tree, incremental: Boolean(old) };
   } finally {
     parser.delete();
@@ -189,6 +193,20 @@ export async function rememberTree(grammar: GrammarName, text: string): Promise<
   if (lookup(grammar, text)) return;
   const { tree } = await parseEdited(grammar, null, text);
   tree.delete();
+}
+
+/**
+ * Drops `text`'s cached tree: a closed document's tree is freed when it closes, not in whatever parse later evicts
+ * it (freeing a large tree takes milliseconds).
+ */
+export function releaseTree(grammar: GrammarName, text: string): void {
+  if (!sizes.has(sizeKey(grammar, text))) return;
+  const k = key(grammar, text);
+  const tree = cache.get(k);
+  if (!tree) return;
+  tree.delete();
+  cache.delete(k);
+  forget(sizeKey(grammar, text));
 }
 
 /** Drops every cached tree (benchmarks measure the cold path). */

@@ -70,7 +70,7 @@ export function register(ctx: Pick<ServerContext, 'connection' | 'rpc' | 'config
   ctx.documents.onDidChangeContent((e) => service.edits.changed(relPath(root(), e.document.uri), e.document.getText()));
   ctx.documents.onDidClose((e) => {
     service.edits.closed(relPath(root(), e.document.uri));
-    service.closed(e.document.uri);
+    service.closed(e.document.uri, e.document.languageId, relPath(root(), e.document.uri));
   });
   ctx.config.onChange(() => service.cache.clear());
 
