@@ -109,6 +109,22 @@ interface Case {
   defLine: string;
 }
 
+interface CaseFile {
+  content: string;
+  /** Offset of the cut line's first character. */
+  lineStart: number;
+  /** The cut line as it is in the file. */
+  line: string;
+}
+
+function caseFile(ws: string, c: Case): CaseFile {
+  const content = readFileSync(path.join(ws, c.file), 'utf8');
+  let lineStart = 0;
+  for (let i = 0; i < c.line; i++) lineStart = content.indexOf('\n', lineStart) + 1;
+  const end = content.indexOf('\n', lineStart);
+  return { content, lineStart, line: content.slice(lineStart, end < 0 ? content.length : end) };
+}
+
 function filesOf(dir: string, include: RegExp): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
@@ -218,17 +234,18 @@ async function main(): Promise<void> {
   let version = 1;
   /** The cut line's text in the open document (the original line right after didOpen). */
   let lineNow = '';
-  /** `original`: the file's lines (read once per case: what this process allocates, an in-process server's GC pays for). */
-  const ask = async (server: BenchServer, c: Case, lang: string, ws: string, original: string[], cut: string, first: boolean, into?: { first: number[]; next: number[]; all: number[] }) => {
-    const text = [...original.slice(0, c.line), cut, ...original.slice(c.line + 1)].join('\n');
-    const offset = original.slice(0, c.line).join('\n').length + (c.line ? 1 : 0) + cut.length;
+  /**
+   * `file`: the case's file, read once per case and never split (what this process allocates, an in-process
+   * server's garbage collector pays for).
+   */
+  const ask = async (server: BenchServer, c: Case, lang: string, ws: string, file: CaseFile, cut: string, first: boolean, into?: { first: number[]; next: number[]; all: number[] }) => {
     const uri = pathToFileURL(path.join(ws, c.file)).href;
     if (first) {
       // As in an editor: the file is opened (its syntax check runs then), and the line is typed a moment later.
       const checked = server.diagnostics(uri);
-      await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: LANG_ID[lang], version: version++, text: original.join('\n') } });
+      await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: LANG_ID[lang], version: version++, text: file.content } });
       await checked;
-      lineNow = original[c.line]!;
+      lineNow = file.line;
     }
     // The server asks for incremental sync, so an editor sends the changed range only: here, the cut line.
     const range = { start: { line: c.line, character: 0 }, end: { line: c.line, character: lineNow.length } };
@@ -236,12 +253,13 @@ async function main(): Promise<void> {
     lineNow = cut;
     // Before the name, a wrong guess at the callee (the right one would make the next request, the name typed, a
     // cache hit); after `name(`, the line's real arguments.
-    const rest = original[c.line]!.slice(cut.length);
+    const rest = file.line.slice(cut.length);
     reply = first ? `guessed${rest.slice(c.name.length)}` : rest;
     const before = standin.calls('/api/generate').length;
     const t0 = performance.now();
     await server.client.sendRequest('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: c.line, character: cut.length }, context: { triggerKind: 2 } });
     const lsp = performance.now() - t0;
+    if (into) ((globalThis as any).WINDOWS ??= []).push([Number(process.hrtime.bigint() / 1000n) - lsp * 1000, Number(process.hrtime.bigint() / 1000n), first ? 1 : 0]);
     const sent = standin.calls('/api/generate')[before]?.body as { prompt?: string } | undefined;
     if (sent && into) {
       const r0 = performance.now();
@@ -264,6 +282,8 @@ async function main(): Promise<void> {
     // The document stays open for the next request (the callee's name typed), closed after it.
     if (!first) await server.client.sendNotification('textDocument/didClose', { textDocument: { uri } });
     if (into) return { prompt: sent?.prompt, hit: false, base: false };
+    const text = file.content.slice(0, file.lineStart) + cut + file.content.slice(file.lineStart + file.line.length);
+    const offset = file.lineStart + cut.length;
     const baseline = buildPromptContext({ text, offset, path: c.file, languageId: LANG_ID[lang]! }, { definitions: () => [], lines: () => undefined, recentEdits: () => [] }, BUDGET);
     return { prompt: sent?.prompt, hit: !!sent?.prompt?.includes(c.defLine), base: baseline.prefix.includes(c.defLine) || baseline.suffix.includes(c.defLine) };
   };
@@ -295,13 +315,13 @@ async function main(): Promise<void> {
     let hitsArgs = 0;
     let baseArgs = 0;
     for (const c of cases) {
-      const original = readFileSync(path.join(ws, c.file), 'utf8').split('\n');
-      const line = original[c.line]!;
-      const atName = await ask(server, c, spec.lang, ws, original, line.slice(0, c.column), true);
+      const file = caseFile(ws, c);
+      const line = file.line;
+      const atName = await ask(server, c, spec.lang, ws, file, line.slice(0, c.column), true);
       if (atName.hit) hits++;
       else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(line.slice(0, c.column).trim())}${process.env.BENCH_SHOW_MISSES === 'prompt' ? `\n${atName.prompt}\n[end]` : ''}`);
       if (atName.base) base++;
-      const atArgs = await ask(server, c, spec.lang, ws, original, line.slice(0, c.argsColumn), false);
+      const atArgs = await ask(server, c, spec.lang, ws, file, line.slice(0, c.argsColumn), false);
       if (atArgs.hit) hitsArgs++;
       else if (process.env.BENCH_SHOW_MISSES) console.log(`[miss-args] ${c.file}:${c.line + 1} ${c.name} (def in ${c.defFile}): ${JSON.stringify(line.slice(0, c.argsColumn).trim())}`);
       if (atArgs.base) baseArgs++;
@@ -356,11 +376,10 @@ async function main(): Promise<void> {
           // Rounds 2 and 3 measure only the first request after a fresh start (cold caches).
           const list = round === 0 ? cases : cases.slice(round, round + 1);
           for (const [i, c] of list.entries()) {
-            const original = readFileSync(path.join(ws, c.file), 'utf8').split('\n');
-            const line = original[c.line]!;
+            const file = caseFile(ws, c);
             const into = i === 0 ? { first: scale.afterStart, next: [], all: [] } : scale;
-            await ask(server, c, 'python', ws, original, line.slice(0, c.column), true, into);
-            await ask(server, c, 'python', ws, original, line.slice(0, c.argsColumn), false, scale);
+            await ask(server, c, 'python', ws, file, file.line.slice(0, c.column), true, into);
+            await ask(server, c, 'python', ws, file, file.line.slice(0, c.argsColumn), false, scale);
           }
           server.dispose();
         }
@@ -404,6 +423,7 @@ async function main(): Promise<void> {
     console.log(`[bench]   the first request after the server starts (${scale.afterStart.length} starts): ${scale.afterStart.map((x) => x.toFixed(1)).join(', ')} ms`);
   }
   if (cancelMs.length) console.log(`[bench] cancellation, $/cancelRequest to the aborted HTTP request (${cancelMs.length} runs): p50 ${percentile(cancelMs, 50).toFixed(1)} ms, max ${Math.max(...cancelMs).toFixed(1)} ms`);
+  writeFileSync('/tmp/windows.json', JSON.stringify((globalThis as any).WINDOWS ?? []));
   writeFileSync(path.join(__dirname, '..', '.cache', 'completion-results.json'), JSON.stringify({ results, latencies, rawCalls, overheads, cancelMs, scales }, null, 2));
 }
 
