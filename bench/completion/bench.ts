@@ -259,7 +259,6 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await server.client.sendRequest('textDocument/inlineCompletion', { textDocument: { uri }, position: { line: c.line, character: cut.length }, context: { triggerKind: 2 } });
     const lsp = performance.now() - t0;
-    if (into) ((globalThis as any).WINDOWS ??= []).push([Number(process.hrtime.bigint() / 1000n) - lsp * 1000, Number(process.hrtime.bigint() / 1000n), first ? 1 : 0]);
     const sent = standin.calls('/api/generate')[before]?.body as { prompt?: string } | undefined;
     if (sent && into) {
       const r0 = performance.now();
@@ -423,7 +422,6 @@ async function main(): Promise<void> {
     console.log(`[bench]   the first request after the server starts (${scale.afterStart.length} starts): ${scale.afterStart.map((x) => x.toFixed(1)).join(', ')} ms`);
   }
   if (cancelMs.length) console.log(`[bench] cancellation, $/cancelRequest to the aborted HTTP request (${cancelMs.length} runs): p50 ${percentile(cancelMs, 50).toFixed(1)} ms, max ${Math.max(...cancelMs).toFixed(1)} ms`);
-  writeFileSync('/tmp/windows.json', JSON.stringify((globalThis as any).WINDOWS ?? []));
   writeFileSync(path.join(__dirname, '..', '.cache', 'completion-results.json'), JSON.stringify({ results, latencies, rawCalls, overheads, cancelMs, scales }, null, 2));
 }
 
