@@ -234,6 +234,8 @@ const DEFINITION_LINES = 60;
 const SIGNATURE_LINES = 40;
 /** At most this many of the receiver's members are read (more never fit the members' share). */
 const MAX_MEMBERS = 60;
+/** What a module member named like its module adds to its rank: above members the file does not use yet. */
+const MODULE_NAMESAKE_BONUS = 5;
 /** Share of the context budget the receiver's members (a type's or a module's) may take. */
 const MEMBERS_SHARE = 0.6;
 
@@ -332,6 +334,12 @@ function otherReceiver(line: string, type: string): boolean {
   return !!m && m[1] !== type;
 }
 
+/** `group` and `grouping`, `parse` and `parser`: one name starts with the other, four letters or more shared. */
+function namedLike(name: string, stem: string): boolean {
+  const [a, b] = [name.toLowerCase(), stem.toLowerCase()].sort((x, y) => x.length - y.length) as [string, string];
+  return a.length >= 4 && b.startsWith(a);
+}
+
 /** `.name` and `::name` occurrences in `text`: how much the file already uses each member. */
 function memberUses(text: string): Map<string, number> {
   const uses = new Map<string, number>();
@@ -403,7 +411,9 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     const rank = (site: DefinitionSite & { name: string }, base: number, i: number, type?: string) =>
       ranked.push({ site, ...(type ? { type } : {}), score: base + (typed && site.name.startsWith(typed) ? 1000 : 0) + Math.min(usedHere(site.name), 9) * 10 - i / 10_000 });
     lookup.types.forEach((type, t) => (sources.typeMembers?.(type) ?? []).forEach((m, i) => rank(m, 200 - t * 20, i, type)));
-    if (lookup.stem) (sources.moduleMembers?.(lookup.stem) ?? []).forEach((m, i) => m.path !== doc.path && rank(m, 100, i));
+    // A module's member named like the module (`grouping.group`, `parser.parse`) is often what it exists for.
+    const stem = lookup.stem;
+    if (stem) (sources.moduleMembers?.(stem) ?? []).forEach((m, i) => m.path !== doc.path && rank(m, 100 + (namedLike(m.name, stem) ? MODULE_NAMESAKE_BONUS : 0), i));
     ranked.sort((a, b) => b.score - a.score);
     let kept = 0;
     for (const { site, type, score } of ranked) {

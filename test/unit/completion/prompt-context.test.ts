@@ -147,6 +147,20 @@ describe("the receiver's type members at `x.|`", () => {
     expect(ctx.prefix).not.toContain('func (o *Other)');
   });
 
+  it("ranks a module's member named like the module (`grouping.group`) before the members the file does not use", () => {
+    const fns = Array.from({ length: 60 }, (_, i) => `def group_tokens_of_kind_${i}(tlist, first_argument, second_argument):\n    pass\n`).join('');
+    files['engine/grouping.py'] = `${fns}def group(stmt):\n    return stmt\n`;
+    const members = [
+      ...Array.from({ length: 60 }, (_, i) => ({ path: 'engine/grouping.py', startLine: 1 + i * 2, endLine: 2 + i * 2, name: `group_tokens_of_kind_${i}` })),
+      { path: 'engine/grouping.py', startLine: 121, endLine: 122, name: 'group' },
+    ];
+    const text = 'from engine import grouping\n\ndef run(stmt):\n    stmt = grouping.';
+    const ctx = buildPromptContext({ text, offset: text.length, path: 'engine/stack.py', languageId: 'python' }, { ...sources({}), moduleMembers: (stem) => (stem === 'grouping' ? members : []) }, 512);
+    expect(ctx.prefix).toContain('def group(stmt):');
+    expect(ctx.prefix).toContain('def group_tokens_of_kind_0(');
+    expect(ctx.prefix).not.toContain('def group_tokens_of_kind_59(');
+  });
+
   it('stays within the budget however many members the type has', () => {
     const many = Array.from({ length: 300 }, (_, i) => `    def method_number_${i}(self, first_argument, second_argument):\n        pass\n`).join('');
     files['lib/big.py'] = `class Big:\n${many}`;
