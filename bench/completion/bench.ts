@@ -11,16 +11,18 @@
  *    tokens (`nootropic.completion.contextTokens`). Baseline, same cases and budget: the prompt built from the
  *    current file only (basic FIM). Figures per half: `tune` is what the context code was tuned on, `report` was
  *    not looked at while tuning.
- * 2. Overhead: each inline-completion request's round trip through the in-process server against a stand-in that
- *    answers instantly with the rest of the cut line (as a model that guessed right would: the post-processing and
- *    its syntax check run as on a real answer), and right after it the raw model call alone (the same recorded `/api/generate` body sent
- *    straight to the stand-in, response read to the end); overhead = round trip − raw call, per request, p50/p95,
- *    and the round trip as a ratio of the raw call. No cache hits. As in an editor, the file is opened (its syntax
- *    check runs then), the cut line is typed (`didChange` with the line's range, as an editor sends it to a server that asks for
- *    incremental sync) and completion asked; then the callee's name and `(` are
- *    typed and it is asked again. The same on a ~50k-chunk workspace (sympy: a copy of bench/index-scale's indexed
- *    workspace, `--scale-ws DIR`, loaded from its snapshot as a reopened workspace is), `--scale-cases` documents,
- *    and the first request after a fresh server start separately (three starts).
+ * 2. Overhead: each inline-completion request's round trip through the server against a stand-in that answers
+ *    instantly with the rest of the cut line (as a model that guessed right would: the post-processing and its
+ *    syntax check run as on a real answer), and right after it the raw model call alone (the same recorded
+ *    `/api/generate` body sent straight to the stand-in, response read to the end); overhead = round trip − raw
+ *    call, per request, p50/p95, and the round trip as a ratio of the raw call. No cache hits. As in an editor, the
+ *    file is opened (its syntax check runs then), the cut line is typed (`didChange` with the line's range, as an
+ *    editor sends it to a server that asks for incremental sync) and completion asked; then the callee's name and
+ *    `(` are typed and it is asked again. The same on a ~50k-chunk workspace (sympy: a copy of bench/index-scale's
+ *    indexed workspace, `--scale-ws DIR`, loaded from its snapshot as a reopened workspace is), `--scale-cases`
+ *    documents (100), with the server in its own process over stdio as editors run it and in this process
+ *    (`--scale-transport stdio,in-process`), and the first request after a fresh server start separately (three
+ *    starts).
  * 3. Cancellation latency: from `$/cancelRequest` to the stand-in seeing the HTTP request aborted.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -45,7 +47,7 @@ const arg = (name: string, def: string) => {
 const CASES_PER_REPO = Number(arg('cases', '12'));
 /** The 50k-chunk workspace of the overhead figures: a copy of bench/index-scale's indexed sympy workspace. */
 const SCALE_FROM = arg('scale-ws', '/tmp/nootropic-index-scale-i13-speed/sympy-ws');
-const SCALE_CASES = Number(arg('scale-cases', '40'));
+const SCALE_CASES = Number(arg('scale-cases', '100'));
 const ONLY = arg('repos', '').split(',').filter(Boolean);
 /** The case selection before member calls of free functions were left out (see casesFor). */
 const ALL_CALLS = args.includes('--all-calls');
@@ -223,6 +225,9 @@ async function main(): Promise<void> {
    * post-processing runs as it does on a real answer). */
   let reply = '';
   const standin = await startModelStandin({ defaultFimReply: () => ({ text: reply }) });
+  // This process's own first fetch loads its HTTP client (tens of milliseconds): done before any raw call is timed,
+  // or the first overhead would be that much too small.
+  await (await fetch(`${standin.url}/api/tags`)).text();
   const results: { repo: string; half: string; lang: string; hits: number; base: number; hitsArgs: number; baseArgs: number; n: number; chunks: number }[] = [];
   const latencies: number[] = [];
   const rawCalls: number[] = [];
