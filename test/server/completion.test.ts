@@ -54,6 +54,14 @@ describe('textDocument/inlineCompletion', () => {
     expect(init.capabilities.completionProvider).toBeTruthy();
   });
 
+  it("asks the endpoint's fill-in-the-middle support when a document opens, before anyone types, and not again", async () => {
+    const uri = await setup({}, undefined, { fimReplies: [{ chunks: ['cfg.port;'] }] });
+    await standin!.waitForRequests('/api/show', 1);
+    expect(standin!.calls('/api/generate')).toHaveLength(0);
+    expect(await inline(uri)).toEqual([expect.objectContaining({ insertText: 'cfg.port;' })]);
+    expect(standin!.calls('/api/show')).toHaveLength(1);
+  });
+
   it('Ollama /api/generate with suffix (native FIM), the callee definition from another file in the prompt', async () => {
     const uri = await setup({}, undefined, { fimReplies: [{ chunks: ['cfg', '.port', ';'] }] });
     const items = await inline(uri);

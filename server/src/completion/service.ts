@@ -123,6 +123,35 @@ export class CompletionService {
     this.rememberText(uri, { start: 0, text });
   }
 
+  /** Warm-ups run one after another: a window restoring ten editors does not read everything at once. */
+  private warming: Promise<void> = Promise.resolve();
+
+  /**
+   * A document just opened, before anyone types in it: what its first completion would otherwise do cold is done
+   * now, in the background. The endpoint's fill-in-the-middle support is asked once (that first HTTP request also
+   * loads the HTTP client), and the names the file imports and calls are looked up in the index and their
+   * definitions' files read. Nothing is sent to a model; a closed document is skipped.
+   */
+  prepare(req: Omit<CompletionRequest, 'offset'>): void {
+    if (!this.enabledFor(req.languageId)) return;
+    this.warming = this.warming
+      .then(() => this.warm(req))
+      .catch((err: unknown) => this.deps.log.debug('completion warm-up failed', { uri: req.uri, error: err instanceof Error ? err.message : String(err) }));
+  }
+
+  private async warm(req: Omit<CompletionRequest, 'offset'>): Promise<void> {
+    if (!this.lastText.has(req.uri)) return;
+    const config = this.deps.config();
+    const ep = this.deps.models.chain('completion')[0];
+    const protocol = ep ? protocolFor(config.completion.protocol, ep.provider) : undefined;
+    if (ep && protocol && protocol !== 'llamacpp' && checkEndpoint(ep.baseUrl, config.models.allowCloud).allowed) {
+      await this.template(ep, protocol, AbortSignal.timeout(config.completion.timeoutMs));
+    }
+    const doc: CursorDocument = { text: req.text, offset: req.text.length >> 1, path: req.path, languageId: req.languageId };
+    const lookup = definitionLookup(doc);
+    buildPromptContext(doc, await this.sources(lookup), config.completion.contextTokens, lookup);
+  }
+
   /** A closed document: its last block's tree is freed now, not in whatever parse later evicts it from the cache. */
   closed(uri: string, languageId: string, relPath: string): void {
     const last = this.lastText.get(uri);
@@ -198,10 +227,11 @@ export class CompletionService {
       let known = this.nativeFim.get(key);
       if (known === undefined) {
         const models = this.deps.config().models;
-        known = await ollamaHasNativeFim(ep.baseUrl, ep.model, { allowCloud: models.allowCloud, timeoutMs: this.deps.config().completion.timeoutMs, signal, apiKey: this.deps.apiKey() }).catch(() => true);
-        this.nativeFim.set(key, known);
+        known = await ollamaHasNativeFim(ep.baseUrl, ep.model, { allowCloud: models.allowCloud, timeoutMs: this.deps.config().completion.timeoutMs, signal, apiKey: this.deps.apiKey() }).catch(() => undefined);
+        // Unanswered (not running yet, cancelled): assumed native this time and asked again next time.
+        if (known !== undefined) this.nativeFim.set(key, known);
       }
-      native = known;
+      native = known ?? true;
     }
     return chooseTemplate(setting, ep.model, native);
   }

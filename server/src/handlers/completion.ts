@@ -66,6 +66,7 @@ export function register(ctx: Pick<ServerContext, 'connection' | 'rpc' | 'config
   ctx.documents.onDidOpen((e) => {
     service.edits.opened(relPath(root(), e.document.uri), e.document.getText());
     service.opened(e.document.uri, e.document.getText());
+    service.prepare({ uri: e.document.uri, path: relPath(root(), e.document.uri), languageId: e.document.languageId, text: e.document.getText() });
   });
   ctx.documents.onDidChangeContent((e) => service.edits.changed(relPath(root(), e.document.uri), e.document.getText()));
   ctx.documents.onDidClose((e) => {
