@@ -176,6 +176,18 @@ describe('textDocument/inlineCompletion', () => {
     expect(standin!.calls('/api/generate')).toHaveLength(1);
   });
 
+  it('keeps to one line inside a docstring: the tree that says so is parsed while the model answers', async () => {
+    await setup({}, ollamaChat, { fimReplies: [{ text: 'Returns the port.\n    Raises on a bad value.\n' }] });
+    const py = pathToFileURL(path.join(ws!.root, 'doc.py')).href;
+    const text = 'def port(raw):\n    """\n    \n    """\n    return int(raw)\n';
+    await server!.client.sendNotification('textDocument/didOpen', { textDocument: { uri: py, languageId: 'python', version: 1, text } });
+    const items = await server!.client.sendRequest<InlineCompletionItem[]>('textDocument/inlineCompletion', { textDocument: { uri: py }, position: { line: 2, character: 4 }, context: { triggerKind: 2 } });
+    expect(items).toEqual([expect.objectContaining({ insertText: 'Returns the port.' })]);
+    // The text alone said a block (an empty line): the request went out before the parse, asking for a block's tokens.
+    const body = standin!.calls('/api/generate').at(-1)!.body as { options: { num_predict: number } };
+    expect(body.options.num_predict).toBe(128);
+  });
+
   it('serves the same result as a completion item, and records an accepted completion for the feedback export', async () => {
     const uri = await setup({}, ollamaChat, { fimReplies: [{ text: 'cfg.port;' }] });
     const items = await server!.client.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: CURSOR, context: { triggerKind: 1 } });

@@ -48,7 +48,9 @@ export async function llamaCppFim(runtime: LlamaRuntime, req: FimRequest): Promi
     const sent = { mode: raw ? `raw ${raw.family}` : 'infill', n_predict: req.maxTokens };
     let res;
     try {
-      res = raw ? await completion.generateCompletionWithMeta(raw.render(req.prefix, req.suffix), options) : await completion.generateInfillCompletionWithMeta(req.prefix, req.suffix, options);
+      const generating = raw ? completion.generateCompletionWithMeta(raw.render(req.prefix, req.suffix), options) : completion.generateInfillCompletionWithMeta(req.prefix, req.suffix, options);
+      req.onRequest?.();
+      res = await generating;
     } catch (err) {
       if (req.signal.aborted) throw new ModelError('cancelled', 'cancelled');
       throw new ModelError('server', `llama.cpp fill-in-the-middle on ${req.model} failed: ${err instanceof Error ? err.message : String(err)}`);

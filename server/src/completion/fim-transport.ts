@@ -49,6 +49,8 @@ export interface FimRequest {
   signal: AbortSignal;
   /** Called with the whole text so far after each chunk; true ends the stream (and the HTTP request). */
   onText?: (text: string) => boolean;
+  /** Called once the request is on its way (for an embedded model: once generation starts), before any answer. */
+  onRequest?: () => void;
   /** The embedded runtime, for protocol `llamacpp` (the model is the GGUF path). */
   llama?: LlamaRuntime;
 }
@@ -81,7 +83,7 @@ function serverRoot(baseUrl: string): string {
 async function guarded<T>(req: FimRequest, ndjson: boolean, fn: (guard: Guard, stop: AbortController) => Promise<T>): Promise<T> {
   const stop = new AbortController();
   const signal = AbortSignal.any([req.signal, stop.signal]);
-  const guard = createGuard({ allowCloud: req.allowCloud, timeoutMs: req.timeoutMs, signal, ndjson });
+  const guard = createGuard({ allowCloud: req.allowCloud, timeoutMs: req.timeoutMs, signal, ndjson, ...(req.onRequest ? { onRequest: req.onRequest } : {}) });
   try {
     return await fn(guard, stop);
   } catch (err) {

@@ -17,6 +17,7 @@ import type { ResolvedEndpoint } from '../models/endpoints';
 import { ModelError } from '../models/errors';
 import type { ModelRouter } from '../models/router';
 import type { DefinitionAnswer, DefinitionQuery } from '../rag/index-worker-protocol';
+import type { Tree } from 'web-tree-sitter';
 import { grammarFor } from '../syntax/grammars';
 import { parseEdited, releaseTree } from '../edits/tree-cache';
 import { CompletionCache } from './cache';
@@ -255,7 +256,6 @@ export class CompletionService {
       const debounced = performance.now();
       const doc: CursorDocument = { text: req.text, offset: req.offset, path: req.path, languageId: req.languageId };
       const grammar = grammarFor(req.languageId, req.path);
-      // The index answers from its thread while this one parses.
       const lookup = definitionLookup(doc);
       const found = this.sources(lookup);
       found.catch(() => undefined);
@@ -266,11 +266,23 @@ export class CompletionService {
       // The previous block is a base only when it starts where this one does (a few keystrokes further on).
       const last = this.lastText.get(req.uri);
       const base = last && last.start === win.start && Math.abs(last.text.length - block.text.length) < 4096 ? last.text : null;
-      const tree = grammar && block.text.length < 500_000 ? await parseEdited(grammar, base, block.text).then((r) => r.tree, () => undefined) : undefined;
       this.rememberText(req.uri, { start: win.start, text: block.text });
+      // The block is parsed once its model request is on its way, so the parse runs during the model's time. Until
+      // then the text decides the mode; the tree can only narrow a block to one line (the cursor in a string or a
+      // comment), and it is known before the first chunk of the answer is read.
+      let mode = completionMode(block);
+      let tree: Tree | undefined;
+      let parseMs = 0;
+      let parsed: Promise<void> | undefined;
+      const parseBlock = () =>
+        (parsed ??= (async () => {
+          const t0 = performance.now();
+          tree = grammar && block.text.length < 500_000 ? await parseEdited(grammar, base, block.text).then((r) => r.tree, () => undefined) : undefined;
+          parseMs = performance.now() - t0;
+          mode = completionMode(block, tree);
+        })());
       try {
         const ctx = buildPromptContext(doc, await found, config.completion.contextTokens, lookup);
-        const mode = completionMode(block, tree);
         const prepMs = performance.now() - debounced;
         const attempts: string[] = [];
         for (const ep of chain) {
@@ -294,7 +306,9 @@ export class CompletionService {
           const modelStart = performance.now();
           try {
             const template = await this.template(ep, protocol, signal);
-            const result = await fim(protocol, {
+            let requested!: () => void;
+            const dispatched = new Promise<void>((resolve) => (requested = resolve));
+            const answer = fim(protocol, {
               baseUrl: ep.baseUrl,
               model: ep.model,
               prefix: ctx.prefix,
@@ -310,8 +324,15 @@ export class CompletionService {
               timeoutMs: config.completion.timeoutMs,
               signal,
               onText: (t) => streamDone(t, doc, mode),
+              onRequest: requested,
               ...(protocol === 'llamacpp' ? { llama: this.deps.models.llamaRuntime() } : {}),
             });
+            answer.then(requested, requested);
+            // One turn of the event loop after the request is handed over: it is written to the socket by then.
+            await dispatched;
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            await parseBlock();
+            const result = await answer;
             breaker.success();
             const modelMs = performance.now() - modelStart;
             const postStart = performance.now();
@@ -333,13 +354,13 @@ export class CompletionService {
               cached: false,
               endpoint: ep,
               protocol,
-              overheadMs: prepMs + postMs,
+              overheadMs: prepMs + parseMs + postMs,
               totalMs,
               raw: result.text,
               ...(dropped ? { dropped } : {}),
               prompt: { prefix: ctx.prefix, suffix: ctx.suffix, snippets: ctx.snippets.length, tokens: ctx.tokens },
             };
-            this.deps.log.debug('completion', { model: ep.model, protocol, mode, ms: Math.round(totalMs), modelMs: Math.round(modelMs), finish: result.finish, chars: text.length, dropped });
+            this.deps.log.debug('completion', { model: ep.model, protocol, mode, ms: Math.round(totalMs), modelMs: Math.round(modelMs), parseMs: Math.round(parseMs), finish: result.finish, chars: text.length, dropped });
             return this.remember(outcome, template.mode === 'raw' ? template.template.render(ctx.prefix, ctx.suffix) : `${ctx.prefix}<CURSOR>${ctx.suffix}`);
           } catch (err) {
             const e = err instanceof ModelError ? err : new ModelError('other', err instanceof Error ? err.message : String(err));

@@ -19,6 +19,8 @@ export interface GuardOptions {
   /** Filter the response body as newline-delimited JSON. */
   ndjson?: boolean;
   onMalformed?: (line: string) => void;
+  /** Called once the request has been handed to the HTTP client (its answer not awaited yet). */
+  onRequest?: () => void;
 }
 
 export interface Guard {
@@ -97,7 +99,9 @@ export function createGuard(opts: GuardOptions): Guard {
     }
     const signals = [controller.signal, ...(init?.signal ? [init.signal] : [])];
     arm('no response', url);
-    const res = await fetch(input, { ...init, signal: AbortSignal.any(signals) });
+    const pending = fetch(input, { ...init, signal: AbortSignal.any(signals) });
+    opts.onRequest?.();
+    const res = await pending;
     if (!res.body) {
       clear();
       return res;
