@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { Tree } from 'web-tree-sitter';
 import type { Config } from '../../../shared/config/schema';
 import type { CompletionInfoResult } from '../../../shared/protocol';
 import { FeedbackStore } from '../agents/feedback';
@@ -17,7 +18,6 @@ import type { ResolvedEndpoint } from '../models/endpoints';
 import { ModelError } from '../models/errors';
 import type { ModelRouter } from '../models/router';
 import type { DefinitionAnswer, DefinitionQuery } from '../rag/index-worker-protocol';
-import type { Tree } from 'web-tree-sitter';
 import { grammarFor } from '../syntax/grammars';
 import { parseEdited, releaseTree } from '../edits/tree-cache';
 import { CompletionCache } from './cache';
@@ -126,12 +126,15 @@ export class CompletionService {
 
   /** Warm-ups run one after another: a window restoring ten editors does not read everything at once. */
   private warming: Promise<void> = Promise.resolve();
+  /** Completions being worked out now: a warm-up never takes the thread from one. */
+  private inFlight = 0;
 
   /**
    * A document just opened, before anyone types in it: what its first completion would otherwise do cold is done
    * now, in the background. The endpoint's fill-in-the-middle support is asked once (that first HTTP request also
    * loads the HTTP client), and the names the file imports and calls are looked up in the index and their
-   * definitions' files read. Nothing is sent to a model; a closed document is skipped.
+   * definitions' files read. Nothing is sent to a model; a closed document is skipped, and so is the reading while
+   * a completion is being worked out (it reads what it needs itself).
    */
   prepare(req: Omit<CompletionRequest, 'offset'>): void {
     if (!this.enabledFor(req.languageId)) return;
@@ -148,9 +151,12 @@ export class CompletionService {
     if (ep && protocol && protocol !== 'llamacpp' && checkEndpoint(ep.baseUrl, config.models.allowCloud).allowed) {
       await this.template(ep, protocol, AbortSignal.timeout(config.completion.timeoutMs));
     }
+    if (this.inFlight > 0 || !this.lastText.has(req.uri)) return;
     const doc: CursorDocument = { text: req.text, offset: req.text.length >> 1, path: req.path, languageId: req.languageId };
     const lookup = definitionLookup(doc);
-    buildPromptContext(doc, await this.sources(lookup), config.completion.contextTokens, lookup);
+    const sources = await this.sources(lookup);
+    if (this.inFlight > 0 || !this.lastText.has(req.uri)) return;
+    buildPromptContext(doc, sources, config.completion.contextTokens, lookup);
   }
 
   /** A closed document: its last block's tree is freed now, not in whatever parse later evicts it from the cache. */
@@ -251,6 +257,7 @@ export class CompletionService {
       const totalMs = performance.now() - started;
       return this.remember({ id: '', text: hit, cached: true, overheadMs: totalMs, totalMs }, `${before.slice(-2000)}<CURSOR>${after.slice(0, 500)}`);
     }
+    this.inFlight++;
     try {
       if (config.completion.debounceMs) await sleep(config.completion.debounceMs, signal);
       const debounced = performance.now();
@@ -266,7 +273,6 @@ export class CompletionService {
       // The previous block is a base only when it starts where this one does (a few keystrokes further on).
       const last = this.lastText.get(req.uri);
       const base = last && last.start === win.start && Math.abs(last.text.length - block.text.length) < 4096 ? last.text : null;
-      this.rememberText(req.uri, { start: win.start, text: block.text });
       // The block is parsed once its model request is on its way, so the parse runs during the model's time. Until
       // then the text decides the mode; the tree can only narrow a block to one line (the cursor in a string or a
       // comment), and it is known before the first chunk of the answer is read.
@@ -279,6 +285,8 @@ export class CompletionService {
           const t0 = performance.now();
           tree = grammar && block.text.length < 500_000 ? await parseEdited(grammar, base, block.text).then((r) => r.tree, () => undefined) : undefined;
           parseMs = performance.now() - t0;
+          // The next request's parse starts from this tree (a request cancelled before its parse keeps the last one).
+          this.rememberText(req.uri, { start: win.start, text: block.text });
           mode = completionMode(block, tree);
         })());
       try {
@@ -382,6 +390,8 @@ export class CompletionService {
     } catch (err) {
       if (err instanceof ModelError && err.kind === 'cancelled') this.stats.cancelled++;
       throw err;
+    } finally {
+      this.inFlight--;
     }
   }
 
