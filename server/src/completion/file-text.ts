@@ -8,10 +8,6 @@ export class FileText {
 
   constructor(readonly text: string) {}
 
-  get lineCount(): number {
-    return this.lineStarts().length;
-  }
-
   /** Lines [from, to], 1-based and inclusive, clamped to the file; without their line breaks (\n or \r\n). */
   lines(from: number, to: number): string[] {
     const starts = this.lineStarts();

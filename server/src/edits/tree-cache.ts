@@ -118,11 +118,8 @@ export function changedRanges(a: string, b: string): ChangedRange[] {
 
 /**
  * The tree of `after`; incremental from `before`'s cached tree when there is one. The caller owns the result and
- * must `delete()` it.
- */
-/**
- * `after`'s tree, re-parsed incrementally from `before`'s cached tree when there is one. `keep: false` for a tree
- * used once (a completion's trial insertion): caching it would push out trees that later parses start from.
+ * must `delete()` it. `keep: false` for a tree used once (a completion's trial insertion): caching it would push
+ * out trees that later parses start from.
  */
 export async function parseEdited(grammar: GrammarName, before: string | null, after: string, keep = true): Promise<{ tree: Tree; incremental: boolean }> {
   const language = await loadLanguage(grammar);

@@ -64,14 +64,17 @@ export function register(ctx: Pick<ServerContext, 'connection' | 'rpc' | 'config
   const root = () => ctx.config.workspaceRoot;
 
   ctx.documents.onDidOpen((e) => {
-    service.edits.opened(relPath(root(), e.document.uri), e.document.getText());
-    service.opened(e.document.uri, e.document.getText());
-    service.prepare({ uri: e.document.uri, path: relPath(root(), e.document.uri), languageId: e.document.languageId, text: e.document.getText() });
+    const rel = relPath(root(), e.document.uri);
+    const text = e.document.getText();
+    service.edits.opened(rel, text);
+    service.opened(e.document.uri, text);
+    service.prepare({ uri: e.document.uri, path: rel, languageId: e.document.languageId, text });
   });
   ctx.documents.onDidChangeContent((e) => service.edits.changed(relPath(root(), e.document.uri), e.document.getText()));
   ctx.documents.onDidClose((e) => {
-    service.edits.closed(relPath(root(), e.document.uri));
-    service.closed(e.document.uri, e.document.languageId, relPath(root(), e.document.uri));
+    const rel = relPath(root(), e.document.uri);
+    service.edits.closed(rel);
+    service.closed(e.document.uri, e.document.languageId, rel);
   });
   ctx.config.onChange(() => service.cache.clear());
 
