@@ -176,16 +176,26 @@ describe('textDocument/inlineCompletion', () => {
     expect(standin!.calls('/api/generate')).toHaveLength(1);
   });
 
-  it('keeps to one line inside a docstring: the tree that says so is parsed while the model answers', async () => {
-    await setup({}, ollamaChat, { fimReplies: [{ text: 'Returns the port.\n    Raises on a bad value.\n' }] });
-    const py = pathToFileURL(path.join(ws!.root, 'doc.py')).href;
-    const text = 'def port(raw):\n    """\n    \n    """\n    return int(raw)\n';
-    await server!.client.sendNotification('textDocument/didOpen', { textDocument: { uri: py, languageId: 'python', version: 1, text } });
-    const items = await server!.client.sendRequest<InlineCompletionItem[]>('textDocument/inlineCompletion', { textDocument: { uri: py }, position: { line: 2, character: 4 }, context: { triggerKind: 2 } });
-    expect(items).toEqual([expect.objectContaining({ insertText: 'Returns the port.' })]);
-    // The text alone said a block (an empty line): the request went out before the parse, asking for a block's tokens.
-    const body = standin!.calls('/api/generate').at(-1)!.body as { options: { num_predict: number } };
-    expect(body.options.num_predict).toBe(128);
+  it('keeps to one line inside a docstring, whether the tree that says so is parsed before the request or during it', async () => {
+    const twice = 'Returns the port.\n    Raises on a bad value.\n';
+    await setup({}, ollamaChat, { fimReplies: [{ text: twice }, { text: twice }] });
+    const ask = async (name: string, text: string, line: number) => {
+      const uri = pathToFileURL(path.join(ws!.root, name)).href;
+      await server!.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+      const items = await server!.client.sendRequest<InlineCompletionItem[]>('textDocument/inlineCompletion', { textDocument: { uri }, position: { line, character: 4 }, context: { triggerKind: 2 } });
+      return { items, sent: (standin!.calls('/api/generate').at(-1)!.body as { options: { num_predict: number } }).options.num_predict };
+    };
+    // A small block is parsed while the index answers: the request already asks for one line's tokens.
+    const small = await ask('small.py', 'def port(raw):\n    """\n    \n    """\n    return int(raw)\n', 2);
+    expect(small.items).toEqual([expect.objectContaining({ insertText: 'Returns the port.' })]);
+    expect(small.sent).toBe(64);
+    // A large one is parsed once the request is out: the text alone said a block (an empty line), so the request
+    // asked for a block's tokens, and the tree, known before the answer is read, still keeps it to one line.
+    const doc = Array.from({ length: 120 }, (_, i) => `    line ${i} of a long description of what this function does.`).join('\n');
+    const filler = Array.from({ length: 300 }, (_, i) => `def helper_${i}(x):\n    return x + ${i}\n`).join('\n');
+    const large = await ask('large.py', `def port(raw):\n    """\n    \n${doc}\n    """\n    return int(raw)\n\n\n${filler}`, 2);
+    expect(large.items).toEqual([expect.objectContaining({ insertText: 'Returns the port.' })]);
+    expect(large.sent).toBe(128);
   });
 
   it('serves the same result as a completion item, and records an accepted completion for the feedback export', async () => {

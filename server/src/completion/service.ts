@@ -69,6 +69,8 @@ export interface CompletionOutcome {
 const TEMPERATURE = 0.2;
 const MAX_PENDING_FEEDBACK = 200;
 const STAT_EVERY_MS = 1000;
+/** A block this small, with the last one's tree to start from, is parsed while the index answers. */
+const SMALL_BLOCK = 4_000;
 /** Documents whose last text is kept for incremental parsing. */
 const MAX_DOCUMENTS = 8;
 
@@ -289,6 +291,9 @@ export class CompletionService {
           this.rememberText(req.uri, { start: win.start, text: block.text });
           mode = completionMode(block, tree);
         })());
+      // A small block a keystroke on from the last one re-parses in well under a millisecond: that fits in the wait
+      // for the index's answer.
+      if (base !== null && block.text.length < SMALL_BLOCK) void parseBlock();
       try {
         const ctx = buildPromptContext(doc, await found, config.completion.contextTokens, lookup);
         const prepMs = performance.now() - debounced;
