@@ -89,8 +89,7 @@ async function startServer(transport: 'in-process' | 'stdio', ws: string, initia
     waiting.delete(params.uri);
     for (const r of resolve) r();
   });
-  await p.client.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(ws).href, capabilities: {}, initializationOptions });
-  await p.client.sendNotification('initialized', {});
+  await p.initialize(ws, initializationOptions);
   return {
     client: p.client,
     diagnostics: (uri) => new Promise<void>((r) => waiting.set(uri, [...(waiting.get(uri) ?? []), r])),

@@ -14,7 +14,8 @@ export interface LspProcess {
   stdout: Buffer[];
   stderr: string[];
   exit: Promise<number | null>;
-  initialize(root: string | null): Promise<InitializeResult>;
+  /** `initializationOptions`: what an editor passes (settings), none by default. */
+  initialize(root: string | null, initializationOptions?: unknown): Promise<InitializeResult>;
   kill(): void;
 }
 
@@ -33,11 +34,12 @@ export function spawnStdioServer(env: Record<string, string> = {}): LspProcess {
     stdout,
     stderr,
     exit,
-    async initialize(root) {
+    async initialize(root, initializationOptions) {
       const r = await client.sendRequest<InitializeResult>('initialize', {
         processId: process.pid,
         rootUri: root ? pathToFileURL(root).href : null,
         capabilities: {},
+        ...(initializationOptions === undefined ? {} : { initializationOptions }),
       });
       await client.sendNotification('initialized', {});
       return r;

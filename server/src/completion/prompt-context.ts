@@ -8,9 +8,9 @@
  * the cursor.
  */
 import { estimateTokens } from '../models/token-estimate';
-import { newlines } from './file-text';
 import type { FimSnippet } from './fim-transport';
 import { receiverAt, receiverTypes } from './receiver-type';
+import { countNewlines } from './text-lines';
 
 export interface CursorDocument {
   text: string;
@@ -357,8 +357,8 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
   let left = budget - estimateTokens(prefix) - estimateTokens(suffix) - estimateTokens(header);
 
   // What the model already sees of this file: lines [shownFrom, shownTo] (1-based).
-  const shownFrom = 1 + newlines(before, 0, before.length - prefix.length);
-  const shownTo = shownFrom + newlines(prefix, 0, prefix.length) + newlines(suffix, 0, suffix.length);
+  const shownFrom = 1 + countNewlines(before, 0, before.length - prefix.length);
+  const shownTo = shownFrom + countNewlines(prefix, 0, prefix.length) + countNewlines(suffix, 0, suffix.length);
 
   const candidates: Candidate[] = [];
   const { imports } = lookup;

@@ -5,7 +5,7 @@
  * a document split into lines on every keystroke is thousands of strings for the garbage collector to copy.
  */
 import { commonAffixes } from '../edits/text';
-import { newlines } from './file-text';
+import { countNewlines } from './text-lines';
 
 export interface EditedRegion {
   path: string;
@@ -39,10 +39,10 @@ export class RecentEdits {
     const { prefix, suffix } = commonAffixes(prev, text);
     // Lines are 1-based; a change that starts at the end of the old text's last line (lines appended) starts on
     // the next line.
-    let startLine = 1 + newlines(text, 0, prefix);
+    let startLine = 1 + countNewlines(text, 0, prefix);
     if (prefix === prev.length && text[prefix] === '\n') startLine++;
     const changedTo = text.length - suffix;
-    const endLine = changedTo > prefix ? 1 + newlines(text, 0, changedTo - 1) : startLine;
+    const endLine = changedTo > prefix ? 1 + countNewlines(text, 0, changedTo - 1) : startLine;
     const region: EditedRegion = { path, startLine, endLine: Math.max(startLine, endLine), at: this.now() };
     // Typing on the same lines extends one region instead of flooding the list.
     const same = this.regions.findIndex((r) => r.path === path && r.startLine <= region.endLine + 1 && region.startLine <= r.endLine + 1);

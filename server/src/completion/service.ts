@@ -21,7 +21,7 @@ import type { DefinitionAnswer, DefinitionQuery } from '../rag/index-worker-prot
 import { grammarFor } from '../syntax/grammars';
 import { parseEdited, releaseTree } from '../edits/tree-cache';
 import { CompletionCache } from './cache';
-import { FileText } from './file-text';
+import { TextLines } from './text-lines';
 import { chooseTemplate, type TemplateChoice } from './fim-templates';
 import { fim, ollamaHasNativeFim, protocolFor, type FimProtocol } from './fim-transport';
 import { addsSyntaxError, completionMode, shapeCompletion, streamDone } from './postprocess';
@@ -86,7 +86,7 @@ export class CompletionService {
   readonly edits: RecentEdits;
   private readonly nativeFim = new Map<string, boolean>();
   private readonly pending = new Map<string, { prompt: string; response: string }>();
-  private readonly files = new Map<string, { mtime: number; file: FileText; checked: number }>();
+  private readonly files = new Map<string, { mtime: number; file: TextLines; checked: number }>();
   /** Each document's parsed block at its last request (or its text when opened): the next parse starts from that tree. */
   private readonly lastText = new Map<string, { start: number; text: string }>();
   readonly stats = { served: 0, cached: 0, cancelled: 0, accepted: 0, rejected: 0, lastMs: undefined as number | undefined };
@@ -103,7 +103,7 @@ export class CompletionService {
 
   /** What the prompt needs from the index at this cursor, fetched in one lookup. */
   private async sources({ names, stem, types }: DefinitionLookup): Promise<ContextSources> {
-    const files = new Map<string, FileText | undefined>();
+    const files = new Map<string, TextLines | undefined>();
     const found = await this.deps.definitions({ names, ...(stem ? { stem } : {}), ...(types.length ? { types } : {}) });
     return {
       definitions: (name) => found.named[name] ?? [],
@@ -176,9 +176,9 @@ export class CompletionService {
   }
 
   /** Open text first, else the file on disk (cached by mtime: a definition's file is read once per change). */
-  private fileOf(rel: string): FileText | undefined {
+  private fileOf(rel: string): TextLines | undefined {
     const open = this.deps.openText(rel);
-    if (open !== undefined) return new FileText(open);
+    if (open !== undefined) return new TextLines(open);
     const root = this.deps.root();
     if (!root) return undefined;
     const abs = path.join(root, rel);
@@ -192,7 +192,7 @@ export class CompletionService {
         hit.checked = now;
         return hit.file;
       }
-      const file = new FileText(readFileSync(abs, 'utf8'));
+      const file = new TextLines(readFileSync(abs, 'utf8'));
       this.files.set(rel, { mtime, file, checked: now });
       if (this.files.size > 500) this.files.delete(this.files.keys().next().value!);
       return file;

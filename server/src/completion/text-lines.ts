@@ -3,7 +3,7 @@
  * keystroke; keeping a large file as one string and its line starts (a typed array) instead of thousands of line
  * strings leaves the garbage collector little to copy while those files stay cached.
  */
-export class FileText {
+export class TextLines {
   private starts: Int32Array | undefined;
 
   constructor(readonly text: string) {}
@@ -31,7 +31,7 @@ export class FileText {
 }
 
 /** How many \n text[from, to) holds. */
-export function newlines(text: string, from: number, to: number): number {
+export function countNewlines(text: string, from: number, to: number): number {
   let n = 0;
   for (let at = text.indexOf('\n', from); at >= 0 && at < to; at = text.indexOf('\n', at + 1)) n++;
   return n;
