@@ -10,7 +10,8 @@
  *    the stand-in at `/api/generate`) counts as a hit when it holds the callee's definition line. Budget: 1,024
  *    tokens (`nootropic.completion.contextTokens`). Baseline, same cases and budget: the prompt built from the
  *    current file only (basic FIM). Figures per half: `tune` is what the context code was tuned on, `report` was
- *    not looked at while tuning.
+ *    not looked at while tuning. The line is typed 150 ms after its file opens (`--open-pause MS`), as a person
+ *    starts typing a moment after opening a file: the server's warm-up at open has read the folder by then.
  * 2. Overhead: each inline-completion request's round trip through the server against a stand-in that answers
  *    instantly with the rest of the cut line (as a model that guessed right would: the post-processing and its
  *    syntax check run as on a real answer), and right after it the raw model call alone (the same recorded
@@ -56,6 +57,8 @@ const SCALE_TRANSPORTS = (arg('scale-transport', 'stdio,in-process').split(',') 
 /** Member calls of free functions left out, per repository (candidate lines, before one case per callee is kept). */
 const dropped = new Map<string, number>();
 const BUDGET = 1024;
+/** How long after opening a file its line is typed, in the recall runs. */
+const OPEN_PAUSE_MS = Number(arg('open-pause', '150'));
 const CACHE = path.join(__dirname, '..', '.cache', 'retrieval');
 
 const DEF: Record<string, RegExp[]> = {
@@ -249,6 +252,9 @@ async function main(): Promise<void> {
       const checked = server.diagnostics(uri);
       await server.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: LANG_ID[lang], version: version++, text: file.content } });
       await checked;
+      // A moment passes before the person types (recall only: the 50k-chunk overhead types at once, the strictest
+      // case): the warm-up at open, which reads the files beside this one for what they call, is done by then.
+      if (!into) await new Promise((r) => setTimeout(r, OPEN_PAUSE_MS));
       lineNow = file.line;
     }
     // The server asks for incremental sync, so an editor sends the changed range only: here, the cut line.

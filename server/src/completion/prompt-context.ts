@@ -9,6 +9,7 @@
  */
 import { estimateTokens } from '../models/token-estimate';
 import type { FimSnippet } from './fim-transport';
+import type { NeighbourCounts } from './neighbour-calls';
 import { receiverAt, receiverTypes } from './receiver-type';
 import { countNewlines } from './text-lines';
 
@@ -232,6 +233,21 @@ const FULL_DEFINITIONS = 2;
 const DEFINITION_LINES = 60;
 /** Lines read for a definition that can only show its signature: past decorators and a doc comment. */
 const SIGNATURE_LINES = 40;
+/**
+ * What a name adds when every file beside this one calls it (in proportion to the share that do): the folder's
+ * pattern, for a cursor where nothing of the call is typed.
+ */
+const NEIGHBOUR_BONUS = 0.6;
+/** The same for a receiver's member, on the members' rank (where each use in this file adds 10). */
+const NEIGHBOUR_MEMBER_BONUS = 50;
+/**
+ * What a name adds when the function the cursor is in is named for it (`TestAddFlagSet` and `AddFlagSet`, `do_urlize`
+ * and `urlize`): tests and wrappers call what they are named after. On the members' rank, ENCLOSING_MEMBER_BONUS.
+ */
+const ENCLOSING_BONUS = 1;
+const ENCLOSING_MEMBER_BONUS = 100;
+/** How far back from the cursor the enclosing function's definition line is looked for. */
+const ENCLOSING_CHARS = 8_000;
 /** At most this many of the receiver's members are read (more never fit the members' share). */
 const MAX_MEMBERS = 60;
 /** What a module member named like its module adds to its rank: above members the file does not use yet. */
@@ -251,6 +267,12 @@ export interface DefinitionLookup {
   imports: ReturnType<typeof importedNames>;
   stem?: string;
   types: string[];
+  /** What the files beside this one call (neighbour-calls.ts), when known. */
+  neighbours?: NeighbourCounts;
+  /** Names looked up only because the files beside this one call them. */
+  guessed?: Set<string>;
+  /** What the function around the cursor is named for (subjectOf). */
+  subject?: string;
 }
 
 /** The part of a file read for the names it calls and uses: all of it, or FILE_SCAN_CHARS around the cursor. */
@@ -264,9 +286,11 @@ const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) |
 
 /**
  * How often the file calls each name (3 characters or more, not a keyword) in [from, to): `name(`, found from each
- * `(` back (a regular expression trying every position costs twice as much on a large file).
+ * `(` back (a regular expression trying every position costs twice as much on a large file). With `members`, calls
+ * on a value are counted there instead, by the word before the dot and the name: `f.getFlagType(` as
+ * `f.getFlagType`, `).name(` as `.name`.
  */
-function fileUses(text: string, from: number, to: number): Map<string, number> {
+export function fileUses(text: string, from: number, to: number, members?: Map<string, number>): Map<string, number> {
   const uses = new Map<string, number>();
   for (let p = text.indexOf('(', from); p >= 0 && p < to; p = text.indexOf('(', p + 1)) {
     let e = p;
@@ -276,7 +300,13 @@ function fileUses(text: string, from: number, to: number): Map<string, number> {
     const first = text.charCodeAt(b);
     if (e - b < 3 || (first >= 48 && first <= 57)) continue;
     const name = text.slice(b, e);
-    if (!KEYWORDS.has(name)) uses.set(name, (uses.get(name) ?? 0) + 1);
+    if (KEYWORDS.has(name)) continue;
+    if (members && text.charCodeAt(b - 1) === 46) {
+      let r = b - 1;
+      while (r > from && isWordChar(text.charCodeAt(r - 1))) r--;
+      const key = text.slice(r, b) + name;
+      members.set(key, (members.get(key) ?? 0) + 1);
+    } else uses.set(name, (uses.get(name) ?? 0) + 1);
   }
   return uses;
 }
@@ -289,7 +319,7 @@ function usedIn(text: string, name: string, from: number, to: number): boolean {
   return false;
 }
 
-export function definitionLookup(doc: CursorDocument): DefinitionLookup {
+export function definitionLookup(doc: CursorDocument, neighbours?: NeighbourCounts): DefinitionLookup {
   const before = doc.text.slice(0, doc.offset);
   const names = nearIdentifiers(doc.text, doc.offset);
   const { from, to } = scanWindow(doc.text, doc.offset);
@@ -303,10 +333,24 @@ export function definitionLookup(doc: CursorDocument): DefinitionLookup {
     const used = pastImports >= 0 && usedIn(doc.text, name, Math.max(from, pastImports), to);
     names.set(name, (names.get(name) ?? 0) + (used ? IMPORTED_BONUS : UNUSED_IMPORT_BONUS));
   }
+  // Names only the files beside this one call are guesses at the folder's pattern: shown by their signature.
+  const guessed = new Set<string>();
+  if (neighbours?.files) {
+    for (const name of neighbours.top) {
+      if (!names.has(name)) guessed.add(name);
+      names.set(name, (names.get(name) ?? 0) + (NEIGHBOUR_BONUS * neighbours.calling(name)) / neighbours.files);
+    }
+  }
+  // The name the enclosing function is about is looked up too (a test's subject need not appear near the cursor).
+  const subject = subjectOf(before);
+  if (subject) {
+    for (const [name, score] of names) if (about(name, subject)) names.set(name, score + ENCLOSING_BONUS);
+    if (!names.has(subject) && !KEYWORDS.has(subject)) names.set(subject, ENCLOSING_BONUS);
+  }
   const best = [...names].sort((a, b) => b[1] - a[1]).slice(0, MAX_LOOKUPS);
   const receiver = receiverAt(before);
   const stem = receiver ? receiver.expr.split(/\.|::/).pop()!.replace(/\(\)$/, '') : undefined;
-  return { names: best.map(([n]) => n), scores: new Map(best), imports, ...(stem ? { stem } : {}), types: receiverTypes(doc.text, doc.offset, doc.languageId) };
+  return { names: best.map(([n]) => n), scores: new Map(best), imports, ...(stem ? { stem } : {}), types: receiverTypes(doc.text, doc.offset, doc.languageId), ...(neighbours ? { neighbours, guessed } : {}), ...(subject ? { subject } : {}) };
 }
 
 interface Candidate {
@@ -332,6 +376,24 @@ function firstLine(lines: string[], name: string): string {
 function otherReceiver(line: string, type: string): boolean {
   const m = /^func\s*\(\s*(?:\w+\s+)?\*?\s*(\w+)/.exec(line);
   return !!m && m[1] !== type;
+}
+
+/**
+ * What the function around the cursor is named for: its name (from the last definition line before the cursor)
+ * without a test prefix. `func TestAddFlagSet(` → `AddFlagSet`, `def test_urlize(` → `urlize`, `def do_urlize(` →
+ * `do_urlize`.
+ */
+function subjectOf(before: string): string | undefined {
+  let name: string | undefined;
+  const tail = before.length > ENCLOSING_CHARS ? before.slice(-ENCLOSING_CHARS) : before;
+  for (const m of tail.matchAll(/^[ \t]*(?:(?:pub(?:\([\w:]+\))?|async|export|default|static|unsafe|const)\s+)*(?:function|func|def|fn)\b\s*(?:\([^)\n]*\)\s*)?\*?\s*([A-Za-z_$][\w$]*)/gm)) name = m[1];
+  const subject = name?.replace(/^(?:Test|Benchmark|Example|Fuzz|test)_?(?=[A-Za-z])/, '');
+  return subject && subject.length >= 4 ? subject : undefined;
+}
+
+/** Whether a function named for `subject` is about `name`: the subject contains it (four letters or more), any case. */
+function about(name: string, subject: string): boolean {
+  return name.length >= 4 && subject.toLowerCase().replace(/_/g, '').includes(name.toLowerCase().replace(/_/g, ''));
 }
 
 /** `group` and `grouping`, `parse` and `parser`: one name starts with the other, four letters or more shared. */
@@ -366,12 +428,13 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
   let rank = 0;
   for (const [name, nearScore] of [...lookup.scores].sort((a, b) => b[1] - a[1])) {
     const sites = sources.definitions(name);
+    const guess = lookup.guessed?.has(name) ?? false;
     // A name defined in several places (this file included) is a guess at each: its rank shares out.
     const score = nearScore / Math.max(1, sites.length);
     let added = false;
     for (const site of sites.slice(0, 2)) {
       if (site.path === doc.path) continue;
-      const mayBeWhole = rank < FULL_DEFINITIONS && site.endLine - site.startLine < DEFINITION_LINES;
+      const mayBeWhole = !guess && rank < FULL_DEFINITIONS && site.endLine - site.startLine < DEFINITION_LINES;
       const lines = sources.lines(site.path, site.startLine, Math.min(site.endLine, site.startLine + (mayBeWhole ? DEFINITION_LINES : SIGNATURE_LINES) - 1));
       if (!lines?.length) continue;
       const short = signatureOf(lines, name);
@@ -380,7 +443,7 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
       candidates.push({ key: `${site.path}:${site.startLine}`, path: site.path, startLine: site.startLine, full: whole ? full : short, ...(whole && short !== full ? { short } : {}), kind: whole ? 'definition' : 'signature', score, ...(whole ? {} : { grouped: true }) });
       added = true;
     }
-    if (added) rank++;
+    if (added && !guess) rank++;
   }
   const now = Date.now();
   const near = new Set(lookup.names);
@@ -405,14 +468,16 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     const typed = receiver.typed;
     const uses = memberUses(doc.text);
     const usedHere = (name: string) => uses.get(name) ?? 0;
-    // Ranked by name first (typed prefix, uses in this file, the type before the module, declaration order), so only
-    // the members that can fit are read for their signature line.
+    const { neighbours, stem, subject } = lookup;
+    // What the files beside this one call on a receiver spelled like this one (`f.`, `cmp.`, `self.buf.`: `buf.`).
+    const usedBeside = (name: string) => (neighbours?.files && stem ? neighbours.callingOn(stem, name) / neighbours.files : 0);
+    // Ranked by name first (typed prefix, uses in this file and beside it, the type before the module, declaration
+    // order), so only the members that can fit are read for their signature line.
     const ranked: { site: DefinitionSite & { name: string }; type?: string; score: number }[] = [];
     const rank = (site: DefinitionSite & { name: string }, base: number, i: number, type?: string) =>
-      ranked.push({ site, ...(type ? { type } : {}), score: base + (typed && site.name.startsWith(typed) ? 1000 : 0) + Math.min(usedHere(site.name), 9) * 10 - i / 10_000 });
+      ranked.push({ site, ...(type ? { type } : {}), score: base + (typed && site.name.startsWith(typed) ? 1000 : 0) + Math.min(usedHere(site.name), 9) * 10 + NEIGHBOUR_MEMBER_BONUS * usedBeside(site.name) + (subject && about(site.name, subject) ? ENCLOSING_MEMBER_BONUS : 0) - i / 10_000 });
     lookup.types.forEach((type, t) => (sources.typeMembers?.(type) ?? []).forEach((m, i) => rank(m, 200 - t * 20, i, type)));
     // A module's member named like the module (`grouping.group`, `parser.parse`) is often what it exists for.
-    const stem = lookup.stem;
     if (stem) (sources.moduleMembers?.(stem) ?? []).forEach((m, i) => m.path !== doc.path && rank(m, 100 + (namedLike(m.name, stem) ? MODULE_NAMESAKE_BONUS : 0), i));
     ranked.sort((a, b) => b.score - a.score);
     let kept = 0;

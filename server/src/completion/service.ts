@@ -26,6 +26,7 @@ import { chooseTemplate, type TemplateChoice } from './fim-templates';
 import { fim, ollamaHasNativeFim, protocolFor, type FimProtocol } from './fim-transport';
 import { addsSyntaxError, completionMode, shapeCompletion, streamDone } from './postprocess';
 import { buildPromptContext, definitionLookup, type ContextSources, type CursorDocument, type DefinitionLookup } from './prompt-context';
+import { NeighbourCalls } from './neighbour-calls';
 import { parseWindow } from './parse-window';
 import { RecentEdits } from './recent-edits';
 
@@ -84,6 +85,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export class CompletionService {
   readonly cache = new CompletionCache();
   readonly edits: RecentEdits;
+  private readonly neighbours: NeighbourCalls;
   private readonly nativeFim = new Map<string, boolean>();
   private readonly pending = new Map<string, { prompt: string; response: string }>();
   private readonly files = new Map<string, { mtime: number; file: TextLines; checked: number }>();
@@ -93,6 +95,7 @@ export class CompletionService {
 
   constructor(private readonly deps: CompletionDeps) {
     this.edits = new RecentEdits(deps.now);
+    this.neighbours = new NeighbourCalls(deps.root);
   }
 
   /** Whether completions are on for a language (the setting and the per-language list). */
@@ -154,8 +157,10 @@ export class CompletionService {
       await this.template(ep, protocol, AbortSignal.timeout(config.completion.timeoutMs));
     }
     if (this.inFlight > 0 || !this.lastText.has(req.uri)) return;
+    await this.neighbours.read(req.path);
+    if (this.inFlight > 0 || !this.lastText.has(req.uri)) return;
     const doc: CursorDocument = { text: req.text, offset: req.text.length >> 1, path: req.path, languageId: req.languageId };
-    const lookup = definitionLookup(doc);
+    const lookup = definitionLookup(doc, this.neighbours.of(req.path));
     const sources = await this.sources(lookup);
     if (this.inFlight > 0 || !this.lastText.has(req.uri)) return;
     buildPromptContext(doc, sources, config.completion.contextTokens, lookup);
@@ -265,7 +270,7 @@ export class CompletionService {
       const debounced = performance.now();
       const doc: CursorDocument = { text: req.text, offset: req.offset, path: req.path, languageId: req.languageId };
       const grammar = grammarFor(req.languageId, req.path);
-      const lookup = definitionLookup(doc);
+      const lookup = definitionLookup(doc, this.neighbours.of(req.path));
       const found = this.sources(lookup);
       found.catch(() => undefined);
       // Only the block around the cursor is parsed (parse-window.ts), incrementally from this document's previous

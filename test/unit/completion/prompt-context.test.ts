@@ -173,3 +173,73 @@ describe("the receiver's type members at `x.|`", () => {
     }
   });
 });
+
+describe('what the files beside this one call, and what the enclosing function is named for', () => {
+  // A Go type with many methods, declared in order: only the first few fit the budget by declaration order alone.
+  const methods = Array.from({ length: 80 }, (_, i) => `func (f *FlagSet) VisitAllFlagsNumber${i}(name string, fn func(*Flag)) error {\n\treturn nil\n}\n`).join('');
+  const flagGo = `package flags\n\n${methods}func (f *FlagSet) getFlagType(name string, ftype string) (interface{}, error) {\n\treturn nil, nil\n}\nfunc (f *FlagSet) AddFlagSet(other *FlagSet) {\n}\n`;
+  const members = [
+    ...Array.from({ length: 80 }, (_, i) => ({ path: 'flag.go', startLine: 3 + i * 3, endLine: 5 + i * 3, name: `VisitAllFlagsNumber${i}` })),
+    { path: 'flag.go', startLine: 243, endLine: 245, name: 'getFlagType' },
+    { path: 'flag.go', startLine: 246, endLine: 247, name: 'AddFlagSet' },
+  ];
+  const helpers = 'package flags\n\nfunc newFlagTester(t string) *FlagSet {\n\treturn nil\n}\n';
+  const files: Record<string, string> = { 'flag.go': flagGo, 'helpers_test.go': helpers };
+  const sources: ContextSources = {
+    definitions: (n) => (n === 'newFlagTester' ? [{ path: 'helpers_test.go', startLine: 3, endLine: 5 }] : []),
+    lines: (p, from, to) => files[p]?.split('\n').slice(from - 1, to),
+    recentEdits: () => [],
+    typeMembers: (t) => (t === 'FlagSet' ? members : []),
+  };
+  const neighbours = (counts: { bare?: Record<string, number>; member?: Record<string, number> }, files = 10) => ({
+    files,
+    calling: (n: string) => counts.bare?.[n] ?? 0,
+    callingOn: (r: string, n: string) => counts.member?.[`${r}.${n}`] ?? 0,
+    top: Object.keys(counts.bare ?? {}),
+  });
+
+  it('ranks the member the files beside this one call on a receiver spelled the same (`f.getFlagType(`) above declaration order', () => {
+    const text = 'package flags\n\nfunc (f *FlagSet) GetUint16(name string) (uint16, error) {\n\tval, err := f.';
+    const doc = { text, offset: text.length, path: 'uint16.go', languageId: 'go' };
+    const without = buildPromptContext(doc, sources, 512, definitionLookup(doc));
+    expect(without.prefix).not.toContain('getFlagType');
+    // Called as `g.getFlagType(` beside it counts for a `g.` receiver only.
+    const otherReceiver = buildPromptContext(doc, sources, 512, definitionLookup(doc, neighbours({ member: { 'g.getFlagType': 9 } })));
+    expect(otherReceiver.prefix).not.toContain('getFlagType');
+    const ctx = buildPromptContext(doc, sources, 512, definitionLookup(doc, neighbours({ member: { 'f.getFlagType': 9 } })));
+    expect(ctx.prefix).toContain('func (f *FlagSet) getFlagType(name string, ftype string) (interface{}, error) {');
+  });
+
+  it('looks up a name most files beside this one call, and shows it by its signature only', () => {
+    const text = 'package flags\n\nfunc setUp() *FlagSet {\n\tf := ';
+    const doc = { text, offset: text.length, path: 'bool_test.go', languageId: 'go' };
+    expect(definitionLookup(doc).names).not.toContain('newFlagTester');
+    const lookup = definitionLookup(doc, neighbours({ bare: { newFlagTester: 8 } }));
+    expect(lookup.names).toContain('newFlagTester');
+    const ctx = buildPromptContext(doc, sources, 1024, lookup);
+    const snippet = ctx.snippets.find((s) => s.filename === 'helpers_test.go');
+    expect(snippet?.text).toBe('func newFlagTester(t string) *FlagSet {');
+    expect(snippet?.kind).toBe('signature');
+  });
+
+  it("ranks the member a test is named for (`TestAddFlagSet` → `AddFlagSet`) and looks up a test's subject", () => {
+    const text = 'package flags\n\nfunc TestAddFlagSet(t *testing.T) {\n\toldSet := &FlagSet{}\n\toldSet.';
+    const doc = { text, offset: text.length, path: 'flag_test.go', languageId: 'go' };
+    const lookup = definitionLookup(doc);
+    expect(lookup.subject).toBe('AddFlagSet');
+    expect(lookup.names).toContain('AddFlagSet');
+    const ctx = buildPromptContext(doc, sources, 512, lookup);
+    expect(ctx.prefix).toContain('func (f *FlagSet) AddFlagSet(other *FlagSet) {');
+    const other = 'package flags\n\nfunc TestSomethingElse(t *testing.T) {\n\toldSet := &FlagSet{}\n\toldSet.';
+    expect(buildPromptContext({ ...doc, text: other, offset: other.length }, sources, 512).prefix).not.toContain('AddFlagSet');
+  });
+
+  it('reads the subject from Python, Rust and JS definitions, without a test prefix', () => {
+    const subject = (text: string, languageId: string) => definitionLookup({ text, offset: text.length, path: 'x', languageId }).subject;
+    expect(subject('def test_urlize(self):\n    rv = ', 'python')).toBe('urlize');
+    expect(subject('def do_urlize(value):\n    rv = ', 'python')).toBe('do_urlize');
+    expect(subject('    pub(crate) fn test_parse_version() {\n        let v = ', 'rust')).toBe('parse_version');
+    expect(subject('export async function loadConfig(path) {\n  const x = ', 'javascript')).toBe('loadConfig');
+    expect(subject('x = 1\n', 'python')).toBeUndefined();
+  });
+});
