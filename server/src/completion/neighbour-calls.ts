@@ -5,17 +5,17 @@
  * guess at a cursor where nothing of the call is typed yet, even when the current file never calls it.
  *
  * Folders are read in the background (when a document opens, or at the first completion in a folder), with the
- * event loop free between files, and kept for a minute; a completion uses what is known and never waits for it.
+ * event loop free between files, and kept for five minutes; a completion uses what is known and never waits for it.
  */
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileUses } from './prompt-context';
 
-/** At most this many neighbours are read per folder, and this much of each. */
+/** At most this many neighbours are read per folder, and this many bytes of each (a file's head shows its pattern). */
 const MAX_FILES = 60;
-const FILE_CHARS = 100_000;
+const FILE_BYTES = 32_000;
 /** A folder's counts are read again when asked for after this long. */
-const FRESH_MS = 60_000;
+const FRESH_MS = 300_000;
 /** Folders kept. */
 const MAX_FOLDERS = 32;
 /** Names a folder's files call most, kept for the prompt (those at least two other files call). */
@@ -79,7 +79,7 @@ export class NeighbourCalls {
     return { files, calling, callingOn, top };
   }
 
-  /** Reads `rel`'s folder unless it was read within the last minute; one read per folder at a time. */
+  /** Reads `rel`'s folder unless it was read within the last five minutes; one read per folder at a time. */
   read(rel: string): Promise<void> {
     const key = folderKey(rel);
     const folder = this.folders.get(key);
@@ -111,11 +111,10 @@ export class NeighbourCalls {
       try {
         // Links are not followed: a workspace's link points anywhere.
         if (!(await lstat(file)).isFile()) continue;
-        text = await readFile(file, 'utf8');
+        text = await head(file);
       } catch {
         continue;
       }
-      if (text.length > FILE_CHARS) text = text.slice(0, FILE_CHARS);
       const onValue = new Map<string, number>();
       const calls = { bare: new Set(fileUses(text, 0, text.length, onValue).keys()), member: new Set(onValue.keys()) };
       files.set(dir ? `${dir}/${name}` : name, calls);
@@ -126,6 +125,18 @@ export class NeighbourCalls {
     this.folders.delete(key);
     this.folders.set(key, { at: this.now(), files, bare, member, ranked });
     if (this.folders.size > MAX_FOLDERS) this.folders.delete(this.folders.keys().next().value!);
+  }
+}
+
+/** The first FILE_BYTES of a file, as text. */
+async function head(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(FILE_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, FILE_BYTES, 0);
+    return buf.toString('utf8', 0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 
