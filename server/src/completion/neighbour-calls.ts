@@ -100,7 +100,7 @@ export class NeighbourCalls {
     const [dir, ext] = splitKey(key);
     const abs = path.join(root, dir);
     // A document outside the workspace (its path is its bare name) has no neighbours here.
-    if (!(await lstat(path.join(root, rel)).catch(() => undefined))?.isFile()) return;
+    if (!(await lstat(path.join(root, rel)).catch(() => undefined))?.isFile()) return this.keep(key, new Map(), new Map(), new Map());
     const names = (await readdir(abs)).filter((n) => path.extname(n) === ext).sort().slice(0, MAX_FILES);
     const files = new Map<string, Calls>();
     const bare = new Map<string, number>();
@@ -121,6 +121,10 @@ export class NeighbourCalls {
       for (const n of calls.bare) bare.set(n, (bare.get(n) ?? 0) + 1);
       for (const n of calls.member) member.set(n, (member.get(n) ?? 0) + 1);
     }
+    this.keep(key, files, bare, member);
+  }
+
+  private keep(key: string, files: Map<string, Calls>, bare: Map<string, number>, member: Map<string, number>): void {
     const ranked = [...bare].filter(([, n]) => n >= 2).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, TOP * 2).map(([n]) => n);
     this.folders.delete(key);
     this.folders.set(key, { at: this.now(), files, bare, member, ranked });

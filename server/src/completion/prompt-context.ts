@@ -344,7 +344,8 @@ export function definitionLookup(doc: CursorDocument, neighbours?: NeighbourCoun
   // The name the enclosing function is about is looked up too (a test's subject need not appear near the cursor).
   const subject = subjectOf(before);
   if (subject) {
-    for (const [name, score] of names) if (about(name, subject)) names.set(name, score + ENCLOSING_BONUS);
+    const named = plain(subject);
+    for (const [name, score] of names) if (about(name, named)) names.set(name, score + ENCLOSING_BONUS);
     if (!names.has(subject) && !KEYWORDS.has(subject)) names.set(subject, ENCLOSING_BONUS);
   }
   const best = [...names].sort((a, b) => b[1] - a[1]).slice(0, MAX_LOOKUPS);
@@ -388,12 +389,16 @@ function subjectOf(before: string): string | undefined {
   const tail = before.length > ENCLOSING_CHARS ? before.slice(-ENCLOSING_CHARS) : before;
   for (const m of tail.matchAll(/^[ \t]*(?:(?:pub(?:\([\w:]+\))?|async|export|default|static|unsafe|const)\s+)*(?:function|func|def|fn)\b\s*(?:\([^)\n]*\)\s*)?\*?\s*([A-Za-z_$][\w$]*)/gm)) name = m[1];
   const subject = name?.replace(/^(?:Test|Benchmark|Example|Fuzz|test)_?(?=[A-Za-z])/, '');
-  return subject && subject.length >= 4 ? subject : undefined;
+  // `__init__`, `_helper`: named for no other definition.
+  return subject && subject.length >= 4 && /^[A-Za-z]/.test(subject) ? subject : undefined;
 }
 
-/** Whether a function named for `subject` is about `name`: the subject contains it (four letters or more), any case. */
+/** A name as `about` compares it: lower case, no underscores. */
+const plain = (name: string) => name.toLowerCase().replace(/_/g, '');
+
+/** Whether a function named for `subject` (plain) is about `name`: the subject contains it (four letters or more). */
 function about(name: string, subject: string): boolean {
-  return name.length >= 4 && subject.toLowerCase().replace(/_/g, '').includes(name.toLowerCase().replace(/_/g, ''));
+  return name.length >= 4 && subject.includes(plain(name));
 }
 
 /** `group` and `grouping`, `parse` and `parser`: one name starts with the other, four letters or more shared. */
@@ -468,7 +473,8 @@ export function buildPromptContext(doc: CursorDocument, sources: ContextSources,
     const typed = receiver.typed;
     const uses = memberUses(doc.text);
     const usedHere = (name: string) => uses.get(name) ?? 0;
-    const { neighbours, stem, subject } = lookup;
+    const { neighbours, stem } = lookup;
+    const subject = lookup.subject && plain(lookup.subject);
     // What the files beside this one call on a receiver spelled like this one (`f.`, `cmp.`, `self.buf.`: `buf.`).
     const usedBeside = (name: string) => (neighbours?.files && stem ? neighbours.callingOn(stem, name) / neighbours.files : 0);
     // Ranked by name first (typed prefix, uses in this file and beside it, the type before the module, declaration

@@ -241,5 +241,6 @@ describe('what the files beside this one call, and what the enclosing function i
     expect(subject('    pub(crate) fn test_parse_version() {\n        let v = ', 'rust')).toBe('parse_version');
     expect(subject('export async function loadConfig(path) {\n  const x = ', 'javascript')).toBe('loadConfig');
     expect(subject('x = 1\n', 'python')).toBeUndefined();
+    expect(subject('class A:\n    def __init__(self):\n        self.x = ', 'python')).toBeUndefined();
   });
 });
