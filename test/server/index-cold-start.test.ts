@@ -186,6 +186,13 @@ describe('persistence, interrupted writes, duplicates, one writer', () => {
     await ahead.updateFiles(['lib/geo.py']);
     await warming;
     expect(ahead.definitionsInFilesNamed('geo').map((r) => r.symbol).sort()).toEqual(['bearing', 'haversine_distance']);
+    // A name's answer is kept between keystrokes, and a change that moves or adds its definition is seen.
+    expect(ahead.definitionsNamed('bearing').map((r) => r.start_line)).toEqual([5]);
+    expect(ahead.definitionsNamed('bearing')).toBe(ahead.definitionsNamed('bearing'));
+    w.write('lib/geo.py', '\n\ndef haversine_distance(a, b):\n    return abs(a - b)\n\n\ndef bearing(a, b):\n    return 0\n');
+    w.write('lib/nav.py', 'def bearing(a, b):\n    return 1\n');
+    await ahead.updateFiles(['lib/geo.py', 'lib/nav.py']);
+    expect(ahead.definitionsNamed('bearing').map((r) => `${r.path}:${r.start_line}`).sort()).toEqual(['lib/geo.py:7', 'lib/nav.py:1']);
   });
 
   it('opens from the snapshot without opening the chunk table, whose version on disk is LanceDB\'s own; the first write opens it and sees other writers', async () => {

@@ -38,6 +38,8 @@ export type IndexedChunk = Pick<ChunkRow, 'path' | 'start_line' | 'end_line' | '
 /** Reciprocal rank fusion constant (Cormack et al.): ranks beyond ~60 barely matter. */
 /** Rows per turn of the event loop when the definition lookups are built ahead (about 5 ms of work). */
 const MAP_BUILD_SLICE = 2_000;
+/** Names whose definitions are kept decoded (definitionsNamed); past this many the cache starts over. */
+const NAMED_CACHE = 5_000;
 
 interface DefinitionMaps {
   byName: Map<string, number[]>;
@@ -90,10 +92,15 @@ export class WorkspaceIndex {
   /** `files` holds the snapshot's file list (read on first need while lazy). */
   private filesLoaded = true;
   private rows: (IndexedChunk | undefined)[] = [];
-  /** Exact symbol name → docs of definitions, built on first use and dropped whenever rows change. */
   /** Completion's definition lookups (definitionMaps), and a build of them in progress (warmDefinitionMaps). */
   private defMaps: DefinitionMaps | undefined;
   private mapBuild: MapBuild | undefined;
+  /**
+   * definitionsNamed's answers since the rows last changed: completion asks for the same few dozen names at every
+   * keystroke, and each answer otherwise reads and decodes its rows again (garbage the index thread collects in
+   * pauses that land inside the lookups).
+   */
+  private namedCache = new Map<string, IndexedChunk[]>();
   private readonly files = new Map<string, FileEntry>();
   private readonly docById = new Map<string, number>();
   private readonly idOf = new Map<number, string>();
@@ -404,7 +411,13 @@ export class WorkspaceIndex {
    * keystroke. From memory or, while the index is served lazily, from the snapshot's rows (read once).
    */
   definitionsNamed(name: string): IndexedChunk[] {
-    return this.rowsOf(this.definitionMaps().byName.get(name));
+    const maps = this.definitionMaps();
+    let rows = this.namedCache.get(name);
+    if (!rows) {
+      if (this.namedCache.size >= NAMED_CACHE) this.namedCache.clear();
+      this.namedCache.set(name, (rows = this.rowsOf(maps.byName.get(name))));
+    }
+    return rows;
   }
 
   /** Definitions in files whose name without extension is `stem` (`utils` → lib/utils.js), or in a Go package directory named `stem`: a module's members. */
@@ -444,6 +457,7 @@ export class WorkspaceIndex {
   /** The definition lookups are derived from the rows: any change to them drops the lookups. */
   private dropDefinitionMaps(): void {
     this.defMaps = this.mapBuild = undefined;
+    this.namedCache = new Map();
   }
 
   /**
