@@ -45,6 +45,12 @@ interface DefinitionMaps {
   byName: Map<string, number[]>;
   byStem: Map<string, number[]>;
   byScope: Map<string, number[]>;
+  /**
+   * definitionsNamed's decoded answers: completion asks for the same few dozen names at every keystroke, and each
+   * answer otherwise reads and decodes its rows again (garbage the index thread collects in pauses that land inside
+   * the lookups). Dropped with the maps whenever the rows change.
+   */
+  decoded: Map<string, IndexedChunk[]>;
 }
 
 interface MapBuild {
@@ -95,12 +101,6 @@ export class WorkspaceIndex {
   /** Completion's definition lookups (definitionMaps), and a build of them in progress (warmDefinitionMaps). */
   private defMaps: DefinitionMaps | undefined;
   private mapBuild: MapBuild | undefined;
-  /**
-   * definitionsNamed's answers since the rows last changed: completion asks for the same few dozen names at every
-   * keystroke, and each answer otherwise reads and decodes its rows again (garbage the index thread collects in
-   * pauses that land inside the lookups).
-   */
-  private namedCache = new Map<string, IndexedChunk[]>();
   private readonly files = new Map<string, FileEntry>();
   private readonly docById = new Map<string, number>();
   private readonly idOf = new Map<number, string>();
@@ -411,11 +411,11 @@ export class WorkspaceIndex {
    * keystroke. From memory or, while the index is served lazily, from the snapshot's rows (read once).
    */
   definitionsNamed(name: string): IndexedChunk[] {
-    const maps = this.definitionMaps();
-    let rows = this.namedCache.get(name);
+    const { byName, decoded } = this.definitionMaps();
+    let rows = decoded.get(name);
     if (!rows) {
-      if (this.namedCache.size >= NAMED_CACHE) this.namedCache.clear();
-      this.namedCache.set(name, (rows = this.rowsOf(maps.byName.get(name))));
+      if (decoded.size >= NAMED_CACHE) decoded.clear();
+      decoded.set(name, (rows = this.rowsOf(byName.get(name))));
     }
     return rows;
   }
@@ -457,7 +457,6 @@ export class WorkspaceIndex {
   /** The definition lookups are derived from the rows: any change to them drops the lookups. */
   private dropDefinitionMaps(): void {
     this.defMaps = this.mapBuild = undefined;
-    this.namedCache = new Map();
   }
 
   /**
@@ -476,7 +475,7 @@ export class WorkspaceIndex {
 
   private startMapBuild(): MapBuild {
     const total = this.disk ? this.disk.docs : this.rows.length;
-    return { maps: { byName: new Map(), byStem: new Map(), byScope: new Map() }, next: 0, total };
+    return { maps: { byName: new Map(), byStem: new Map(), byScope: new Map(), decoded: new Map() }, next: 0, total };
   }
 
   private stepMapBuild(build: MapBuild, rows: number): void {
