@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ChatSend, Doctor, IndexBuild, Search, type IndexSummary } from '../../shared/protocol';
 import { ChunkStore } from '../../server/src/rag/chunk-store';
 import { acquireIndexLock, IndexLockBusy } from '../../server/src/rag/index-lock';
+import { createLogger } from '../../server/src/log';
+import { RemoteIndex, workerScript } from '../../server/src/rag/remote-index';
 import { WorkspaceIndex } from '../../server/src/rag/workspace-index';
 import { startInProcessServer, type InProcessServer } from '../support/in-process';
 import { startModelStandin, type Standin } from '../support/model-standin';
@@ -193,6 +195,37 @@ describe('persistence, interrupted writes, duplicates, one writer', () => {
     w.write('lib/nav.py', 'def bearing(a, b):\n    return 1\n');
     await ahead.updateFiles(['lib/geo.py', 'lib/nav.py']);
     expect(ahead.definitionsNamed('bearing').map((r) => `${r.path}:${r.start_line}`).sort()).toEqual(['lib/geo.py:7', 'lib/nav.py:1']);
+  });
+
+  it("the server thread keeps the index thread's definition answers until the rows change, and asks only what is new", async () => {
+    const w = workspace();
+    w.write('lib/shapes.py', 'class Circle:\n    def area(self):\n        return 3\n');
+    const script = workerScript();
+    expect(script).toBeDefined();
+    const remote = new RemoteIndex(script!, { root: w.root, maxFileBytes: 1_000_000, lockWaitMs: 1_000, log: createLogger(() => undefined), onCrash: () => undefined });
+    try {
+      await remote.load();
+      await remote.update({});
+      const query = { names: ['computeInvoiceTotal', 'notDefinedAnywhere'], stem: 'geo', types: ['Circle'] };
+      const first = await remote.definitions(query);
+      expect(first.named).toEqual({ computeInvoiceTotal: [{ path: 'src/billing/invoice.ts', startLine: 1, endLine: 3 }] });
+      expect(first.members.map((m) => m.name)).toEqual(['haversine_distance']);
+      expect(first.typeMembers?.['Circle']?.map((m) => m.name)).toEqual(['area']);
+      // The same keystroke again, and one more name: the known part is kept, the new name is asked.
+      expect(await remote.definitions(query)).toEqual(first);
+      const more = await remote.definitions({ names: ['computeInvoiceTotal', 'retryWithBackoff'] });
+      expect(Object.keys(more.named).sort()).toEqual(['computeInvoiceTotal', 'retryWithBackoff']);
+      expect(more.members).toEqual([]);
+      // A change on disk, re-indexed: the kept answers are dropped with the rows they came from.
+      w.write('lib/geo.py', '\n\ndef haversine_distance(a, b):\n    return abs(a - b)\n\n\ndef bearing(a, b):\n    return 0\n');
+      expect(await remote.filesChanged([path.join(w.root, 'lib/geo.py')])).toBe(1);
+      const after = await remote.definitions({ names: ['haversine_distance', 'bearing'], stem: 'geo' });
+      expect(after.named['haversine_distance']?.map((s) => s.startLine)).toEqual([3]);
+      expect(after.named['bearing']?.map((s) => s.startLine)).toEqual([7]);
+      expect(after.members.map((m) => m.name).sort()).toEqual(['bearing', 'haversine_distance']);
+    } finally {
+      await remote.close();
+    }
   });
 
   it('opens from the snapshot without opening the chunk table, whose version on disk is LanceDB\'s own; the first write opens it and sees other writers', async () => {

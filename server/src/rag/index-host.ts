@@ -22,6 +22,8 @@ export interface IndexCounts {
   mode: 'lexical' | 'hybrid';
   loadedFrom?: { source: 'snapshot' | 'rows' | 'empty'; ms: number; reason?: string } | undefined;
   recovered?: string | undefined;
+  /** How many times the rows changed since the index was opened (the version of its definition answers). */
+  rowsChanged: number;
 }
 
 export interface IndexHandleOptions {
@@ -84,7 +86,7 @@ export class LocalIndex implements IndexHandle {
 
   counts(): IndexCounts {
     const ix = this.index;
-    return { files: ix.fileCount, chunks: ix.chunkCount, skipped: { ...ix.skipped }, mode: ix.mode, loadedFrom: ix.loadedFrom, recovered: ix.recovered };
+    return { files: ix.fileCount, chunks: ix.chunkCount, skipped: { ...ix.skipped }, mode: ix.mode, loadedFrom: ix.loadedFrom, recovered: ix.recovered, rowsChanged: ix.rowsChanged };
   }
 
   /** Idempotent (WorkspaceIndex.load is serialised and loads once); a failed load is tried again by the next call. */

@@ -61,6 +61,7 @@ export const Counts = z.object({
   mode: z.enum(['lexical', 'hybrid']),
   loadedFrom: z.object({ source: z.enum(['snapshot', 'rows', 'empty']), ms: z.number(), reason: z.string().optional() }).optional(),
   recovered: z.string().optional(),
+  rowsChanged: z.number(),
 });
 
 export const FromWorker = z.discriminatedUnion('type', [

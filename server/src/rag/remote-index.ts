@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { IndexSummary, SearchHit } from '../../../shared/protocol';
 import type { Logger } from '../log';
 import { knownSecrets } from '../security/redact';
+import { DefinitionCache, mergeAnswers } from './definition-cache';
 import type { Embedder } from './embedder';
 import type { IndexCounts, IndexHandle, IndexHandleOptions } from './index-host';
 import { DefinitionAnswer, FromWorker, type DefinitionQuery, type InitMessage, type Method, type ToWorker, type WorkerInit } from './index-worker-protocol';
@@ -53,6 +54,7 @@ export class RemoteIndex implements IndexHandle {
   private latest: IndexCounts;
   private stopped: string | undefined;
   private closing = false;
+  private readonly definitionCache = new DefinitionCache();
 
   constructor(
     script: string,
@@ -60,7 +62,7 @@ export class RemoteIndex implements IndexHandle {
   ) {
     this.root = opts.root;
     const empty = { binary: 0, tooLarge: 0, unreadable: 0, outsideWorkspace: 0, symlinkLoop: 0 };
-    this.latest = { files: 0, chunks: 0, skipped: empty, mode: opts.embedder ? 'hybrid' : 'lexical' };
+    this.latest = { files: 0, chunks: 0, skipped: empty, mode: opts.embedder ? 'hybrid' : 'lexical', rowsChanged: 0 };
     const init: WorkerInit = {
       root: opts.root,
       maxFileBytes: opts.maxFileBytes,
@@ -120,8 +122,15 @@ export class RemoteIndex implements IndexHandle {
     return z.array(IndexedChunkRow).parse(await this.call('symbols', [query, limit]));
   }
 
+  /** Answered from the kept answers when the rows have not changed since (definition-cache.ts); else asks what is new. */
   async definitions(query: DefinitionQuery): Promise<DefinitionAnswer> {
-    return DefinitionAnswer.parse(await this.call('definitions', [query]));
+    const ask = this.definitionCache.missing(query, this.latest.rowsChanged);
+    const known = this.definitionCache.answer(query);
+    if (!ask) return known;
+    const fresh = DefinitionAnswer.parse(await this.call('definitions', [ask]));
+    // The answer's message brought the version its rows are at (receive() took its counts before resolving).
+    this.definitionCache.store(ask, fresh, this.latest.rowsChanged);
+    return mergeAnswers(known, fresh);
   }
 
   async close(): Promise<void> {

@@ -100,6 +100,11 @@ export class WorkspaceIndex {
   private rows: (IndexedChunk | undefined)[] = [];
   /** Completion's definition lookups (definitionMaps), and a build of them in progress (warmDefinitionMaps). */
   private defMaps: DefinitionMaps | undefined;
+  /**
+   * How many times the rows changed (each drops the definition lookups): the version a copy of definition answers
+   * kept elsewhere (rag/definition-cache.ts, on the server thread) is valid for.
+   */
+  rowsChanged = 0;
   private mapBuild: MapBuild | undefined;
   private readonly files = new Map<string, FileEntry>();
   private readonly docById = new Map<string, number>();
@@ -457,6 +462,7 @@ export class WorkspaceIndex {
   /** The definition lookups are derived from the rows: any change to them drops the lookups. */
   private dropDefinitionMaps(): void {
     this.defMaps = this.mapBuild = undefined;
+    this.rowsChanged++;
   }
 
   /**
