@@ -43,12 +43,34 @@ export function parseTransport(argv: readonly string[]): TransportChoice | { err
   return { error: 'choose a transport: --stdio, --node-ipc or --socket=PORT' };
 }
 
-/** Routes stray stdout writes to stderr and returns a stream that still reaches the real stdout. */
+/** A message's header as vscode-jsonrpc writes it: `Content-Length: N\r\n\r\n`, alone in its write. */
+function isHeader(chunk: Buffer): boolean {
+  return chunk.length < 256 && chunk.subarray(0, 15).toString('latin1') === 'Content-Length:' && chunk.subarray(-4).toString('latin1') === '\r\n\r\n';
+}
+
+/**
+ * Routes stray stdout writes to stderr and returns a stream that still reaches the real stdout. vscode-jsonrpc writes
+ * a message's header and its body as two writes, the body only once the header's write has called back: two
+ * system calls per message, and the editor woken for a header whose body comes a turn later. The header is held
+ * here and goes out with its body in one write.
+ */
 function reserveStdout(): Writable {
   const realWrite = process.stdout.write.bind(process.stdout);
+  let header: Buffer | undefined;
   const protocolOut = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      realWrite(chunk, cb);
+      if (!header && isHeader(chunk)) {
+        header = chunk;
+        cb();
+        return;
+      }
+      const out = header ? Buffer.concat([header, chunk]) : chunk;
+      header = undefined;
+      realWrite(out, cb);
+    },
+    final(cb) {
+      if (header) realWrite(header, () => cb());
+      else cb();
     },
   });
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
