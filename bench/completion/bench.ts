@@ -169,7 +169,7 @@ function isMethod(lang: string, line: string): boolean {
 }
 
 /** Names a file can call module members through: Python/JS imports, Go packages (last path segment or alias). */
-function moduleNames(lang: string, text: string): Set<string> {
+function moduleNames(lang: string, text: string): ReadonlySet<string> {
   if (lang !== 'go') return importedNames(text).names;
   const out = new Set<string>();
   for (const m of text.matchAll(/^\s*(?:import\s+)?(?:([A-Za-z_]\w*)\s+)?"([\w./-]+)"\s*$/gm)) out.add(m[1] ?? m[2]!.split('/').pop()!.replace(/[.-].*$/, ''));

@@ -123,32 +123,52 @@ function cutSuffix(after: string, budget: number): string {
   return out;
 }
 
-/** Names the file imports (JS/TS, Python, Rust `use`, Go packages): what the code near the cursor may call next. */
-export function importedNames(text: string): { names: Set<string>; lines: { line: number; text: string }[] } {
-  const names = new Set<string>();
-  const lines: { line: number; text: string }[] = [];
+/** Import statements, one line each (the first that matches names the imports). */
+const IMPORT_FROM = /^\s*import\s+(?:type\s+)?(.+?)\s+from\s+['"]/;
+const REQUIRE = /^\s*(?:const|let|var)\s+\{?([^=}]+)\}?\s*=\s*require\(/;
+const PY_FROM_IMPORT = /^\s*from\s+\S+\s+import\s+\(?([^)#]+)/;
+const PY_IMPORT = /^\s*import\s+([\w.]+)(?:\s+as\s+(\w+))?\s*$/;
+const RUST_USE = /^\s*use\s+[\w:]+::\{?([^};]+)\}?;/;
+const GO_IMPORT = /^\s*import\s*\(|^\s*"[\w./-]+"\s*$/;
+const IMPORTED_NAME = /(?:\w+\s+as\s+)?([A-Za-z_$][\w$]*)\s*$/;
+/** The last file head read by importedNames and what it found: the imports rarely change between keystrokes. */
+let lastImports: { head: string; found: ReturnType<typeof readImports> } | undefined;
+
+/**
+ * Names the file imports (JS/TS, Python, Rust `use`, Go packages): what the code near the cursor may call next.
+ * The answer is shared between calls on the same head of a file: callers only read it.
+ */
+export function importedNames(text: string): { names: ReadonlySet<string>; lines: readonly { line: number; text: string }[] } {
   // The first 400 lines only: imports sit at the top, and a large file is not split whole on every keystroke.
   let cut = -1;
   for (let n = 0; n < 400; n++) {
     cut = text.indexOf('\n', cut + 1);
     if (cut < 0) break;
   }
-  const all = (cut < 0 ? text : text.slice(0, cut)).split('\n');
+  const head = cut < 0 ? text : text.slice(0, cut);
+  if (lastImports?.head !== head) lastImports = { head, found: readImports(head) };
+  return lastImports.found;
+}
+
+function readImports(head: string): { names: Set<string>; lines: { line: number; text: string }[] } {
+  const names = new Set<string>();
+  const lines: { line: number; text: string }[] = [];
   const add = (list: string) => {
     for (const part of list.split(',')) {
-      const m = /(?:\w+\s+as\s+)?([A-Za-z_$][\w$]*)\s*$/.exec(part.replace(/[{}()*]/g, ' ').replace(/^\s*type\s+/, '').trim());
+      const m = IMPORTED_NAME.exec(part.replace(/[{}()*]/g, ' ').replace(/^\s*type\s+/, '').trim());
       if (m?.[1] && !KEYWORDS.has(m[1])) names.add(m[1]);
     }
   };
+  const all = head.split('\n');
   for (let i = 0; i < all.length && i < 400; i++) {
     const l = all[i]!;
     let m: RegExpExecArray | null;
-    if ((m = /^\s*import\s+(?:type\s+)?(.+?)\s+from\s+['"]/.exec(l))) add(m[1]!.replace(/\*\s+as\s+/, ''));
-    else if ((m = /^\s*(?:const|let|var)\s+\{?([^=}]+)\}?\s*=\s*require\(/.exec(l))) add(m[1]!);
-    else if ((m = /^\s*from\s+\S+\s+import\s+\(?([^)#]+)/.exec(l))) add(m[1]!);
-    else if ((m = /^\s*import\s+([\w.]+)(?:\s+as\s+(\w+))?\s*$/.exec(l))) add(m[2] ?? m[1]!.split('.').pop()!);
-    else if ((m = /^\s*use\s+[\w:]+::\{?([^};]+)\}?;/.exec(l))) add(m[1]!);
-    else if (/^\s*import\s*\(|^\s*"[\w./-]+"\s*$/.test(l)) {
+    if ((m = IMPORT_FROM.exec(l))) add(m[1]!.replace(/\*\s+as\s+/, ''));
+    else if ((m = REQUIRE.exec(l))) add(m[1]!);
+    else if ((m = PY_FROM_IMPORT.exec(l))) add(m[1]!);
+    else if ((m = PY_IMPORT.exec(l))) add(m[2] ?? m[1]!.split('.').pop()!);
+    else if ((m = RUST_USE.exec(l))) add(m[1]!);
+    else if (GO_IMPORT.test(l)) {
       // Go import blocks name packages, not definitions; their members are reached as pkg.Name and found near the cursor.
     } else continue;
     lines.push({ line: i + 1, text: l });
@@ -167,17 +187,30 @@ function nearIdentifiers(text: string, offset: number): Map<string, number> {
   let to = offset;
   for (let i = 0; i <= NEAR_LINES_AFTER && to >= 0 && to < text.length; i++) to = text.indexOf('\n', to + 1);
   if (to < 0) to = text.length;
-  const window = text.slice(from, to);
-  const cursorLine = text.slice(from, offset).split('\n').length - 1;
+  const cursorLine = countNewlines(text, from, offset);
   const scores = new Map<string, number>();
-  window.split('\n').forEach((line, i) => {
-    const distance = Math.abs(i - cursorLine);
-    for (const m of line.matchAll(/[A-Za-z_$][\w$]*/g)) {
-      const name = m[0];
-      if (name.length < 2 || KEYWORDS.has(name)) continue;
-      scores.set(name, (scores.get(name) ?? 0) + 1 / (1 + distance));
+  // One pass over the characters (a regular expression per line allocated a match for every word, at every keystroke).
+  let line = 0;
+  for (let p = from; p < to; ) {
+    const c = text.charCodeAt(p);
+    if (c === 10) {
+      line++;
+      p++;
+      continue;
     }
-  });
+    // An identifier starts with a letter, `_` or `$`; a digit outside one is skipped alone.
+    if (!isWordChar(c) || (c >= 48 && c <= 57)) {
+      p++;
+      continue;
+    }
+    let e = p + 1;
+    while (e < to && isWordChar(text.charCodeAt(e))) e++;
+    if (e - p >= 2) {
+      const name = text.slice(p, e);
+      if (!KEYWORDS.has(name)) scores.set(name, (scores.get(name) ?? 0) + 1 / (1 + Math.abs(line - cursorLine)));
+    }
+    p = e;
+  }
   return scores;
 }
 
@@ -323,7 +356,8 @@ export function definitionLookup(doc: CursorDocument, neighbours?: NeighbourCoun
   const before = doc.text.slice(0, doc.offset);
   const names = nearIdentifiers(doc.text, doc.offset);
   const { from, to } = scanWindow(doc.text, doc.offset);
-  for (const [name, n] of fileUses(doc.text, from, to)) names.set(name, (names.get(name) ?? 0) + FILE_USE_BONUS * Math.min(n, FILE_USES));
+  // forEach, not for-of: no [name, count] pair is allocated per name (hundreds per keystroke in a large file).
+  fileUses(doc.text, from, to).forEach((n, name) => names.set(name, (names.get(name) ?? 0) + FILE_USE_BONUS * Math.min(n, FILE_USES)));
   // Imports used nowhere past the import lines (in a large file: nowhere in the window read around the cursor).
   const imports = importedNames(doc.text);
   const last = imports.lines.at(-1)?.line ?? 0;
@@ -345,7 +379,7 @@ export function definitionLookup(doc: CursorDocument, neighbours?: NeighbourCoun
   const subject = subjectOf(before);
   if (subject) {
     const named = plain(subject);
-    for (const [name, score] of names) if (about(name, named)) names.set(name, score + ENCLOSING_BONUS);
+    names.forEach((score, name) => about(name, named) && names.set(name, score + ENCLOSING_BONUS));
     if (!names.has(subject) && !KEYWORDS.has(subject)) names.set(subject, ENCLOSING_BONUS);
   }
   const best = [...names].sort((a, b) => b[1] - a[1]).slice(0, MAX_LOOKUPS);
