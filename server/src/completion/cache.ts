@@ -2,6 +2,8 @@
  * Completions remembered by the text around the cursor, so backspace and retype cost nothing, and typing the
  * characters the ghost text shows keeps showing the rest of it without a model call (type-through).
  */
+import { ownCopy } from './text-lines';
+
 const TAIL = 1_500;
 const HEAD = 300;
 const MAX_ENTRIES = 256;
@@ -48,8 +50,9 @@ export class CompletionCache {
   }
 
   set(uri: string, model: string, before: string, after: string, completion: string): void {
-    const beforeTail = before.slice(-TAIL);
-    const afterHead = after.slice(0, HEAD);
+    // Copies: slices would keep this version of the whole document alive as long as the entry.
+    const beforeTail = ownCopy(before.slice(-TAIL));
+    const afterHead = ownCopy(after.slice(0, HEAD));
     const key = this.key(model, beforeTail, afterHead);
     this.entries.delete(key);
     this.entries.set(key, { uri, model, beforeLength: before.length, beforeTail, afterHead, completion });

@@ -10,6 +10,7 @@
 import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileUses } from './prompt-context';
+import { ownCopy } from './text-lines';
 
 /** At most this many neighbours are read per folder, and this many bytes of each (a file's head shows its pattern). */
 const MAX_FILES = 60;
@@ -105,6 +106,9 @@ export class NeighbourCalls {
     const files = new Map<string, Calls>();
     const bare = new Map<string, number>();
     const member = new Map<string, number>();
+    // Names are slices of the files' heads: each is copied once, so the folder's counts do not keep every head read.
+    const owned = new Map<string, string>();
+    const own = (n: string) => owned.get(n) ?? (owned.set(n, ownCopy(n)), owned.get(n)!);
     for (const name of names) {
       const file = path.join(abs, name);
       let text: string;
@@ -116,7 +120,7 @@ export class NeighbourCalls {
         continue;
       }
       const onValue = new Map<string, number>();
-      const calls = { bare: new Set(fileUses(text, 0, text.length, onValue).keys()), member: new Set(onValue.keys()) };
+      const calls = { bare: new Set([...fileUses(text, 0, text.length, onValue).keys()].map(own)), member: new Set([...onValue.keys()].map(own)) };
       files.set(dir ? `${dir}/${name}` : name, calls);
       for (const n of calls.bare) bare.set(n, (bare.get(n) ?? 0) + 1);
       for (const n of calls.member) member.set(n, (member.get(n) ?? 0) + 1);

@@ -21,7 +21,7 @@ import type { DefinitionAnswer, DefinitionQuery } from '../rag/index-worker-prot
 import { grammarFor } from '../syntax/grammars';
 import { parseEdited, releaseTree } from '../edits/tree-cache';
 import { CompletionCache } from './cache';
-import { TextLines } from './text-lines';
+import { ownCopy, TextLines } from './text-lines';
 import { chooseTemplate, type TemplateChoice } from './fim-templates';
 import { fim, ollamaHasNativeFim, protocolFor, type FimProtocol } from './fim-transport';
 import { addsSyntaxError, completionMode, shapeCompletion, streamDone } from './postprocess';
@@ -293,7 +293,8 @@ export class CompletionService {
           tree = grammar && block.text.length < 500_000 ? await parseEdited(grammar, base, block.text).then((r) => r.tree, () => undefined) : undefined;
           parseMs = performance.now() - t0;
           // The next request's parse starts from this tree (a request cancelled before its parse keeps the last one).
-          this.rememberText(req.uri, { start: win.start, text: block.text });
+          // A block much smaller than its document is copied, so the kept text does not keep that whole version.
+          this.rememberText(req.uri, { start: win.start, text: block.text.length < req.text.length / 2 ? ownCopy(block.text) : block.text });
           mode = completionMode(block, tree);
         })());
       // A small block a keystroke on from the last one re-parses in well under a millisecond: that fits in the wait
@@ -408,7 +409,8 @@ export class CompletionService {
   private remember(outcome: CompletionOutcome, prompt: string): CompletionOutcome {
     if (!outcome.text) return outcome;
     const id = randomBytes(6).toString('hex');
-    this.pending.set(id, { prompt, response: outcome.text });
+    // The prompt is made of slices of the document: copied, so the document's version is not kept with it.
+    this.pending.set(id, { prompt: ownCopy(prompt), response: outcome.text });
     if (this.pending.size > MAX_PENDING_FEEDBACK) this.pending.delete(this.pending.keys().next().value!);
     return { ...outcome, id };
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TextLines, countNewlines } from '../../../server/src/completion/text-lines';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { TextLines, countNewlines, ownCopy } from '../../../server/src/completion/text-lines';
 
 describe('TextLines', () => {
   it('cuts out 1-based inclusive line ranges, clamped to the file, without line breaks', () => {
@@ -16,5 +18,27 @@ describe('TextLines', () => {
     expect(countNewlines('a\nb\nc\n', 0, 6)).toBe(3);
     expect(countNewlines('a\nb\nc\n', 2, 3)).toBe(0);
     expect(countNewlines('a\nb\nc\n', 1, 4)).toBe(2);
+  });
+});
+
+describe('ownCopy', () => {
+  it('is the same text, and unlike a slice it does not keep the large string it was cut from alive', () => {
+    expect(ownCopy('short')).toBe('short');
+    expect(ownCopy('ünïcödé text, longer than a dozen characters')).toBe('ünïcödé text, longer than a dozen characters');
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    // 40 documents of 1 MB each, and a 1.5 kB tail of each kept (as the completion cache keeps them).
+    const keptGrowth = (keep: (s: string) => string) => {
+      gc();
+      const start = process.memoryUsage().heapUsed;
+      const kept: string[] = [];
+      for (let i = 0; i < 40; i++) kept.push(keep(`doc ${i} `.repeat(150_000).slice(-1500)));
+      gc();
+      const grown = process.memoryUsage().heapUsed - start;
+      expect(kept.every((k) => k.length === 1500)).toBe(true);
+      return grown / 1e6;
+    };
+    expect(keptGrowth((s) => s)).toBeGreaterThan(20);
+    expect(keptGrowth(ownCopy)).toBeLessThan(5);
   });
 });
