@@ -197,7 +197,7 @@ export class CompletionService {
         hit.checked = now;
         return hit.file;
       }
-      const file = new TextLines(readFileSync(abs, 'utf8'));
+      const file = new TextLines(readFileSync(abs));
       this.files.set(rel, { mtime, file, checked: now });
       if (this.files.size > 500) this.files.delete(this.files.keys().next().value!);
       return file;

@@ -13,6 +13,14 @@ describe('TextLines', () => {
     expect(f.lines(5, 9)).toEqual([]);
   });
 
+  it('a file kept as its UTF-8 bytes gives the same lines as its text (multi-byte characters, \\r\\n, no final newline)', () => {
+    const text = 'naïve = 1\r\ndef größe(x):\n    return "日本語"\n\n# end';
+    const asText = new TextLines(text);
+    const asBytes = new TextLines(Buffer.from(text, 'utf8'));
+    for (const [from, to] of [[1, 1], [1, 5], [2, 3], [4, 5], [5, 9], [0, 2], [3, 2]] as const) expect(asBytes.lines(from, to)).toEqual(asText.lines(from, to));
+    expect(asBytes.lines(2, 3)).toEqual(['def größe(x):', '    return "日本語"']);
+  });
+
   it('reads a one-line file and counts newlines in a range', () => {
     expect(new TextLines('x = 1').lines(1, 1)).toEqual(['x = 1']);
     expect(countNewlines('a\nb\nc\n', 0, 6)).toBe(3);
