@@ -104,7 +104,7 @@ export class WorkspaceIndex {
    * How many times the rows changed (each drops the definition lookups): the version a copy of definition answers
    * kept elsewhere (rag/definition-cache.ts, on the server thread) is valid for.
    */
-  rowsChanged = 0;
+  private changes = 0;
   private mapBuild: MapBuild | undefined;
   private readonly files = new Map<string, FileEntry>();
   private readonly docById = new Map<string, number>();
@@ -411,6 +411,11 @@ export class WorkspaceIndex {
     return [...fused].map(([doc, score]) => ({ doc, score })).sort((a, b) => b.score - a.score).slice(0, limit);
   }
 
+  /** How many times the rows changed since the index was opened. */
+  get rowsChanged(): number {
+    return this.changes;
+  }
+
   /**
    * Definitions named exactly `name` (no ranking, no scan once the map is built): inline completion looks up per
    * keystroke. From memory or, while the index is served lazily, from the snapshot's rows (read once).
@@ -462,7 +467,7 @@ export class WorkspaceIndex {
   /** The definition lookups are derived from the rows: any change to them drops the lookups. */
   private dropDefinitionMaps(): void {
     this.defMaps = this.mapBuild = undefined;
-    this.rowsChanged++;
+    this.changes++;
   }
 
   /**
